@@ -1,0 +1,63 @@
+# Sourced by the project's scripts: installs the toolchain pieces this machine
+# lacks, at the versions that are known to build here, and puts them on PATH.
+# Each step checks first, so a warm machine passes through in seconds.
+
+TOOLS_DIR="${PAYDESK_TOOLS_DIR:-$HOME/.cache/paydesk-tools}"
+export PATH="$TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
+
+CARGO_LEPTOS_VERSION=0.3.10
+BINARYEN_VERSION=132.0.0
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# The wasm-bindgen CLI must be exactly the crate's version, which Cargo.lock pins.
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+ensure_rust_tools() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32 target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+    say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 17 minutes the first time)"
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+  fi
+  local bindgen
+  bindgen=$(wasm_bindgen_version)
+  if ! wasm-bindgen --version 2>/dev/null | grep -q "$bindgen"; then
+    say "installing wasm-bindgen-cli $bindgen"
+    # Not --locked: its own lockfile's dependencies do not build with this rustc.
+    cargo install wasm-bindgen-cli --version "$bindgen" --force
+  fi
+  # Debian's binaryen (wasm-opt 108) silently breaks hydration; npm's 132 does not.
+  if ! "$TOOLS_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}"; then
+    say "installing binaryen $BINARYEN_VERSION (wasm-opt)"
+    mkdir -p "$TOOLS_DIR"
+    npm install --prefix "$TOOLS_DIR" --no-audit --no-fund "binaryen@$BINARYEN_VERSION"
+  fi
+}
+
+ensure_chromium() {
+  if [ ! -x /usr/lib/chromium/chromium ]; then
+    say "installing Debian's Chromium for the end-to-end tests"
+    as_root apt-get update
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y chromium
+  fi
+}
+
+ensure_e2e_deps() {
+  # Reinstall only when the lockfile changed since the last install.
+  local stamp=end2end/node_modules/.paydesk-lock
+  if [ ! -f "$stamp" ] || ! cmp -s end2end/package-lock.json "$stamp"; then
+    say "installing the end-to-end test dependencies"
+    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+    cp end2end/package-lock.json "$stamp"
+  fi
+}

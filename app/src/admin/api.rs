@@ -1,0 +1,24 @@
+//! Server functions for the admin dashboard.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminFigures {
+    pub members: u64,
+    pub admins: u64,
+}
+
+#[server(endpoint = "admin/overview", input = Json)]
+pub async fn admin_overview() -> Result<AdminFigures, AppError> {
+    use super::service;
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    require_admin().await?;
+    let state = app_state()?;
+    Ok(service::overview(&state.db).await?)
+}

@@ -1,0 +1,81 @@
+//! Server functions for accounts. Thin: read the request, call the service,
+//! set the cookie, redirect.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use super::UserView;
+use crate::error::AppError;
+
+/// Who is signed in (None for a visitor). Read-only; the session's
+/// last-seen time is bookkeeping, not a change the user makes.
+#[server(endpoint = "auth/me", input = Json)]
+pub async fn me() -> Result<Option<UserView>, AppError> {
+    super::session::current_user().await
+}
+
+#[server(endpoint = "auth/signup")]
+pub async fn sign_up(
+    email: String,
+    display_name: String,
+    password: String,
+) -> Result<UserView, AppError> {
+    use super::{service, session, Role};
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let state = app_state()?;
+    let issued = service::sign_up(
+        &state,
+        service::NewUser {
+            email: &email,
+            display_name: &display_name,
+            password: &password,
+            role: Role::Member,
+        },
+        &request_meta(),
+    )
+    .await?;
+    session::set_session_cookie(&state, &issued.token)?;
+    leptos_axum::redirect(super::home_for(issued.user.role));
+    Ok(issued.user)
+}
+
+#[server(endpoint = "auth/login")]
+pub async fn log_in(email: String, password: String) -> Result<UserView, AppError> {
+    use super::{service, session};
+    use crate::platform::{
+        request::{request_cookie, request_meta},
+        state::app_state,
+    };
+
+    let state = app_state()?;
+    let previous = request_cookie(session::COOKIE_NAME);
+    let issued = service::log_in(
+        &state,
+        &email,
+        &password,
+        previous.as_deref(),
+        &request_meta(),
+    )
+    .await?;
+    session::set_session_cookie(&state, &issued.token)?;
+    leptos_axum::redirect(super::home_for(issued.user.role));
+    Ok(issued.user)
+}
+
+#[server(endpoint = "auth/logout")]
+pub async fn log_out() -> Result<(), AppError> {
+    use super::{service, session};
+    use crate::platform::{
+        request::{request_cookie, request_meta},
+        state::app_state,
+    };
+
+    let state = app_state()?;
+    if let Some(token) = request_cookie(session::COOKIE_NAME) {
+        service::log_out(&state, &token, &request_meta()).await?;
+    }
+    session::clear_session_cookie(&state)?;
+    leptos_axum::redirect("/");
+    Ok(())
+}

@@ -1,0 +1,413 @@
+//! Sign-up, sign-in, sign-out and admin creation: the domain rules and the
+//! database work, one transaction per operation. No HTTP in here.
+
+use chrono::{DateTime, Utc};
+use email_address::EmailAddress;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
+use std::str::FromStr;
+
+use super::{password, Role, UserView};
+use crate::entities::{audit_event, session, user};
+use crate::platform::{
+    audit::{self, AuditAction, AuditEntry},
+    db,
+    request::RequestMeta,
+    AppState,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("This email cannot be used to sign up. If it is yours, sign in instead")]
+    EmailTaken,
+    /// One message for a wrong email and a wrong password: no enumeration.
+    #[error("Wrong email or password")]
+    InvalidCredentials,
+    #[error("This account has been deactivated. Contact the administrator")]
+    Deactivated,
+    #[error("Too many failed sign-in attempts. Please wait {minutes} minutes and try again")]
+    Throttled { minutes: u64 },
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<DbErr> for AuthError {
+    fn from(err: DbErr) -> Self {
+        AuthError::Unexpected(err.into())
+    }
+}
+
+impl From<AuthError> for crate::error::AppError {
+    fn from(err: AuthError) -> Self {
+        use crate::error::{AppError, ErrorCode};
+        match err {
+            AuthError::Invalid(message) => AppError::invalid(message),
+            AuthError::EmailTaken => AppError::conflict(AuthError::EmailTaken.to_string()),
+            AuthError::InvalidCredentials | AuthError::Deactivated => {
+                AppError::new(ErrorCode::Unauthenticated, err.to_string())
+            }
+            AuthError::Throttled { .. } => {
+                AppError::new(ErrorCode::TooManyRequests, err.to_string())
+            }
+            AuthError::Unexpected(cause) => AppError::internal(cause),
+        }
+    }
+}
+
+/// A validated email: trimmed, lower-cased, RFC-shaped, with a dot in the domain.
+pub fn normalize_email(raw: &str) -> Result<String, AuthError> {
+    let email = raw.trim().to_lowercase();
+    if email.is_empty() {
+        return Err(AuthError::Invalid("Enter your email address".into()));
+    }
+    if email.len() > 254 {
+        return Err(AuthError::Invalid("That email address is too long".into()));
+    }
+    let parsed = EmailAddress::from_str(&email).map_err(|_| {
+        AuthError::Invalid(format!("\"{}\" is not a valid email address", raw.trim()))
+    })?;
+    if !parsed.domain().contains('.') {
+        return Err(AuthError::Invalid(format!(
+            "\"{}\" is not a valid email address",
+            raw.trim()
+        )));
+    }
+    Ok(email)
+}
+
+fn normalize_display_name(raw: &str) -> Result<String, AuthError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(AuthError::Invalid("Enter your name".into()));
+    }
+    if name.chars().count() > 100 {
+        return Err(AuthError::Invalid(
+            "Name must be at most 100 characters long".into(),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AuthError::Invalid(
+            "Name cannot contain control characters".into(),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+fn check_password(password: &str) -> Result<(), AuthError> {
+    password::check_policy(password).map_err(|err| AuthError::Invalid(err.to_string()))
+}
+
+pub fn user_view(model: &user::Model) -> Result<UserView, AuthError> {
+    let role = Role::parse(&model.role).ok_or_else(|| {
+        AuthError::Unexpected(anyhow::anyhow!(
+            "user {} has an unknown role {:?}",
+            model.id,
+            model.role
+        ))
+    })?;
+    Ok(UserView {
+        id: model.id,
+        email: model.email.clone(),
+        display_name: model.display_name.clone(),
+        role,
+    })
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password: &'a str,
+    pub role: Role,
+}
+
+/// Validates and inserts a user; the caller's transaction commits it with its audit row.
+async fn insert_user(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    new_user: &NewUser<'_>,
+    password_hash: String,
+) -> Result<user::Model, AuthError> {
+    let email = normalize_email(new_user.email)?;
+    let inserted = user::Entity::insert(user::ActiveModel {
+        email: Set(email),
+        display_name: Set(normalize_display_name(new_user.display_name)?),
+        password_hash: Set(password_hash),
+        role: Set(new_user.role.as_str().to_owned()),
+        is_active: Set(true),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(conn)
+    .await;
+    match inserted {
+        Ok(model) => Ok(model),
+        Err(err) if db::is_unique_violation(&err) => Err(AuthError::EmailTaken),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Validates everything that does not need the database, before the slow hash.
+fn validate_new_user(new_user: &NewUser<'_>) -> Result<(), AuthError> {
+    normalize_email(new_user.email)?;
+    normalize_display_name(new_user.display_name)?;
+    check_password(new_user.password)
+}
+
+/// A new session: the raw token goes into the cookie, only its hash is stored.
+pub struct IssuedSession {
+    pub token: String,
+    pub user: UserView,
+}
+
+/// Creates a member account and signs it in.
+#[tracing::instrument(skip_all)]
+pub async fn sign_up(
+    state: &AppState,
+    new_user: NewUser<'_>,
+    meta: &RequestMeta,
+) -> Result<IssuedSession, AuthError> {
+    validate_new_user(&new_user)?;
+    let hash = password::hash(new_user.password.to_owned()).await?;
+    let now = state.clock.now();
+    let txn = db::begin_write(&state.db).await?;
+    let model = insert_user(&txn, now, &new_user, hash).await?;
+    audit::record(
+        &txn,
+        now,
+        AuditEntry::new(AuditAction::SignedUp)
+            .actor(model.id)
+            .subject(model.email.clone())
+            .ip(meta.ip.clone()),
+    )
+    .await?;
+    let token = super::session::insert(&txn, now, model.id, meta).await?;
+    txn.commit().await?;
+    Ok(IssuedSession {
+        token,
+        user: user_view(&model)?,
+    })
+}
+
+/// Creates an administrator (the `create-admin` command).
+#[tracing::instrument(skip_all)]
+pub async fn create_admin(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    email: &str,
+    display_name: &str,
+    password: &str,
+) -> Result<UserView, AuthError> {
+    let new_user = NewUser {
+        email,
+        display_name,
+        password,
+        role: Role::Admin,
+    };
+    validate_new_user(&new_user)?;
+    let hash = password::hash(password.to_owned()).await?;
+    let txn = db::begin_write(db).await?;
+    let model = insert_user(&txn, now, &new_user, hash).await?;
+    audit::record(
+        &txn,
+        now,
+        AuditEntry::new(AuditAction::AdminCreated)
+            .subject(model.email.clone())
+            .detail("created with the create-admin command"),
+    )
+    .await?;
+    txn.commit().await?;
+    user_view(&model)
+}
+
+/// Failed sign-ins for an account (since its last success) or from an
+/// address, within the window.
+async fn check_throttle(
+    state: &AppState,
+    email: &str,
+    ip: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), AuthError> {
+    let window = chrono::Duration::from_std(state.settings.login_failure_window)
+        .map_err(anyhow::Error::from)?;
+    let minutes = state.settings.login_failure_window.as_secs().div_ceil(60);
+    let window_start = now - window;
+
+    let last_success = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq(AuditAction::LoginSucceeded.as_str()))
+        .filter(audit_event::Column::Subject.eq(email))
+        .filter(audit_event::Column::OccurredAt.gt(window_start))
+        .order_by_desc(audit_event::Column::OccurredAt)
+        .one(&state.db)
+        .await?
+        .map(|event| event.occurred_at);
+    let since = last_success.map_or(window_start, |at| at.max(window_start));
+    let account_failures = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq(AuditAction::LoginFailed.as_str()))
+        .filter(audit_event::Column::Subject.eq(email))
+        .filter(audit_event::Column::OccurredAt.gt(since))
+        .count(&state.db)
+        .await?;
+    if account_failures >= state.settings.login_max_failures_per_account {
+        return Err(AuthError::Throttled { minutes });
+    }
+    if let Some(ip) = ip {
+        let ip_failures = audit_event::Entity::find()
+            .filter(audit_event::Column::Action.eq(AuditAction::LoginFailed.as_str()))
+            .filter(audit_event::Column::Ip.eq(ip))
+            .filter(audit_event::Column::OccurredAt.gt(window_start))
+            .count(&state.db)
+            .await?;
+        if ip_failures >= state.settings.login_max_failures_per_ip {
+            return Err(AuthError::Throttled { minutes });
+        }
+    }
+    Ok(())
+}
+
+/// Signs a user in. Any session the browser already had is ended, so the
+/// session id always changes at sign-in.
+#[tracing::instrument(skip_all)]
+pub async fn log_in(
+    state: &AppState,
+    raw_email: &str,
+    password: &str,
+    previous_token: Option<&str>,
+    meta: &RequestMeta,
+) -> Result<IssuedSession, AuthError> {
+    if raw_email.trim().is_empty() || password.is_empty() {
+        return Err(AuthError::Invalid("Enter your email and password".into()));
+    }
+    // An address that cannot be valid is simply a wrong email: same message,
+    // same work, so malformed input reveals nothing either.
+    let email = normalize_email(raw_email).unwrap_or_else(|_| raw_email.trim().to_lowercase());
+    let now = state.clock.now();
+    check_throttle(state, &email, meta.ip.as_deref(), now).await?;
+
+    let found = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(&state.db)
+        .await?;
+    let verified = password::verify(
+        password.to_owned(),
+        found.as_ref().map(|user| user.password_hash.clone()),
+    )
+    .await?;
+
+    let txn = db::begin_write(&state.db).await?;
+    let user = match found {
+        Some(user) if verified => user,
+        found => {
+            audit::record(
+                &txn,
+                now,
+                AuditEntry::new(AuditAction::LoginFailed)
+                    .subject(email)
+                    .ip(meta.ip.clone())
+                    .detail(if found.is_some() {
+                        "wrong password"
+                    } else {
+                        "unknown email"
+                    }),
+            )
+            .await?;
+            txn.commit().await?;
+            return Err(AuthError::InvalidCredentials);
+        }
+    };
+    if !user.is_active {
+        audit::record(
+            &txn,
+            now,
+            AuditEntry::new(AuditAction::LoginFailed)
+                .actor(user.id)
+                .subject(email)
+                .ip(meta.ip.clone())
+                .detail("account deactivated"),
+        )
+        .await?;
+        txn.commit().await?;
+        return Err(AuthError::Deactivated);
+    }
+    if let Some(previous) = previous_token {
+        super::session::delete(&txn, previous).await?;
+    }
+    let token = super::session::insert(&txn, now, user.id, meta).await?;
+    audit::record(
+        &txn,
+        now,
+        AuditEntry::new(AuditAction::LoginSucceeded)
+            .actor(user.id)
+            .subject(email)
+            .ip(meta.ip.clone()),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(IssuedSession {
+        token,
+        user: user_view(&user)?,
+    })
+}
+
+/// Ends a session. Signing out twice, or with an expired session, is not an error.
+#[tracing::instrument(skip_all)]
+pub async fn log_out(state: &AppState, token: &str, meta: &RequestMeta) -> Result<(), AuthError> {
+    let now = state.clock.now();
+    let txn = db::begin_write(&state.db).await?;
+    if let Some(ended) = super::session::delete(&txn, token).await? {
+        audit::record(
+            &txn,
+            now,
+            AuditEntry::new(AuditAction::LoggedOut)
+                .actor(ended.user_id)
+                .ip(meta.ip.clone()),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Removes every expired session (run periodically by the server).
+pub async fn purge_expired_sessions(state: &AppState) -> Result<u64, DbErr> {
+    let now = state.clock.now();
+    let (idle_cutoff, absolute_cutoff) = super::session::cutoffs(state, now);
+    let removed = session::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(session::Column::LastSeenAt.lt(idle_cutoff))
+                .add(session::Column::CreatedAt.lt(absolute_cutoff)),
+        )
+        .exec(&state.db)
+        .await?
+        .rows_affected;
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(raw: &str, expected: Result<&str, ()>) {
+        let got = normalize_email(raw).map_err(|_| ());
+        assert_eq!(
+            got.as_deref(),
+            expected.as_ref().map(|s| *s).map_err(|_| &()),
+            "{raw:?}"
+        );
+    }
+
+    #[test]
+    fn emails_are_trimmed_lower_cased_and_checked() {
+        check("  Ada@Example.COM ", Ok("ada@example.com"));
+        check("a.b+tag@sub.example.org", Ok("a.b+tag@sub.example.org"));
+        check("", Err(()));
+        check("no-at-sign", Err(()));
+        check("two@@example.com", Err(()));
+        check("nodot@localhost", Err(()));
+        check("spaces in@example.com", Err(()));
+    }
+}

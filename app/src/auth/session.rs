@@ -1,0 +1,192 @@
+//! Sessions: stored in the database, identified by a random token in an
+//! HttpOnly cookie, ended by sign-out, idleness or age.
+//!
+//! Every server function that needs a user calls [`require_user`] or
+//! [`require_admin`] itself; the UI's guards are a convenience only.
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use chrono::{DateTime, Duration, Utc};
+use http::{header::SET_COOKIE, HeaderValue};
+use leptos::prelude::use_context;
+use leptos_axum::ResponseOptions;
+use sea_orm::{
+    sea_query::Expr, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter,
+};
+use sha2::{Digest, Sha256};
+
+use super::{service, Role, UserView};
+use crate::entities::{session, user};
+use crate::error::AppError;
+use crate::platform::{
+    request::{request_cookie, RequestMeta},
+    state::app_state,
+    AppState,
+};
+
+pub const COOKIE_NAME: &str = "paydesk_session";
+
+/// Bumping `last_seen_at` on every request would make each page view a
+/// write; once a minute is precise enough for an idle timeout of minutes.
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+
+fn token_id(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub(super) async fn insert(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    user_id: i64,
+    meta: &RequestMeta,
+) -> Result<String, DbErr> {
+    let token = new_token();
+    session::Entity::insert(session::ActiveModel {
+        id: Set(token_id(&token)),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        ip: Set(meta.ip.clone()),
+        user_agent: Set(meta.user_agent.clone()),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(token)
+}
+
+/// Deletes a session, returning it if it existed.
+pub(super) async fn delete(
+    conn: &impl ConnectionTrait,
+    token: &str,
+) -> Result<Option<session::Model>, DbErr> {
+    let id = token_id(token);
+    let Some(found) = session::Entity::find_by_id(id.clone()).one(conn).await? else {
+        return Ok(None);
+    };
+    session::Entity::delete_by_id(id).exec(conn).await?;
+    Ok(Some(found))
+}
+
+/// Sessions last seen before the first instant, or created before the
+/// second, are over.
+pub(super) fn cutoffs(state: &AppState, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    let idle =
+        Duration::from_std(state.settings.session_idle_timeout).unwrap_or(Duration::hours(1));
+    let absolute =
+        Duration::from_std(state.settings.session_absolute_timeout).unwrap_or(Duration::hours(12));
+    (now - idle, now - absolute)
+}
+
+/// The user behind a session token, if the session is live. An expired
+/// session is deleted on sight.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<UserView>, AppError> {
+    let now = state.clock.now();
+    let id = token_id(token);
+    let Some(found) = session::Entity::find_by_id(id.clone())
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let owner = user::Entity::find_by_id(found.user_id)
+        .one(&state.db)
+        .await?;
+    let (idle_cutoff, absolute_cutoff) = cutoffs(state, now);
+    let owner = match owner {
+        Some(owner) if owner.is_active => owner,
+        _ => {
+            session::Entity::delete_by_id(id).exec(&state.db).await?;
+            return Ok(None);
+        }
+    };
+    if found.last_seen_at <= idle_cutoff || found.created_at <= absolute_cutoff {
+        session::Entity::delete_by_id(id).exec(&state.db).await?;
+        return Ok(None);
+    }
+    if now - found.last_seen_at >= TOUCH_EVERY {
+        // Guarded on the old value: of two concurrent requests, one touches.
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(now))
+            .filter(session::Column::Id.eq(id))
+            .filter(session::Column::LastSeenAt.eq(found.last_seen_at))
+            .exec(&state.db)
+            .await?;
+    }
+    Ok(Some(service::user_view(&owner)?))
+}
+
+/// The signed-in user of the current request, if any.
+pub async fn current_user() -> Result<Option<UserView>, AppError> {
+    let state = app_state()?;
+    match request_cookie(COOKIE_NAME) {
+        Some(token) => authenticate(&state, &token).await,
+        None => Ok(None),
+    }
+}
+
+/// The signed-in user, or "please sign in".
+pub async fn require_user() -> Result<UserView, AppError> {
+    current_user().await?.ok_or_else(AppError::unauthenticated)
+}
+
+/// The signed-in administrator, or "please sign in" / "not allowed".
+pub async fn require_admin() -> Result<UserView, AppError> {
+    let user = require_user().await?;
+    if user.role != Role::Admin {
+        return Err(AppError::forbidden());
+    }
+    Ok(user)
+}
+
+fn cookie_attributes(state: &AppState) -> &'static str {
+    if state.settings.cookie_secure {
+        "; Path=/; HttpOnly; SameSite=Lax; Secure"
+    } else {
+        "; Path=/; HttpOnly; SameSite=Lax"
+    }
+}
+
+fn set_cookie_header(value: String) -> Result<(), AppError> {
+    let header = HeaderValue::from_str(&value).map_err(AppError::internal)?;
+    let response = use_context::<ResponseOptions>()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("ResponseOptions missing")))?;
+    response.append_header(SET_COOKIE, header);
+    Ok(())
+}
+
+/// Hands the browser its new session cookie. No Max-Age: the cookie ends
+/// with the browser, the session itself with the server's timeouts.
+pub fn set_session_cookie(state: &AppState, token: &str) -> Result<(), AppError> {
+    set_cookie_header(format!("{COOKIE_NAME}={token}{}", cookie_attributes(state)))
+}
+
+pub fn clear_session_cookie(state: &AppState) -> Result<(), AppError> {
+    set_cookie_header(format!(
+        "{COOKIE_NAME}={}; Max-Age=0",
+        cookie_attributes(state)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_stored_only_as_a_digest() {
+        let first = new_token();
+        let second = new_token();
+        assert_ne!(first, second);
+        assert_eq!(first.len(), 43, "32 bytes in unpadded base64url");
+        let id = token_id(&first);
+        assert_eq!(id.len(), 64);
+        assert!(!id.contains(&first));
+        assert_eq!(id, token_id(&first), "the digest is stable");
+    }
+}

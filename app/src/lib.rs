@@ -1,0 +1,22 @@
+//! Paydesk's application: Leptos components, routes and server functions.
+//!
+//! Compiled twice: with `ssr` into the server binary (services, database,
+//! sessions) and with `hydrate` into the browser's wasm bundle (components and
+//! server-function clients only). Features are folders: `auth/`, `account/`,
+//! `admin/`; shared UI pieces live in `ui/`; server plumbing in `platform/`.
+
+#![recursion_limit = "256"]
+
+pub mod account;
+pub mod admin;
+pub mod auth;
+pub mod error;
+pub mod root;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod entities;
+#[cfg(feature = "ssr")]
+pub mod platform;
+
+pub use root::{shell, App};

@@ -1,0 +1,89 @@
+//! The audit trail: an append-only record of who did what, when (UTC) and
+//! from where. Written in the same transaction as the change it describes.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+
+use crate::entities::audit_event;
+
+/// The actions Paydesk records. Stored as the snake-case name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditAction {
+    SignedUp,
+    LoginSucceeded,
+    LoginFailed,
+    LoggedOut,
+    AdminCreated,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::SignedUp => "signed_up",
+            AuditAction::LoginSucceeded => "login_succeeded",
+            AuditAction::LoginFailed => "login_failed",
+            AuditAction::LoggedOut => "logged_out",
+            AuditAction::AdminCreated => "admin_created",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct AuditEntry {
+    pub action: AuditAction,
+    pub actor_user_id: Option<i64>,
+    pub subject: Option<String>,
+    pub ip: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl AuditEntry {
+    pub fn new(action: AuditAction) -> Self {
+        Self {
+            action,
+            actor_user_id: None,
+            subject: None,
+            ip: None,
+            detail: None,
+        }
+    }
+
+    pub fn actor(mut self, user_id: i64) -> Self {
+        self.actor_user_id = Some(user_id);
+        self
+    }
+
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    pub fn ip(mut self, ip: Option<String>) -> Self {
+        self.ip = ip;
+        self
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    at: DateTime<Utc>,
+    entry: AuditEntry,
+) -> Result<(), DbErr> {
+    audit_event::Entity::insert(audit_event::ActiveModel {
+        occurred_at: Set(at),
+        actor_user_id: Set(entry.actor_user_id),
+        action: Set(entry.action.as_str().to_owned()),
+        subject: Set(entry.subject),
+        ip: Set(entry.ip),
+        detail: Set(entry.detail),
+        ..Default::default()
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,11 @@
+//! Server-only plumbing shared by every feature: application state, the
+//! clock, database access, the audit trail and per-request metadata.
+
+pub mod audit;
+pub mod clock;
+pub mod db;
+pub mod request;
+pub mod state;
+
+pub use clock::Clock;
+pub use state::{AppState, Settings};

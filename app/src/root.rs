@@ -1,0 +1,114 @@
+//! The document shell, the router, and the session-aware context every page reads.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path, SsrMode,
+};
+
+use crate::account::{AccountLayout, AccountOverview};
+use crate::admin::{AdminDashboard, AdminLayout};
+use crate::auth::{
+    api::{me, LogOut},
+    pages::{LoginPage, SignupPage},
+    UserView,
+};
+use crate::error::AppError;
+use crate::ui::{Header, Landing, NotFound};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The session as every page sees it: the signed-in user, refetched after
+/// each sign-out and whenever a page reports a sign-in or sign-up.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub log_out: ServerAction<LogOut>,
+    pub user: Resource<Result<Option<UserView>, AppError>>,
+    changed: RwSignal<u64>,
+}
+
+impl Session {
+    /// Called by a page whose action has just signed someone in.
+    pub fn changed(&self) {
+        self.changed.update(|n| *n += 1);
+    }
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    // End-to-end tests wait for this instead of for a fixed time.
+    #[cfg(feature = "hydrate")]
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/paydesk.css" />
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
+        <Title text="Paydesk" />
+        <Router>
+            <Site />
+        </Router>
+    }
+}
+
+/// Everything inside the router.
+#[component]
+fn Site() -> impl IntoView {
+    let log_out = ServerAction::<LogOut>::new();
+    let changed = RwSignal::new(0u64);
+    let user = Resource::new(move || (changed.get(), log_out.version().get()), |_| me());
+    provide_context(Session {
+        log_out,
+        user,
+        changed,
+    });
+
+    view! {
+        <a class="skip-link" href="#main">
+            "Skip to content"
+        </a>
+        <Header />
+        <main id="main" tabindex="-1">
+            <Routes fallback=NotFound>
+                <Route path=path!("") view=Landing />
+                <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/signup") view=SignupPage />
+                // Async: the guard may redirect, which must happen before
+                // the first byte of the page is sent.
+                <ParentRoute path=path!("/account") view=AccountLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=AccountOverview />
+                </ParentRoute>
+                <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=AdminDashboard />
+                </ParentRoute>
+            </Routes>
+        </main>
+    }
+}

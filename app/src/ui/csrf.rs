@@ -1,0 +1,53 @@
+//! The CSRF token every form carries.
+//!
+//! A double-submit token: the HTTP layer sets a random `paydesk_csrf` cookie
+//! and refuses any form-encoded POST whose `csrf_token` field does not match
+//! it. A cross-site page can make a browser post a form but can neither read
+//! the cookie nor guess the token.
+
+use leptos::prelude::*;
+
+pub const CSRF_COOKIE: &str = "paydesk_csrf";
+pub const CSRF_FIELD: &str = "csrf_token";
+
+#[component]
+pub fn CsrfField() -> impl IntoView {
+    view! { <input type="hidden" name=CSRF_FIELD value=current_token() /> }
+}
+
+#[cfg(feature = "ssr")]
+fn current_token() -> String {
+    use crate::platform::request::CsrfToken;
+    use_context::<http::request::Parts>()
+        .and_then(|parts| {
+            parts
+                .extensions
+                .get::<CsrfToken>()
+                .map(|token| token.0.clone())
+        })
+        .unwrap_or_default()
+}
+
+/// In the browser the token is the cookie's value: the same one the server
+/// rendered, so hydration sees no difference.
+#[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+fn current_token() -> String {
+    use wasm_bindgen::JsCast;
+    document()
+        .dyn_into::<web_sys::HtmlDocument>()
+        .ok()
+        .and_then(|doc| doc.cookie().ok())
+        .and_then(|cookies| {
+            cookies
+                .split(';')
+                .filter_map(|pair| pair.trim().split_once('='))
+                .find(|(name, _)| *name == CSRF_COOKIE)
+                .map(|(_, value)| value.to_owned())
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+fn current_token() -> String {
+    String::new()
+}

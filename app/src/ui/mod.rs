@@ -1,0 +1,101 @@
+//! UI pieces shared by every feature: the header, forms' CSRF field and
+//! error line, landing and not-found pages.
+
+mod csrf;
+mod header;
+
+pub use csrf::{CsrfField, CSRF_COOKIE, CSRF_FIELD};
+pub use header::Header;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::error::AppError;
+use crate::root::use_session;
+
+/// The message of a failed action, announced to screen readers.
+#[component]
+pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    view! {
+        <Show when=move || error.get().is_some()>
+            <p class="form-error" role="alert">
+                {move || error.get().map(|err| err.message)}
+            </p>
+        </Show>
+    }
+}
+
+#[component]
+pub fn Landing() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <section class="landing">
+            <h1>"Payouts, owed and paid, in one place"</h1>
+            <p class="lead">
+                "Paydesk keeps the balances your customers, referrers and partners earn, "
+                "and pays them out to PayPal, a bank account, crypto or gift cards."
+            </p>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match session.user.await {
+                        Ok(Some(user)) => {
+                            let home = crate::auth::home_for(user.role);
+                            view! {
+                                <div class="actions">
+                                    <A href=home attr:class="button primary">
+                                        {if user.is_admin() { "Open the payouts desk" } else { "Go to my account" }}
+                                    </A>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        _ => {
+                            view! {
+                                <div class="actions">
+                                    <A href="/signup" attr:class="button primary">
+                                        "Create an account"
+                                    </A>
+                                    <A href="/login" attr:class="button">
+                                        "Sign in"
+                                    </A>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <section class="card narrow">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
+            <A href="/">"Back to the start"</A>
+        </section>
+    }
+}
+
+/// Shown instead of a page the signed-in user may not see.
+#[component]
+pub fn Forbidden() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::FORBIDDEN);
+    }
+    view! {
+        <section class="card narrow" aria-labelledby="forbidden-title">
+            <h1 id="forbidden-title">"You do not have access to this page"</h1>
+            <p>"This area is for administrators. If you need access, ask the owner of this Paydesk."</p>
+            <A href="/account">"Go to my account"</A>
+        </section>
+    }
+}

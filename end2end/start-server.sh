@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Starts the release server for the end-to-end tests on a scratch database,
+# with one administrator made by `paydesk create-admin`.
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(cd .. && pwd)
+scratch="$PWD/.e2e"
+rm -rf "$scratch"
+mkdir -p "$scratch"
+
+export DATABASE_URL="sqlite://$scratch/e2e.db?mode=rwc"
+export LEPTOS_SITE_ROOT="$root/target/site"
+export LEPTOS_ENV=PROD
+export PAYDESK_ADDR="127.0.0.1:${E2E_PORT:-3210}"
+export RUST_LOG="${RUST_LOG:-warn}"
+bin="$root/target/release/paydesk"
+
+"$bin" migrate
+printf '%s\n' "${E2E_ADMIN_PASSWORD:-e2e admin passphrase}" |
+  "$bin" create-admin --email "${E2E_ADMIN_EMAIL:-admin@paydesk.test}" --name "E2E Admin" --password-stdin
+exec "$bin" serve

@@ -1,0 +1,94 @@
+import { expect, test } from '@playwright/test';
+import { admin, newMember, openMenu, visit } from './helpers';
+
+test('a visitor signs up, lands in the member area, signs out and back in', async ({ page }) => {
+  const member = newMember();
+  await visit(page, '/');
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Payouts');
+  await page.getByRole('link', { name: 'Create an account' }).click();
+
+  await expect(page.getByRole('heading', { name: 'Create an account' })).toBeVisible();
+  await page.getByLabel('Email').fill(member.email);
+  await page.getByLabel('Your name').fill(member.name);
+  await page.getByLabel('Password').fill(member.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByRole('heading', { name: 'My account' })).toBeVisible();
+  await expect(page.getByText(member.name).first()).toBeVisible();
+  await expect(page.getByText('You have no credit yet')).toBeVisible();
+
+  await openMenu(page);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await openMenu(page);
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' })).toBeVisible();
+
+  // Signed out for real: the member area sends us to sign in.
+  await visit(page, '/account');
+  await expect(page).toHaveURL(/\/login$/);
+
+  await page.getByLabel('Email').fill(member.email);
+  await page.getByLabel('Password').fill(member.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByRole('heading', { name: 'My account' })).toBeVisible();
+});
+
+test('a wrong password is refused with one clear message', async ({ page }) => {
+  await visit(page, '/login');
+  await page.getByLabel('Email').fill('nobody@paydesk.test');
+  await page.getByLabel('Password').fill('certainly not right');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Wrong email or password');
+  await expect(page).toHaveURL(/\/login$/);
+});
+
+test('a weak password is refused at sign-up with the reason', async ({ page }) => {
+  const member = newMember();
+  await visit(page, '/signup');
+  await page.getByLabel('Email').fill(member.email);
+  await page.getByLabel('Your name').fill(member.name);
+  await page.getByLabel('Password').fill('password123');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('alert')).toContainText('most commonly used');
+});
+
+test('an admin made by create-admin sees the payouts desk', async ({ page }) => {
+  await visit(page, '/login');
+  await page.getByLabel('Email').fill(admin.email);
+  await page.getByLabel('Password').fill(admin.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+
+  await expect(page).toHaveURL(/\/admin$/);
+  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  await expect(page.getByText('Administrators')).toBeVisible();
+  const sidebar = page.getByRole('navigation', { name: 'Admin' });
+  const toggle = page.getByRole('button', { name: 'Admin menu' });
+  if (await toggle.isVisible()) {
+    await expect(sidebar).toBeHidden();
+    await toggle.click();
+  }
+  await expect(sidebar.getByRole('link', { name: 'Dashboard' })).toBeVisible();
+});
+
+test('a member does not get into the admin area', async ({ page }) => {
+  const member = newMember();
+  await visit(page, '/signup');
+  await page.getByLabel('Email').fill(member.email);
+  await page.getByLabel('Your name').fill(member.name);
+  await page.getByLabel('Password').fill(member.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+
+  const response = await page.goto('/admin');
+  expect(response?.status()).toBe(403);
+  await expect(page.getByRole('heading', { name: 'You do not have access to this page' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Dashboard' })).toHaveCount(0);
+});
+
+test('the layout fits the screen without sideways scrolling', async ({ page }) => {
+  await visit(page, '/');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+});

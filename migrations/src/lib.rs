@@ -1,0 +1,18 @@
+//! Database schema for Paydesk, as an ordered list of sea-orm migrations.
+//!
+//! Migrations are the source of truth for the schema. They never import the
+//! application's entities: an entity describes today's table, a migration
+//! describes one step in its history, and the two must not drift together.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_accounts;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_create_accounts::Migration)]
+    }
+}

@@ -1,0 +1,97 @@
+//! The `paydesk` commands.
+
+use std::io::{BufRead, IsTerminal};
+
+use crate::config::{Cli, Command, CreateAdminArgs, LogFormat, ServeArgs};
+use crate::startup;
+use app::platform::Clock;
+
+pub fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    // Logs go to stderr; stdout carries what a command has to say to its user.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Pretty => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli
+        .command
+        .unwrap_or(Command::Serve(ServeArgs::default_from_env()?))
+    {
+        Command::Serve(args) => serve(&cli.database_url, args).await,
+        Command::Migrate => {
+            startup::connect_and_migrate(&cli.database_url).await?;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::CreateAdmin(args) => create_admin(&cli.database_url, args).await,
+    }
+}
+
+impl ServeArgs {
+    /// `paydesk` with no command serves, with the same environment defaults
+    /// as `paydesk serve`.
+    fn default_from_env() -> anyhow::Result<ServeArgs> {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        Ok(Only::try_parse_from(["paydesk"])?.serve)
+    }
+}
+
+async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
+    let db = startup::connect_and_migrate(database_url).await?;
+    let mut leptos_options = startup::leptos_options();
+    leptos_options.site_addr = args.addr;
+    let state = startup::app_state(db, args.settings(), Clock::System, leptos_options);
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot listen on {}: {err}", args.addr))?;
+    let backend = app::platform::db::backend_name(&state.db);
+    tracing::info!(addr = %args.addr, database = backend, "Paydesk is listening");
+    println!("Paydesk is running at http://{}", args.addr);
+    println!("Create an administrator with: paydesk create-admin --email you@example.com");
+    startup::serve(listener, state, startup::shutdown_signal()).await
+}
+
+fn read_password(args: &CreateAdminArgs) -> anyhow::Result<String> {
+    if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!("no terminal to ask for a password: pass --password-stdin and pipe it in");
+    }
+    let first = rpassword::prompt_password("Password for the new administrator: ")?;
+    let second = rpassword::prompt_password("Same password again: ")?;
+    if first != second {
+        anyhow::bail!("the two passwords differ; nothing was created");
+    }
+    Ok(first)
+}
+
+async fn create_admin(database_url: &str, args: CreateAdminArgs) -> anyhow::Result<()> {
+    let password = read_password(&args)?;
+    let db = startup::connect_and_migrate(database_url).await?;
+    let admin = app::auth::service::create_admin(
+        &db,
+        Clock::System.now(),
+        &args.email,
+        &args.name,
+        &password,
+    )
+    .await
+    .map_err(|err| anyhow::anyhow!("{err}"))?;
+    println!("Administrator {} created. Sign in at /login.", admin.email);
+    Ok(())
+}

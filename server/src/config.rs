@@ -1,0 +1,114 @@
+//! Configuration from flags and environment, with defaults that work with
+//! nothing set.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::{net::SocketAddr, time::Duration};
+
+use app::platform::{db::DEFAULT_DATABASE_URL, Settings};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "paydesk",
+    version,
+    about = "Paydesk: a self-hosted payouts desk"
+)]
+pub struct Cli {
+    /// Database to use: `sqlite://path?mode=rwc` or `postgres://user@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+
+    /// Log format.
+    #[arg(long, env = "PAYDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app (the default command). Applies pending migrations first.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an administrator account.
+    CreateAdmin(CreateAdminArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PAYDESK_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Mark cookies `Secure`: set this when Paydesk is served over HTTPS.
+    #[arg(long, env = "PAYDESK_COOKIE_SECURE", default_value_t = false)]
+    pub cookie_secure: bool,
+
+    /// The origin browsers use (e.g. `https://pay.example.com`); form posts
+    /// from any other origin are refused. Defaults to the request's own host.
+    #[arg(long, env = "PAYDESK_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    #[arg(long, env = "PAYDESK_TRUST_PROXY_HEADERS", default_value_t = false)]
+    pub trust_proxy_headers: bool,
+
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "PAYDESK_SESSION_IDLE_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=10_080))]
+    pub session_idle_minutes: u64,
+
+    /// Hours after sign-in after which a session ends, however active.
+    #[arg(long, env = "PAYDESK_SESSION_ABSOLUTE_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=720))]
+    pub session_absolute_hours: u64,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            cookie_secure: false,
+            public_origin: None,
+            trust_proxy_headers: false,
+            session_idle_minutes: 60,
+            session_absolute_hours: 12,
+        }
+    }
+}
+
+impl ServeArgs {
+    pub fn settings(&self) -> Settings {
+        Settings {
+            session_idle_timeout: Duration::from_secs(self.session_idle_minutes * 60),
+            session_absolute_timeout: Duration::from_secs(self.session_absolute_hours * 3600),
+            cookie_secure: self.cookie_secure,
+            public_origin: self
+                .public_origin
+                .as_ref()
+                .map(|origin| origin.trim_end_matches('/').to_owned()),
+            trust_proxy_headers: self.trust_proxy_headers,
+            ..Settings::default()
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CreateAdminArgs {
+    /// The administrator's email (their sign-in name).
+    #[arg(long)]
+    pub email: String,
+
+    /// The name shown in the app.
+    #[arg(long, default_value = "Administrator")]
+    pub name: String,
+
+    /// Read the password from standard input (one line) instead of prompting.
+    #[arg(long)]
+    pub password_stdin: bool,
+}

@@ -1,0 +1,359 @@
+//! HTTP layers around every route: client address, CSRF defence, status
+//! codes for server-function errors, and security headers.
+
+use axum::{
+    body::{to_bytes, Body},
+    extract::{ConnectInfo, Request, State},
+    http::{
+        header::{ACCEPT, CONTENT_TYPE, HOST, ORIGIN, SET_COOKIE},
+        HeaderMap, HeaderValue, Method, StatusCode,
+    },
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use std::net::SocketAddr;
+
+use app::error::{AppError, ErrorCode};
+use app::platform::{
+    request::{cookie_value, ClientIp, CsrfToken},
+    AppState, Settings,
+};
+use app::ui::{CSRF_COOKIE, CSRF_FIELD};
+
+/// Forms are small; anything bigger is not a form we render.
+const MAX_FORM_BYTES: usize = 1024 * 1024;
+/// A server-function error body is a short JSON object.
+const MAX_ERROR_BYTES: usize = 64 * 1024;
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Resolves the client's address once, for audit rows and throttling.
+pub async fn client_ip(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip().to_string());
+    let forwarded = state
+        .settings
+        .trust_proxy_headers
+        .then(|| {
+            req.headers()
+                .get("x-forwarded-for")
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.split(',').next())
+                .map(|ip| ip.trim().to_owned())
+                .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
+        })
+        .flatten();
+    if let Some(ip) = forwarded.or(peer) {
+        req.extensions_mut().insert(ClientIp(ip));
+    }
+    next.run(req).await
+}
+
+fn new_csrf_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn looks_like_token(value: &str) -> bool {
+    value.len() == 43
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Compares without stopping at the first difference.
+fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+fn changes_state(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Browsers always say where a state-changing request comes from: a
+/// `Sec-Fetch-Site` other than same-origin, or an `Origin` that is not ours,
+/// is a cross-site request.
+fn check_origin(settings: &Settings, headers: &HeaderMap) -> Result<(), &'static str> {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        if !matches!(site.to_str(), Ok("same-origin") | Ok("none")) {
+            return Err("cross-site request");
+        }
+    }
+    let Some(origin) = headers.get(ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().map_err(|_| "unreadable Origin")?;
+    let matches = match &settings.public_origin {
+        Some(expected) => origin == expected,
+        None => {
+            let host = headers.get(HOST).and_then(|h| h.to_str().ok());
+            let origin_host = origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"));
+            host.is_some() && origin_host == host
+        }
+    };
+    if matches {
+        Ok(())
+    } else {
+        Err("Origin is not this site")
+    }
+}
+
+enum BodyKind {
+    /// `application/x-www-form-urlencoded`: must carry the token as a field.
+    UrlEncodedForm,
+    /// Other types a plain cross-site form or beacon can send: must carry the header.
+    OtherSimple,
+    /// JSON and the like: a cross-site page cannot send these without a CORS
+    /// preflight, which Paydesk never grants.
+    NotSimple,
+}
+
+fn body_kind(headers: &HeaderMap) -> BodyKind {
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        });
+    match content_type.as_deref() {
+        Some("application/x-www-form-urlencoded") => BodyKind::UrlEncodedForm,
+        None | Some("multipart/form-data") | Some("text/plain") => BodyKind::OtherSimple,
+        Some(_) => BodyKind::NotSimple,
+    }
+}
+
+fn refuse(headers: &HeaderMap, status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    let wants_html = headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if wants_html {
+        let page = format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Request refused · Paydesk</title></head>\
+             <body><main><h1>Request refused</h1><p>{message}</p><p><a href=\"/\">Back to Paydesk</a></p></main></body></html>"
+        );
+        return (status, [(CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response();
+    }
+    let body = serde_json::to_string(&AppError::new(code, message)).unwrap_or_default();
+    (status, [(CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Double-submit CSRF defence plus an Origin check, for every state-changing
+/// request. Also mints the token cookie for browsers that do not have one yet.
+pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let cookie_token =
+        cookie_value(req.headers(), CSRF_COOKIE).filter(|token| looks_like_token(token));
+    let mut req = req;
+
+    if changes_state(req.method()) {
+        const EXPIRED: &str =
+            "This form has expired or was sent from another site. Reload the page and try again";
+        if let Err(reason) = check_origin(&state.settings, req.headers()) {
+            tracing::warn!(reason, path = %req.uri().path(), "refused a cross-site request");
+            return refuse(
+                req.headers(),
+                StatusCode::FORBIDDEN,
+                ErrorCode::Forbidden,
+                EXPIRED,
+            );
+        }
+        let presented = match body_kind(req.headers()) {
+            BodyKind::NotSimple => None,
+            BodyKind::OtherSimple => Some(
+                req.headers()
+                    .get(CSRF_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
+            ),
+            BodyKind::UrlEncodedForm => {
+                let (parts, body) = req.into_parts();
+                let bytes = match to_bytes(body, MAX_FORM_BYTES).await {
+                    Ok(bytes) => bytes,
+                    Err(_) => {
+                        return refuse(
+                            &parts.headers,
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            ErrorCode::Invalid,
+                            "The form is too large",
+                        )
+                    }
+                };
+                let field = form_urlencoded::parse(&bytes)
+                    .find(|(key, _)| key == CSRF_FIELD)
+                    .map(|(_, value)| value.into_owned());
+                let header = parts
+                    .headers
+                    .get(CSRF_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                req = Request::from_parts(parts, Body::from(bytes));
+                Some(field.or(header))
+            }
+        };
+        if let Some(presented) = presented {
+            let valid = matches!(
+                (&cookie_token, &presented),
+                (Some(cookie), Some(sent)) if same_token(cookie, sent)
+            );
+            if !valid {
+                tracing::warn!(path = %req.uri().path(), "refused a form without a valid CSRF token");
+                return refuse(
+                    req.headers(),
+                    StatusCode::FORBIDDEN,
+                    ErrorCode::Forbidden,
+                    EXPIRED,
+                );
+            }
+        }
+    }
+
+    let (token, minted) = match cookie_token {
+        Some(token) => (token, false),
+        None => (new_csrf_token(), true),
+    };
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut response = next.run(req).await;
+    if minted {
+        let secure = if state.settings.cookie_secure {
+            "; Secure"
+        } else {
+            ""
+        };
+        // Readable by the page's own script (the hydrated forms copy it), and
+        // never sent along with a request that another site starts.
+        let cookie = format!("{CSRF_COOKIE}={token}; Path=/; SameSite=Strict{secure}");
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// Server functions answer every error with 500; this gives each the status
+/// its code stands for (400, 401, 403, 409, 429...), so clients, proxies and
+/// logs see what happened. Form posts without JavaScript are redirects and
+/// are left alone.
+pub async fn server_fn_status(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key("serverfnerror")
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_ERROR_BYTES).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        if let Ok(status) = StatusCode::from_u16(error.code.http_status()) {
+            parts.status = status;
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    // Same-origin keeps the Referer that form posts without JavaScript are
+    // redirected back to, and sends nothing to other sites.
+    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    fn check(settings: &Settings, pairs: &[(&'static str, &'static str)], allowed: bool) {
+        assert_eq!(
+            check_origin(settings, &headers(pairs)).is_ok(),
+            allowed,
+            "{pairs:?}"
+        );
+    }
+
+    #[test]
+    fn origin_must_be_this_site() {
+        let own_host = Settings::default();
+        check(
+            &own_host,
+            &[
+                ("host", "pay.test:3000"),
+                ("origin", "http://pay.test:3000"),
+            ],
+            true,
+        );
+        check(
+            &own_host,
+            &[("host", "pay.test:3000"), ("origin", "http://evil.test")],
+            false,
+        );
+        check(
+            &own_host,
+            &[("host", "pay.test:3000"), ("origin", "null")],
+            false,
+        );
+        check(&own_host, &[("host", "pay.test:3000")], true);
+        check(&own_host, &[("sec-fetch-site", "cross-site")], false);
+        check(&own_host, &[("sec-fetch-site", "same-site")], false);
+        check(&own_host, &[("sec-fetch-site", "same-origin")], true);
+
+        let fixed = Settings {
+            public_origin: Some("https://pay.example.com".into()),
+            ..Settings::default()
+        };
+        check(
+            &fixed,
+            &[
+                ("host", "internal:3000"),
+                ("origin", "https://pay.example.com"),
+            ],
+            true,
+        );
+        check(
+            &fixed,
+            &[
+                ("host", "internal:3000"),
+                ("origin", "http://internal:3000"),
+            ],
+            false,
+        );
+    }
+
+    #[test]
+    fn tokens_compare_exactly() {
+        let token = new_csrf_token();
+        assert!(looks_like_token(&token));
+        assert!(same_token(&token, &token.clone()));
+        assert!(!same_token(&token, &new_csrf_token()));
+        assert!(!same_token(&token, ""));
+        assert!(!looks_like_token("short"));
+    }
+}

@@ -1,0 +1,7 @@
+//! The `paydesk` server: configuration, HTTP plumbing, start-up and the CLI
+//! commands. Thin by design: the rules live in the `app` crate's services.
+
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod startup;

@@ -1,0 +1,157 @@
+//! Building the application: state, router, listener, shutdown.
+
+use axum::{extract::State, http::StatusCode, routing::get, Router};
+use leptos::{config::LeptosOptions, prelude::provide_context};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::DatabaseConnection;
+use std::{sync::Arc, time::Duration};
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+
+use app::platform::{db, AppState, Clock, Settings};
+use app::{shell, App};
+
+/// Connects and brings the schema up to date.
+pub async fn connect_and_migrate(database_url: &str) -> anyhow::Result<DatabaseConnection> {
+    let db = db::connect(database_url)
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot open the database: {err}"))?;
+    Migrator::up(&db, None)
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot apply migrations: {err}"))?;
+    Ok(db)
+}
+
+/// Leptos options from the environment cargo-leptos sets (or baked in at
+/// build time), with production defaults where it leaves them unset.
+pub fn leptos_options() -> LeptosOptions {
+    let mut options = leptos::config::get_configuration(None)
+        .map(|conf| conf.leptos_options)
+        .unwrap_or_else(|_| LeptosOptions::builder().output_name("paydesk").build());
+    if options.output_name.is_empty() {
+        options.output_name = "paydesk".into();
+    }
+    if std::env::var_os("LEPTOS_ENV").is_none() {
+        options.env = leptos::config::Env::PROD;
+    }
+    options
+}
+
+pub fn app_state(
+    db: DatabaseConnection,
+    settings: Settings,
+    clock: Clock,
+    leptos_options: LeptosOptions,
+) -> AppState {
+    AppState {
+        db,
+        settings: Arc::new(settings),
+        clock,
+        leptos_options,
+    }
+}
+
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match state.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(err) => {
+            tracing::warn!(error = %err, "health check: database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let render_shell = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::server_fn_status,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::csrf_guard,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::client_ip,
+        ))
+        .layer(axum::middleware::from_fn(crate::http::security_headers))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    app::auth::password::prepare();
+    let janitor = tokio::spawn(purge_sessions_periodically(state.clone()));
+    let app = router(state);
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    janitor.abort();
+    served.map_err(Into::into)
+}
+
+async fn purge_sessions_periodically(state: AppState) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        match app::auth::service::purge_expired_sessions(&state).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "expired sessions removed"),
+            Err(err) => tracing::warn!(error = %err, "could not remove expired sessions"),
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,125 @@
+//! The `paydesk` binary itself: migrate, create-admin, serve and shut down.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+
+fn paydesk(database_url: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_paydesk"));
+    command
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+fn create_admin(database_url: &str, email: &str, password: &str) -> std::process::Output {
+    let mut child = paydesk(database_url)
+        .args(["create-admin", "--email", email, "--password-stdin"])
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn temp_database() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/cli.db?mode=rwc", dir.path().display());
+    (dir, url)
+}
+
+#[test]
+fn migrate_creates_the_database_file_and_its_folder() {
+    let (dir, _) = temp_database();
+    let url = format!(
+        "sqlite://{}/nested/folder/paydesk.db?mode=rwc",
+        dir.path().display()
+    );
+    let output = paydesk(&url).arg("migrate").output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("up to date"));
+    assert!(dir.path().join("nested/folder/paydesk.db").exists());
+}
+
+#[test]
+fn create_admin_refuses_a_weak_password_with_the_reason() {
+    let (_dir, url) = temp_database();
+    let output = create_admin(&url, "boss@example.com", "short");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("at least 8 characters"), "{stderr}");
+
+    let output = create_admin(&url, "boss@example.com", "password123");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("commonly used"));
+}
+
+#[test]
+fn create_admin_creates_one_admin_per_email() {
+    let (_dir, url) = temp_database();
+    let output = create_admin(&url, "Boss@Example.com", "a long admin passphrase");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("boss@example.com"));
+
+    let again = create_admin(&url, "boss@example.com", "another long passphrase");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("cannot be used"));
+}
+
+#[test]
+fn create_admin_without_a_terminal_asks_for_password_stdin() {
+    let (_dir, url) = temp_database();
+    let output = paydesk(&url)
+        .args(["create-admin", "--email", "boss@example.com"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--password-stdin"));
+}
+
+#[test]
+fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
+    let (_dir, url) = temp_database();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = paydesk(&url)
+        .env("PAYDESK_ADDR", format!("127.0.0.1:{port}"))
+        .spawn()
+        .unwrap();
+
+    // The server prints its URL once it is listening: that line is the signal.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(line.contains(&format!("http://127.0.0.1:{port}")), "{line}");
+
+    let health = std::net::TcpStream::connect(("127.0.0.1", port)).and_then(|mut stream| {
+        use std::io::Read;
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer)?;
+        Ok(answer)
+    });
+    let health = health.unwrap();
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+
+    // SAFETY: kill(2) with a pid we own and a valid signal number.
+    let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    assert_eq!(sent, 0);
+    let status = child.wait().unwrap();
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+}

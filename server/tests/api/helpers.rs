@@ -1,0 +1,319 @@
+use std::{ops::Deref, sync::Arc};
+
+use app::auth::UserView;
+use app::platform::{AppState, Clock, Settings};
+use chrono::{DateTime, Utc};
+use paydesk_server::startup;
+use reqwest::{cookie::CookieStore, cookie::Jar, header, StatusCode, Url};
+use sea_orm::{ConnectionTrait, Database, Statement};
+
+/// Where a test's database lives, and how it is removed afterwards.
+enum TestDb {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop runs inside the test's runtime; the database is dropped
+            // from a thread with a runtime of its own.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                if let Ok(runtime) = runtime {
+                    runtime.block_on(async {
+                        if let Ok(admin) = Database::connect(&admin_url).await {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                                ))
+                                .await;
+                        }
+                    });
+                }
+            })
+            .join();
+        }
+    }
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let prefix = base.rsplit_once('/').map_or(base, |(prefix, _)| prefix);
+    match query {
+        Some(query) => format!("{prefix}/{name}?{query}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+async fn fresh_database(force_sqlite: bool) -> (String, TestDb) {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if !force_sqlite && !admin_url.is_empty() => {
+            let mut suffix = [0u8; 8];
+            rand::fill(&mut suffix);
+            let name = format!(
+                "paydesk_test_{}",
+                suffix
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            );
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("TEST_DATABASE_URL must point at a reachable PostgreSQL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create the test database");
+            (
+                with_database(&admin_url, &name),
+                TestDb::Postgres { admin_url, name },
+            )
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}/paydesk.db?mode=rwc", dir.path().display());
+            (url, TestDb::Sqlite(dir))
+        }
+    }
+}
+
+pub fn start_of_test_time() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z")
+        .expect("valid timestamp")
+        .with_timezone(&Utc)
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub state: AppState,
+    pub clock: Clock,
+    pub browser: Browser,
+    _db: TestDb,
+}
+
+impl Deref for TestApp {
+    type Target = Browser;
+    fn deref(&self) -> &Browser {
+        &self.browser
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Settings::default(), false).await
+}
+
+pub async fn spawn_sqlite_app() -> TestApp {
+    spawn_app_with(Settings::default(), true).await
+}
+
+pub async fn spawn_app_with(settings: Settings, force_sqlite: bool) -> TestApp {
+    let (url, guard) = fresh_database(force_sqlite).await;
+    let db = startup::connect_and_migrate(&url).await.expect("migrate");
+    let clock = Clock::manual(start_of_test_time());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    let mut options = startup::leptos_options();
+    options.site_addr = addr;
+    let state = startup::app_state(db, settings, clock.clone(), options);
+    tokio::spawn(startup::serve(
+        listener,
+        state.clone(),
+        std::future::pending(),
+    ));
+    let address = format!("http://{addr}");
+    TestApp {
+        browser: Browser::new(&address),
+        address,
+        state,
+        clock,
+        _db: guard,
+    }
+}
+
+impl TestApp {
+    /// Another browser with its own cookies.
+    pub fn new_browser(&self) -> Browser {
+        Browser::new(&self.address)
+    }
+
+    pub async fn create_admin(&self, user: &TestUser) -> UserView {
+        app::auth::service::create_admin(
+            &self.state.db,
+            self.clock.now(),
+            &user.email,
+            &user.name,
+            &user.password,
+        )
+        .await
+        .expect("create admin")
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        let backend = self.state.db.get_database_backend();
+        let row = self
+            .state
+            .db
+            .query_one_raw(Statement::from_string(backend, sql.to_owned()))
+            .await
+            .expect("query")
+            .expect("a row");
+        row.try_get_by_index::<i64>(0).expect("a count")
+    }
+}
+
+/// One browser: a cookie jar and the methods a page would call.
+pub struct Browser {
+    pub address: String,
+    pub jar: Arc<Jar>,
+    pub client: reqwest::Client,
+}
+
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+}
+
+impl TestUser {
+    pub fn generate() -> Self {
+        let mut id = [0u8; 6];
+        rand::fill(&mut id);
+        let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
+        Self {
+            email: format!("member-{id}@example.com"),
+            name: format!("Member {id}"),
+            password: format!("long enough {id}"),
+        }
+    }
+}
+
+impl Browser {
+    fn new(address: &str) -> Self {
+        let jar = Arc::new(Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Self {
+            address: address.to_owned(),
+            jar,
+            client,
+        }
+    }
+
+    fn url(&self) -> Url {
+        self.address.parse().expect("url")
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let header = self.jar.cookies(&self.url())?;
+        header
+            .to_str()
+            .ok()?
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.to_owned())
+    }
+
+    pub fn session_token(&self) -> Option<String> {
+        self.cookie("paydesk_session")
+    }
+
+    /// The CSRF token a rendered page would carry (visiting a page first if needed).
+    pub async fn csrf_token(&self) -> String {
+        if let Some(token) = self.cookie("paydesk_csrf") {
+            return token;
+        }
+        let page = self.get("/").await;
+        assert_eq!(page.status(), StatusCode::OK);
+        self.cookie("paydesk_csrf")
+            .expect("the first page sets a CSRF cookie")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    /// A same-origin form post, as a page's form sends it.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf_token().await;
+        let mut body: Vec<(&str, &str)> = fields.to_vec();
+        body.push(("csrf_token", &token));
+        self.client
+            .post(format!("{}{path}", self.address))
+            .header(header::ORIGIN, &self.address)
+            .form(&body)
+            .send()
+            .await
+            .expect("POST form")
+    }
+
+    /// A same-origin JSON call, as the hydrated app makes for reads.
+    pub async fn post_json(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.address))
+            .header(header::ORIGIN, &self.address)
+            .json(&body)
+            .send()
+            .await
+            .expect("POST json")
+    }
+
+    pub async fn sign_up(&self, user: &TestUser) -> reqwest::Response {
+        self.post_form(
+            "/api/auth/signup",
+            &[
+                ("email", &user.email),
+                ("display_name", &user.name),
+                ("password", &user.password),
+            ],
+        )
+        .await
+    }
+
+    pub async fn log_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_form(
+            "/api/auth/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn log_out(&self) -> reqwest::Response {
+        self.post_form("/api/auth/logout", &[]).await
+    }
+
+    pub async fn me(&self) -> Option<UserView> {
+        let response = self.post_json("/api/auth/me", serde_json::json!({})).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("me() answers JSON")
+    }
+
+    pub async fn admin_overview(&self) -> reqwest::Response {
+        self.post_json("/api/admin/overview", serde_json::json!({}))
+            .await
+    }
+}
+
+/// The error a server function answered with.
+pub async fn error_of(response: reqwest::Response) -> (StatusCode, app::error::AppError) {
+    let status = response.status();
+    let error = response.json().await.expect("an AppError body");
+    (status, error)
+}

@@ -1,0 +1,47 @@
+//! The hand-written entities must match the migrated schema.
+
+use crate::helpers::spawn_app;
+use app::entities::{audit_event, session, user};
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Iterable, Statement};
+use std::collections::BTreeSet;
+
+async fn table_columns(app: &crate::helpers::TestApp, table: &str) -> BTreeSet<String> {
+    let backend = app.state.db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Sqlite => format!("SELECT name FROM pragma_table_info('{table}')"),
+        _ => format!(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = '{table}' AND table_schema = current_schema()"
+        ),
+    };
+    app.state
+        .db
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get_by_index::<String>(0).unwrap())
+        .collect()
+}
+
+fn entity_columns<E: EntityTrait>() -> BTreeSet<String> {
+    E::Column::iter()
+        .map(|column| sea_orm::IdenStatic::as_str(&column).to_owned())
+        .collect()
+}
+
+async fn check<E: EntityTrait + Default>(app: &crate::helpers::TestApp) {
+    let table = E::default().table_name().to_owned();
+    assert_eq!(
+        entity_columns::<E>(),
+        table_columns(app, &table).await,
+        "entity and migrated table {table} differ"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entities_match_the_migrated_tables() {
+    let app = spawn_app().await;
+    check::<user::Entity>(&app).await;
+    check::<session::Entity>(&app).await;
+    check::<audit_event::Entity>(&app).await;
+}
