@@ -97,11 +97,14 @@ fn Site() -> impl IntoView {
         <Header />
         <main id="main" tabindex="-1">
             <Routes fallback=NotFound>
-                <Route path=path!("") view=Landing />
-                <Route path=path!("/login") view=LoginPage />
-                <Route path=path!("/signup") view=SignupPage />
-                // Async: the guard may redirect, which must happen before
-                // the first byte of the page is sent.
+                // Every route renders in Async mode: the page is sent once
+                // its data has loaded, so it is complete HTML without
+                // JavaScript (out-of-order streaming fills suspended parts
+                // in with a script), and a guard can still redirect before
+                // the first byte is sent.
+                <Route path=path!("") view=Landing ssr=SsrMode::Async />
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("/account") view=AccountLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=AccountOverview />
                 </ParentRoute>

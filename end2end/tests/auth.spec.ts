@@ -15,7 +15,7 @@ test('a visitor signs up, lands in the member area, signs out and back in', asyn
 
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByRole('heading', { name: 'My account' })).toBeVisible();
-  await expect(page.getByText(member.name).first()).toBeVisible();
+  await expect(page.getByRole('main').getByText(member.name)).toBeVisible();
   await expect(page.getByText('You have no credit yet')).toBeVisible();
 
   await openMenu(page);

@@ -25,7 +25,7 @@ use app::ui::{CSRF_COOKIE, CSRF_FIELD};
 const MAX_FORM_BYTES: usize = 1024 * 1024;
 /// A server-function error body is a short JSON object.
 const MAX_ERROR_BYTES: usize = 64 * 1024;
-pub const CSRF_HEADER: &str = "x-csrf-token";
+use app::ui::CSRF_HEADER;
 
 /// Resolves the client's address once, for audit rows and throttling.
 pub async fn client_ip(State(state): State<AppState>, mut req: Request, next: Next) -> Response {

@@ -6,6 +6,7 @@ use leptos::server_fn::codec::Json;
 
 use super::UserView;
 use crate::error::AppError;
+use crate::ui::CsrfClient;
 
 /// Who is signed in (None for a visitor). Read-only; the session's
 /// last-seen time is bookkeeping, not a change the user makes.
@@ -14,7 +15,7 @@ pub async fn me() -> Result<Option<UserView>, AppError> {
     super::session::current_user().await
 }
 
-#[server(endpoint = "auth/signup")]
+#[server(endpoint = "auth/signup", client = CsrfClient)]
 pub async fn sign_up(
     email: String,
     display_name: String,
@@ -40,7 +41,7 @@ pub async fn sign_up(
     Ok(issued.user)
 }
 
-#[server(endpoint = "auth/login")]
+#[server(endpoint = "auth/login", client = CsrfClient)]
 pub async fn log_in(email: String, password: String) -> Result<UserView, AppError> {
     use super::{service, session};
     use crate::platform::{
@@ -63,7 +64,7 @@ pub async fn log_in(email: String, password: String) -> Result<UserView, AppErro
     Ok(issued.user)
 }
 
-#[server(endpoint = "auth/logout")]
+#[server(endpoint = "auth/logout", client = CsrfClient)]
 pub async fn log_out() -> Result<(), AppError> {
     use super::{service, session};
     use crate::platform::{

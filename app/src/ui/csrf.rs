@@ -9,6 +9,7 @@ use leptos::prelude::*;
 
 pub const CSRF_COOKIE: &str = "paydesk_csrf";
 pub const CSRF_FIELD: &str = "csrf_token";
+pub const CSRF_HEADER: &str = "x-csrf-token";
 
 #[component]
 pub fn CsrfField() -> impl IntoView {
@@ -50,4 +51,56 @@ fn current_token() -> String {
 #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
 fn current_token() -> String {
     String::new()
+}
+
+use leptos::server_fn::{
+    client::{browser::BrowserClient, Client},
+    error::FromServerFnError,
+    request::browser::BrowserRequest,
+    response::browser::BrowserResponse,
+};
+
+/// The client for state-changing server functions. A hydrated `ActionForm`
+/// rebuilds the request from the function's arguments, so the form's hidden
+/// `csrf_token` field never reaches the server; this client sends the token
+/// as the `X-CSRF-Token` header instead, which a cross-site page cannot set.
+pub struct CsrfClient;
+
+impl<E, IS, OS> Client<E, IS, OS> for CsrfClient
+where
+    E: FromServerFnError + Send,
+    IS: FromServerFnError,
+    OS: FromServerFnError,
+{
+    type Request = BrowserRequest;
+    type Response = BrowserResponse;
+
+    fn send(
+        req: Self::Request,
+    ) -> impl std::future::Future<Output = Result<Self::Response, E>> + Send {
+        let token = current_token();
+        if !token.is_empty() {
+            req.headers().set(CSRF_HEADER, &token);
+        }
+        <BrowserClient as Client<E, IS, OS>>::send(req)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn open_websocket(
+        path: &str,
+    ) -> impl std::future::Future<
+        Output = Result<
+            (
+                impl futures::Stream<Item = Result<bytes::Bytes, bytes::Bytes>> + Send + 'static,
+                impl futures::Sink<bytes::Bytes> + Send + 'static,
+            ),
+            E,
+        >,
+    > + Send {
+        <BrowserClient as Client<E, IS, OS>>::open_websocket(path)
+    }
+
+    fn spawn(future: impl std::future::Future<Output = ()> + Send + 'static) {
+        <BrowserClient as Client<E, IS, OS>>::spawn(future)
+    }
 }

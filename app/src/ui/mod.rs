@@ -4,7 +4,7 @@
 mod csrf;
 mod header;
 
-pub use csrf::{CsrfField, CSRF_COOKIE, CSRF_FIELD};
+pub use csrf::{CsrfClient, CsrfField, CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER};
 pub use header::Header;
 
 use leptos::prelude::*;

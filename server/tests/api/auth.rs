@@ -305,3 +305,15 @@ async fn unknown_pages_are_404_and_health_is_200() {
     let health = app.get("/healthz").await;
     assert_eq!(health.status(), StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_arrive_complete_without_needing_a_script_to_fill_them_in() {
+    let app = spawn_app().await;
+    let page = app.get("/").await.text().await.unwrap();
+    let header = &page[page.find("<header").unwrap()..page.find("</header>").unwrap()];
+    assert!(header.contains("href=\"/login\""), "{header}");
+    assert!(
+        !page.contains("<template"),
+        "nothing is left for a script to insert"
+    );
+}

@@ -127,3 +127,19 @@ async fn state_changing_server_functions_refuse_get() {
     assert_ne!(response.status(), StatusCode::OK);
     assert!(response.status().is_client_error(), "{}", response.status());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hydrated_client_may_send_the_token_as_a_header_instead() {
+    let app = spawn_app().await;
+    let token = app.csrf_token().await;
+    let own = app.address.clone();
+
+    let wrong = "B".repeat(43);
+    let response = sign_up_with(&app, Some(&own), None, &[("x-csrf-token", wrong.as_str())]).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 0);
+
+    let response = sign_up_with(&app, Some(&own), None, &[("x-csrf-token", token.as_str())]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 1);
+}
