@@ -11,8 +11,10 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod ledger;
 pub mod root;
 pub mod ui;
+pub mod withdrawals;
 
 #[cfg(feature = "ssr")]
 pub mod entities;

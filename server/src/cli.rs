@@ -31,6 +31,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateAdmin(args) => create_admin(&cli.database_url, args).await,
+        Command::Verify => verify(&cli.database_url).await,
+        Command::Demo => demo(&cli.database_url).await,
     }
 }
 
@@ -93,5 +95,39 @@ async fn create_admin(database_url: &str, args: CreateAdminArgs) -> anyhow::Resu
     .await
     .map_err(|err| anyhow::anyhow!("{err}"))?;
     println!("Administrator {} created. Sign in at /login.", admin.email);
+    Ok(())
+}
+
+async fn verify(database_url: &str) -> anyhow::Result<()> {
+    let db = startup::connect_and_migrate(database_url).await?;
+    let report = app::ledger::verify::verify(&db).await?;
+    println!(
+        "Checked {} wallets, {} transfers, {} assets, {} withdrawal requests.",
+        report.wallets, report.transfers, report.assets, report.requests
+    );
+    if report.is_clean() {
+        println!(
+            "Ledger OK: balances match their transfers, every asset sums to zero, holds are exact."
+        );
+        return Ok(());
+    }
+    for violation in &report.violations {
+        println!("VIOLATION: {violation}");
+    }
+    anyhow::bail!("{} ledger invariant violation(s)", report.violations.len())
+}
+
+async fn demo(database_url: &str) -> anyhow::Result<()> {
+    let db = startup::connect_and_migrate(database_url).await?;
+    let logins = crate::demo::fill(&db, &Clock::System).await?;
+    println!("Demo data created.");
+    println!(
+        "  admin:   {} / {}",
+        logins.admin,
+        crate::demo::ADMIN_PASSWORD
+    );
+    for member in &logins.members {
+        println!("  member:  {member} / {}", crate::demo::MEMBER_PASSWORD);
+    }
     Ok(())
 }

@@ -39,6 +39,10 @@ pub enum Command {
     Migrate,
     /// Create an administrator account.
     CreateAdmin(CreateAdminArgs),
+    /// Check the ledger's invariants; exits non-zero on any violation.
+    Verify,
+    /// Fill an empty database with realistic demo data and print the logins.
+    Demo,
 }
 
 #[derive(Debug, Args, Clone)]

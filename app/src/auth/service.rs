@@ -192,8 +192,36 @@ pub async fn sign_up(
     })
 }
 
-/// Creates an administrator (the `create-admin` command).
+/// Creates an account on an operator's behalf (the `create-admin` and
+/// `demo` commands), with an audit row saying how.
 #[tracing::instrument(skip_all)]
+pub async fn create_account(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    new_user: NewUser<'_>,
+    how: &str,
+) -> Result<UserView, AuthError> {
+    validate_new_user(&new_user)?;
+    let hash = password::hash(new_user.password.to_owned()).await?;
+    let txn = db::begin_write(db).await?;
+    let model = insert_user(&txn, now, &new_user, hash).await?;
+    let action = match new_user.role {
+        Role::Admin => AuditAction::AdminCreated,
+        Role::Member => AuditAction::SignedUp,
+    };
+    audit::record(
+        &txn,
+        now,
+        AuditEntry::new(action)
+            .subject(model.email.clone())
+            .detail(how.to_owned()),
+    )
+    .await?;
+    txn.commit().await?;
+    user_view(&model)
+}
+
+/// Creates an administrator (the `create-admin` command).
 pub async fn create_admin(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
@@ -207,20 +235,25 @@ pub async fn create_admin(
         password,
         role: Role::Admin,
     };
-    validate_new_user(&new_user)?;
-    let hash = password::hash(password.to_owned()).await?;
-    let txn = db::begin_write(db).await?;
-    let model = insert_user(&txn, now, &new_user, hash).await?;
-    audit::record(
-        &txn,
-        now,
-        AuditEntry::new(AuditAction::AdminCreated)
-            .subject(model.email.clone())
-            .detail("created with the create-admin command"),
-    )
-    .await?;
-    txn.commit().await?;
-    user_view(&model)
+    create_account(db, now, new_user, "created with the create-admin command").await
+}
+
+/// Marks a member's identity as verified (until verification has its own
+/// review flow).
+pub async fn set_verified(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+    verified: bool,
+) -> Result<(), DbErr> {
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::IsVerified,
+            sea_orm::sea_query::Expr::value(verified),
+        )
+        .filter(user::Column::Id.eq(user_id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// Failed sign-ins for an account (since its last success) or from an

@@ -2,6 +2,17 @@
 //! server crate migrates a fresh database and checks that every column named
 //! here exists there, so the two cannot drift apart unnoticed.
 
+pub mod asset;
 pub mod audit_event;
+pub mod conversion_rate;
+pub mod idempotency_key;
+pub mod journal_entry;
+pub mod outbox_message;
+pub mod payout_method_rule;
 pub mod session;
+pub mod setting;
+pub mod transfer;
 pub mod user;
+pub mod wallet;
+pub mod withdrawal_event;
+pub mod withdrawal_request;

@@ -10,6 +10,7 @@ pub struct Model {
     pub password_hash: String,
     pub role: String,
     pub is_active: bool,
+    pub is_verified: bool,
     pub created_at: DateTimeUtc,
 }
 

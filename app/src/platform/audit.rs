@@ -14,6 +14,10 @@ pub enum AuditAction {
     LoginFailed,
     LoggedOut,
     AdminCreated,
+    DepositRecorded,
+    BalanceAdjusted,
+    WithdrawalRequested,
+    WithdrawalStatusChanged,
 }
 
 impl AuditAction {
@@ -24,6 +28,10 @@ impl AuditAction {
             AuditAction::LoginFailed => "login_failed",
             AuditAction::LoggedOut => "logged_out",
             AuditAction::AdminCreated => "admin_created",
+            AuditAction::DepositRecorded => "deposit_recorded",
+            AuditAction::BalanceAdjusted => "balance_adjusted",
+            AuditAction::WithdrawalRequested => "withdrawal_requested",
+            AuditAction::WithdrawalStatusChanged => "withdrawal_status_changed",
         }
     }
 }

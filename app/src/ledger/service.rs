@@ -1,0 +1,494 @@
+//! Wallets and journal entries: the only code that writes transfers or
+//! changes a cached balance.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, OnConflict},
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
+
+use super::money::{AssetKind, AssetView, Rate};
+use crate::entities::{asset, conversion_rate, journal_entry, transfer, wallet};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("Insufficient funds")]
+    InsufficientFunds { wallet_id: i64 },
+    #[error(
+        "A transfer must move a positive amount between two different wallets of the same asset"
+    )]
+    MalformedTransfer,
+    #[error("Unknown asset {0}")]
+    UnknownAsset(String),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WalletKind {
+    Member,
+    Funding,
+    System,
+}
+
+impl WalletKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WalletKind::Member => "member",
+            WalletKind::Funding => "funding",
+            WalletKind::System => "system",
+        }
+    }
+
+    pub fn of(model: &wallet::Model) -> WalletKind {
+        match model.kind.as_str() {
+            "member" => WalletKind::Member,
+            "funding" => WalletKind::Funding,
+            _ => WalletKind::System,
+        }
+    }
+
+    /// Whether the wallet keeps a cached, guarded balance.
+    pub fn caches_balance(self) -> bool {
+        match self {
+            WalletKind::Member | WalletKind::Funding => true,
+            WalletKind::System => false,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SystemRole {
+    /// Amounts held for open withdrawal requests.
+    InFlight,
+    /// Withdrawal fees kept.
+    Fees,
+    /// Where deposits come from and payouts go to.
+    OutsideWorld,
+}
+
+impl SystemRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SystemRole::InFlight => "in_flight",
+            SystemRole::Fees => "fees",
+            SystemRole::OutsideWorld => "outside_world",
+        }
+    }
+}
+
+/// Journal entry kinds. Stored as the snake-case name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    Deposit,
+    Adjustment,
+    IncentivePayment,
+    WithdrawalHold,
+    WithdrawalSettle,
+    CreditBack,
+    WithdrawalReturn,
+}
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Deposit => "deposit",
+            EntryKind::Adjustment => "adjustment",
+            EntryKind::IncentivePayment => "incentive_payment",
+            EntryKind::WithdrawalHold => "withdrawal_hold",
+            EntryKind::WithdrawalSettle => "withdrawal_settle",
+            EntryKind::CreditBack => "credit_back",
+            EntryKind::WithdrawalReturn => "withdrawal_return",
+        }
+    }
+}
+
+pub fn asset_view(model: &asset::Model) -> AssetView {
+    AssetView {
+        id: model.id,
+        code: model.code.clone(),
+        kind: AssetKind::parse(&model.kind).unwrap_or(AssetKind::Points),
+        scale: u32::try_from(model.scale).unwrap_or(0),
+    }
+}
+
+/// Creates an asset if its code is new; returns it either way.
+pub async fn ensure_asset(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    code: &str,
+    kind: AssetKind,
+    scale: u32,
+    name: &str,
+) -> Result<asset::Model, DbErr> {
+    let scale = match kind {
+        AssetKind::Currency => i16::try_from(scale).unwrap_or(2),
+        AssetKind::Points => 0,
+    };
+    asset::Entity::insert(asset::ActiveModel {
+        code: Set(code.to_owned()),
+        kind: Set(kind.as_str().to_owned()),
+        scale: Set(scale),
+        name: Set(name.to_owned()),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(asset::Column::Code)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    asset::Entity::find()
+        .filter(asset::Column::Code.eq(code))
+        .one(conn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("asset {code}")))
+}
+
+pub async fn find_asset(
+    conn: &impl ConnectionTrait,
+    code: &str,
+) -> Result<asset::Model, LedgerError> {
+    asset::Entity::find()
+        .filter(asset::Column::Code.eq(code))
+        .one(conn)
+        .await?
+        .ok_or_else(|| LedgerError::UnknownAsset(code.to_owned()))
+}
+
+/// Records a new rate between a point type and a currency.
+pub async fn set_rate(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    points_asset_id: i64,
+    currency_asset_id: i64,
+    rate: Rate,
+    set_by: Option<i64>,
+) -> Result<(), DbErr> {
+    conversion_rate::Entity::insert(conversion_rate::ActiveModel {
+        points_asset_id: Set(points_asset_id),
+        currency_asset_id: Set(currency_asset_id),
+        points: Set(rate.points),
+        money_minor: Set(rate.money_minor),
+        set_by: Set(set_by),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// The rate in force for a point type: its newest, with the currency it converts to.
+pub async fn current_rate(
+    conn: &impl ConnectionTrait,
+    points_asset_id: i64,
+) -> Result<Option<(i64, Rate)>, DbErr> {
+    Ok(conversion_rate::Entity::find()
+        .filter(conversion_rate::Column::PointsAssetId.eq(points_asset_id))
+        .order_by_desc(conversion_rate::Column::Id)
+        .one(conn)
+        .await?
+        .map(|row| {
+            (
+                row.currency_asset_id,
+                Rate {
+                    points: row.points,
+                    money_minor: row.money_minor,
+                },
+            )
+        }))
+}
+
+async fn insert_wallet_if_missing(
+    conn: &impl ConnectionTrait,
+    model: wallet::ActiveModel,
+    conflict_columns: Vec<wallet::Column>,
+) -> Result<(), DbErr> {
+    wallet::Entity::insert(model)
+        .on_conflict(
+            OnConflict::columns(conflict_columns)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await
+        .map(|_| ())
+}
+
+/// A member's wallet for an asset, created on first use. Safe under
+/// concurrency: a second creator's insert does nothing.
+pub async fn member_wallet(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    user_id: i64,
+    asset_id: i64,
+) -> Result<wallet::Model, DbErr> {
+    let find = || {
+        wallet::Entity::find()
+            .filter(wallet::Column::OwnerUserId.eq(user_id))
+            .filter(wallet::Column::AssetId.eq(asset_id))
+            .one(conn)
+    };
+    if let Some(found) = find().await? {
+        return Ok(found);
+    }
+    insert_wallet_if_missing(
+        conn,
+        wallet::ActiveModel {
+            kind: Set(WalletKind::Member.as_str().to_owned()),
+            asset_id: Set(asset_id),
+            owner_user_id: Set(Some(user_id)),
+            balance: Set(0),
+            version: Set(0),
+            created_at: Set(now),
+            ..Default::default()
+        },
+        vec![wallet::Column::OwnerUserId, wallet::Column::AssetId],
+    )
+    .await?;
+    find()
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("member wallet".into()))
+}
+
+pub async fn system_wallet(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    role: SystemRole,
+    asset_id: i64,
+) -> Result<wallet::Model, DbErr> {
+    let find = || {
+        wallet::Entity::find()
+            .filter(wallet::Column::SystemRole.eq(role.as_str()))
+            .filter(wallet::Column::AssetId.eq(asset_id))
+            .one(conn)
+    };
+    if let Some(found) = find().await? {
+        return Ok(found);
+    }
+    insert_wallet_if_missing(
+        conn,
+        wallet::ActiveModel {
+            kind: Set(WalletKind::System.as_str().to_owned()),
+            asset_id: Set(asset_id),
+            system_role: Set(Some(role.as_str().to_owned())),
+            balance: Set(0),
+            version: Set(0),
+            created_at: Set(now),
+            ..Default::default()
+        },
+        vec![wallet::Column::SystemRole, wallet::Column::AssetId],
+    )
+    .await?;
+    find()
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("system wallet".into()))
+}
+
+pub async fn create_funding_wallet(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    name: &str,
+    asset_id: i64,
+) -> Result<wallet::Model, DbErr> {
+    wallet::Entity::insert(wallet::ActiveModel {
+        kind: Set(WalletKind::Funding.as_str().to_owned()),
+        asset_id: Set(asset_id),
+        name: Set(Some(name.to_owned())),
+        balance: Set(0),
+        version: Set(0),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(conn)
+    .await
+}
+
+/// One leg of a journal entry.
+#[derive(Clone, Debug)]
+pub struct Leg<'a> {
+    pub from: &'a wallet::Model,
+    pub to: &'a wallet::Model,
+    pub amount: i64,
+}
+
+pub struct NewEntry<'a> {
+    pub kind: EntryKind,
+    pub reference: Option<String>,
+    pub memo: Option<String>,
+    pub actor_user_id: Option<i64>,
+    pub legs: Vec<Leg<'a>>,
+}
+
+/// Writes a journal entry and its transfers, moving cached balances with
+/// guarded updates. Must run inside the caller's transaction: a refused leg
+/// (insufficient funds) leaves the transaction to be rolled back.
+pub async fn post_entry(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    entry: NewEntry<'_>,
+) -> Result<i64, LedgerError> {
+    for leg in &entry.legs {
+        if leg.amount <= 0 || leg.from.id == leg.to.id || leg.from.asset_id != leg.to.asset_id {
+            return Err(LedgerError::MalformedTransfer);
+        }
+    }
+    let inserted = journal_entry::Entity::insert(journal_entry::ActiveModel {
+        kind: Set(entry.kind.as_str().to_owned()),
+        reference: Set(entry.reference),
+        memo: Set(entry.memo),
+        actor_user_id: Set(entry.actor_user_id),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    let entry_id = inserted.last_insert_id;
+
+    for leg in &entry.legs {
+        if WalletKind::of(leg.from).caches_balance() {
+            // The guard is the balance check: no read-modify-write.
+            let debited = wallet::Entity::update_many()
+                .col_expr(
+                    wallet::Column::Balance,
+                    Expr::col(wallet::Column::Balance).sub(leg.amount),
+                )
+                .col_expr(
+                    wallet::Column::Version,
+                    Expr::col(wallet::Column::Version).add(1),
+                )
+                .filter(wallet::Column::Id.eq(leg.from.id))
+                .filter(wallet::Column::Balance.gte(leg.amount))
+                .exec(conn)
+                .await?;
+            if debited.rows_affected == 0 {
+                return Err(LedgerError::InsufficientFunds {
+                    wallet_id: leg.from.id,
+                });
+            }
+        }
+        if WalletKind::of(leg.to).caches_balance() {
+            wallet::Entity::update_many()
+                .col_expr(
+                    wallet::Column::Balance,
+                    Expr::col(wallet::Column::Balance).add(leg.amount),
+                )
+                .col_expr(
+                    wallet::Column::Version,
+                    Expr::col(wallet::Column::Version).add(1),
+                )
+                .filter(wallet::Column::Id.eq(leg.to.id))
+                .exec(conn)
+                .await?;
+        }
+        transfer::Entity::insert(transfer::ActiveModel {
+            entry_id: Set(entry_id),
+            debit_wallet_id: Set(leg.from.id),
+            credit_wallet_id: Set(leg.to.id),
+            asset_id: Set(leg.from.asset_id),
+            amount: Set(leg.amount),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .exec_without_returning(conn)
+        .await?;
+    }
+    Ok(entry_id)
+}
+
+/// Money into a funding wallet from outside.
+pub async fn record_deposit(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    funding: &wallet::Model,
+    amount: i64,
+    memo: Option<String>,
+    actor_user_id: Option<i64>,
+) -> Result<i64, LedgerError> {
+    let outside = system_wallet(conn, now, SystemRole::OutsideWorld, funding.asset_id).await?;
+    post_entry(
+        conn,
+        now,
+        NewEntry {
+            kind: EntryKind::Deposit,
+            reference: Some(format!("wallet:{}", funding.id)),
+            memo,
+            actor_user_id,
+            legs: vec![Leg {
+                from: &outside,
+                to: funding,
+                amount,
+            }],
+        },
+    )
+    .await
+}
+
+/// Credits (positive) or debits (negative) a member wallet with a reason. A
+/// debit cannot overdraw.
+pub async fn adjust_member(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    member: &wallet::Model,
+    signed_amount: i64,
+    reason: &str,
+    actor_user_id: Option<i64>,
+) -> Result<i64, LedgerError> {
+    let outside = system_wallet(conn, now, SystemRole::OutsideWorld, member.asset_id).await?;
+    let (from, to) = if signed_amount >= 0 {
+        (&outside, member)
+    } else {
+        (member, &outside)
+    };
+    post_entry(
+        conn,
+        now,
+        NewEntry {
+            kind: EntryKind::Adjustment,
+            reference: Some(format!("wallet:{}", member.id)),
+            memo: Some(reason.to_owned()),
+            actor_user_id,
+            legs: vec![Leg {
+                from,
+                to,
+                amount: signed_amount
+                    .checked_abs()
+                    .ok_or(LedgerError::MalformedTransfer)?,
+            }],
+        },
+    )
+    .await
+}
+
+/// Pays a member from a company funding wallet (an incentive payment); the
+/// funding wallet cannot go below zero.
+pub async fn pay_member_from_funding(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    funding: &wallet::Model,
+    member: &wallet::Model,
+    amount: i64,
+    memo: Option<String>,
+    actor_user_id: Option<i64>,
+) -> Result<i64, LedgerError> {
+    post_entry(
+        conn,
+        now,
+        NewEntry {
+            kind: EntryKind::IncentivePayment,
+            reference: Some(format!("wallet:{}", member.id)),
+            memo,
+            actor_user_id,
+            legs: vec![Leg {
+                from: funding,
+                to: member,
+                amount,
+            }],
+        },
+    )
+    .await
+}

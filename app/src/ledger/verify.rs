@@ -1,0 +1,187 @@
+//! `paydesk verify`: proves the ledger's invariants against the database.
+//!
+//! 1. Every cached balance equals the sum of its wallet's transfers.
+//! 2. Every asset sums to zero over all wallets.
+//! 3. No member or funding wallet is negative.
+//! 4. Every transfer moves one asset between wallets of that asset.
+//! 5. Every withdrawal request was held exactly once, and what is still in
+//!    flight for it is its amount while it is open and nothing once closed.
+
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::withdrawals::status::WithdrawalStatus;
+
+#[derive(Debug, Default)]
+pub struct VerifyReport {
+    pub wallets: usize,
+    pub transfers: i64,
+    pub assets: usize,
+    pub requests: usize,
+    pub violations: Vec<String>,
+}
+
+impl VerifyReport {
+    pub fn is_clean(&self) -> bool {
+        self.violations.is_empty()
+    }
+}
+
+#[derive(FromQueryResult)]
+struct WalletRow {
+    id: i64,
+    kind: String,
+    asset_id: i64,
+    system_role: Option<String>,
+    balance: i64,
+    derived: i64,
+}
+
+#[derive(FromQueryResult)]
+struct CountRow {
+    n: i64,
+}
+
+#[derive(FromQueryResult)]
+struct HoldRow {
+    reference: String,
+    entry_id: i64,
+    kind: String,
+    debit_wallet_id: i64,
+    credit_wallet_id: i64,
+    amount: i64,
+}
+
+#[derive(FromQueryResult)]
+struct RequestRow {
+    id: i64,
+    status: String,
+    amount: i64,
+}
+
+async fn all<T: FromQueryResult>(conn: &impl ConnectionTrait, sql: &str) -> Result<Vec<T>, DbErr> {
+    T::find_by_statement(Statement::from_string(
+        conn.get_database_backend(),
+        sql.to_owned(),
+    ))
+    .all(conn)
+    .await
+}
+
+pub async fn verify(conn: &impl ConnectionTrait) -> Result<VerifyReport, DbErr> {
+    let mut report = VerifyReport::default();
+
+    // SUM over BIGINT is NUMERIC on PostgreSQL: cast back so both backends agree.
+    let wallets: Vec<WalletRow> = all(
+        conn,
+        "SELECT w.id, w.kind, w.asset_id, w.system_role, w.balance, \
+           CAST(COALESCE((SELECT SUM(t.amount) FROM transfers t WHERE t.credit_wallet_id = w.id), 0) AS BIGINT) \
+         - CAST(COALESCE((SELECT SUM(t.amount) FROM transfers t WHERE t.debit_wallet_id = w.id), 0) AS BIGINT) AS derived \
+         FROM wallets w ORDER BY w.id",
+    )
+    .await?;
+    report.wallets = wallets.len();
+    let mut per_asset: BTreeMap<i64, i64> = BTreeMap::new();
+    for wallet in &wallets {
+        *per_asset.entry(wallet.asset_id).or_default() += wallet.derived;
+        let cached = wallet.kind != "system";
+        if cached && wallet.balance != wallet.derived {
+            report.violations.push(format!(
+                "wallet {} caches balance {} but its transfers sum to {}",
+                wallet.id, wallet.balance, wallet.derived
+            ));
+        }
+        if cached && (wallet.balance < 0 || wallet.derived < 0) {
+            report.violations.push(format!(
+                "{} wallet {} is negative ({})",
+                wallet.kind, wallet.id, wallet.derived
+            ));
+        }
+    }
+    report.assets = per_asset.len();
+    for (asset_id, sum) in &per_asset {
+        if *sum != 0 {
+            report.violations.push(format!(
+                "asset {asset_id} sums to {sum} over all wallets, not 0"
+            ));
+        }
+    }
+
+    let transfers: Vec<CountRow> = all(conn, "SELECT COUNT(*) AS n FROM transfers").await?;
+    report.transfers = transfers.first().map_or(0, |row| row.n);
+    let mismatched: Vec<CountRow> = all(
+        conn,
+        "SELECT COUNT(*) AS n FROM transfers t \
+         JOIN wallets d ON d.id = t.debit_wallet_id JOIN wallets c ON c.id = t.credit_wallet_id \
+         WHERE d.asset_id <> t.asset_id OR c.asset_id <> t.asset_id OR t.amount <= 0",
+    )
+    .await?;
+    if let Some(row) = mismatched.first().filter(|row| row.n > 0) {
+        report
+            .violations
+            .push(format!("{} transfers mix assets or move no value", row.n));
+    }
+
+    let in_flight: HashSet<i64> = wallets
+        .iter()
+        .filter(|w| w.system_role.as_deref() == Some("in_flight"))
+        .map(|w| w.id)
+        .collect();
+    let legs: Vec<HoldRow> = all(
+        conn,
+        "SELECT e.reference, e.id AS entry_id, e.kind, t.debit_wallet_id, t.credit_wallet_id, t.amount \
+         FROM transfers t JOIN journal_entries e ON e.id = t.entry_id \
+         WHERE e.reference LIKE 'withdrawal:%'",
+    )
+    .await?;
+    let mut held: HashMap<String, i64> = HashMap::new();
+    let mut holds: HashMap<String, HashSet<i64>> = HashMap::new();
+    for leg in &legs {
+        let flow = if in_flight.contains(&leg.credit_wallet_id) {
+            leg.amount
+        } else if in_flight.contains(&leg.debit_wallet_id) {
+            -leg.amount
+        } else {
+            0
+        };
+        *held.entry(leg.reference.clone()).or_default() += flow;
+        if leg.kind == "withdrawal_hold" {
+            holds
+                .entry(leg.reference.clone())
+                .or_default()
+                .insert(leg.entry_id);
+        }
+    }
+    let requests: Vec<RequestRow> = all(
+        conn,
+        "SELECT id, status, amount FROM withdrawal_requests ORDER BY id",
+    )
+    .await?;
+    report.requests = requests.len();
+    for request in &requests {
+        let reference = format!("withdrawal:{}", request.id);
+        let hold_count = holds.get(&reference).map_or(0, HashSet::len);
+        if hold_count != 1 {
+            report.violations.push(format!(
+                "withdrawal {} was held {hold_count} times, not once",
+                request.id
+            ));
+        }
+        let Some(status) = WithdrawalStatus::parse(&request.status) else {
+            report.violations.push(format!(
+                "withdrawal {} has unknown status {:?}",
+                request.id, request.status
+            ));
+            continue;
+        };
+        let expected = if status.is_open() { request.amount } else { 0 };
+        let actual = held.get(&reference).copied().unwrap_or(0);
+        if actual != expected {
+            report.violations.push(format!(
+                "withdrawal {} ({}) has {actual} in flight, expected {expected}",
+                request.id, request.status
+            ));
+        }
+    }
+    Ok(report)
+}

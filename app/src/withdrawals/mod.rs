@@ -1,0 +1,78 @@
+//! Withdrawal requests: a member asks for money out of a wallet; admins move
+//! the request through its statuses; the ledger holds, settles or returns
+//! the amount at each step.
+
+pub mod status;
+
+#[cfg(feature = "ssr")]
+pub mod rules;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use serde::{Deserialize, Serialize};
+
+pub use status::{WithdrawalAction, WithdrawalStatus};
+
+/// The payout methods Paydesk knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PayoutMethod {
+    Paypal,
+    Bank,
+    Crypto,
+    GiftCard,
+}
+
+impl PayoutMethod {
+    pub const ALL: [PayoutMethod; 4] = [
+        PayoutMethod::Paypal,
+        PayoutMethod::Bank,
+        PayoutMethod::Crypto,
+        PayoutMethod::GiftCard,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PayoutMethod::Paypal => "paypal",
+            PayoutMethod::Bank => "bank",
+            PayoutMethod::Crypto => "crypto",
+            PayoutMethod::GiftCard => "gift_card",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|method| method.as_str() == value)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PayoutMethod::Paypal => "PayPal",
+            PayoutMethod::Bank => "Bank transfer",
+            PayoutMethod::Crypto => "Crypto",
+            PayoutMethod::GiftCard => "Gift card",
+        }
+    }
+}
+
+/// A withdrawal request as the UI sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithdrawalView {
+    pub id: i64,
+    pub member_user_id: i64,
+    pub wallet_id: i64,
+    pub method: PayoutMethod,
+    pub status: WithdrawalStatus,
+    /// Debited from the wallet, in the wallet's asset.
+    pub amount: i64,
+    pub wallet_asset: String,
+    pub currency: String,
+    pub currency_scale: u32,
+    pub gross_minor: i64,
+    pub fee_minor: i64,
+    pub net_minor: i64,
+    pub note: Option<String>,
+    pub external_reference: Option<String>,
+    pub payment_date: Option<String>,
+}

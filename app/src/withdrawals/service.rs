@@ -1,0 +1,698 @@
+//! Requesting withdrawals and moving them through their statuses. Each
+//! operation is one transaction: the guarded status change, its transfers,
+//! its timeline event, its audit row and its outbox row commit together.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    sea_query::Expr, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
+
+use super::{
+    rules,
+    status::{transition, MoneyEffect, TransitionError, WithdrawalAction, WithdrawalStatus},
+    PayoutMethod, WithdrawalView,
+};
+use crate::auth::Role;
+use crate::entities::{asset, outbox_message, user, wallet, withdrawal_event, withdrawal_request};
+use crate::error::{AppError, ErrorCode};
+use crate::ledger::{
+    idempotency::{self, Claim, IdempotencyError},
+    money::{format_amount, parse_amount, AmountError, AssetKind, Rate},
+    service::{self as ledger, EntryKind, LedgerError, Leg, NewEntry, SystemRole},
+};
+use crate::platform::{
+    audit::{self, AuditAction, AuditEntry},
+    db, Clock,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WithdrawalError {
+    #[error("{0}")]
+    Amount(#[from] AmountError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Wallet not found")]
+    WalletNotFound,
+    #[error("Withdrawal request not found")]
+    RequestNotFound,
+    #[error("{method} is not available for {currency} withdrawals")]
+    MethodUnavailable {
+        method: &'static str,
+        currency: String,
+    },
+    #[error("No conversion rate is set for {0}; withdrawals from it are not possible yet")]
+    NoRate(String),
+    #[error("The minimum withdrawal is {0}")]
+    BelowMinimum(String),
+    #[error("The maximum withdrawal is {0}")]
+    AboveMaximum(String),
+    #[error("The amount does not cover the fee of {0}")]
+    FeeExceedsAmount(String),
+    #[error("Insufficient funds: the wallet's available balance is {0}")]
+    InsufficientFunds(String),
+    #[error("Withdrawals above {0} need a verified account. Verify your identity first")]
+    NotVerified(String),
+    #[error("This account is not active")]
+    Inactive,
+    #[error(
+        "You already have an open withdrawal request. Wait until it is completed or cancel it"
+    )]
+    OneOpenRequest,
+    #[error("Please wait {0} before requesting another withdrawal")]
+    TooSoon(String),
+    #[error("{0}")]
+    Transition(#[from] TransitionError),
+    #[error("This request was changed by someone else in the meantime. Reload and try again")]
+    Stale,
+    #[error("You cannot do that with this request")]
+    Forbidden,
+    #[error("{0}")]
+    Idempotency(#[from] IdempotencyError),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sea_orm::DbErr> for WithdrawalError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        WithdrawalError::Unexpected(err.into())
+    }
+}
+
+impl From<WithdrawalError> for AppError {
+    fn from(err: WithdrawalError) -> Self {
+        let code = match &err {
+            WithdrawalError::Amount(_)
+            | WithdrawalError::Invalid(_)
+            | WithdrawalError::MethodUnavailable { .. }
+            | WithdrawalError::NoRate(_)
+            | WithdrawalError::BelowMinimum(_)
+            | WithdrawalError::AboveMaximum(_)
+            | WithdrawalError::FeeExceedsAmount(_)
+            | WithdrawalError::InsufficientFunds(_)
+            | WithdrawalError::NotVerified(_)
+            | WithdrawalError::Inactive
+            | WithdrawalError::OneOpenRequest
+            | WithdrawalError::TooSoon(_) => ErrorCode::Invalid,
+            WithdrawalError::WalletNotFound | WithdrawalError::RequestNotFound => {
+                ErrorCode::NotFound
+            }
+            WithdrawalError::Transition(_) | WithdrawalError::Stale => ErrorCode::Conflict,
+            WithdrawalError::Forbidden => ErrorCode::Forbidden,
+            WithdrawalError::Idempotency(IdempotencyError::Missing) => ErrorCode::Invalid,
+            WithdrawalError::Idempotency(IdempotencyError::Db(_)) => {
+                return AppError::internal(anyhow::anyhow!("{err}"));
+            }
+            WithdrawalError::Idempotency(_) => ErrorCode::Conflict,
+            WithdrawalError::Unexpected(_) => {
+                return AppError::internal(anyhow::anyhow!("{err:#}"))
+            }
+        };
+        AppError::new(code, err.to_string())
+    }
+}
+
+/// How much to withdraw: an amount in the payout currency, or all of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AmountRequest {
+    Exact(String),
+    Max,
+}
+
+pub struct NewWithdrawal<'a> {
+    pub member_user_id: i64,
+    pub wallet_id: i64,
+    pub method: &'a str,
+    pub amount: AmountRequest,
+    pub idempotency_key: &'a str,
+}
+
+fn scope_of(user_id: i64) -> String {
+    format!("user:{user_id}")
+}
+
+async fn load_view(
+    conn: &impl sea_orm::ConnectionTrait,
+    request: &withdrawal_request::Model,
+) -> Result<WithdrawalView, WithdrawalError> {
+    let wallet = wallet::Entity::find_by_id(request.wallet_id)
+        .one(conn)
+        .await?
+        .ok_or(WithdrawalError::WalletNotFound)?;
+    let wallet_asset = asset::Entity::find_by_id(wallet.asset_id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("asset {} missing", wallet.asset_id))?;
+    let currency = asset::Entity::find_by_id(request.currency_asset_id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("asset {} missing", request.currency_asset_id))?;
+    Ok(WithdrawalView {
+        id: request.id,
+        member_user_id: request.member_user_id,
+        wallet_id: request.wallet_id,
+        method: PayoutMethod::parse(&request.method)
+            .ok_or_else(|| anyhow::anyhow!("unknown method {:?}", request.method))?,
+        status: WithdrawalStatus::parse(&request.status)
+            .ok_or_else(|| anyhow::anyhow!("unknown status {:?}", request.status))?,
+        amount: request.amount,
+        wallet_asset: wallet_asset.code,
+        currency: currency.code,
+        currency_scale: u32::try_from(currency.scale).unwrap_or(0),
+        gross_minor: request.gross_minor,
+        fee_minor: request.fee_minor,
+        net_minor: request.net_minor,
+        note: request.note.clone(),
+        external_reference: request.external_reference.clone(),
+        payment_date: request.payment_date.clone(),
+    })
+}
+
+pub async fn find(
+    db: &DatabaseConnection,
+    request_id: i64,
+) -> Result<WithdrawalView, WithdrawalError> {
+    let request = withdrawal_request::Entity::find_by_id(request_id)
+        .one(db)
+        .await?
+        .ok_or(WithdrawalError::RequestNotFound)?;
+    load_view(db, &request).await
+}
+
+fn replayed_id(outcome: &str) -> Result<i64, WithdrawalError> {
+    outcome.parse().map_err(|_| {
+        WithdrawalError::Unexpected(anyhow::anyhow!(
+            "stored outcome {outcome:?} is not a request id"
+        ))
+    })
+}
+
+/// A member asks to withdraw. The amount leaves their wallet at once (held
+/// in flight), so it cannot be asked for twice.
+#[tracing::instrument(skip_all, fields(member = input.member_user_id, wallet = input.wallet_id))]
+pub async fn request_withdrawal(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    input: NewWithdrawal<'_>,
+) -> Result<WithdrawalView, WithdrawalError> {
+    let now = clock.now();
+    let scope = scope_of(input.member_user_id);
+    let amount_text = match &input.amount {
+        AmountRequest::Exact(text) => text.as_str(),
+        AmountRequest::Max => "max",
+    };
+    let fingerprint = idempotency::fingerprint(&[
+        "withdrawal.request",
+        &input.wallet_id.to_string(),
+        input.method,
+        amount_text,
+    ]);
+    let txn = db::begin_write(db).await?;
+    match idempotency::claim(&txn, now, &scope, input.idempotency_key, &fingerprint).await? {
+        Claim::Replay(outcome) => {
+            txn.rollback().await?;
+            return find(db, replayed_id(&outcome)?).await;
+        }
+        Claim::New => {}
+    }
+    let view = create_request(&txn, now, &input).await?;
+    idempotency::complete(&txn, &scope, input.idempotency_key, &view.id.to_string()).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+async fn create_request(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    input: &NewWithdrawal<'_>,
+) -> Result<WithdrawalView, WithdrawalError> {
+    let member = user::Entity::find_by_id(input.member_user_id)
+        .one(txn)
+        .await?
+        .ok_or(WithdrawalError::Inactive)?;
+    if !member.is_active {
+        return Err(WithdrawalError::Inactive);
+    }
+    // Scoped by owner: another member's wallet is simply not found.
+    let wallet = wallet::Entity::find_by_id(input.wallet_id)
+        .filter(wallet::Column::OwnerUserId.eq(input.member_user_id))
+        .one(txn)
+        .await?
+        .ok_or(WithdrawalError::WalletNotFound)?;
+    let method = PayoutMethod::parse(input.method).ok_or_else(|| {
+        WithdrawalError::Invalid(format!("Unknown payout method {:?}", input.method))
+    })?;
+    let wallet_asset = asset::Entity::find_by_id(wallet.asset_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("asset {} missing", wallet.asset_id))?;
+    let wallet_view = ledger::asset_view(&wallet_asset);
+
+    // Requests are asked for in money. A points wallet converts at the rate in force.
+    let (currency, rate) = match wallet_view.kind {
+        AssetKind::Currency => (wallet_asset.clone(), None),
+        AssetKind::Points => {
+            let (currency_id, rate) = ledger::current_rate(txn, wallet.asset_id)
+                .await?
+                .ok_or_else(|| WithdrawalError::NoRate(wallet_asset.code.clone()))?;
+            let currency = asset::Entity::find_by_id(currency_id)
+                .one(txn)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("asset {currency_id} missing"))?;
+            (currency, Some(rate))
+        }
+    };
+    let currency_view = ledger::asset_view(&currency);
+    let money = |minor: i64| format_amount(minor, &currency_view.code, currency_view.scale);
+    let rule = rules::method_rule(txn, method, currency.id)
+        .await?
+        .filter(|rule| rule.enabled)
+        .ok_or_else(|| WithdrawalError::MethodUnavailable {
+            method: method.label(),
+            currency: currency.code.clone(),
+        })?;
+
+    let available_money = match rate {
+        None => wallet.balance,
+        Some(rate) => rate.money_for_points(wallet.balance).unwrap_or(0),
+    };
+    let gross = match &input.amount {
+        AmountRequest::Exact(text) => parse_amount(text, &currency_view.code, currency_view.scale)?,
+        AmountRequest::Max => {
+            let max = rule
+                .max_minor
+                .map_or(available_money, |max| max.min(available_money));
+            if max <= 0 {
+                return Err(WithdrawalError::InsufficientFunds(money(available_money)));
+            }
+            max
+        }
+    };
+    if gross < rule.min_minor {
+        return Err(WithdrawalError::BelowMinimum(money(rule.min_minor)));
+    }
+    if let Some(max) = rule.max_minor.filter(|max| gross > *max) {
+        return Err(WithdrawalError::AboveMaximum(money(max)));
+    }
+    let fee = rule.fee(gross);
+    if fee >= gross {
+        return Err(WithdrawalError::FeeExceedsAmount(money(fee)));
+    }
+    let debit = match rate {
+        None => gross,
+        Some(rate) => rate
+            .points_for_money(gross)
+            .ok_or_else(|| WithdrawalError::InsufficientFunds(money(available_money)))?,
+    };
+    if debit > wallet.balance {
+        return Err(WithdrawalError::InsufficientFunds(money(available_money)));
+    }
+    if let Some(threshold) = rules::verification_threshold(txn, &currency.code).await? {
+        if gross > threshold && !member.is_verified {
+            return Err(WithdrawalError::NotVerified(money(threshold)));
+        }
+    }
+    let member_rules = rules::withdrawal_rules(txn).await?;
+    if member_rules.one_open_request {
+        let open = withdrawal_request::Entity::find()
+            .filter(withdrawal_request::Column::MemberUserId.eq(member.id))
+            .filter(
+                withdrawal_request::Column::Status.is_in(
+                    WithdrawalStatus::ALL
+                        .into_iter()
+                        .filter(|s| s.is_open())
+                        .map(WithdrawalStatus::as_str),
+                ),
+            )
+            .count(txn)
+            .await?;
+        if open > 0 {
+            return Err(WithdrawalError::OneOpenRequest);
+        }
+    }
+    if member_rules.min_delay_seconds > 0 {
+        let last = withdrawal_request::Entity::find()
+            .filter(withdrawal_request::Column::MemberUserId.eq(member.id))
+            .order_by_desc(withdrawal_request::Column::CreatedAt)
+            .one(txn)
+            .await?;
+        if let Some(last) = last {
+            let ready_at =
+                last.created_at + chrono::Duration::seconds(member_rules.min_delay_seconds);
+            if now < ready_at {
+                let wait = (ready_at - now).num_seconds().max(1);
+                return Err(WithdrawalError::TooSoon(human_duration(wait)));
+            }
+        }
+    }
+
+    let inserted = withdrawal_request::Entity::insert(withdrawal_request::ActiveModel {
+        member_user_id: Set(member.id),
+        wallet_id: Set(wallet.id),
+        method: Set(method.as_str().to_owned()),
+        amount: Set(debit),
+        currency_asset_id: Set(currency.id),
+        gross_minor: Set(gross),
+        fee_minor: Set(fee),
+        net_minor: Set(gross - fee),
+        rate_points: Set(rate.map(|r: Rate| r.points)),
+        rate_money_minor: Set(rate.map(|r| r.money_minor)),
+        status: Set(WithdrawalStatus::Requested.as_str().to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(txn)
+    .await?;
+
+    let in_flight = ledger::system_wallet(txn, now, SystemRole::InFlight, wallet.asset_id).await?;
+    let held = ledger::post_entry(
+        txn,
+        now,
+        NewEntry {
+            kind: EntryKind::WithdrawalHold,
+            reference: Some(format!("withdrawal:{}", inserted.id)),
+            memo: None,
+            actor_user_id: Some(member.id),
+            legs: vec![Leg {
+                from: &wallet,
+                to: &in_flight,
+                amount: debit,
+            }],
+        },
+    )
+    .await;
+    match held {
+        Ok(_) => {}
+        Err(LedgerError::InsufficientFunds { .. }) => {
+            // Someone else spent the balance since we read it: the guard held.
+            return Err(WithdrawalError::InsufficientFunds(money(available_money)));
+        }
+        Err(err) => return Err(anyhow::Error::from(err).into()),
+    }
+    record_event(
+        txn,
+        now,
+        &inserted,
+        Some(member.id),
+        None,
+        WithdrawalStatus::Requested,
+        &EventDetails::default(),
+    )
+    .await?;
+    audit::record(
+        txn,
+        now,
+        AuditEntry::new(AuditAction::WithdrawalRequested)
+            .actor(member.id)
+            .subject(format!("withdrawal:{}", inserted.id))
+            .detail(format!("{} via {}", money(gross), method.label())),
+    )
+    .await?;
+    enqueue_email(txn, now, &inserted, WithdrawalStatus::Requested, None).await?;
+    load_view(txn, &inserted).await
+}
+
+fn human_duration(seconds: i64) -> String {
+    match seconds {
+        s if s < 60 => format!("{s} seconds"),
+        s if s < 3_600 => format!("{} minutes", (s + 59) / 60),
+        s => format!("{} hours", (s + 3_599) / 3_600),
+    }
+}
+
+/// What an admin adds when changing a status (seed 004's receipt, date, note).
+#[derive(Clone, Debug, Default)]
+pub struct EventDetails {
+    pub note: Option<String>,
+    pub external_reference: Option<String>,
+    /// YYYY-MM-DD
+    pub payment_date: Option<String>,
+}
+
+impl EventDetails {
+    fn validated(self) -> Result<Self, WithdrawalError> {
+        let clean =
+            |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let details = EventDetails {
+            note: clean(self.note),
+            external_reference: clean(self.external_reference),
+            payment_date: clean(self.payment_date),
+        };
+        if details
+            .note
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > 2_000)
+        {
+            return Err(WithdrawalError::Invalid(
+                "The note must be at most 2000 characters".into(),
+            ));
+        }
+        if details
+            .external_reference
+            .as_ref()
+            .is_some_and(|r| r.chars().count() > 128)
+        {
+            return Err(WithdrawalError::Invalid(
+                "The reference must be at most 128 characters".into(),
+            ));
+        }
+        if let Some(date) = &details.payment_date {
+            NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| {
+                WithdrawalError::Invalid(format!("\"{date}\" is not a date; use YYYY-MM-DD"))
+            })?;
+        }
+        Ok(details)
+    }
+}
+
+async fn record_event(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    request: &withdrawal_request::Model,
+    actor: Option<i64>,
+    from: Option<WithdrawalStatus>,
+    to: WithdrawalStatus,
+    details: &EventDetails,
+) -> Result<(), sea_orm::DbErr> {
+    withdrawal_event::Entity::insert(withdrawal_event::ActiveModel {
+        request_id: Set(request.id),
+        actor_user_id: Set(actor),
+        occurred_at: Set(now),
+        from_status: Set(from.map(|s| s.as_str().to_owned())),
+        to_status: Set(to.as_str().to_owned()),
+        note: Set(details.note.clone()),
+        external_reference: Set(details.external_reference.clone()),
+        payment_date: Set(details.payment_date.clone()),
+        ..Default::default()
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+async fn enqueue_email(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    request: &withdrawal_request::Model,
+    status: WithdrawalStatus,
+    note: Option<&str>,
+) -> Result<(), sea_orm::DbErr> {
+    let payload = serde_json::json!({
+        "request_id": request.id,
+        "status": status.as_str(),
+        "note": note,
+    });
+    outbox_message::Entity::insert(outbox_message::ActiveModel {
+        kind: Set(format!("withdrawal.{}", status.as_str())),
+        recipient_user_id: Set(request.member_user_id),
+        payload: Set(payload.to_string()),
+        created_at: Set(now),
+        attempts: Set(0),
+        ..Default::default()
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// Who is acting on a request.
+#[derive(Clone, Copy, Debug)]
+pub struct Actor {
+    pub user_id: i64,
+    pub role: Role,
+}
+
+/// Moves a request through the one transition function, with its money
+/// effect, in one transaction. A stale or repeated change is a conflict and
+/// moves no money.
+#[tracing::instrument(skip_all, fields(request = request_id, ?action))]
+pub async fn change_status(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: Actor,
+    request_id: i64,
+    action: WithdrawalAction,
+    details: EventDetails,
+    idempotency_key: &str,
+) -> Result<WithdrawalView, WithdrawalError> {
+    let details = details.validated()?;
+    let now = clock.now();
+    let scope = scope_of(actor.user_id);
+    let fingerprint = idempotency::fingerprint(&[
+        "withdrawal.change_status",
+        &request_id.to_string(),
+        &format!("{action:?}"),
+        details.note.as_deref().unwrap_or(""),
+        details.external_reference.as_deref().unwrap_or(""),
+        details.payment_date.as_deref().unwrap_or(""),
+    ]);
+    let txn = db::begin_write(db).await?;
+    if let Claim::Replay(_) =
+        idempotency::claim(&txn, now, &scope, idempotency_key, &fingerprint).await?
+    {
+        txn.rollback().await?;
+        return find(db, request_id).await;
+    }
+    let request = withdrawal_request::Entity::find_by_id(request_id)
+        .one(&txn)
+        .await?
+        .ok_or(WithdrawalError::RequestNotFound)?;
+    let allowed = match actor.role {
+        Role::Admin => true,
+        Role::Member => {
+            request.member_user_id == actor.user_id && action == WithdrawalAction::Cancel
+        }
+    };
+    if !allowed {
+        // A member never learns about requests that are not theirs.
+        return Err(if request.member_user_id == actor.user_id {
+            WithdrawalError::Forbidden
+        } else {
+            WithdrawalError::RequestNotFound
+        });
+    }
+    let from = WithdrawalStatus::parse(&request.status)
+        .ok_or_else(|| anyhow::anyhow!("unknown status {:?}", request.status))?;
+    let (to, effect) = transition(from, action)?;
+
+    // The guard: only the transaction that still sees `from` moves on.
+    let mut update = withdrawal_request::Entity::update_many()
+        .col_expr(withdrawal_request::Column::Status, Expr::value(to.as_str()))
+        .col_expr(withdrawal_request::Column::UpdatedAt, Expr::value(now));
+    if let Some(note) = &details.note {
+        update = update.col_expr(withdrawal_request::Column::Note, Expr::value(note.clone()));
+    }
+    if let Some(reference) = &details.external_reference {
+        update = update.col_expr(
+            withdrawal_request::Column::ExternalReference,
+            Expr::value(reference.clone()),
+        );
+    }
+    if let Some(date) = &details.payment_date {
+        update = update.col_expr(
+            withdrawal_request::Column::PaymentDate,
+            Expr::value(date.clone()),
+        );
+    }
+    let moved = update
+        .filter(withdrawal_request::Column::Id.eq(request.id))
+        .filter(withdrawal_request::Column::Status.eq(from.as_str()))
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected == 0 {
+        return Err(WithdrawalError::Stale);
+    }
+
+    apply_money_effect(&txn, now, &request, effect, actor.user_id).await?;
+    record_event(
+        &txn,
+        now,
+        &request,
+        Some(actor.user_id),
+        Some(from),
+        to,
+        &details,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        now,
+        AuditEntry::new(AuditAction::WithdrawalStatusChanged)
+            .actor(actor.user_id)
+            .subject(format!("withdrawal:{}", request.id))
+            .detail(format!("{} -> {}", from.as_str(), to.as_str())),
+    )
+    .await?;
+    enqueue_email(&txn, now, &request, to, details.note.as_deref()).await?;
+    idempotency::complete(&txn, &scope, idempotency_key, &request.id.to_string()).await?;
+    let updated = withdrawal_request::Entity::find_by_id(request.id)
+        .one(&txn)
+        .await?
+        .ok_or(WithdrawalError::RequestNotFound)?;
+    let view = load_view(&txn, &updated).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+async fn apply_money_effect(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    request: &withdrawal_request::Model,
+    effect: MoneyEffect,
+    actor: i64,
+) -> Result<(), WithdrawalError> {
+    let member_wallet = wallet::Entity::find_by_id(request.wallet_id)
+        .one(txn)
+        .await?
+        .ok_or(WithdrawalError::WalletNotFound)?;
+    let asset_id = member_wallet.asset_id;
+    let in_flight = ledger::system_wallet(txn, now, SystemRole::InFlight, asset_id).await?;
+    let outside = ledger::system_wallet(txn, now, SystemRole::OutsideWorld, asset_id).await?;
+    let fees = ledger::system_wallet(txn, now, SystemRole::Fees, asset_id).await?;
+    // The fee is kept in the wallet's own asset only when that asset is the
+    // payout currency; from a points wallet all the points leave.
+    let fee_in_wallet_units = if asset_id == request.currency_asset_id {
+        request.fee_minor
+    } else {
+        0
+    };
+    let paid_out = request.amount - fee_in_wallet_units;
+    let leg = |from, to, amount| Leg { from, to, amount };
+    let (kind, legs) = match effect {
+        MoneyEffect::None => return Ok(()),
+        MoneyEffect::CreditBack => (
+            EntryKind::CreditBack,
+            vec![leg(&in_flight, &member_wallet, request.amount)],
+        ),
+        MoneyEffect::Settle => (
+            EntryKind::WithdrawalSettle,
+            vec![
+                leg(&in_flight, &outside, paid_out),
+                leg(&in_flight, &fees, fee_in_wallet_units),
+            ],
+        ),
+        MoneyEffect::Reverse => (
+            EntryKind::WithdrawalReturn,
+            vec![
+                leg(&outside, &member_wallet, paid_out),
+                leg(&fees, &member_wallet, fee_in_wallet_units),
+            ],
+        ),
+    };
+    let legs: Vec<Leg> = legs.into_iter().filter(|leg| leg.amount > 0).collect();
+    ledger::post_entry(
+        txn,
+        now,
+        NewEntry {
+            kind,
+            reference: Some(format!("withdrawal:{}", request.id)),
+            memo: None,
+            actor_user_id: Some(actor),
+            legs,
+        },
+    )
+    .await
+    .map_err(|err| WithdrawalError::Unexpected(err.into()))?;
+    Ok(())
+}
