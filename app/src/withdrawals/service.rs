@@ -413,11 +413,35 @@ async fn create_request(
     load_view(txn, &inserted).await
 }
 
+/// A wait, rounded up, in the largest unit that still reads naturally.
 fn human_duration(seconds: i64) -> String {
-    match seconds {
-        s if s < 60 => format!("{s} seconds"),
-        s if s < 3_600 => format!("{} minutes", (s + 59) / 60),
-        s => format!("{} hours", (s + 3_599) / 3_600),
+    let (count, unit) = match seconds {
+        s if s < 60 => (s, "second"),
+        s if s <= 3_600 => ((s + 59) / 60, "minute"),
+        s => ((s + 3_599) / 3_600, "hour"),
+    };
+    if count == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{count} {unit}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_duration;
+
+    #[test]
+    fn waits_read_naturally() {
+        let check =
+            |seconds: i64, text: &str| assert_eq!(human_duration(seconds), text, "{seconds}");
+        check(1, "1 second");
+        check(59, "59 seconds");
+        check(60, "1 minute");
+        check(61, "2 minutes");
+        check(3_600, "60 minutes");
+        check(3_601, "2 hours");
+        check(86_400, "24 hours");
     }
 }
 

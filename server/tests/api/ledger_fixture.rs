@@ -1,0 +1,206 @@
+//! A small desk for ledger tests: USD, JPY and GEMS (10 GEMS = 1.00 USD),
+//! every method enabled with a 1.00 minimum, and members with money.
+
+use crate::helpers::TestApp;
+use app::auth::{service as auth, Role};
+use app::entities::{asset, wallet};
+use app::ledger::money::{AssetKind, Rate};
+use app::ledger::service as ledger;
+use app::platform::db;
+use app::withdrawals::{
+    rules,
+    service::{
+        self as withdrawals, Actor, AmountRequest, EventDetails, NewWithdrawal, WithdrawalError,
+    },
+    WithdrawalAction, WithdrawalView,
+};
+use sea_orm::EntityTrait;
+
+pub struct Desk {
+    pub usd: asset::Model,
+    pub jpy: asset::Model,
+    pub gems: asset::Model,
+    pub admin: Actor,
+}
+
+pub async fn desk(app: &TestApp) -> Desk {
+    let now = app.clock.now();
+    let admin = auth::create_account(
+        &app.state.db,
+        now,
+        auth::NewUser {
+            email: "boss@example.com",
+            display_name: "Boss",
+            password: "boss passphrase",
+            role: Role::Admin,
+        },
+        "test",
+    )
+    .await
+    .unwrap();
+    let txn = db::begin_write(&app.state.db).await.unwrap();
+    let usd = ledger::ensure_asset(&txn, now, "USD", AssetKind::Currency, 2, "US dollar")
+        .await
+        .unwrap();
+    let jpy = ledger::ensure_asset(&txn, now, "JPY", AssetKind::Currency, 0, "Yen")
+        .await
+        .unwrap();
+    let gems = ledger::ensure_asset(&txn, now, "GEMS", AssetKind::Points, 0, "Gems")
+        .await
+        .unwrap();
+    ledger::set_rate(
+        &txn,
+        now,
+        gems.id,
+        usd.id,
+        Rate {
+            points: 10,
+            money_minor: 100,
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    rules::enable_default_methods(&txn, usd.id, 2)
+        .await
+        .unwrap();
+    rules::enable_default_methods(&txn, jpy.id, 0)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    Desk {
+        usd,
+        jpy,
+        gems,
+        admin: Actor {
+            user_id: admin.id,
+            role: Role::Admin,
+        },
+    }
+}
+
+pub struct Member {
+    pub actor: Actor,
+}
+
+impl Desk {
+    pub async fn member(&self, app: &TestApp, name: &str) -> Member {
+        let email = format!("{name}@example.com");
+        let user = auth::create_account(
+            &app.state.db,
+            app.clock.now(),
+            auth::NewUser {
+                email: &email,
+                display_name: name,
+                password: "member passphrase",
+                role: Role::Member,
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+        Member {
+            actor: Actor {
+                user_id: user.id,
+                role: Role::Member,
+            },
+        }
+    }
+
+    /// Credits a member's wallet in an asset (an adjustment), returning the wallet.
+    pub async fn credit(
+        &self,
+        app: &TestApp,
+        member: &Member,
+        asset: &asset::Model,
+        amount: i64,
+    ) -> wallet::Model {
+        let now = app.clock.now();
+        let txn = db::begin_write(&app.state.db).await.unwrap();
+        let wallet = ledger::member_wallet(&txn, now, member.actor.user_id, asset.id)
+            .await
+            .unwrap();
+        ledger::adjust_member(
+            &txn,
+            now,
+            &wallet,
+            amount,
+            "test credit",
+            Some(self.admin.user_id),
+        )
+        .await
+        .unwrap();
+        txn.commit().await.unwrap();
+        wallet
+    }
+}
+
+pub async fn balance(app: &TestApp, wallet_id: i64) -> i64 {
+    wallet::Entity::find_by_id(wallet_id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .balance
+}
+
+pub async fn request(
+    app: &TestApp,
+    member: &Member,
+    wallet_id: i64,
+    method: &str,
+    amount: &str,
+    key: &str,
+) -> Result<WithdrawalView, WithdrawalError> {
+    let amount = if amount == "max" {
+        AmountRequest::Max
+    } else {
+        AmountRequest::Exact(amount.to_owned())
+    };
+    withdrawals::request_withdrawal(
+        &app.state.db,
+        &app.clock,
+        NewWithdrawal {
+            member_user_id: member.actor.user_id,
+            wallet_id,
+            method,
+            amount,
+            idempotency_key: key,
+        },
+    )
+    .await
+}
+
+pub async fn act(
+    app: &TestApp,
+    actor: Actor,
+    request_id: i64,
+    action: WithdrawalAction,
+    key: &str,
+) -> Result<WithdrawalView, WithdrawalError> {
+    withdrawals::change_status(
+        &app.state.db,
+        &app.clock,
+        actor,
+        request_id,
+        action,
+        EventDetails::default(),
+        key,
+    )
+    .await
+}
+
+pub async fn assert_ledger_clean(app: &TestApp) {
+    let report = app::ledger::verify::verify(&app.state.db).await.unwrap();
+    assert!(
+        report.is_clean(),
+        "ledger violations: {:#?}",
+        report.violations
+    );
+}
+
+pub fn key() -> String {
+    let mut bytes = [0u8; 12];
+    rand::fill(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
