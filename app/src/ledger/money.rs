@@ -270,4 +270,26 @@ mod tests {
         );
         assert_eq!(seven_cents_for_three.money_for_points(5), Some(11));
     }
+
+    proptest::proptest! {
+        /// The points debited are the fewest worth at least the money asked.
+        #[test]
+        fn points_for_money_is_the_smallest_sufficient_amount(
+            points in 1i64..1_000_000,
+            money_minor in 1i64..1_000_000,
+            asked in 1i64..1_000_000_000,
+        ) {
+            let rate = Rate { points, money_minor };
+            let debit = rate.points_for_money(asked).unwrap();
+            proptest::prop_assert!(rate.money_for_points(debit).unwrap() >= asked);
+            proptest::prop_assert!(rate.money_for_points(debit - 1).unwrap() < asked);
+        }
+
+        /// Formatting then parsing gives back the same minor units.
+        #[test]
+        fn format_and_parse_round_trip(minor in 1i64..i64::MAX, scale in 0u32..=4) {
+            let text = format_number(minor, scale).replace(',', "");
+            proptest::prop_assert_eq!(parse_amount(&text, "X", scale), Ok(minor));
+        }
+    }
 }
