@@ -1,7 +1,11 @@
 # Paydesk's two everyday commands. Each installs whatever this machine is
 # missing first (see .ci/tools.sh), and skips what is already there.
-.PHONY: run test
+.PHONY: run test bench
 run:
 	@bash .ci/run-app.sh
 test:
 	@bash .ci/test.sh
+# Withdrawal requests per second, service layer against a raw-SQL baseline,
+# on SQLite and (with TEST_DATABASE_URL) PostgreSQL.
+bench:
+	@CARGO_BUILD_JOBS=$${CARGO_BUILD_JOBS:-2} cargo run --release -p server --bin bench

@@ -123,3 +123,56 @@ fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
 }
+
+#[test]
+fn demo_fills_an_empty_database_once_and_verify_finds_it_clean() {
+    let (_dir, url) = temp_database();
+    let output = paydesk(&url).arg("demo").output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("admin@paydesk.demo"), "{stdout}");
+    assert!(stdout.contains("ada@paydesk.demo"), "{stdout}");
+
+    let again = paydesk(&url).arg("demo").output().unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("only goes into an empty database"));
+
+    let verify = paydesk(&url).arg("verify").output().unwrap();
+    let report = String::from_utf8_lossy(&verify.stdout);
+    assert!(verify.status.success(), "{report}");
+    assert!(
+        report.contains("8 withdrawal requests") && report.contains("Ledger OK"),
+        "{report}"
+    );
+}
+
+#[test]
+fn verify_exits_non_zero_and_names_each_violation() {
+    let (dir, url) = temp_database();
+    assert!(paydesk(&url).arg("demo").output().unwrap().status.success());
+    // Tamper with a cached balance behind the ledger's back.
+    let _ = dir;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            use sea_orm::ConnectionTrait;
+            let db = sea_orm::Database::connect(&url).await.unwrap();
+            db.execute_unprepared(
+                "UPDATE wallets SET balance = balance + 5 WHERE id = (SELECT MIN(id) FROM wallets WHERE kind = 'member')",
+            )
+            .await
+            .unwrap();
+            db.close().await.unwrap();
+        });
+    let verify = paydesk(&url).arg("verify").output().unwrap();
+    assert!(!verify.status.success());
+    let report = String::from_utf8_lossy(&verify.stdout);
+    assert!(report.contains("VIOLATION: wallet"), "{report}");
+    assert!(String::from_utf8_lossy(&verify.stderr).contains("1 ledger invariant violation"));
+}

@@ -1,7 +1,7 @@
 //! The hand-written entities must match the migrated schema.
 
 use crate::helpers::spawn_app;
-use app::entities::{audit_event, session, user};
+use app::entities::*;
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Iterable, Statement};
 use std::collections::BTreeSet;
 
@@ -44,4 +44,15 @@ async fn entities_match_the_migrated_tables() {
     check::<user::Entity>(&app).await;
     check::<session::Entity>(&app).await;
     check::<audit_event::Entity>(&app).await;
+    check::<asset::Entity>(&app).await;
+    check::<conversion_rate::Entity>(&app).await;
+    check::<wallet::Entity>(&app).await;
+    check::<journal_entry::Entity>(&app).await;
+    check::<transfer::Entity>(&app).await;
+    check::<withdrawal_request::Entity>(&app).await;
+    check::<withdrawal_event::Entity>(&app).await;
+    check::<outbox_message::Entity>(&app).await;
+    check::<idempotency_key::Entity>(&app).await;
+    check::<payout_method_rule::Entity>(&app).await;
+    check::<setting::Entity>(&app).await;
 }
