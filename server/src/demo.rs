@@ -77,15 +77,10 @@ pub async fn fill(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<Demo
             rules::put_method_rule(
                 &txn,
                 MethodRule {
-                    method,
-                    currency_asset_id: currency.id,
-                    enabled: true,
-                    min_minor: 500,
                     max_minor: Some(1_000_000),
                     fee_fixed_minor: fixed,
                     fee_basis_points: basis_points,
-                    fee_min_minor: 0,
-                    fee_max_minor: None,
+                    ..MethodRule::free(method, currency.id, 500)
                 },
             )
             .await?;

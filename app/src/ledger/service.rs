@@ -203,11 +203,20 @@ pub async fn current_rate(
         }))
 }
 
-async fn insert_wallet_if_missing(
+/// Finds the one wallet matching `filter`, creating it from `model` if it
+/// does not exist yet. Safe under concurrency: of two creators, the second
+/// insert does nothing (`ON CONFLICT DO NOTHING` on the wallet's unique
+/// index) and both then find the same row.
+async fn find_or_create_wallet(
     conn: &impl ConnectionTrait,
+    filter: sea_orm::Condition,
     model: wallet::ActiveModel,
-    conflict_columns: Vec<wallet::Column>,
-) -> Result<(), DbErr> {
+    conflict_columns: [wallet::Column; 2],
+) -> Result<wallet::Model, DbErr> {
+    let find = || wallet::Entity::find().filter(filter.clone()).one(conn);
+    if let Some(found) = find().await? {
+        return Ok(found);
+    }
     wallet::Entity::insert(model)
         .on_conflict(
             OnConflict::columns(conflict_columns)
@@ -215,29 +224,24 @@ async fn insert_wallet_if_missing(
                 .to_owned(),
         )
         .exec_without_returning(conn)
-        .await
-        .map(|_| ())
+        .await?;
+    find()
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("wallet after insert".into()))
 }
 
-/// A member's wallet for an asset, created on first use. Safe under
-/// concurrency: a second creator's insert does nothing.
+/// A member's wallet for an asset, created on first use.
 pub async fn member_wallet(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
     user_id: i64,
     asset_id: i64,
 ) -> Result<wallet::Model, DbErr> {
-    let find = || {
-        wallet::Entity::find()
-            .filter(wallet::Column::OwnerUserId.eq(user_id))
-            .filter(wallet::Column::AssetId.eq(asset_id))
-            .one(conn)
-    };
-    if let Some(found) = find().await? {
-        return Ok(found);
-    }
-    insert_wallet_if_missing(
+    find_or_create_wallet(
         conn,
+        sea_orm::Condition::all()
+            .add(wallet::Column::OwnerUserId.eq(user_id))
+            .add(wallet::Column::AssetId.eq(asset_id)),
         wallet::ActiveModel {
             kind: Set(WalletKind::Member.as_str().to_owned()),
             asset_id: Set(asset_id),
@@ -247,31 +251,23 @@ pub async fn member_wallet(
             created_at: Set(now),
             ..Default::default()
         },
-        vec![wallet::Column::OwnerUserId, wallet::Column::AssetId],
+        [wallet::Column::OwnerUserId, wallet::Column::AssetId],
     )
-    .await?;
-    find()
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("member wallet".into()))
+    .await
 }
 
+/// The system wallet with a role for an asset, created on first use.
 pub async fn system_wallet(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
     role: SystemRole,
     asset_id: i64,
 ) -> Result<wallet::Model, DbErr> {
-    let find = || {
-        wallet::Entity::find()
-            .filter(wallet::Column::SystemRole.eq(role.as_str()))
-            .filter(wallet::Column::AssetId.eq(asset_id))
-            .one(conn)
-    };
-    if let Some(found) = find().await? {
-        return Ok(found);
-    }
-    insert_wallet_if_missing(
+    find_or_create_wallet(
         conn,
+        sea_orm::Condition::all()
+            .add(wallet::Column::SystemRole.eq(role.as_str()))
+            .add(wallet::Column::AssetId.eq(asset_id)),
         wallet::ActiveModel {
             kind: Set(WalletKind::System.as_str().to_owned()),
             asset_id: Set(asset_id),
@@ -281,12 +277,9 @@ pub async fn system_wallet(
             created_at: Set(now),
             ..Default::default()
         },
-        vec![wallet::Column::SystemRole, wallet::Column::AssetId],
+        [wallet::Column::SystemRole, wallet::Column::AssetId],
     )
-    .await?;
-    find()
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("system wallet".into()))
+    .await
 }
 
 pub async fn create_funding_wallet(

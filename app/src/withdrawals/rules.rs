@@ -85,6 +85,22 @@ pub struct MethodRule {
 }
 
 impl MethodRule {
+    /// An enabled method with a minimum, no maximum and no fee: the start
+    /// from which rules are written (`MethodRule { fee_basis_points: 290, ..free }`).
+    pub fn free(method: PayoutMethod, currency_asset_id: i64, min_minor: i64) -> Self {
+        MethodRule {
+            method,
+            currency_asset_id,
+            enabled: true,
+            min_minor,
+            max_minor: None,
+            fee_fixed_minor: 0,
+            fee_basis_points: 0,
+            fee_min_minor: 0,
+            fee_max_minor: None,
+        }
+    }
+
     /// The fee on a gross amount: fixed plus percentage (rounded half up),
     /// kept within the fee's minimum and maximum.
     pub fn fee(&self, gross_minor: i64) -> i64 {
@@ -169,21 +185,7 @@ pub async fn enable_default_methods(
             .await?
             .is_none()
         {
-            put_method_rule(
-                conn,
-                MethodRule {
-                    method,
-                    currency_asset_id,
-                    enabled: true,
-                    min_minor: one_unit,
-                    max_minor: None,
-                    fee_fixed_minor: 0,
-                    fee_basis_points: 0,
-                    fee_min_minor: 0,
-                    fee_max_minor: None,
-                },
-            )
-            .await?;
+            put_method_rule(conn, MethodRule::free(method, currency_asset_id, one_unit)).await?;
         }
     }
     Ok(())
@@ -195,15 +197,11 @@ mod tests {
 
     fn rule(fixed: i64, bp: i64, min: i64, max: Option<i64>) -> MethodRule {
         MethodRule {
-            method: PayoutMethod::Paypal,
-            currency_asset_id: 1,
-            enabled: true,
-            min_minor: 0,
-            max_minor: None,
             fee_fixed_minor: fixed,
             fee_basis_points: bp,
             fee_min_minor: min,
             fee_max_minor: max,
+            ..MethodRule::free(PayoutMethod::Paypal, 1, 0)
         }
     }
 

@@ -6,6 +6,7 @@ mod cli;
 mod csrf;
 mod helpers;
 mod ledger_fixture;
+mod ledger_operations;
 mod ledger_properties;
 mod schema;
 mod sessions;

@@ -76,15 +76,10 @@ async fn fees_and_limits_come_from_the_method_rules() {
     rules::put_method_rule(
         &app.state.db,
         MethodRule {
-            method: PayoutMethod::Paypal,
-            currency_asset_id: desk.usd.id,
-            enabled: true,
-            min_minor: 500,
             max_minor: Some(20_000),
             fee_fixed_minor: 30,
             fee_basis_points: 290,
-            fee_min_minor: 0,
-            fee_max_minor: None,
+            ..MethodRule::free(PayoutMethod::Paypal, desk.usd.id, 500)
         },
     )
     .await
@@ -293,15 +288,8 @@ async fn configurable_rules_are_enforced() {
     rules::put_method_rule(
         &app.state.db,
         MethodRule {
-            method: PayoutMethod::Crypto,
-            currency_asset_id: desk.usd.id,
             enabled: false,
-            min_minor: 100,
-            max_minor: None,
-            fee_fixed_minor: 0,
-            fee_basis_points: 0,
-            fee_min_minor: 0,
-            fee_max_minor: None,
+            ..MethodRule::free(PayoutMethod::Crypto, desk.usd.id, 100)
         },
     )
     .await
@@ -326,15 +314,8 @@ async fn each_outcome_moves_the_money_it_should() {
     rules::put_method_rule(
         &app.state.db,
         MethodRule {
-            method: PayoutMethod::Bank,
-            currency_asset_id: desk.usd.id,
-            enabled: true,
-            min_minor: 100,
-            max_minor: None,
             fee_fixed_minor: 100,
-            fee_basis_points: 0,
-            fee_min_minor: 0,
-            fee_max_minor: None,
+            ..MethodRule::free(PayoutMethod::Bank, desk.usd.id, 100)
         },
     )
     .await
