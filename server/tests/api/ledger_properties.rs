@@ -10,6 +10,9 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 #[derive(Clone, Debug)]
 enum Op {
+    /// A deposit into the company's funding wallet, then an incentive
+    /// payment of that much from it to the member.
+    Fund(i64),
     Credit(i64),
     Debit(i64),
     Request(i64),
@@ -22,6 +25,7 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
+        (1i64..5_000).prop_map(Op::Fund),
         (1i64..5_000).prop_map(Op::Credit),
         (1i64..3_000).prop_map(Op::Debit),
         (100i64..4_000).prop_map(Op::Request),
@@ -57,6 +61,14 @@ fn random_operation_sequences_keep_the_ledger_consistent() {
         .unwrap();
     let app = runtime.block_on(spawn_app());
     let desk = runtime.block_on(desk(&app));
+    let funding = runtime
+        .block_on(app::ledger::service::create_funding_wallet(
+            &app.state.db,
+            app.clock.now(),
+            "Property budget",
+            desk.usd.id,
+        ))
+        .unwrap();
     let mut runner = TestRunner::new(Config {
         cases: 24,
         ..Config::default()
@@ -69,6 +81,22 @@ fn random_operation_sequences_keep_the_ledger_consistent() {
             let mut requests: Vec<(i64, i64)> = Vec::new();
             for op in &ops {
                 match op {
+                    Op::Fund(amount) => {
+                        let now = app.clock.now();
+                        let txn = app::platform::db::begin_write(&app.state.db).await.unwrap();
+                        app::ledger::service::record_deposit(
+                            &txn, now, &funding, *amount, None, None,
+                        )
+                        .await
+                        .unwrap();
+                        app::ledger::service::pay_member_from_funding(
+                            &txn, now, &funding, &wallet, *amount, None, None,
+                        )
+                        .await
+                        .unwrap();
+                        txn.commit().await.unwrap();
+                        expected += amount;
+                    }
                     Op::Credit(amount) => {
                         desk.credit(&app, &member, &desk.usd, *amount).await;
                         expected += amount;
