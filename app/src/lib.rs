@@ -12,8 +12,11 @@ pub mod admin;
 pub mod auth;
 pub mod error;
 pub mod ledger;
+pub mod payout_details;
+pub mod payouts;
 pub mod root;
 pub mod ui;
+pub mod verification;
 pub mod withdrawals;
 
 #[cfg(feature = "ssr")]

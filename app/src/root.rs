@@ -7,7 +7,7 @@ use leptos_router::{
     path, SsrMode,
 };
 
-use crate::account::{AccountLayout, AccountOverview};
+use crate::account::{statement::StatementView, AccountLayout, AccountOverview};
 use crate::admin::{AdminDashboard, AdminLayout};
 use crate::auth::{
     api::{me, LogOut},
@@ -15,7 +15,11 @@ use crate::auth::{
     UserView,
 };
 use crate::error::AppError;
+use crate::payout_details::pages::PayoutDetailsPage;
+use crate::payouts::{pages::PayoutsPage, process::ProcessPage};
 use crate::ui::{Header, Landing, NotFound};
+use crate::verification::pages::VerificationPage;
+use crate::withdrawals::pages::WithdrawalsPage;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -107,9 +111,15 @@ fn Site() -> impl IntoView {
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("/account") view=AccountLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=AccountOverview />
+                    <Route path=path!("/withdrawals") view=WithdrawalsPage />
+                    <Route path=path!("/statement") view=StatementView />
+                    <Route path=path!("/payout-details") view=PayoutDetailsPage />
+                    <Route path=path!("/verification") view=VerificationPage />
                 </ParentRoute>
                 <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=AdminDashboard />
+                    <Route path=path!("/payouts") view=PayoutsPage />
+                    <Route path=path!("/payouts/:id") view=ProcessPage />
                 </ParentRoute>
             </Routes>
         </main>

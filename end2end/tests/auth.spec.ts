@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { admin, newMember, openMenu, visit } from './helpers';
 
 test('a visitor signs up, lands in the member area, signs out and back in', async ({ page }) => {
@@ -37,7 +37,7 @@ test('a visitor signs up, lands in the member area, signs out and back in', asyn
 
 test('a wrong password is refused with one clear message', async ({ page }) => {
   await visit(page, '/login');
-  await page.getByLabel('Email').fill('nobody@paydesk.test');
+  await page.getByLabel('Email').fill(newMember().email);
   await page.getByLabel('Password').fill('certainly not right');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert')).toHaveText('Wrong email or password');

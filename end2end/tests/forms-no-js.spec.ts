@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { newMember } from './helpers';
 
 // JavaScript is off in this project: every step is a plain form post and a
@@ -28,7 +28,7 @@ test('sign up, sign out and sign in work without JavaScript', async ({ page }) =
 
 test('a failed sign-in without JavaScript shows the error on the form', async ({ page }) => {
   await page.goto('/login');
-  await page.getByLabel('Email').fill('nobody@paydesk.test');
+  await page.getByLabel('Email').fill(newMember().email);
   await page.getByLabel('Password').fill('certainly not right');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/login/);

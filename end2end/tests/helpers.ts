@@ -1,4 +1,7 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 
 export const admin = {
   email: process.env.E2E_ADMIN_EMAIL ?? 'admin@paydesk.test',
@@ -27,4 +30,44 @@ export async function openMenu(page: Page) {
     await toggle.click();
     await expect(toggle).toHaveAttribute('aria-expanded', 'true');
   }
+}
+
+/** Signs a fresh member up through the form and lands in their account. */
+export async function signUp(page: Page, member: ReturnType<typeof newMember>, hydrated = true) {
+  if (hydrated) {
+    await visit(page, '/signup');
+  } else {
+    await page.goto('/signup');
+  }
+  await page.getByLabel('Email').fill(member.email);
+  await page.getByLabel('Your name').fill(member.name);
+  await page.getByLabel('Password').fill(member.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+}
+
+/**
+ * Credits a member's wallet the way an operator would: `paydesk adjust`
+ * against the server's own database (start-server.sh's scratch file, or
+ * E2E_DATABASE_URL).
+ */
+export function credit(email: string, asset: string, amount: string) {
+  const root = path.resolve(__dirname, '..', '..');
+  const database = path.resolve(__dirname, '..', '.e2e', 'e2e.db');
+  execFileSync(
+    path.join(root, 'target', 'release', 'paydesk'),
+    ['adjust', '--admin', admin.email, '--member', email, '--asset', asset, '--amount', amount, '--reason', 'Reward for the end-to-end test'],
+    {
+      env: { ...process.env, DATABASE_URL: process.env.E2E_DATABASE_URL ?? `sqlite://${database}?mode=rwc`, RUST_LOG: 'warn' },
+      stdio: 'pipe',
+    },
+  );
+}
+
+/** Serious or critical accessibility violations on the current page. */
+export async function seriousViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }

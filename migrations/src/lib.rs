@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_create_accounts;
 mod m20261122_000002_create_ledger;
+mod m20261122_000003_create_member_area;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_create_accounts::Migration),
             Box::new(m20261122_000002_create_ledger::Migration),
+            Box::new(m20261122_000003_create_member_area::Migration),
         ]
     }
 }

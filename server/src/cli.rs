@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use crate::config::{Cli, Command, CreateAdminArgs, LogFormat, ServeArgs};
+use crate::config::{AdjustArgs, Cli, Command, CreateAdminArgs, LogFormat, ServeArgs};
 use crate::startup;
 use app::platform::Clock;
 
@@ -33,7 +33,60 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CreateAdmin(args) => create_admin(&cli.database_url, args).await,
         Command::Verify => verify(&cli.database_url).await,
         Command::Demo => demo(&cli.database_url).await,
+        Command::Adjust(args) => adjust(&cli.database_url, args).await,
     }
+}
+
+async fn adjust(database_url: &str, args: AdjustArgs) -> anyhow::Result<()> {
+    use app::auth::{service::normalize_email, Role};
+    use app::entities::user;
+    use app::ledger::operations::{self, Direction};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let db = startup::connect_and_migrate(database_url).await?;
+    let find = |email: String, role: Role| {
+        let db = db.clone();
+        async move {
+            let email = normalize_email(&email).map_err(|err| anyhow::anyhow!("{err}"))?;
+            user::Entity::find()
+                .filter(user::Column::Email.eq(email.clone()))
+                .filter(user::Column::Role.eq(role.as_str()))
+                .one(&db)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no {} with the email {email}", role.as_str()))
+        }
+    };
+    let admin = find(args.admin, Role::Admin).await?;
+    let member = find(args.member, Role::Member).await?;
+    let direction = if args.debit {
+        Direction::Debit
+    } else {
+        Direction::Credit
+    };
+    let key = args
+        .key
+        .unwrap_or_else(app::withdrawals::queries::fresh_key);
+    let entry = operations::adjust_member(
+        &db,
+        &Clock::System,
+        admin.id,
+        member.id,
+        &args.asset,
+        direction,
+        &args.amount,
+        &args.reason,
+        &key,
+    )
+    .await
+    .map_err(|err| anyhow::anyhow!("{err}"))?;
+    println!(
+        "{} {} {} for {} (journal entry {entry}).",
+        if args.debit { "Debited" } else { "Credited" },
+        args.amount,
+        args.asset.to_uppercase(),
+        member.email
+    );
+    Ok(())
 }
 
 impl ServeArgs {

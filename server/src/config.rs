@@ -43,6 +43,33 @@ pub enum Command {
     Verify,
     /// Fill an empty database with realistic demo data and print the logins.
     Demo,
+    /// Credit or debit a member's wallet, as an administrator, with a reason.
+    Adjust(AdjustArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AdjustArgs {
+    /// The administrator making the adjustment (recorded in the audit trail).
+    #[arg(long)]
+    pub admin: String,
+    /// The member's email.
+    #[arg(long)]
+    pub member: String,
+    /// Currency or point type code, e.g. USD or GEMS.
+    #[arg(long)]
+    pub asset: String,
+    /// Amount in the asset's units, e.g. 12.50 or 800.
+    #[arg(long)]
+    pub amount: String,
+    /// Take the amount away instead of adding it.
+    #[arg(long)]
+    pub debit: bool,
+    /// Why: shown to the member on their statement.
+    #[arg(long)]
+    pub reason: String,
+    /// Idempotency key: running the same adjustment twice with it moves money once.
+    #[arg(long)]
+    pub key: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]

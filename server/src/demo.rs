@@ -8,8 +8,11 @@ use app::auth::{service as auth, Role};
 use app::entities::user;
 use app::ledger::money::{AssetKind, Rate};
 use app::ledger::service as ledger;
+use app::payout_details::{service as payout_details, DetailsInput};
 use app::platform::{db, Clock};
+use app::verification::{service as verification, VerificationInput};
 use app::withdrawals::{
+    queries,
     rules::{self, MethodRule},
     service::{self as withdrawals, Actor, AmountRequest, EventDetails, NewWithdrawal},
     PayoutMethod, WithdrawalAction,
@@ -87,6 +90,13 @@ pub async fn fill(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<Demo
         }
     }
     rules::put_setting(&txn, &rules::verification_threshold_key("USD"), "50000").await?;
+    rules::put_setting(&txn, &rules::verification_threshold_key("EUR"), "50000").await?;
+    rules::put_setting(
+        &txn,
+        queries::CONFIRMATION_MESSAGE,
+        "Thank you! Payouts are sent every Tuesday and Friday; you will get an email when yours is on its way.",
+    )
+    .await?;
     let usd_main = ledger::create_funding_wallet(&txn, now, "USD main", usd.id).await?;
     let eur_main = ledger::create_funding_wallet(&txn, now, "EUR main", eur.id).await?;
     let spiff = ledger::create_funding_wallet(&txn, now, "Q4 SPIFF budget", usd.id).await?;
@@ -122,7 +132,7 @@ pub async fn fill(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<Demo
     let mut member_ids = Vec::new();
     let mut usd_wallets = Vec::new();
     for (index, (email, name)) in MEMBERS.iter().enumerate() {
-        let member = create_member(db, clock, email, name).await?;
+        let member = create_member(db, clock, admin.id, email, name).await?;
         let txn = db::begin_write(db).await?;
         let usd_wallet = ledger::member_wallet(&txn, now, member, usd.id).await?;
         let eur_wallet = ledger::member_wallet(&txn, now, member, eur.id).await?;
@@ -269,6 +279,7 @@ pub async fn fill(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<Demo
 async fn create_member(
     db: &DatabaseConnection,
     clock: &Clock,
+    admin_id: i64,
     email: &str,
     name: &str,
 ) -> anyhow::Result<i64> {
@@ -281,8 +292,68 @@ async fn create_member(
     let member = auth::create_account(db, clock.now(), new_user, "created by the demo command")
         .await
         .map_err(|err| anyhow::anyhow!("{err}"))?;
+    payout_details::save(
+        db,
+        clock,
+        member.id,
+        PayoutMethod::Paypal,
+        &DetailsInput {
+            email: email.to_owned(),
+            ..DetailsInput::default()
+        },
+        true,
+        None,
+    )
+    .await?;
+    for (method, details) in [
+        (
+            PayoutMethod::Bank,
+            DetailsInput {
+                holder_name: name.to_owned(),
+                iban: "GB82 WEST 1234 5698 7654 32".into(),
+                bic: "WESTGB2L".into(),
+                bank_name: "Westminster Bank".into(),
+                country: "GB".into(),
+                ..DetailsInput::default()
+            },
+        ),
+        (
+            PayoutMethod::Crypto,
+            DetailsInput {
+                network: "ethereum".into(),
+                address: "0x52908400098527886E0F7030069857D2E4169EE7".into(),
+                ..DetailsInput::default()
+            },
+        ),
+        (
+            PayoutMethod::GiftCard,
+            DetailsInput {
+                brand: "Amazon".into(),
+                email: email.to_owned(),
+                ..DetailsInput::default()
+            },
+        ),
+    ] {
+        payout_details::save(db, clock, member.id, method, &details, false, None).await?;
+    }
     if email.starts_with("ada") {
-        auth::set_verified(db, member.id, true).await?;
+        let (first, last) = name.split_once(' ').unwrap_or((name, ""));
+        verification::submit(
+            db,
+            clock,
+            member.id,
+            &VerificationInput {
+                first_name: first.to_owned(),
+                last_name: last.to_owned(),
+                tax_id: "AB123456C".into(),
+                mobile: "+44 7700 900123".into(),
+                country: "GB".into(),
+                address: "12 St James's Square, London SW1Y 4LB".into(),
+            },
+            None,
+        )
+        .await?;
+        verification::review(db, clock, admin_id, member.id, true, None).await?;
     }
     Ok(member.id)
 }

@@ -136,6 +136,16 @@ pub async fn require_user() -> Result<UserView, AppError> {
     current_user().await?.ok_or_else(AppError::unauthenticated)
 }
 
+/// The signed-in member: the member area is for members' own money, so an
+/// administrator gets "not allowed" rather than an empty wallet.
+pub async fn require_member() -> Result<UserView, AppError> {
+    let user = require_user().await?;
+    if user.role != Role::Member {
+        return Err(AppError::forbidden());
+    }
+    Ok(user)
+}
+
 /// The signed-in administrator, or "please sign in" / "not allowed".
 pub async fn require_admin() -> Result<UserView, AppError> {
     let user = require_user().await?;

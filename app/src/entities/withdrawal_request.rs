@@ -20,6 +20,9 @@ pub struct Model {
     pub note: Option<String>,
     pub external_reference: Option<String>,
     pub payment_date: Option<String>,
+    pub payout_masked: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub payout_details: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

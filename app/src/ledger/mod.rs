@@ -8,6 +8,7 @@
 //! no two writers wait on the same row, and their balance is derived.
 
 pub mod money;
+pub mod statement;
 
 #[cfg(feature = "ssr")]
 pub mod idempotency;

@@ -148,6 +148,19 @@ pub async fn ensure_asset(
         .ok_or_else(|| DbErr::RecordNotFound(format!("asset {code}")))
 }
 
+/// Every asset by id: a small table, read once where many rows need
+/// their asset's code and scale.
+pub async fn assets_by_id(
+    conn: &impl ConnectionTrait,
+) -> Result<std::collections::HashMap<i64, asset::Model>, DbErr> {
+    Ok(asset::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect())
+}
+
 pub async fn find_asset(
     conn: &impl ConnectionTrait,
     code: &str,

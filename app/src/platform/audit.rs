@@ -18,6 +18,11 @@ pub enum AuditAction {
     BalanceAdjusted,
     WithdrawalRequested,
     WithdrawalStatusChanged,
+    PayoutDetailsSaved,
+    DefaultPayoutMethodChanged,
+    VerificationSubmitted,
+    VerificationReviewed,
+    PayoutDetailsRevealed,
 }
 
 impl AuditAction {
@@ -32,6 +37,11 @@ impl AuditAction {
             AuditAction::BalanceAdjusted => "balance_adjusted",
             AuditAction::WithdrawalRequested => "withdrawal_requested",
             AuditAction::WithdrawalStatusChanged => "withdrawal_status_changed",
+            AuditAction::PayoutDetailsSaved => "payout_details_saved",
+            AuditAction::DefaultPayoutMethodChanged => "default_payout_method_changed",
+            AuditAction::VerificationSubmitted => "verification_submitted",
+            AuditAction::VerificationReviewed => "verification_reviewed",
+            AuditAction::PayoutDetailsRevealed => "payout_details_revealed",
         }
     }
 }

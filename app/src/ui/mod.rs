@@ -99,3 +99,40 @@ pub fn Forbidden() -> impl IntoView {
         </section>
     }
 }
+
+/// Previous / next links for a paginated list. Plain links, so they work
+/// without JavaScript; `href` makes the address of a page.
+#[component]
+pub fn Pager(
+    page: u64,
+    pages: u64,
+    total: u64,
+    #[prop(into)] label: String,
+    href: impl Fn(u64) -> String + 'static,
+) -> impl IntoView {
+    let previous = (page > 1).then(|| href(page - 1));
+    let next = (page < pages).then(|| href(page + 1));
+    view! {
+        <nav class="pager" aria-label=label>
+            {previous.map(|href| view! { <A href=href attr:rel="prev">"← Newer"</A> })}
+            <span class="muted">{format!("Page {page} of {pages} · {total} in all")}</span>
+            {next.map(|href| view! { <A href=href attr:rel="next">"Older →"</A> })}
+        </nav>
+    }
+}
+
+/// "Loading…", announced politely to screen readers.
+#[component]
+pub fn Loading(#[prop(into)] what: String) -> impl IntoView {
+    view! { <p class="muted" role="status">{format!("Loading {what}…")}</p> }
+}
+
+/// A failed load, with what to do about it.
+#[component]
+pub fn LoadError(error: AppError) -> impl IntoView {
+    view! {
+        <p class="form-error" role="alert">
+            {error.message} " Reload the page to try again."
+        </p>
+    }
+}

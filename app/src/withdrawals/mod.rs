@@ -2,12 +2,16 @@
 //! the request through its statuses; the ledger holds, settles or returns
 //! the amount at each step.
 
-pub mod status;
-
+pub mod api;
+pub mod pages;
+pub mod preview;
+#[cfg(feature = "ssr")]
+pub mod queries;
 #[cfg(feature = "ssr")]
 pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod status;
 
 use serde::{Deserialize, Serialize};
 
@@ -75,4 +79,27 @@ pub struct WithdrawalView {
     pub note: Option<String>,
     pub external_reference: Option<String>,
     pub payment_date: Option<String>,
+    /// When it was made, `YYYY-MM-DD HH:MM` UTC.
+    pub created_at: String,
+    /// The payout details it will be paid to, masked.
+    pub payout_masked: Option<String>,
+}
+
+/// The fee on a gross amount: fixed plus percentage (rounded half up),
+/// kept within the fee's minimum and maximum. Shared so the browser's
+/// preview and the server's decision cannot differ.
+pub fn method_fee(
+    gross_minor: i64,
+    fixed_minor: i64,
+    basis_points: i64,
+    min_minor: i64,
+    max_minor: Option<i64>,
+) -> i64 {
+    let percent = (i128::from(gross_minor) * i128::from(basis_points) + 5_000) / 10_000;
+    let mut fee = i128::from(fixed_minor) + percent;
+    fee = fee.max(i128::from(min_minor));
+    if let Some(max) = max_minor {
+        fee = fee.min(i128::from(max));
+    }
+    i64::try_from(fee).unwrap_or(i64::MAX)
 }

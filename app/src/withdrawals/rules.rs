@@ -104,14 +104,13 @@ impl MethodRule {
     /// The fee on a gross amount: fixed plus percentage (rounded half up),
     /// kept within the fee's minimum and maximum.
     pub fn fee(&self, gross_minor: i64) -> i64 {
-        let percent =
-            (i128::from(gross_minor) * i128::from(self.fee_basis_points) + 5_000) / 10_000;
-        let mut fee = i128::from(self.fee_fixed_minor) + percent;
-        fee = fee.max(i128::from(self.fee_min_minor));
-        if let Some(max) = self.fee_max_minor {
-            fee = fee.min(i128::from(max));
-        }
-        i64::try_from(fee).unwrap_or(i64::MAX)
+        super::method_fee(
+            gross_minor,
+            self.fee_fixed_minor,
+            self.fee_basis_points,
+            self.fee_min_minor,
+            self.fee_max_minor,
+        )
     }
 }
 

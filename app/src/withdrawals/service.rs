@@ -21,6 +21,7 @@ use crate::ledger::{
     money::{format_amount, parse_amount, AmountError, AssetKind, Rate},
     service::{self as ledger, EntryKind, LedgerError, Leg, NewEntry, SystemRole},
 };
+use crate::payout_details::service as payout_details;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db, Clock,
@@ -53,6 +54,8 @@ pub enum WithdrawalError {
     InsufficientFunds(String),
     #[error("Withdrawals above {0} need a verified account. Verify your identity first")]
     NotVerified(String),
+    #[error("Save your {0} details before requesting a withdrawal with it")]
+    NoPayoutDetails(&'static str),
     #[error("This account is not active")]
     Inactive,
     #[error(
@@ -91,6 +94,7 @@ impl From<WithdrawalError> for AppError {
             | WithdrawalError::FeeExceedsAmount(_)
             | WithdrawalError::InsufficientFunds(_)
             | WithdrawalError::NotVerified(_)
+            | WithdrawalError::NoPayoutDetails(_)
             | WithdrawalError::Inactive
             | WithdrawalError::OneOpenRequest
             | WithdrawalError::TooSoon(_) => ErrorCode::Invalid,
@@ -131,22 +135,54 @@ fn scope_of(user_id: i64) -> String {
     format!("user:{user_id}")
 }
 
-async fn load_view(
+/// Views of many rows with three queries, not three per row.
+pub async fn views_of(
+    conn: &impl sea_orm::ConnectionTrait,
+    requests: &[withdrawal_request::Model],
+) -> Result<Vec<WithdrawalView>, WithdrawalError> {
+    use std::collections::HashMap;
+    let assets = ledger::assets_by_id(conn).await?;
+    let wallet_ids: Vec<i64> = requests.iter().map(|r| r.wallet_id).collect();
+    let wallets: HashMap<i64, wallet::Model> = wallet::Entity::find()
+        .filter(wallet::Column::Id.is_in(wallet_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w))
+        .collect();
+    requests
+        .iter()
+        .map(|request| {
+            let wallet = wallets
+                .get(&request.wallet_id)
+                .ok_or(WithdrawalError::WalletNotFound)?;
+            let wallet_asset = assets
+                .get(&wallet.asset_id)
+                .ok_or_else(|| anyhow::anyhow!("asset {} missing", wallet.asset_id))?;
+            let currency = assets
+                .get(&request.currency_asset_id)
+                .ok_or_else(|| anyhow::anyhow!("asset {} missing", request.currency_asset_id))?;
+            view_from(request, wallet_asset, currency)
+        })
+        .collect()
+}
+
+/// The view of a request row, as lists and the API return it.
+pub async fn view_of(
     conn: &impl sea_orm::ConnectionTrait,
     request: &withdrawal_request::Model,
 ) -> Result<WithdrawalView, WithdrawalError> {
-    let wallet = wallet::Entity::find_by_id(request.wallet_id)
-        .one(conn)
+    views_of(conn, std::slice::from_ref(request))
         .await?
-        .ok_or(WithdrawalError::WalletNotFound)?;
-    let wallet_asset = asset::Entity::find_by_id(wallet.asset_id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("asset {} missing", wallet.asset_id))?;
-    let currency = asset::Entity::find_by_id(request.currency_asset_id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("asset {} missing", request.currency_asset_id))?;
+        .pop()
+        .ok_or(WithdrawalError::RequestNotFound)
+}
+
+fn view_from(
+    request: &withdrawal_request::Model,
+    wallet_asset: &asset::Model,
+    currency: &asset::Model,
+) -> Result<WithdrawalView, WithdrawalError> {
     Ok(WithdrawalView {
         id: request.id,
         member_user_id: request.member_user_id,
@@ -156,8 +192,8 @@ async fn load_view(
         status: WithdrawalStatus::parse(&request.status)
             .ok_or_else(|| anyhow::anyhow!("unknown status {:?}", request.status))?,
         amount: request.amount,
-        wallet_asset: wallet_asset.code,
-        currency: currency.code,
+        wallet_asset: wallet_asset.code.clone(),
+        currency: currency.code.clone(),
         currency_scale: u32::try_from(currency.scale).unwrap_or(0),
         gross_minor: request.gross_minor,
         fee_minor: request.fee_minor,
@@ -165,6 +201,8 @@ async fn load_view(
         note: request.note.clone(),
         external_reference: request.external_reference.clone(),
         payment_date: request.payment_date.clone(),
+        created_at: request.created_at.format("%Y-%m-%d %H:%M").to_string(),
+        payout_masked: request.payout_masked.clone(),
     })
 }
 
@@ -176,7 +214,7 @@ pub async fn find(
         .one(db)
         .await?
         .ok_or(WithdrawalError::RequestNotFound)?;
-    load_view(db, &request).await
+    view_of(db, &request).await
 }
 
 fn replayed_id(outcome: &str) -> Result<i64, WithdrawalError> {
@@ -262,6 +300,10 @@ async fn create_request(
             (currency, Some(rate))
         }
     };
+    // Paid to the details saved now: later edits do not redirect it.
+    let (payout_masked, payout_details) = payout_details::for_method(txn, member.id, method)
+        .await?
+        .ok_or(WithdrawalError::NoPayoutDetails(method.label()))?;
     let currency_view = ledger::asset_view(&currency);
     let money = |minor: i64| format_amount(minor, &currency_view.code, currency_view.scale);
     let rule = rules::method_rule(txn, method, currency.id)
@@ -358,6 +400,8 @@ async fn create_request(
         rate_points: Set(rate.map(|r: Rate| r.points)),
         rate_money_minor: Set(rate.map(|r| r.money_minor)),
         status: Set(WithdrawalStatus::Requested.as_str().to_owned()),
+        payout_masked: Set(Some(payout_masked)),
+        payout_details: Set(Some(payout_details)),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -410,7 +454,7 @@ async fn create_request(
     )
     .await?;
     enqueue_email(txn, now, &inserted, WithdrawalStatus::Requested, None).await?;
-    load_view(txn, &inserted).await
+    view_of(txn, &inserted).await
 }
 
 /// A wait, rounded up, in the largest unit that still reads naturally.
@@ -455,7 +499,8 @@ pub struct EventDetails {
 }
 
 impl EventDetails {
-    fn validated(self) -> Result<Self, WithdrawalError> {
+    /// Trimmed, empty fields dropped, lengths and the date checked.
+    pub fn validated(self) -> Result<Self, WithdrawalError> {
         let clean =
             |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let details = EventDetails {
@@ -654,7 +699,7 @@ pub async fn change_status(
         .one(&txn)
         .await?
         .ok_or(WithdrawalError::RequestNotFound)?;
-    let view = load_view(&txn, &updated).await?;
+    let view = view_of(&txn, &updated).await?;
     txn.commit().await?;
     Ok(view)
 }

@@ -51,6 +51,20 @@ impl WithdrawalStatus {
             .find(|status| status.as_str() == value)
     }
 
+    /// How the status reads to a member.
+    pub fn label(self) -> &'static str {
+        match self {
+            WithdrawalStatus::Requested => "Requested",
+            WithdrawalStatus::Approved => "Approved",
+            WithdrawalStatus::Processing => "Processing",
+            WithdrawalStatus::Paid => "Paid",
+            WithdrawalStatus::Rejected => "Rejected",
+            WithdrawalStatus::Canceled => "Canceled",
+            WithdrawalStatus::Failed => "Failed",
+            WithdrawalStatus::Returned => "Returned",
+        }
+    }
+
     /// Whether the amount is still held in flight for this request.
     pub fn is_open(self) -> bool {
         match self {
@@ -88,6 +102,38 @@ impl WithdrawalAction {
         WithdrawalAction::MarkFailed,
         WithdrawalAction::MarkReturned,
     ];
+
+    /// The action's name on the wire (as serde writes it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WithdrawalAction::Approve => "approve",
+            WithdrawalAction::MarkProcessing => "mark_processing",
+            WithdrawalAction::MarkPaid => "mark_paid",
+            WithdrawalAction::Reject => "reject",
+            WithdrawalAction::Cancel => "cancel",
+            WithdrawalAction::MarkFailed => "mark_failed",
+            WithdrawalAction::MarkReturned => "mark_returned",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|action| action.as_str() == value)
+    }
+
+    /// The button's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            WithdrawalAction::Approve => "Approve",
+            WithdrawalAction::MarkProcessing => "Mark processing",
+            WithdrawalAction::MarkPaid => "Mark paid",
+            WithdrawalAction::Reject => "Reject",
+            WithdrawalAction::Cancel => "Cancel",
+            WithdrawalAction::MarkFailed => "Mark failed",
+            WithdrawalAction::MarkReturned => "Mark returned",
+        }
+    }
 
     pub fn verb(self) -> &'static str {
         match self {

@@ -10,10 +10,12 @@ use std::time::Instant;
 use app::auth::{service as auth, Role};
 use app::ledger::money::AssetKind;
 use app::ledger::service as ledger;
+use app::payout_details::{service as payout_details, DetailsInput};
 use app::platform::{db, Clock};
 use app::withdrawals::{
     rules,
     service::{self as withdrawals, AmountRequest, NewWithdrawal},
+    PayoutMethod,
 };
 use clap::Parser;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
@@ -64,6 +66,19 @@ async fn setup(url: &str, members: usize) -> anyhow::Result<Setup> {
         let wallet = ledger::member_wallet(&txn, now, user.id, usd.id).await?;
         ledger::adjust_member(&txn, now, &wallet, 1_000_000_000, "bench", None).await?;
         txn.commit().await?;
+        payout_details::save(
+            &db,
+            &Clock::System,
+            user.id,
+            PayoutMethod::Paypal,
+            &DetailsInput {
+                email: email.clone(),
+                ..DetailsInput::default()
+            },
+            true,
+            None,
+        )
+        .await?;
         wallets.push((user.id, wallet.id));
     }
     Ok(Setup {
@@ -149,11 +164,28 @@ async fn raw_request(
         vec![wallet_id.into()],
     ))
     .await?;
+    let details = txn
+        .query_one_raw(stmt(
+            "SELECT masked, details FROM payout_details WHERE user_id = ? AND method = 'paypal'",
+            vec![user_id.into()],
+        ))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no payout details"))?;
+    let masked: String = details.try_get_by_index(0)?;
+    let snapshot: String = details.try_get_by_index(1)?;
     let request = txn
         .query_one_raw(stmt(
-            "INSERT INTO withdrawal_requests (member_user_id, wallet_id, method, amount, currency_asset_id, gross_minor, fee_minor, net_minor, status, created_at, updated_at) \
-             VALUES (?, ?, 'paypal', 100, ?, 100, 0, 100, 'requested', ?, ?) RETURNING id",
-            vec![user_id.into(), wallet_id.into(), usd_id.into(), now.into(), now.into()],
+            "INSERT INTO withdrawal_requests (member_user_id, wallet_id, method, amount, currency_asset_id, gross_minor, fee_minor, net_minor, status, payout_masked, payout_details, created_at, updated_at) \
+             VALUES (?, ?, 'paypal', 100, ?, 100, 0, 100, 'requested', ?, ?, ?, ?) RETURNING id",
+            vec![
+                user_id.into(),
+                wallet_id.into(),
+                usd_id.into(),
+                masked.into(),
+                snapshot.into(),
+                now.into(),
+                now.into(),
+            ],
         ))
         .await?
         .ok_or_else(|| anyhow::anyhow!("no id"))?;

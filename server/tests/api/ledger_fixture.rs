@@ -6,13 +6,14 @@ use app::auth::{service as auth, Role};
 use app::entities::{asset, wallet};
 use app::ledger::money::{AssetKind, Rate};
 use app::ledger::service as ledger;
+use app::payout_details::{service as payout_details, DetailsInput};
 use app::platform::db;
 use app::withdrawals::{
     rules,
     service::{
         self as withdrawals, Actor, AmountRequest, EventDetails, NewWithdrawal, WithdrawalError,
     },
-    WithdrawalAction, WithdrawalView,
+    PayoutMethod, WithdrawalAction, WithdrawalView,
 };
 use sea_orm::EntityTrait;
 
@@ -99,6 +100,20 @@ impl Desk {
         )
         .await
         .unwrap();
+        // Details for every method, so requests are refused only by the rule under test.
+        for (method, details) in all_details(&email) {
+            payout_details::save(
+                &app.state.db,
+                &app.clock,
+                user.id,
+                method,
+                &details,
+                method == PayoutMethod::Paypal,
+                None,
+            )
+            .await
+            .unwrap();
+        }
         Member {
             actor: Actor {
                 user_id: user.id,
@@ -133,6 +148,46 @@ impl Desk {
         txn.commit().await.unwrap();
         wallet
     }
+}
+
+/// Valid details for each method.
+pub fn all_details(email: &str) -> Vec<(PayoutMethod, DetailsInput)> {
+    vec![
+        (
+            PayoutMethod::Paypal,
+            DetailsInput {
+                email: email.to_owned(),
+                ..DetailsInput::default()
+            },
+        ),
+        (
+            PayoutMethod::Bank,
+            DetailsInput {
+                holder_name: "Test Member".into(),
+                iban: "DE89 3704 0044 0532 0130 00".into(),
+                bic: "DEUTDEFF".into(),
+                bank_name: "Deutsche Bank".into(),
+                country: "DE".into(),
+                ..DetailsInput::default()
+            },
+        ),
+        (
+            PayoutMethod::Crypto,
+            DetailsInput {
+                network: "ethereum".into(),
+                address: "0x52908400098527886E0F7030069857D2E4169EE7".into(),
+                ..DetailsInput::default()
+            },
+        ),
+        (
+            PayoutMethod::GiftCard,
+            DetailsInput {
+                brand: "Amazon".into(),
+                email: email.to_owned(),
+                ..DetailsInput::default()
+            },
+        ),
+    ]
 }
 
 pub async fn balance(app: &TestApp, wallet_id: i64) -> i64 {

@@ -8,6 +8,8 @@ mod helpers;
 mod ledger_fixture;
 mod ledger_operations;
 mod ledger_properties;
+mod member_area;
+mod payouts_desk;
 mod schema;
 mod sessions;
 mod sqlite_writers;

@@ -55,4 +55,6 @@ async fn entities_match_the_migrated_tables() {
     check::<idempotency_key::Entity>(&app).await;
     check::<payout_method_rule::Entity>(&app).await;
     check::<setting::Entity>(&app).await;
+    check::<payout_detail::Entity>(&app).await;
+    check::<identity_verification::Entity>(&app).await;
 }

@@ -1,0 +1,104 @@
+//! The payouts desk's server functions: administrators only.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use super::{BulkOutcome, BulkRequest, PayoutList, PayoutQuery};
+use crate::error::AppError;
+
+/// One page of withdrawal requests matching the query, with the total.
+#[server(endpoint = "admin/payouts/list", input = Json)]
+pub async fn list_payouts(query: PayoutQuery) -> Result<PayoutList, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    require_admin().await?;
+    let state = app_state()?;
+    super::service::list(&state.db, &query).await
+}
+
+/// Applies one action to the selected (or all matching) requests; reports
+/// which succeeded and why any were skipped.
+#[server(endpoint = "admin/payouts/bulk", input = Json)]
+pub async fn bulk_payouts(request: BulkRequest) -> Result<BulkOutcome, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    super::service::bulk(&state.db, &state.clock, admin.id, request).await
+}
+
+/// Everything about one request, for the process view.
+#[server(endpoint = "admin/payouts/get", input = Json)]
+pub async fn payout_process_view(request_id: i64) -> Result<super::ProcessView, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    require_admin().await?;
+    let state = app_state()?;
+    super::service::process_view(&state.db, request_id).await
+}
+
+/// The request's payout details in full; the reveal is audit-logged.
+#[server(endpoint = "admin/payouts/reveal", client = crate::ui::CsrfClient)]
+pub async fn reveal_payout_details(request_id: i64) -> Result<super::RevealedDetails, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    super::service::reveal(
+        &state.db,
+        &state.clock,
+        admin.id,
+        request_id,
+        request_meta().ip,
+    )
+    .await
+}
+
+/// One action on one request, with what the member will see.
+#[server(endpoint = "admin/payouts/act", client = crate::ui::CsrfClient)]
+pub async fn act_on_payout(
+    request_id: i64,
+    action: String,
+    note: Option<String>,
+    external_reference: Option<String>,
+    payment_date: Option<String>,
+    idempotency_key: String,
+) -> Result<crate::withdrawals::WithdrawalView, AppError> {
+    use crate::auth::{session::require_admin, Role};
+    use crate::platform::state::app_state;
+    use crate::withdrawals::{
+        service::{self, Actor, EventDetails},
+        WithdrawalAction,
+    };
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    let action = WithdrawalAction::parse(&action)
+        .ok_or_else(|| AppError::invalid(format!("Unknown action {action:?}")))?;
+    if action == WithdrawalAction::Reject && note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        return Err(AppError::invalid(
+            "Rejecting needs a note: the member sees it in their history",
+        ));
+    }
+    Ok(service::change_status(
+        &state.db,
+        &state.clock,
+        Actor {
+            user_id: admin.id,
+            role: Role::Admin,
+        },
+        request_id,
+        action,
+        EventDetails {
+            note,
+            external_reference,
+            payment_date,
+        },
+        &idempotency_key,
+    )
+    .await?)
+}

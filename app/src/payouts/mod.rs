@@ -1,0 +1,155 @@
+//! The admin's payout requests desk (`/admin/payouts`): search, filter, sort
+//! and page through withdrawal requests, and act on many at once.
+
+pub mod api;
+pub mod pages;
+pub mod process;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ledger::statement::StatementLine;
+use crate::verification::VerificationStatus;
+use crate::withdrawals::{preview::TimelineEvent, WithdrawalAction, WithdrawalView};
+
+/// Page sizes the table offers.
+pub const PAGE_SIZES: [u64; 4] = [5, 10, 20, 50];
+
+/// Columns the table sorts by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortBy {
+    #[default]
+    Created,
+    Amount,
+    Status,
+}
+
+/// What the admin is looking for. Empty strings mean "any".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutQuery {
+    /// Member name or email, request id, or external reference.
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub method: String,
+    /// Currency code.
+    #[serde(default)]
+    pub currency: String,
+    /// `YYYY-MM-DD`, inclusive, UTC.
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub sort: SortBy,
+    #[serde(default)]
+    pub ascending: bool,
+    #[serde(default = "first_page")]
+    pub page: u64,
+    #[serde(default = "default_per_page")]
+    pub per_page: u64,
+}
+
+fn first_page() -> u64 {
+    1
+}
+
+fn default_per_page() -> u64 {
+    20
+}
+
+/// One row of the table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutRow {
+    pub request: WithdrawalView,
+    pub member_name: String,
+    pub member_email: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutList {
+    pub rows: Vec<PayoutRow>,
+    /// Requests matching the query, over all pages.
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+    /// A fresh idempotency key for the next bulk action.
+    pub fresh_key: String,
+}
+
+impl PayoutList {
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(self.per_page.max(1)).max(1)
+    }
+}
+
+/// Which requests a bulk action is for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Selection {
+    /// The rows the admin ticked.
+    Ids(Vec<i64>),
+    /// Every request matching the query, on all pages.
+    Matching(PayoutQuery),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkRequest {
+    pub selection: Selection,
+    pub action: WithdrawalAction,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub external_reference: String,
+    /// `YYYY-MM-DD`.
+    #[serde(default)]
+    pub payment_date: String,
+    /// One key for the whole action; each request gets `key:id`, so a
+    /// retried bulk action moves each request once.
+    pub idempotency_key: String,
+}
+
+/// A request the bulk action left alone, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub id: i64,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkOutcome {
+    pub succeeded: Vec<i64>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Everything the process view of one request shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessView {
+    pub request: WithdrawalView,
+    pub member_id: i64,
+    pub member_name: String,
+    pub member_email: String,
+    pub member_active: bool,
+    pub verification: VerificationStatus,
+    /// Who did what, when, with the admin's name.
+    pub timeline: Vec<TimelineEvent>,
+    /// The newest lines of the wallet the request is paid from.
+    pub recent_ledger: Vec<StatementLine>,
+    /// The wallet's asset, to format the ledger lines.
+    pub wallet_asset: String,
+    pub wallet_scale: u32,
+    /// Actions the transition function allows from the current status.
+    pub allowed: Vec<WithdrawalAction>,
+    pub fresh_key: String,
+}
+
+/// The payout details a request was frozen with, in full: shown only after
+/// an audited reveal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevealedDetails {
+    pub fields: Vec<(String, String)>,
+}

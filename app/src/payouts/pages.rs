@@ -1,0 +1,401 @@
+//! `/admin/payouts`: the requests table. Filters are a GET form (they work
+//! before the bundle loads and give shareable addresses); selecting rows
+//! and bulk actions need the hydrated page.
+
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::{Form, A},
+    hooks::use_query_map,
+    params::ParamsMap,
+};
+
+use super::api::{bulk_payouts, list_payouts};
+use super::{BulkOutcome, BulkRequest, PayoutList, PayoutQuery, Selection, SortBy, PAGE_SIZES};
+use crate::error::AppError;
+use crate::ledger::money::format_amount;
+use crate::ui::{LoadError, Loading};
+use crate::withdrawals::{PayoutMethod, WithdrawalAction, WithdrawalStatus};
+
+fn query_from(params: &ParamsMap) -> PayoutQuery {
+    let text = |key: &str| params.get(key).unwrap_or_default();
+    PayoutQuery {
+        q: text("q"),
+        status: text("status"),
+        method: text("method"),
+        currency: text("currency"),
+        from: text("from"),
+        to: text("to"),
+        sort: match text("sort").as_str() {
+            "amount" => SortBy::Amount,
+            "status" => SortBy::Status,
+            _ => SortBy::Created,
+        },
+        ascending: text("order") == "asc",
+        page: text("page").parse().unwrap_or(1),
+        per_page: text("per_page").parse().unwrap_or(20),
+    }
+}
+
+/// The address of the same query on another page.
+fn href_for(query: &PayoutQuery, page: u64) -> String {
+    let sort = match query.sort {
+        SortBy::Created => "created",
+        SortBy::Amount => "amount",
+        SortBy::Status => "status",
+    };
+    let pairs = [
+        ("q", query.q.clone()),
+        ("status", query.status.clone()),
+        ("method", query.method.clone()),
+        ("currency", query.currency.clone()),
+        ("from", query.from.clone()),
+        ("to", query.to.clone()),
+        ("sort", sort.to_owned()),
+        (
+            "order",
+            if query.ascending { "asc" } else { "desc" }.to_owned(),
+        ),
+        ("per_page", query.per_page.to_string()),
+        ("page", page.to_string()),
+    ];
+    let encoded: Vec<String> = pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| {
+            let value: String = v
+                .bytes()
+                .map(|b| match b {
+                    b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'.' | b'-' | b'_' | b'@' => {
+                        (b as char).to_string()
+                    }
+                    other => format!("%{other:02X}"),
+                })
+                .collect();
+            format!("{k}={value}")
+        })
+        .collect();
+    format!("/admin/payouts?{}", encoded.join("&"))
+}
+
+const ACTIONS: [(WithdrawalAction, &str); 5] = [
+    (WithdrawalAction::Approve, "Approve"),
+    (WithdrawalAction::Reject, "Reject"),
+    (WithdrawalAction::MarkProcessing, "Mark processing"),
+    (WithdrawalAction::MarkPaid, "Mark paid"),
+    (WithdrawalAction::Cancel, "Cancel"),
+];
+
+#[component]
+pub fn PayoutsPage() -> impl IntoView {
+    let params = use_query_map();
+    let query = Memo::new(move |_| query_from(&params.read()));
+    let bulk = Action::new(|request: &BulkRequest| bulk_payouts(request.clone()));
+    let pending = RwSignal::new(false);
+    let list = Resource::new(
+        move || (query.get(), bulk.version().get()),
+        |(query, _)| list_payouts(query),
+    );
+    view! {
+        <Title text="Payout requests · Paydesk admin" />
+        <h1>"Payout requests"</h1>
+        <Filters query=query.get_untracked() />
+        // Busy while a new page loads: the old rows stay on screen meanwhile.
+        <div class="results" aria-busy=move || pending.get().to_string()>
+            <Transition fallback=|| view! { <Loading what="requests" /> } set_pending=pending>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(list) => view! { <Table list query=query.get_untracked() bulk /> }.into_any(),
+                        Err(error) => view! { <LoadError error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn Filters(query: PayoutQuery) -> impl IntoView {
+    let selected = |current: &str, value: &str| current == value;
+    view! {
+        <Form method="GET" action="/admin/payouts" attr:class="filters" attr:aria-label="Filter requests">
+            <div class="field">
+                <label for="f-q">"Search"</label>
+                <input id="f-q" name="q" type="search" value=query.q.clone() placeholder="Name, email, #id or reference" />
+            </div>
+            <div class="field">
+                <label for="f-status">"Status"</label>
+                <select id="f-status" name="status">
+                    <option value="">"Any status"</option>
+                    {WithdrawalStatus::ALL
+                        .iter()
+                        .map(|s| view! { <option value=s.as_str() selected=selected(&query.status, s.as_str())>{s.label()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="f-method">"Method"</label>
+                <select id="f-method" name="method">
+                    <option value="">"Any method"</option>
+                    {PayoutMethod::ALL
+                        .iter()
+                        .map(|m| view! { <option value=m.as_str() selected=selected(&query.method, m.as_str())>{m.label()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="f-currency">"Currency"</label>
+                <input id="f-currency" name="currency" value=query.currency.clone() placeholder="USD" size="5" />
+            </div>
+            <div class="field">
+                <label for="f-from">"From"</label>
+                <input id="f-from" name="from" type="date" value=query.from.clone() />
+            </div>
+            <div class="field">
+                <label for="f-to">"To"</label>
+                <input id="f-to" name="to" type="date" value=query.to.clone() />
+            </div>
+            <div class="field">
+                <label for="f-sort">"Sort by"</label>
+                <select id="f-sort" name="sort">
+                    <option value="created" selected=query.sort == SortBy::Created>"Date"</option>
+                    <option value="amount" selected=query.sort == SortBy::Amount>"Amount"</option>
+                    <option value="status" selected=query.sort == SortBy::Status>"Status"</option>
+                </select>
+            </div>
+            <div class="field">
+                <label for="f-order">"Order"</label>
+                <select id="f-order" name="order">
+                    <option value="desc" selected=!query.ascending>"Descending"</option>
+                    <option value="asc" selected=query.ascending>"Ascending"</option>
+                </select>
+            </div>
+            <div class="field">
+                <label for="f-per-page">"Per page"</label>
+                <select id="f-per-page" name="per_page">
+                    {PAGE_SIZES
+                        .iter()
+                        .map(|n| view! { <option value=n.to_string() selected=query.per_page == *n>{n.to_string()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <button type="submit" class="primary">"Apply filters"</button>
+        </Form>
+    }
+}
+
+#[component]
+fn Table(
+    list: PayoutList,
+    query: PayoutQuery,
+    bulk: Action<BulkRequest, Result<BulkOutcome, AppError>>,
+) -> impl IntoView {
+    let chosen = RwSignal::new(BTreeSet::<i64>::new());
+    let page_ids: Vec<i64> = list.rows.iter().map(|r| r.request.id).collect();
+    let all_on_page = {
+        let page_ids = page_ids.clone();
+        move || !page_ids.is_empty() && chosen.with(|c| page_ids.iter().all(|id| c.contains(id)))
+    };
+    let action = RwSignal::new(format!("{:?}", WithdrawalAction::Approve));
+    let note = RwSignal::new(String::new());
+    let reference = RwSignal::new(String::new());
+    let date = RwSignal::new(String::new());
+    let key = list.fresh_key.clone();
+    let total = list.total;
+    let run = {
+        let query = query.clone();
+        move |all_matching: bool| {
+            let selection = if all_matching {
+                Selection::Matching(query.clone())
+            } else {
+                Selection::Ids(chosen.get_untracked().into_iter().collect())
+            };
+            let action = ACTIONS
+                .iter()
+                .find(|(a, _)| format!("{a:?}") == action.get_untracked())
+                .map_or(WithdrawalAction::Approve, |(a, _)| *a);
+            bulk.dispatch(BulkRequest {
+                selection,
+                action,
+                note: note.get_untracked(),
+                external_reference: reference.get_untracked(),
+                payment_date: date.get_untracked(),
+                idempotency_key: key.clone(),
+            });
+        }
+    };
+    let run_all = run.clone();
+    let (current, pages) = (list.page, list.pages());
+    view! {
+        <p class="muted" role="status">
+            {if total == 1 { "1 request matches".to_owned() } else { format!("{total} requests match") }}
+        </p>
+        <section class="bulk" aria-label="Bulk actions">
+            <div class="field">
+                <label for="b-action">"Action"</label>
+                <select id="b-action" on:change=move |ev| action.set(event_target_value(&ev))>
+                    {ACTIONS
+                        .iter()
+                        .map(|(a, label)| view! { <option value=format!("{a:?}")>{*label}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="b-note">"Note to the member"</label>
+                <input id="b-note" on:input=move |ev| note.set(event_target_value(&ev)) />
+            </div>
+            <div class="field">
+                <label for="b-reference">"Receipt number"</label>
+                <input id="b-reference" on:input=move |ev| reference.set(event_target_value(&ev)) />
+            </div>
+            <div class="field">
+                <label for="b-date">"Payment date"</label>
+                <input id="b-date" type="date" on:input=move |ev| date.set(event_target_value(&ev)) />
+            </div>
+            <button
+                type="button"
+                class="primary"
+                disabled=move || bulk.pending().get() || chosen.with(BTreeSet::is_empty)
+                on:click=move |_| run(false)
+            >
+                {move || format!("Apply to {} selected", chosen.with(BTreeSet::len))}
+            </button>
+            <button type="button" disabled=move || bulk.pending().get() || total == 0 on:click=move |_| run_all(true)>
+                {format!("Apply to all {total} matching")}
+            </button>
+        </section>
+        <BulkResult bulk />
+        {if list.rows.is_empty() {
+            view! { <p class="empty">"No requests match these filters."</p> }.into_any()
+        } else {
+            let toggle_page = {
+                let page_ids = page_ids.clone();
+                move |ev: leptos::ev::Event| {
+                    let on = event_target_checked(&ev);
+                    chosen.update(|c| {
+                        for id in &page_ids {
+                            if on {
+                                c.insert(*id);
+                            } else {
+                                c.remove(id);
+                            }
+                        }
+                    });
+                }
+            };
+            view! {
+                <table class="data payouts">
+                    <caption class="visually-hidden">"Withdrawal requests"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">
+                                <input
+                                    type="checkbox"
+                                    aria-label="Select all on this page"
+                                    prop:checked=all_on_page
+                                    on:change=toggle_page
+                                />
+                            </th>
+                            <th scope="col">"Request"</th>
+                            <th scope="col">"Member"</th>
+                            <th scope="col" class="num">"Amount"</th>
+                            <th scope="col" class="num">"Fee"</th>
+                            <th scope="col" class="num">"Net"</th>
+                            <th scope="col">"Method"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col">"Date"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {list
+                            .rows
+                            .into_iter()
+                            .map(|row| {
+                                let r = row.request;
+                                let id = r.id;
+                                let money = |m: i64| format_amount(m, &r.currency, r.currency_scale);
+                                let method = match &r.payout_masked {
+                                    Some(masked) => format!("{} · {masked}", r.method.label()),
+                                    None => r.method.label().to_owned(),
+                                };
+                                view! {
+                                    <tr>
+                                        <td data-label="Select">
+                                            <input
+                                                type="checkbox"
+                                                aria-label=format!("Select request #{id}")
+                                                prop:checked=move || chosen.with(|c| c.contains(&id))
+                                                on:change=move |ev| {
+                                                    let on = event_target_checked(&ev);
+                                                    chosen.update(|c| {
+                                                        if on {
+                                                            c.insert(id);
+                                                        } else {
+                                                            c.remove(&id);
+                                                        }
+                                                    });
+                                                }
+                                            />
+                                        </td>
+                                        <th scope="row" data-label="Request">
+                                            <A href=format!("/admin/payouts/{id}")>{format!("#{id}")}</A>
+                                        </th>
+                                        <td data-label="Member">
+                                            {row.member_name}
+                                            <br />
+                                            <span class="muted">{row.member_email}</span>
+                                        </td>
+                                        <td data-label="Amount" class="num">{money(r.gross_minor)}</td>
+                                        <td data-label="Fee" class="num">{money(r.fee_minor)}</td>
+                                        <td data-label="Net" class="num">{money(r.net_minor)}</td>
+                                        <td data-label="Method">{method}</td>
+                                        <td data-label="Status">
+                                            <span class="badge">{r.status.label()}</span>
+                                            {r.external_reference.clone().map(|x| view! { <span class="muted">{format!(" {x}")}</span> })}
+                                        </td>
+                                        <td data-label="Date">{r.created_at.clone()}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            }
+                .into_any()
+        }}
+        <nav class="pager" aria-label="Request pages">
+            {(current > 1).then(|| view! { <A href=href_for(&query, current - 1) attr:rel="prev">"← Previous"</A> })}
+            <span class="muted">{format!("Page {current} of {pages}")}</span>
+            {(current < pages).then(|| view! { <A href=href_for(&query, current + 1) attr:rel="next">"Next →"</A> })}
+        </nav>
+    }
+}
+
+#[component]
+fn BulkResult(bulk: Action<BulkRequest, Result<BulkOutcome, AppError>>) -> impl IntoView {
+    move || {
+        bulk.value().get().map(|result| match result {
+            Ok(outcome) => view! {
+                <div class="notice success" role="status">
+                    <p>{format!("{} succeeded, {} skipped.", outcome.succeeded.len(), outcome.skipped.len())}</p>
+                    {(!outcome.skipped.is_empty())
+                        .then(|| {
+                            view! {
+                                <ul>
+                                    {outcome
+                                        .skipped
+                                        .into_iter()
+                                        .map(|s| view! { <li>{format!("#{}: {}", s.id, s.reason)}</li> })
+                                        .collect_view()}
+                                </ul>
+                            }
+                        })}
+                </div>
+            }
+            .into_any(),
+            Err(error) => view! { <p class="form-error" role="alert">{error.message}</p> }.into_any(),
+        })
+    }
+}

@@ -1,0 +1,208 @@
+//! `/admin/payouts/:id`: one request with everything needed to decide it:
+//! member, amounts, payout details (masked, revealed on demand and
+//! audit-logged), verification, the wallet's recent ledger, the timeline,
+//! and the actions the transition function allows from here.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_params_map};
+
+use super::api::{payout_process_view, ActOnPayout, RevealPayoutDetails};
+use super::ProcessView;
+use crate::ledger::money::format_amount;
+use crate::ui::{CsrfField, FormError, LoadError, Loading};
+use crate::withdrawals::WithdrawalAction;
+
+#[component]
+pub fn ProcessPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or(0)
+    });
+    let act = ServerAction::<ActOnPayout>::new();
+    let reveal = ServerAction::<RevealPayoutDetails>::new();
+    let data = Resource::new(
+        move || (id.get(), act.version().get()),
+        |(id, _)| payout_process_view(id),
+    );
+    view! {
+        <Title text="Process request · Paydesk admin" />
+        <p>
+            <A href="/admin/payouts">"← Payout requests"</A>
+        </p>
+        <Transition fallback=|| view! { <Loading what="the request" /> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(view) => view! { <Process view act reveal /> }.into_any(),
+                    Err(error) => view! { <LoadError error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Process(
+    view: ProcessView,
+    act: ServerAction<ActOnPayout>,
+    reveal: ServerAction<RevealPayoutDetails>,
+) -> impl IntoView {
+    let r = view.request.clone();
+    let id = r.id;
+    let money = |m: i64| format_amount(m, &r.currency, r.currency_scale);
+    let act_error = Signal::derive(move || act.value().get().and_then(Result::err));
+    let reveal_error = Signal::derive(move || reveal.value().get().and_then(Result::err));
+    let (asset, scale) = (view.wallet_asset.clone(), view.wallet_scale);
+    let key = view.fresh_key.clone();
+    view! {
+        <h1>{format!("Request #{id}")}</h1>
+        <section class="card" aria-labelledby="summary-title">
+            <h2 id="summary-title">
+                "Status: " <span class="badge">{r.status.label()}</span>
+            </h2>
+            <dl class="facts">
+                <dt>"Member"</dt>
+                <dd>
+                    {format!("{} · {}", view.member_name, view.member_email)}
+                    {(!view.member_active).then(|| view! { <span class="badge bad">" Inactive"</span> })}
+                </dd>
+                <dt>"Verification"</dt>
+                <dd>{view.verification.label()}</dd>
+                <dt>"Amount"</dt>
+                <dd>{money(r.gross_minor)}</dd>
+                <dt>"Fee"</dt>
+                <dd>{money(r.fee_minor)}</dd>
+                <dt>"Net to pay"</dt>
+                <dd>
+                    <strong>{money(r.net_minor)}</strong>
+                </dd>
+                <dt>"Taken from the wallet"</dt>
+                <dd>{format_amount(r.amount, &r.wallet_asset, scale)}</dd>
+                <dt>"Method"</dt>
+                <dd>{format!("{} · {}", r.method.label(), r.payout_masked.clone().unwrap_or_default())}</dd>
+                <dt>"Requested"</dt>
+                <dd>{r.created_at.clone()}</dd>
+            </dl>
+            <ActionForm action=reveal attr:class="inline-form">
+                <CsrfField />
+                <input type="hidden" name="request_id" value=id.to_string() />
+                <button type="submit">"Reveal payout details"</button>
+            </ActionForm>
+            <FormError error=reveal_error />
+            {move || {
+                reveal
+                    .value()
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|details| {
+                        view! {
+                            <h3>"Payout details"</h3>
+                            <dl class="facts revealed">
+                                {details
+                                    .fields
+                                    .into_iter()
+                                    .map(|(label, value)| view! { <dt>{label}</dt> <dd>{value}</dd> })
+                                    .collect_view()}
+                            </dl>
+                            <p class="hint">"This reveal is recorded in the audit log."</p>
+                        }
+                    })
+            }}
+        </section>
+        <section class="card" aria-labelledby="actions-title">
+            <h2 id="actions-title">"Actions"</h2>
+            {if view.allowed.is_empty() {
+                view! { <p class="empty">"No further action is possible from this status."</p> }.into_any()
+            } else {
+                view! {
+                    <ActionForm action=act attr:class="stack">
+                        <CsrfField />
+                        <input type="hidden" name="request_id" value=id.to_string() />
+                        <input type="hidden" name="idempotency_key" value=key />
+                        <label for="p-note">"Note to the member"</label>
+                        <textarea id="p-note" name="note" rows="2"></textarea>
+                        <label for="p-reference">"Receipt number or external reference"</label>
+                        <input id="p-reference" name="external_reference" />
+                        <label for="p-date">"Payment date"</label>
+                        <input id="p-date" name="payment_date" type="date" />
+                        <FormError error=act_error />
+                        <div class="actions">
+                            {view
+                                .allowed
+                                .iter()
+                                .map(|action| {
+                                    let class = match action {
+                                        WithdrawalAction::Reject | WithdrawalAction::Cancel | WithdrawalAction::MarkFailed => "danger",
+                                        _ => "primary",
+                                    };
+                                    view! {
+                                        <button type="submit" name="action" value=action.as_str() class=class>
+                                            {action.label()}
+                                        </button>
+                                    }
+                                })
+                                .collect_view()}
+                        </div>
+                    </ActionForm>
+                }
+                    .into_any()
+            }}
+        </section>
+        <section class="card" aria-labelledby="timeline-title">
+            <h2 id="timeline-title">"Timeline"</h2>
+            <ol class="timeline-list">
+                {view
+                    .timeline
+                    .into_iter()
+                    .map(|e| {
+                        view! {
+                            <li>
+                                <time>{e.at}</time>
+                                " "
+                                <strong>{e.to.label()}</strong>
+                                {format!(" by {}", e.by)}
+                                {e.note.map(|n| view! { <span>{format!(": {n}")}</span> })}
+                                {e.external_reference.map(|x| view! { <span>{format!(" (reference {x})")}</span> })}
+                                {e.payment_date.map(|d| view! { <span>{format!(", paid on {d}")}</span> })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ol>
+        </section>
+        <section class="card" aria-labelledby="ledger-title">
+            <h2 id="ledger-title">"The member's recent ledger"</h2>
+            <table class="data">
+                <thead>
+                    <tr>
+                        <th scope="col">"Date"</th>
+                        <th scope="col">"Description"</th>
+                        <th scope="col" class="num">"Amount"</th>
+                        <th scope="col" class="num">"Balance"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {view
+                        .recent_ledger
+                        .into_iter()
+                        .map(|line| {
+                            let amount = format_amount(line.amount, &asset, scale);
+                            view! {
+                                <tr>
+                                    <td data-label="Date">{line.at}</td>
+                                    <td data-label="Description">{line.description}</td>
+                                    <td data-label="Amount" class="num">{amount}</td>
+                                    <td data-label="Balance" class="num">{format_amount(line.balance_after, &asset, scale)}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}

@@ -1,0 +1,399 @@
+//! Queries and bulk actions of the payouts desk. Every status change goes
+//! through `withdrawals::service::change_status`, one request per
+//! transaction, so one request's conflict never blocks or undoes another's.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, Func, Query},
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
+};
+
+use super::{
+    BulkOutcome, BulkRequest, PayoutList, PayoutQuery, PayoutRow, Selection, Skipped, SortBy,
+    PAGE_SIZES,
+};
+use crate::auth::Role;
+use crate::entities::{asset, user, withdrawal_request};
+use crate::error::AppError;
+use crate::platform::Clock;
+use crate::withdrawals::{
+    service::{self as withdrawals, Actor, EventDetails, WithdrawalError},
+    PayoutMethod, WithdrawalAction, WithdrawalStatus,
+};
+
+/// Most requests one bulk action touches, so a mistaken "all matching"
+/// cannot run for minutes.
+pub const BULK_LIMIT: usize = 5_000;
+
+fn day(text: &str, what: &str) -> Result<Option<NaiveDate>, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| AppError::invalid(format!("{what}: \"{text}\" is not a date; use YYYY-MM-DD")))
+}
+
+/// The query as a filtered select, or a message naming the bad filter.
+async fn filtered(
+    db: &DatabaseConnection,
+    query: &PayoutQuery,
+) -> Result<Select<withdrawal_request::Entity>, AppError> {
+    let mut select = withdrawal_request::Entity::find();
+    if !query.status.is_empty() {
+        let status = WithdrawalStatus::parse(&query.status)
+            .ok_or_else(|| AppError::invalid(format!("Unknown status {:?}", query.status)))?;
+        select = select.filter(withdrawal_request::Column::Status.eq(status.as_str()));
+    }
+    if !query.method.is_empty() {
+        let method = PayoutMethod::parse(&query.method).ok_or_else(|| {
+            AppError::invalid(format!("Unknown payout method {:?}", query.method))
+        })?;
+        select = select.filter(withdrawal_request::Column::Method.eq(method.as_str()));
+    }
+    if !query.currency.is_empty() {
+        let code = query.currency.trim().to_ascii_uppercase();
+        let currency = asset::Entity::find()
+            .filter(asset::Column::Code.eq(code.clone()))
+            .one(db)
+            .await
+            .map_err(AppError::internal)?
+            .ok_or_else(|| AppError::invalid(format!("Unknown currency {code}")))?;
+        select = select.filter(withdrawal_request::Column::CurrencyAssetId.eq(currency.id));
+    }
+    let from = day(&query.from, "From")?;
+    let to = day(&query.to, "To")?;
+    if let (Some(from), Some(to)) = (from, to) {
+        if from > to {
+            return Err(AppError::invalid("The start date is after the end date"));
+        }
+    }
+    if let Some(from) = from {
+        let start = Utc.from_utc_datetime(&from.and_time(NaiveTime::MIN));
+        select = select.filter(withdrawal_request::Column::CreatedAt.gte(start));
+    }
+    if let Some(to) = to.and_then(|d| d.succ_opt()) {
+        let end = Utc.from_utc_datetime(&to.and_time(NaiveTime::MIN));
+        select = select.filter(withdrawal_request::Column::CreatedAt.lt(end));
+    }
+    let keyword = query.q.trim();
+    if !keyword.is_empty() {
+        if keyword.chars().count() > 200 {
+            return Err(AppError::invalid("The search is too long"));
+        }
+        let pattern = format!("%{}%", keyword.to_lowercase());
+        let members = Query::select()
+            .column(user::Column::Id)
+            .from(user::Entity)
+            .cond_where(
+                Condition::any()
+                    .add(
+                        Expr::expr(Func::lower(Expr::col(user::Column::Email)))
+                            .like(pattern.clone()),
+                    )
+                    .add(
+                        Expr::expr(Func::lower(Expr::col(user::Column::DisplayName)))
+                            .like(pattern.clone()),
+                    ),
+            )
+            .to_owned();
+        let mut any = Condition::any()
+            .add(withdrawal_request::Column::MemberUserId.in_subquery(members))
+            .add(
+                Expr::expr(Func::lower(Expr::col(
+                    withdrawal_request::Column::ExternalReference,
+                )))
+                .like(pattern),
+            );
+        if let Ok(id) = keyword.trim_start_matches('#').parse::<i64>() {
+            any = any.add(withdrawal_request::Column::Id.eq(id));
+        }
+        select = select.filter(any);
+    }
+    Ok(select)
+}
+
+pub async fn list(db: &DatabaseConnection, query: &PayoutQuery) -> Result<PayoutList, AppError> {
+    let per_page = if PAGE_SIZES.contains(&query.per_page) {
+        query.per_page
+    } else {
+        20
+    };
+    let page = std::cmp::max(query.page, 1);
+    let select = filtered(db, query).await?;
+    let total = select.clone().count(db).await.map_err(AppError::internal)?;
+    let column = match query.sort {
+        SortBy::Created => withdrawal_request::Column::Id,
+        SortBy::Amount => withdrawal_request::Column::GrossMinor,
+        SortBy::Status => withdrawal_request::Column::Status,
+    };
+    let order = if query.ascending {
+        sea_orm::Order::Asc
+    } else {
+        sea_orm::Order::Desc
+    };
+    let models = select
+        .order_by(column, order.clone())
+        // Ties broken by id, so pages never overlap or skip.
+        .order_by(withdrawal_request::Column::Id, order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .all(db)
+        .await
+        .map_err(AppError::internal)?;
+    let member_ids: Vec<i64> = models.iter().map(|m| m.member_user_id).collect();
+    let members: HashMap<i64, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.is_in(member_ids))
+        .all(db)
+        .await
+        .map_err(AppError::internal)?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let views = withdrawals::views_of(db, &models).await?;
+    let rows = models
+        .iter()
+        .zip(views)
+        .map(|(model, request)| {
+            let member = members.get(&model.member_user_id);
+            PayoutRow {
+                request,
+                member_name: member.map(|m| m.display_name.clone()).unwrap_or_default(),
+                member_email: member.map(|m| m.email.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    Ok(PayoutList {
+        rows,
+        total,
+        page,
+        per_page,
+        fresh_key: crate::withdrawals::queries::fresh_key(),
+    })
+}
+
+/// Applies one action to many requests, each in its own transaction.
+pub async fn bulk(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    admin_user_id: i64,
+    request: BulkRequest,
+) -> Result<BulkOutcome, AppError> {
+    let note = request.note.trim().to_owned();
+    if request.action == WithdrawalAction::Reject && note.is_empty() {
+        return Err(AppError::invalid(
+            "Rejecting needs a note: the member sees it in their history",
+        ));
+    }
+    if request.idempotency_key.trim().is_empty() {
+        return Err(AppError::invalid("The idempotency key is missing"));
+    }
+    let mut ids = match request.selection {
+        Selection::Ids(ids) => ids,
+        Selection::Matching(query) => filtered(db, &query)
+            .await?
+            .select_only()
+            .column(withdrawal_request::Column::Id)
+            .order_by_asc(withdrawal_request::Column::Id)
+            .limit(BULK_LIMIT as u64 + 1)
+            .into_tuple::<i64>()
+            .all(db)
+            .await
+            .map_err(AppError::internal)?,
+    };
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(AppError::invalid("Select at least one request"));
+    }
+    if ids.len() > BULK_LIMIT {
+        return Err(AppError::invalid(format!(
+            "At most {BULK_LIMIT} requests at once; narrow the filter"
+        )));
+    }
+    // Checked once: bad details are the same for every row.
+    let details = EventDetails {
+        note: Some(note),
+        external_reference: Some(request.external_reference),
+        payment_date: Some(request.payment_date),
+    }
+    .validated()?;
+    let actor = Actor {
+        user_id: admin_user_id,
+        role: Role::Admin,
+    };
+    let mut outcome = BulkOutcome::default();
+    for id in ids {
+        let key = format!("{}:{id}", request.idempotency_key);
+        let result =
+            withdrawals::change_status(db, clock, actor, id, request.action, details.clone(), &key)
+                .await;
+        match result {
+            Ok(_) => outcome.succeeded.push(id),
+            Err(WithdrawalError::Unexpected(err)) => {
+                tracing::error!(request = id, error = %format!("{err:#}"), "bulk action failed");
+                outcome.skipped.push(Skipped {
+                    id,
+                    reason: "Something went wrong; try this one again".into(),
+                });
+            }
+            Err(err) => outcome.skipped.push(Skipped {
+                id,
+                reason: err.to_string(),
+            }),
+        }
+    }
+    Ok(outcome)
+}
+
+/// A request by id, or "not found".
+async fn find_request(
+    db: &DatabaseConnection,
+    request_id: i64,
+) -> Result<withdrawal_request::Model, AppError> {
+    withdrawal_request::Entity::find_by_id(request_id)
+        .one(db)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or_else(|| {
+            AppError::new(
+                crate::error::ErrorCode::NotFound,
+                "Withdrawal request not found",
+            )
+        })
+}
+
+/// The process view of one request.
+pub async fn process_view(
+    db: &DatabaseConnection,
+    request_id: i64,
+) -> Result<super::ProcessView, AppError> {
+    use crate::entities::withdrawal_event;
+    use crate::withdrawals::{preview::TimelineEvent, status::transition};
+
+    let model = find_request(db, request_id).await?;
+    let request = withdrawals::view_of(db, &model).await?;
+    let member = user::Entity::find_by_id(model.member_user_id)
+        .one(db)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!("member {} missing", model.member_user_id))
+        })?;
+    let verification = crate::verification::service::get(db, member.id)
+        .await
+        .map_err(AppError::internal)?
+        .status;
+    let events = withdrawal_event::Entity::find()
+        .filter(withdrawal_event::Column::RequestId.eq(request_id))
+        .order_by_asc(withdrawal_event::Column::Id)
+        .all(db)
+        .await
+        .map_err(AppError::internal)?;
+    let actor_ids: Vec<i64> = events.iter().filter_map(|e| e.actor_user_id).collect();
+    let actors: HashMap<i64, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(actor_ids))
+        .all(db)
+        .await
+        .map_err(AppError::internal)?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    let timeline = events
+        .iter()
+        .filter_map(|e| {
+            Some(TimelineEvent {
+                at: e.occurred_at.format("%Y-%m-%d %H:%M").to_string(),
+                to: WithdrawalStatus::parse(&e.to_status)?,
+                by: e
+                    .actor_user_id
+                    .and_then(|id| actors.get(&id).cloned())
+                    .unwrap_or_else(|| "Paydesk".to_owned()),
+                note: e.note.clone(),
+                external_reference: e.external_reference.clone(),
+                payment_date: e.payment_date.clone(),
+            })
+        })
+        .collect();
+    let recent = crate::ledger::statement::statement(db, member.id, Some(model.wallet_id), 1)
+        .await
+        .map_err(AppError::internal)?;
+    let wallet_asset = recent
+        .as_ref()
+        .and_then(|r| r.wallet.clone())
+        .map(|w| w.asset);
+    let allowed = WithdrawalAction::ALL
+        .into_iter()
+        .filter(|action| transition(request.status, *action).is_ok())
+        .collect();
+    Ok(super::ProcessView {
+        request,
+        member_id: member.id,
+        member_name: member.display_name,
+        member_email: member.email,
+        member_active: member.is_active,
+        verification,
+        timeline,
+        recent_ledger: recent.map(|r| r.lines).unwrap_or_default(),
+        wallet_asset: wallet_asset
+            .as_ref()
+            .map(|a| a.code.clone())
+            .unwrap_or_default(),
+        wallet_scale: wallet_asset.map_or(0, |a| a.scale),
+        allowed,
+        fresh_key: crate::withdrawals::queries::fresh_key(),
+    })
+}
+
+/// Shows an admin the full payout details a request will be paid to, and
+/// records that they looked.
+pub async fn reveal(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    admin_user_id: i64,
+    request_id: i64,
+    ip: Option<String>,
+) -> Result<super::RevealedDetails, AppError> {
+    use crate::payout_details::DetailsInput;
+    use crate::platform::audit::{self, AuditAction, AuditEntry};
+
+    let model = find_request(db, request_id).await?;
+    let details: DetailsInput = model
+        .payout_details
+        .as_deref()
+        .and_then(|json| serde_json::from_str(json).ok())
+        .ok_or_else(|| AppError::invalid("This request has no payout details on record"))?;
+    audit::record(
+        db,
+        clock.now(),
+        AuditEntry::new(AuditAction::PayoutDetailsRevealed)
+            .actor(admin_user_id)
+            .subject(format!("withdrawal:{request_id}"))
+            .ip(ip)
+            .detail(format!("details of user:{}", model.member_user_id)),
+    )
+    .await
+    .map_err(AppError::internal)?;
+    let fields = [
+        ("Email", details.email),
+        ("Account holder", details.holder_name),
+        ("IBAN", details.iban),
+        ("Account number", details.account_number),
+        ("Routing number", details.routing_number),
+        ("SWIFT/BIC", details.bic),
+        ("Bank", details.bank_name),
+        ("Country", details.country),
+        ("Network", details.network),
+        ("Address", details.address),
+        ("Brand", details.brand),
+    ]
+    .into_iter()
+    .filter(|(_, value)| !value.is_empty())
+    .map(|(label, value)| (label.to_owned(), value))
+    .collect();
+    Ok(super::RevealedDetails { fields })
+}

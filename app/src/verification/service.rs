@@ -1,0 +1,216 @@
+//! Submitting and reviewing identity verification. A review also sets the
+//! user's `is_verified` flag, which the withdrawal rules read, in the same
+//! transaction.
+
+use sea_orm::{
+    sea_query::Expr, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter,
+};
+
+use super::{VerificationInput, VerificationStatus, VerificationView};
+use crate::entities::{identity_verification, user};
+use crate::error::AppError;
+use crate::payout_details::validate::mask_tail;
+use crate::platform::{
+    audit::{self, AuditAction, AuditEntry},
+    db, Clock,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerificationError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Your identity is already verified")]
+    AlreadyVerified,
+    #[error("There is no submission waiting for review")]
+    NothingToReview,
+    #[error("A rejection needs a note telling the member what to fix")]
+    NoteRequired,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<VerificationError> for AppError {
+    fn from(err: VerificationError) -> Self {
+        match err {
+            VerificationError::Db(err) => AppError::internal(err),
+            VerificationError::NothingToReview | VerificationError::AlreadyVerified => {
+                AppError::conflict(err.to_string())
+            }
+            other => AppError::invalid(other.to_string()),
+        }
+    }
+}
+
+fn view(row: Option<identity_verification::Model>) -> VerificationView {
+    match row {
+        None => VerificationView {
+            status: VerificationStatus::Unverified,
+            first_name: String::new(),
+            last_name: String::new(),
+            tax_id_masked: String::new(),
+            mobile: String::new(),
+            country: String::new(),
+            address: String::new(),
+            review_note: None,
+            submitted_at: None,
+        },
+        Some(row) => VerificationView {
+            status: VerificationStatus::parse(&row.status).unwrap_or(VerificationStatus::Submitted),
+            first_name: row.first_name,
+            last_name: row.last_name,
+            tax_id_masked: mask_tail(&row.tax_id),
+            mobile: row.mobile,
+            country: row.country,
+            address: row.address,
+            review_note: row.review_note,
+            submitted_at: Some(row.submitted_at.format("%Y-%m-%d %H:%M UTC").to_string()),
+        },
+    }
+}
+
+pub async fn get(db: &DatabaseConnection, user_id: i64) -> Result<VerificationView, DbErr> {
+    let mut found = view(
+        identity_verification::Entity::find_by_id(user_id)
+            .one(db)
+            .await?,
+    );
+    // The withdrawal rules read the user's flag, which an admin may also
+    // have set directly: show what the rules will do.
+    let flagged = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .is_some_and(|u| u.is_verified);
+    if flagged {
+        found.status = VerificationStatus::Verified;
+    }
+    Ok(found)
+}
+
+/// A member submits (or, after a rejection, resubmits) their identity.
+pub async fn submit(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    user_id: i64,
+    input: &VerificationInput,
+    ip: Option<String>,
+) -> Result<VerificationView, VerificationError> {
+    let input = input.normalized();
+    if let Some(problem) = input.problem() {
+        return Err(VerificationError::Invalid(problem));
+    }
+    let now = clock.now();
+    let txn = db::begin_write(db).await?;
+    let existing = identity_verification::Entity::find_by_id(user_id)
+        .one(&txn)
+        .await?;
+    let row = identity_verification::ActiveModel {
+        user_id: Set(user_id),
+        status: Set(VerificationStatus::Submitted.as_str().to_owned()),
+        first_name: Set(input.first_name.clone()),
+        last_name: Set(input.last_name.clone()),
+        tax_id: Set(input.tax_id.clone()),
+        mobile: Set(input.mobile.clone()),
+        country: Set(input.country.clone()),
+        address: Set(input.address.clone()),
+        review_note: Set(None),
+        submitted_at: Set(now),
+        reviewed_at: Set(None),
+        reviewed_by: Set(None),
+    };
+    match existing {
+        None => {
+            identity_verification::Entity::insert(row)
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        Some(existing) => {
+            // Guarded: a review landing at the same moment wins, and a
+            // verified member cannot reopen their verification.
+            let status = VerificationStatus::parse(&existing.status)
+                .unwrap_or(VerificationStatus::Submitted);
+            if !status.can_submit() {
+                return Err(VerificationError::AlreadyVerified);
+            }
+            let updated = identity_verification::Entity::update_many()
+                .set(row)
+                .filter(identity_verification::Column::UserId.eq(user_id))
+                .filter(identity_verification::Column::Status.eq(status.as_str()))
+                .exec(&txn)
+                .await?;
+            if updated.rows_affected == 0 {
+                return Err(VerificationError::AlreadyVerified);
+            }
+        }
+    }
+    audit::record(
+        &txn,
+        now,
+        AuditEntry::new(AuditAction::VerificationSubmitted)
+            .actor(user_id)
+            .subject(format!("user:{user_id}"))
+            .ip(ip),
+    )
+    .await?;
+    txn.commit().await?;
+    get(db, user_id).await.map_err(Into::into)
+}
+
+/// An admin verifies or rejects a submission.
+pub async fn review(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    admin_user_id: i64,
+    member_user_id: i64,
+    approve: bool,
+    note: Option<&str>,
+) -> Result<VerificationView, VerificationError> {
+    let note = note.map(str::trim).filter(|n| !n.is_empty());
+    if !approve && note.is_none() {
+        return Err(VerificationError::NoteRequired);
+    }
+    let now = clock.now();
+    let to = if approve {
+        VerificationStatus::Verified
+    } else {
+        VerificationStatus::Rejected
+    };
+    let txn = db::begin_write(db).await?;
+    let moved = identity_verification::Entity::update_many()
+        .col_expr(
+            identity_verification::Column::Status,
+            Expr::value(to.as_str()),
+        )
+        .col_expr(
+            identity_verification::Column::ReviewNote,
+            Expr::value(note.map(str::to_owned)),
+        )
+        .col_expr(identity_verification::Column::ReviewedAt, Expr::value(now))
+        .col_expr(
+            identity_verification::Column::ReviewedBy,
+            Expr::value(admin_user_id),
+        )
+        .filter(identity_verification::Column::UserId.eq(member_user_id))
+        .filter(identity_verification::Column::Status.eq(VerificationStatus::Submitted.as_str()))
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected == 0 {
+        return Err(VerificationError::NothingToReview);
+    }
+    user::Entity::update_many()
+        .col_expr(user::Column::IsVerified, Expr::value(approve))
+        .filter(user::Column::Id.eq(member_user_id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        now,
+        AuditEntry::new(AuditAction::VerificationReviewed)
+            .actor(admin_user_id)
+            .subject(format!("user:{member_user_id}"))
+            .detail(to.as_str()),
+    )
+    .await?;
+    txn.commit().await?;
+    get(db, member_user_id).await.map_err(Into::into)
+}

@@ -1,0 +1,118 @@
+import { Browser, Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+import { admin, credit, newMember, seriousViolations, signUp, visit } from './helpers';
+
+/** The admin works in a second browser context, beside the member's. */
+async function signInAdmin(browser: Browser, viewport: { width: number; height: number } | null) {
+  const context = await browser.newContext({ viewport: viewport ?? undefined });
+  const page = await context.newPage();
+  await visit(page, '/login');
+  await page.getByLabel('Email').fill(admin.email);
+  await page.getByLabel('Password').fill(admin.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/admin$/);
+  return page;
+}
+
+/** A fresh member asks for `amount` USD by PayPal through the UI. */
+async function memberRequests(page: Page, amount: string) {
+  const member = newMember();
+  await signUp(page, member);
+  credit(member.email, 'USD', '100');
+  await visit(page, '/account/payout-details');
+  const paypal = page.getByRole('region', { name: 'PayPal' });
+  await paypal.getByLabel('PayPal email').fill(member.email);
+  await paypal.getByRole('button', { name: 'Save PayPal details' }).click();
+  await expect(paypal.getByText('Default', { exact: true })).toBeVisible();
+  await visit(page, '/account/withdrawals');
+  const form = page.getByRole('region', { name: 'Request a withdrawal' });
+  await form.getByLabel('Amount').fill(amount);
+  await form.getByRole('button', { name: 'Review withdrawal' }).click();
+  await page.getByRole('button', { name: 'Confirm withdrawal' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'received' })).toBeVisible();
+  return member;
+}
+
+test('an admin finds a request, approves it and marks it paid; the member sees the receipt', async ({ page, browser }) => {
+  const member = await memberRequests(page, '25');
+
+  const desk = await signInAdmin(browser, page.viewportSize());
+  await visit(desk, `/admin/payouts?q=${encodeURIComponent(member.email)}`);
+  await expect(desk.getByRole('heading', { name: 'Payout requests' })).toBeVisible();
+  await expect(desk.getByRole('status').filter({ hasText: 'match' })).toHaveText('1 request matches');
+  expect(await seriousViolations(desk)).toEqual([]);
+
+  const row = desk.getByRole('row').filter({ hasText: member.email });
+  await expect(row).toContainText('25.00 USD');
+  await expect(row).toContainText('Requested');
+
+  const bulk = desk.getByRole('region', { name: 'Bulk actions' });
+  async function apply(action: string) {
+    await row.getByRole('checkbox').check();
+    await bulk.getByLabel('Action').selectOption({ label: action });
+    await bulk.getByRole('button', { name: 'Apply to 1 selected' }).click();
+    await expect(desk.getByRole('status').filter({ hasText: 'succeeded' })).toHaveText('1 succeeded, 0 skipped.');
+  }
+  await apply('Approve');
+  await expect(row).toContainText('Approved');
+  await apply('Mark processing');
+  await expect(row).toContainText('Processing');
+  await bulk.getByLabel('Receipt number').fill('RCPT-E2E-1');
+  await bulk.getByLabel('Payment date').fill('2026-11-20');
+  await apply('Mark paid');
+  await expect(row).toContainText('Paid');
+  await expect(row).toContainText('RCPT-E2E-1');
+
+  // The member sees it paid, with the receipt and the date.
+  await visit(page, '/account/withdrawals');
+  const mine = page.getByRole('region', { name: 'Your requests' }).getByRole('row').filter({ hasText: '25.00 USD' });
+  await expect(mine).toContainText('Paid');
+  await expect(mine).toContainText('Reference: RCPT-E2E-1');
+  await expect(mine).toContainText('Paid on 2026-11-20');
+  await desk.context().close();
+});
+
+test('filters narrow the list and pages move through it', async ({ browser, page }) => {
+  const desk = await signInAdmin(browser, page.viewportSize());
+  await visit(desk, '/admin/payouts');
+  const filters = desk.getByRole('form', { name: 'Filter requests' });
+  await filters.getByLabel('Status').selectOption({ label: 'Paid' });
+  await filters.getByLabel('Per page').selectOption('5');
+  await filters.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(desk).toHaveURL(/status=paid/);
+  // The old rows stay while the new page loads; the results say when they are fresh.
+  await expect(desk.getByRole('table').locator('tbody .badge').filter({ hasNotText: 'Paid' })).toHaveCount(0);
+  await expect(desk.locator('.results[aria-busy="false"]')).toHaveCount(1);
+  const statuses = await desk.getByRole('table').locator('tbody .badge').allTextContents();
+  expect(statuses.length).toBeGreaterThan(0);
+  expect(statuses.length).toBeLessThanOrEqual(5);
+  expect(new Set(statuses)).toEqual(new Set(['Paid']));
+
+  await visit(desk, '/admin/payouts?per_page=5');
+  await expect(desk.getByText('Page 1 of')).toBeVisible();
+  await desk.getByRole('link', { name: 'Next →' }).click();
+  await expect(desk.getByText('Page 2 of')).toBeVisible();
+  await desk.context().close();
+});
+
+test('the process view reveals payout details and acts on the request', async ({ browser, page }) => {
+  const member = await memberRequests(page, '15');
+  const desk = await signInAdmin(browser, page.viewportSize());
+  await visit(desk, `/admin/payouts?q=${encodeURIComponent(member.email)}`);
+  const link = desk.getByRole('table').getByRole('link').first();
+  const label = (await link.textContent()) ?? '';
+  await link.click();
+  await expect(desk.getByRole('heading', { level: 1 })).toHaveText(`Request ${label}`);
+  await expect(desk.locator('body[data-hydrated]')).toHaveCount(1);
+  expect(await seriousViolations(desk)).toEqual([]);
+
+  await desk.getByRole('button', { name: 'Reveal payout details' }).click();
+  await expect(desk.getByText('This reveal is recorded in the audit log.')).toBeVisible();
+  await expect(desk.locator('dl.revealed').getByText(member.email)).toBeVisible();
+
+  await desk.getByLabel('Note to the member').fill('Approved for the next payout run');
+  await desk.getByRole('button', { name: 'Approve' }).click();
+  await expect(desk.getByRole('heading', { name: /Status/ })).toContainText('Approved');
+  await expect(desk.getByRole('region', { name: 'Timeline' })).toContainText('Approved for the next payout run');
+  await desk.context().close();
+});
