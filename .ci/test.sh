@@ -9,6 +9,16 @@ ensure_rust_tools
 ensure_chromium
 ensure_e2e_deps
 
+# cargo-nextest (when installed) ends and names a stuck test instead of
+# hanging; see .config/nextest.toml. There are no doctests to lose.
+rust_tests() {
+  if command -v cargo-nextest >/dev/null; then
+    cargo nextest run "$@"
+  else
+    cargo test "$@"
+  fi
+}
+
 say "rustfmt"
 cargo fmt --all --check
 
@@ -16,11 +26,11 @@ say "clippy"
 cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
 
 say "Rust tests on SQLite"
-env -u TEST_DATABASE_URL cargo test --workspace --exclude frontend
+(unset TEST_DATABASE_URL; rust_tests --workspace --exclude frontend)
 
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
   say "Rust integration tests on PostgreSQL ($TEST_DATABASE_URL)"
-  cargo test -p server --test api
+  rust_tests -p server --test api
 else
   say "TEST_DATABASE_URL is not set: skipping the PostgreSQL run"
 fi

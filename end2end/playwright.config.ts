@@ -53,18 +53,32 @@ export default defineConfig({
   projects: [
     {
       name: 'desktop',
-      testIgnore: /no-js/,
+      testIgnore: [/no-js/, /alone/],
       use: { ...devices['Desktop Chrome'], launchOptions },
     },
     {
       name: 'mobile',
-      testIgnore: /no-js/,
+      testIgnore: [/no-js/, /alone/],
       use: { browserName: 'chromium', ...phone, launchOptions },
     },
     {
       name: 'no-js',
       testMatch: /no-js/,
       use: { ...devices['Desktop Chrome'], javaScriptEnabled: false, launchOptions },
+    },
+    // Tests that count something global (e.g. requests waiting) run after
+    // everything else and one at a time, so no other test moves the count.
+    {
+      name: 'alone-desktop',
+      testMatch: /alone/,
+      dependencies: ['desktop', 'mobile', 'no-js'],
+      use: { ...devices['Desktop Chrome'], launchOptions },
+    },
+    {
+      name: 'alone-mobile',
+      testMatch: /alone/,
+      dependencies: ['alone-desktop'],
+      use: { browserName: 'chromium', ...phone, launchOptions },
     },
   ],
 });

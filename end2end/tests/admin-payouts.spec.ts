@@ -1,37 +1,6 @@
-import { Browser, Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { expect, test } from './fixtures';
-import { admin, credit, newMember, seriousViolations, signUp, visit } from './helpers';
-
-/** The admin works in a second browser context, beside the member's. */
-async function signInAdmin(browser: Browser, viewport: { width: number; height: number } | null) {
-  const context = await browser.newContext({ viewport: viewport ?? undefined });
-  const page = await context.newPage();
-  await visit(page, '/login');
-  await page.getByLabel('Email').fill(admin.email);
-  await page.getByLabel('Password').fill(admin.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/admin$/);
-  return page;
-}
-
-/** A fresh member asks for `amount` USD by PayPal through the UI. */
-async function memberRequests(page: Page, amount: string) {
-  const member = newMember();
-  await signUp(page, member);
-  credit(member.email, 'USD', '100');
-  await visit(page, '/account/payout-details');
-  const paypal = page.getByRole('region', { name: 'PayPal' });
-  await paypal.getByLabel('PayPal email').fill(member.email);
-  await paypal.getByRole('button', { name: 'Save PayPal details' }).click();
-  await expect(paypal.getByText('Default', { exact: true })).toBeVisible();
-  await visit(page, '/account/withdrawals');
-  const form = page.getByRole('region', { name: 'Request a withdrawal' });
-  await form.getByLabel('Amount').fill(amount);
-  await form.getByRole('button', { name: 'Review withdrawal' }).click();
-  await page.getByRole('button', { name: 'Confirm withdrawal' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'received' })).toBeVisible();
-  return member;
-}
+import { memberRequests, seriousViolations, signInAdmin, visit } from './helpers';
 
 test('an admin finds a request, approves it and marks it paid; the member sees the receipt', async ({ page, browser }) => {
   const member = await memberRequests(page, '25');
@@ -114,5 +83,44 @@ test('the process view reveals payout details and acts on the request', async ({
   await desk.getByRole('button', { name: 'Approve' }).click();
   await expect(desk.getByRole('heading', { name: /Status/ })).toContainText('Approved');
   await expect(desk.getByRole('region', { name: 'Timeline' })).toContainText('Approved for the next payout run');
+  await desk.context().close();
+});
+
+test('an admin downloads the matching requests as CSV', async ({ browser, page }) => {
+  const member = await memberRequests(page, '18.5');
+  const desk = await signInAdmin(browser, page.viewportSize());
+  await visit(desk, `/admin/payouts?q=${encodeURIComponent(member.email)}`);
+  await expect(desk.getByRole('status').filter({ hasText: 'match' })).toHaveText('1 request matches');
+
+  const exporter = desk.getByRole('region', { name: 'Export' });
+  await exporter.getByLabel('Format').selectOption({ label: 'CSV' });
+  await expect(exporter.getByRole('radio', { name: 'All 1 matching' })).toBeChecked();
+  const [download] = await Promise.all([
+    desk.waitForEvent('download'),
+    exporter.getByRole('button', { name: 'Download export' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toMatch(/^paydesk-csv-\d+\.csv$/);
+  const text = readFileSync(await download.path(), 'utf8');
+  const lines = text.trim().split('\n');
+  expect(lines).toHaveLength(2);
+  expect(lines[0]).toContain('request_id,created_at,status');
+  expect(lines[1]).toContain(member.email);
+  expect(lines[1]).toContain(',USD,18.50,');
+  await desk.context().close();
+});
+
+test('the dashboard shows what is owed, requests by status and the weekly chart', async ({ browser, page }) => {
+  const desk = await signInAdmin(browser, page.viewportSize());
+  await expect(desk.locator('body[data-hydrated]')).toHaveCount(1);
+  await expect(desk.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
+  // The demo has requests waiting in USD.
+  await expect(desk.getByRole('definition').filter({ hasText: 'USD' }).first()).toBeVisible();
+  const statuses = desk.getByRole('region', { name: 'Requests by status' });
+  await expect(statuses.getByRole('link')).toHaveCount(8);
+  await expect(desk.getByRole('img', { name: /Requests paid per week/ })).toBeVisible();
+  expect(await seriousViolations(desk)).toEqual([]);
+
+  await statuses.getByRole('link', { name: /Paid/ }).first().click();
+  await expect(desk).toHaveURL(/\/admin\/payouts\?status=paid/);
   await desk.context().close();
 });

@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, Page } from '@playwright/test';
+import { Browser, expect, Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
@@ -70,4 +70,35 @@ export async function seriousViolations(page: Page) {
   return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+/** The admin works in a second browser context, beside the member's. */
+export async function signInAdmin(browser: Browser, viewport: { width: number; height: number } | null) {
+  const context = await browser.newContext({ viewport: viewport ?? undefined });
+  const page = await context.newPage();
+  await visit(page, '/login');
+  await page.getByLabel('Email').fill(admin.email);
+  await page.getByLabel('Password').fill(admin.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/admin$/);
+  return page;
+}
+
+/** A fresh member asks for `amount` USD by PayPal through the UI. */
+export async function memberRequests(page: Page, amount: string) {
+  const member = newMember();
+  await signUp(page, member);
+  credit(member.email, 'USD', '100');
+  await visit(page, '/account/payout-details');
+  const paypal = page.getByRole('region', { name: 'PayPal' });
+  await paypal.getByLabel('PayPal email').fill(member.email);
+  await paypal.getByRole('button', { name: 'Save PayPal details' }).click();
+  await expect(paypal.getByText('Default', { exact: true })).toBeVisible();
+  await visit(page, '/account/withdrawals');
+  const form = page.getByRole('region', { name: 'Request a withdrawal' });
+  await form.getByLabel('Amount').fill(amount);
+  await form.getByRole('button', { name: 'Review withdrawal' }).click();
+  await page.getByRole('button', { name: 'Confirm withdrawal' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'received' })).toBeVisible();
+  return member;
 }

@@ -111,11 +111,12 @@ async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|err| anyhow::anyhow!("cannot listen on {}: {err}", args.addr))?;
+    let shutdown = startup::shutdown_signal();
     let backend = app::platform::db::backend_name(&state.db);
     tracing::info!(addr = %args.addr, database = backend, "Paydesk is listening");
     println!("Paydesk is running at http://{}", args.addr);
     println!("Create an administrator with: paydesk create-admin --email you@example.com");
-    startup::serve(listener, state, startup::shutdown_signal()).await
+    startup::serve(listener, state, shutdown).await
 }
 
 fn read_password(args: &CreateAdminArgs) -> anyhow::Result<String> {

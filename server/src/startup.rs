@@ -49,6 +49,7 @@ pub fn app_state(
         settings: Arc::new(settings),
         clock,
         leptos_options,
+        live: app::platform::live::Live::new(),
     }
 }
 
@@ -74,6 +75,14 @@ pub fn router(state: AppState) -> Router {
     };
     Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            app::payouts::live::STREAM_PATH,
+            get(app::payouts::live::requested_events),
+        )
+        .route(
+            app::payouts::export::EXPORT_PATH,
+            axum::routing::post(app::payouts::export::export_requests),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -104,6 +113,15 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     app::auth::password::prepare();
     let janitor = tokio::spawn(purge_sessions_periodically(state.clone()));
+    state.live.spawn_listener(&state.db);
+    let live = state.live.clone();
+    // Live streams never end on their own: close them once shutdown starts,
+    // or the graceful shutdown would wait for them.
+    let shutdown = async move {
+        shutdown.await;
+        live.close();
+    };
+    let live = state.live.clone();
     let app = router(state);
     let served = axum::serve(
         listener,
@@ -112,6 +130,8 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     janitor.abort();
+    // Ends the PostgreSQL LISTEN relay too (and any stream still open).
+    live.close();
     served.map_err(Into::into)
 }
 
@@ -128,30 +148,38 @@ async fn purge_sessions_periodically(state: AppState) {
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+///
+/// The handlers are registered when this is called, not when the future is
+/// first polled: a signal that arrives between "listening" being printed and
+/// the server's first poll must shut down gracefully, not kill the process.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            let (mut interrupt, mut terminate) = match (interrupt, terminate) {
+                (Ok(interrupt), Ok(terminate)) => (interrupt, terminate),
+                (Err(err), _) | (_, Err(err)) => {
+                    tracing::warn!(error = %err, "cannot listen for Ctrl-C or SIGTERM");
+                    std::future::pending::<()>().await;
+                    unreachable!("pending never resolves")
+                }
+            };
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
+            }
+            tracing::info!("shutting down: finishing requests in flight");
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if let Err(err) = tokio::signal::ctrl_c().await {
             tracing::warn!(error = %err, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        tracing::info!("shutting down: finishing requests in flight");
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }

@@ -10,6 +10,7 @@ pub mod identity_verification;
 pub mod journal_entry;
 pub mod outbox_message;
 pub mod payout_detail;
+pub mod payout_export;
 pub mod payout_method_rule;
 pub mod session;
 pub mod setting;

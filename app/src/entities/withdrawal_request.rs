@@ -23,6 +23,8 @@ pub struct Model {
     pub payout_masked: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub payout_details: Option<String>,
+    /// The first export that carried this request ("only new" skips it).
+    pub first_export_id: Option<i64>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -125,9 +125,9 @@ pub fn format_amount(minor: i64, code: &str, scale: u32) -> String {
     format!("{} {code}", format_number(minor, scale))
 }
 
-/// The number alone, with thousands separators and exactly `scale` decimals.
-pub fn format_number(minor: i64, scale: u32) -> String {
-    let negative = minor < 0;
+/// The number as a plain decimal string, exactly `scale` decimals and no
+/// separators (`1234567`, 2 -> "12345.67"): what files for other systems carry.
+pub fn decimal_string(minor: i64, scale: u32) -> String {
     let digits = minor.unsigned_abs().to_string();
     let scale = scale as usize;
     let padded = if digits.len() <= scale {
@@ -136,6 +136,25 @@ pub fn format_number(minor: i64, scale: u32) -> String {
         digits
     };
     let (whole, fraction) = padded.split_at(padded.len() - scale);
+    let sign = if minor < 0 { "-" } else { "" };
+    if scale == 0 {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{fraction}")
+    }
+}
+
+/// The number alone, with thousands separators and exactly `scale` decimals.
+pub fn format_number(minor: i64, scale: u32) -> String {
+    let plain = decimal_string(minor, scale);
+    let (sign, unsigned) = match plain.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", plain.as_str()),
+    };
+    let (whole, fraction) = match unsigned.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (unsigned, None),
+    };
     let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
     for (i, digit) in whole.chars().enumerate() {
         if i > 0 && (whole.len() - i) % 3 == 0 {
@@ -143,11 +162,9 @@ pub fn format_number(minor: i64, scale: u32) -> String {
         }
         grouped.push(digit);
     }
-    let sign = if negative { "-" } else { "" };
-    if scale == 0 {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped}.{fraction}")
+    match fraction {
+        Some(fraction) => format!("{sign}{grouped}.{fraction}"),
+        None => format!("{sign}{grouped}"),
     }
 }
 
@@ -247,6 +264,15 @@ mod tests {
     }
 
     #[test]
+    fn decimal_strings_have_no_separators() {
+        assert_eq!(decimal_string(123_456_789, 2), "1234567.89");
+        assert_eq!(decimal_string(5, 2), "0.05");
+        assert_eq!(decimal_string(-1250, 2), "-12.50");
+        assert_eq!(decimal_string(1500, 0), "1500");
+        assert_eq!(decimal_string(i64::MIN, 2), "-92233720368547758.08");
+    }
+
+    #[test]
     fn rates_round_money_down_and_points_up() {
         let ten_gems_a_dollar = Rate {
             points: 10,
@@ -290,6 +316,8 @@ mod tests {
         fn format_and_parse_round_trip(minor in 1i64..i64::MAX, scale in 0u32..=4) {
             let text = format_number(minor, scale).replace(',', "");
             proptest::prop_assert_eq!(parse_amount(&text, "X", scale), Ok(minor));
+            // Export files carry the same number, without the separators.
+            proptest::prop_assert_eq!(decimal_string(minor, scale), text);
         }
     }
 }

@@ -26,7 +26,23 @@ pub async fn bulk_payouts(request: BulkRequest) -> Result<BulkOutcome, AppError>
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    super::service::bulk(&state.db, &state.clock, admin.id, request).await
+    let outcome = super::service::bulk(&state.db, &state.clock, admin.id, request).await?;
+    if !outcome.succeeded.is_empty() {
+        state.live.requests_changed(&state.db).await;
+    }
+    Ok(outcome)
+}
+
+/// How many requests wait for an administrator (status requested): the
+/// sidebar badge's first value; `/admin/live/requested` streams the rest.
+#[server(endpoint = "admin/payouts/requested", input = Json)]
+pub async fn requested_count() -> Result<u64, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    require_admin().await?;
+    let state = app_state()?;
+    super::service::requested_count(&state.db).await
 }
 
 /// Everything about one request, for the process view.
@@ -84,7 +100,7 @@ pub async fn act_on_payout(
             "Rejecting needs a note: the member sees it in their history",
         ));
     }
-    Ok(service::change_status(
+    let view = service::change_status(
         &state.db,
         &state.clock,
         Actor {
@@ -100,5 +116,7 @@ pub async fn act_on_payout(
         },
         &idempotency_key,
     )
-    .await?)
+    .await?;
+    state.live.requests_changed(&state.db).await;
+    Ok(view)
 }

@@ -2,6 +2,8 @@
 //! and page through withdrawal requests, and act on many at once.
 
 pub mod api;
+pub mod export;
+pub mod live;
 pub mod pages;
 pub mod process;
 #[cfg(feature = "ssr")]

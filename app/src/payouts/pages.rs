@@ -13,10 +13,11 @@ use leptos_router::{
 };
 
 use super::api::{bulk_payouts, list_payouts};
+use super::export::{ExportFormat, EXPORT_PATH};
 use super::{BulkOutcome, BulkRequest, PayoutList, PayoutQuery, Selection, SortBy, PAGE_SIZES};
 use crate::error::AppError;
 use crate::ledger::money::format_amount;
-use crate::ui::{LoadError, Loading};
+use crate::ui::{CsrfField, LoadError, Loading};
 use crate::withdrawals::{PayoutMethod, WithdrawalAction, WithdrawalStatus};
 
 fn query_from(params: &ParamsMap) -> PayoutQuery {
@@ -39,8 +40,21 @@ fn query_from(params: &ParamsMap) -> PayoutQuery {
     }
 }
 
+/// A query-string value, percent-encoded.
+pub(crate) fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'.' | b'-' | b'_' | b'@' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
 /// The address of the same query on another page.
-fn href_for(query: &PayoutQuery, page: u64) -> String {
+pub(crate) fn href_for(query: &PayoutQuery, page: u64) -> String {
     let sort = match query.sort {
         SortBy::Created => "created",
         SortBy::Amount => "amount",
@@ -64,18 +78,7 @@ fn href_for(query: &PayoutQuery, page: u64) -> String {
     let encoded: Vec<String> = pairs
         .iter()
         .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| {
-            let value: String = v
-                .bytes()
-                .map(|b| match b {
-                    b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'.' | b'-' | b'_' | b'@' => {
-                        (b as char).to_string()
-                    }
-                    other => format!("%{other:02X}"),
-                })
-                .collect();
-            format!("{k}={value}")
-        })
+        .map(|(k, v)| format!("{k}={}", encode(v)))
         .collect();
     format!("/admin/payouts?{}", encoded.join("&"))
 }
@@ -98,9 +101,12 @@ pub fn PayoutsPage() -> impl IntoView {
         move || (query.get(), bulk.version().get()),
         |(query, _)| list_payouts(query),
     );
+    // An export the server refused comes back here with its reason.
+    let export_error = move || params.read().get("export_error");
     view! {
         <Title text="Payout requests · Paydesk admin" />
         <h1>"Payout requests"</h1>
+        {move || export_error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
         <Filters query=query.get_untracked() />
         // Busy while a new page loads: the old rows stay on screen meanwhile.
         <div class="results" aria-busy=move || pending.get().to_string()>
@@ -267,6 +273,7 @@ fn Table(
             </button>
         </section>
         <BulkResult bulk />
+        <Export query=query.clone() chosen total key=list.fresh_key.clone() />
         {if list.rows.is_empty() {
             view! { <p class="empty">"No requests match these filters."</p> }.into_any()
         } else {
@@ -370,6 +377,73 @@ fn Table(
             <span class="muted">{format!("Page {current} of {pages}")}</span>
             {(current < pages).then(|| view! { <A href=href_for(&query, current + 1) attr:rel="next">"Next →"</A> })}
         </nav>
+    }
+}
+
+/// The export form: a plain POST answered with the file, so the download
+/// works before (and without) the wasm bundle; only "selected" needs it.
+#[component]
+fn Export(
+    query: PayoutQuery,
+    chosen: RwSignal<BTreeSet<i64>>,
+    total: u64,
+    key: String,
+) -> impl IntoView {
+    let ids = move || chosen.with(|c| c.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
+    let filters = [
+        ("q", query.q),
+        ("status", query.status),
+        ("method", query.method),
+        ("currency", query.currency),
+        ("from", query.from),
+        ("to", query.to),
+    ];
+    view! {
+        <section class="export" aria-label="Export">
+            <form method="post" action=EXPORT_PATH>
+                <CsrfField />
+                {filters
+                    .into_iter()
+                    .map(|(name, value)| view! { <input type="hidden" name=name value=value /> })
+                    .collect_view()}
+                <input type="hidden" name="ids" value=ids />
+                <input type="hidden" name="idempotency_key" value=key />
+                <div class="field">
+                    <label for="x-format">"Format"</label>
+                    <select id="x-format" name="format">
+                        {ExportFormat::ALL
+                            .into_iter()
+                            .map(|f| view! { <option value=f.as_str()>{f.label()}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <fieldset class="choices">
+                    <legend>"Requests"</legend>
+                    <label class="check">
+                        <input
+                            type="radio"
+                            name="scope"
+                            value="selected"
+                            disabled=move || chosen.with(BTreeSet::is_empty)
+                        />
+                        {move || format!("The {} selected", chosen.with(BTreeSet::len))}
+                    </label>
+                    <label class="check">
+                        <input type="radio" name="scope" value="matching" checked=true />
+                        {format!("All {total} matching")}
+                    </label>
+                    <label class="check">
+                        <input type="radio" name="scope" value="new" />
+                        "Only new: matching and never exported"
+                    </label>
+                </fieldset>
+                <label class="check">
+                    <input type="checkbox" name="mark_processing" value="1" />
+                    "Mark exported approved requests as processing"
+                </label>
+                <button type="submit">"Download export"</button>
+            </form>
+        </section>
     }
 }
 

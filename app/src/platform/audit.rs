@@ -23,6 +23,7 @@ pub enum AuditAction {
     VerificationSubmitted,
     VerificationReviewed,
     PayoutDetailsRevealed,
+    PayoutsExported,
 }
 
 impl AuditAction {
@@ -42,6 +43,7 @@ impl AuditAction {
             AuditAction::VerificationSubmitted => "verification_submitted",
             AuditAction::VerificationReviewed => "verification_reviewed",
             AuditAction::PayoutDetailsRevealed => "payout_details_revealed",
+            AuditAction::PayoutsExported => "payouts_exported",
         }
     }
 }

@@ -1,9 +1,11 @@
 //! Server-only plumbing shared by every feature: application state, the
-//! clock, database access, the audit trail and per-request metadata.
+//! clock, database access, the audit trail, live change notices and
+//! per-request metadata.
 
 pub mod audit;
 pub mod clock;
 pub mod db;
+pub mod live;
 pub mod request;
 pub mod state;
 

@@ -52,6 +52,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub clock: Clock,
     pub leptos_options: LeptosOptions,
+    /// Change notices for live admin pages.
+    pub live: super::live::Live,
 }
 
 impl FromRef<AppState> for LeptosOptions {

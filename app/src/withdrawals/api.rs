@@ -67,6 +67,7 @@ pub async fn request_withdrawal(
         },
     )
     .await?;
+    state.live.requests_changed(&state.db).await;
     // Back to a clean form, with the confirmation for this request.
     leptos_axum::redirect(&format!("/account/withdrawals?requested={}", view.id));
     Ok(view)
@@ -98,5 +99,6 @@ pub async fn cancel_withdrawal(
         &idempotency_key,
     )
     .await?;
+    state.live.requests_changed(&state.db).await;
     Ok(view)
 }

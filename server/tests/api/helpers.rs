@@ -95,7 +95,21 @@ pub struct TestApp {
     pub state: AppState,
     pub clock: Clock,
     pub browser: Browser,
+    database_url: String,
     _db: TestDb,
+}
+
+/// Another app instance on a test app's database, as behind a load balancer.
+pub struct Instance {
+    pub address: String,
+    /// Ends when the instance has shut down.
+    pub served: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Instance {
+    pub fn new_browser(&self) -> Browser {
+        Browser::new(&self.address)
+    }
 }
 
 impl Deref for TestApp {
@@ -116,6 +130,7 @@ pub async fn spawn_sqlite_app() -> TestApp {
 pub async fn spawn_app_with(settings: Settings, force_sqlite: bool) -> TestApp {
     let (url, guard) = fresh_database(force_sqlite).await;
     let db = startup::connect_and_migrate(&url).await.expect("migrate");
+    let database_url = url.clone();
     let clock = Clock::manual(start_of_test_time());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -135,11 +150,40 @@ pub async fn spawn_app_with(settings: Settings, force_sqlite: bool) -> TestApp {
         address,
         state,
         clock,
+        database_url,
         _db: guard,
     }
 }
 
 impl TestApp {
+    /// Starts another instance on this app's database (its own pool, state
+    /// and live relay, sharing the clock), serving until `shutdown` resolves.
+    pub async fn instance(
+        &self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Instance {
+        let db = startup::connect_and_migrate(&self.database_url)
+            .await
+            .expect("connect");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        let mut options = startup::leptos_options();
+        options.site_addr = addr;
+        let state = startup::app_state(
+            db,
+            (*self.state.settings).clone(),
+            self.clock.clone(),
+            options,
+        );
+        let served = tokio::spawn(startup::serve(listener, state, shutdown));
+        Instance {
+            address: format!("http://{addr}"),
+            served,
+        }
+    }
+
     /// Another browser with its own cookies.
     pub fn new_browser(&self) -> Browser {
         Browser::new(&self.address)

@@ -4,10 +4,13 @@
 mod auth;
 mod cli;
 mod csrf;
+mod dashboard;
+mod exports;
 mod helpers;
 mod ledger_fixture;
 mod ledger_operations;
 mod ledger_properties;
+mod live;
 mod member_area;
 mod payouts_desk;
 mod schema;

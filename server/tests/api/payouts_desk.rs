@@ -9,7 +9,7 @@ use app::withdrawals::{WithdrawalAction as A, WithdrawalStatus as S};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-async fn admin_browser(app: &TestApp) -> Browser {
+pub(crate) async fn admin_browser(app: &TestApp) -> Browser {
     let browser = app.new_browser();
     let response = browser.log_in("boss@example.com", "boss passphrase").await;
     assert!(response.status().is_success() || response.status().is_redirection());
@@ -36,7 +36,7 @@ fn ids(list: &PayoutList) -> Vec<i64> {
 
 /// Ada (USD, PayPal), Bob (USD, bank) and Cy (JPY) with requests; returns
 /// the ids in creation order.
-async fn some_requests(app: &TestApp, desk: &Desk) -> Vec<i64> {
+pub(crate) async fn some_requests(app: &TestApp, desk: &Desk) -> Vec<i64> {
     let ada = desk.member(app, "ada").await;
     let bob = desk.member(app, "bob").await;
     let cy = desk.member(app, "cy").await;

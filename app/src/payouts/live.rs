@@ -1,0 +1,157 @@
+//! The live "requests waiting" badge: a Server-Sent Events stream of the
+//! number of requests in status requested, and the sidebar badge that shows
+//! it. See `platform::live` for how changes reach every instance.
+
+use leptos::prelude::*;
+
+/// The sidebar badge. Starts from the server-rendered count and follows the
+/// stream once the page is hydrated; the browser's EventSource reconnects by
+/// itself, and every (re)connection starts with the current count.
+#[component]
+pub fn RequestedBadge(initial: u64) -> impl IntoView {
+    let count = RwSignal::new(initial);
+    #[cfg(feature = "hydrate")]
+    follow(count);
+    view! {
+        <span class="badge count" class:zero=move || count.get() == 0 aria-live="polite">
+            <span class="visually-hidden">", "</span>
+            {move || count.get()}
+            <span class="visually-hidden">" waiting"</span>
+        </span>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn follow(count: RwSignal<u64>) {
+    use wasm_bindgen::{closure::Closure, JsCast};
+
+    Effect::new(move |_| {
+        let Ok(source) = web_sys::EventSource::new(STREAM_PATH) else {
+            return;
+        };
+        let on_count = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+            move |event: web_sys::MessageEvent| {
+                if let Some(n) = event.data().as_string().and_then(|t| t.parse().ok()) {
+                    count.set(n);
+                }
+            },
+        );
+        let _ = source.add_event_listener_with_callback(EVENT, on_count.as_ref().unchecked_ref());
+        // Closing on cleanup stops the stream when the admin area unmounts;
+        // the closure lives exactly as long as the source that calls it.
+        let held = send_wrapper::SendWrapper::new((source, on_count));
+        on_cleanup(move || held.0.close());
+    });
+}
+
+/// Where the stream is served, and the name of its events.
+pub const STREAM_PATH: &str = "/admin/live/requested";
+pub const EVENT: &str = "requested";
+
+#[cfg(feature = "ssr")]
+pub use stream::requested_events;
+
+#[cfg(feature = "ssr")]
+mod stream {
+    use super::EVENT;
+    use crate::auth::session::{authenticate, COOKIE_NAME};
+    use crate::platform::{request::cookie_value, AppState};
+    use axum::extract::State;
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use axum::response::{IntoResponse, Response};
+    use std::convert::Infallible;
+    use tokio::sync::{broadcast, watch};
+
+    /// `GET /admin/live/requested`: administrators only. Sends the count on
+    /// connect and again after every change that alters it.
+    pub async fn requested_events(State(state): State<AppState>, headers: HeaderMap) -> Response {
+        let token = cookie_value(&headers, COOKIE_NAME);
+        if let Err(status) = admin_session(&state, token.as_deref()).await {
+            return status.into_response();
+        }
+        // Subscribe before the first count, so no change slips between.
+        let feed = Feed {
+            changes: state.live.subscribe(),
+            closed: state.live.closed(),
+            last: None,
+            token,
+            state,
+        };
+        // Fused, so a poll after the end is answered rather than a panic.
+        let stream =
+            futures::StreamExt::fuse(futures::stream::unfold(feed, |mut feed| async move {
+                let count = feed.next_count().await?;
+                let event = Event::default().event(EVENT).data(count.to_string());
+                Some((Ok::<_, Infallible>(event), feed))
+            }));
+        Sse::new(stream)
+            .keep_alive(KeepAlive::default())
+            .into_response()
+    }
+
+    async fn admin_session(state: &AppState, token: Option<&str>) -> Result<(), StatusCode> {
+        let Some(token) = token else {
+            return Err(StatusCode::UNAUTHORIZED);
+        };
+        match authenticate(state, token).await {
+            Ok(Some(user)) if user.is_admin() => Ok(()),
+            Ok(Some(_)) => Err(StatusCode::FORBIDDEN),
+            Ok(None) => Err(StatusCode::UNAUTHORIZED),
+            Err(err) => {
+                tracing::warn!(error = %err.message, "live stream: session check failed");
+                Err(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+
+    struct Feed {
+        state: AppState,
+        token: Option<String>,
+        changes: broadcast::Receiver<()>,
+        closed: watch::Receiver<bool>,
+        last: Option<u64>,
+    }
+
+    impl Feed {
+        /// The next count to send; `None` ends the stream (shutdown, signed
+        /// out, or the database failing: the browser reconnects later).
+        async fn next_count(&mut self) -> Option<u64> {
+            loop {
+                if self.last.is_some() {
+                    self.wait_for_change().await?;
+                    // A session that ended since connecting gets no more.
+                    admin_session(&self.state, self.token.as_deref())
+                        .await
+                        .ok()?;
+                }
+                let count = match crate::payouts::service::requested_count(&self.state.db).await {
+                    Ok(count) => count,
+                    Err(err) => {
+                        tracing::warn!(error = %err.message, "live stream: count failed");
+                        return None;
+                    }
+                };
+                if self.last != Some(count) {
+                    self.last = Some(count);
+                    return Some(count);
+                }
+            }
+        }
+
+        async fn wait_for_change(&mut self) -> Option<()> {
+            tokio::select! {
+                received = self.changes.recv() => match received {
+                    Ok(()) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+                _ = self.closed.wait_for(|closed| *closed) => return None,
+            }
+            // A burst of changes needs one recount, not one per change.
+            while let Ok(()) | Err(broadcast::error::TryRecvError::Lagged(_)) =
+                self.changes.try_recv()
+            {}
+            Some(())
+        }
+    }
+}

@@ -1,0 +1,501 @@
+//! Exports over HTTP: each format read back with a real parser and compared
+//! with the database, scopes ("selected", "matching", "only new"), marking as
+//! processing, two admins exporting new requests at once, and bad input.
+
+use std::collections::BTreeSet;
+
+use crate::helpers::{spawn_app, Browser, TestApp, TestUser};
+use crate::ledger_fixture::{act, assert_ledger_clean, desk, key, request, Desk};
+use crate::payouts_desk::{admin_browser, some_requests};
+use app::entities::{asset, user, withdrawal_request};
+use app::withdrawals::{WithdrawalAction as A, WithdrawalStatus as S};
+use reqwest::{header, StatusCode};
+use sea_orm::EntityTrait;
+
+const EXPORT: &str = "/admin/payouts/export";
+
+async fn export(browser: &Browser, fields: &[(&str, &str)]) -> reqwest::Response {
+    browser.post_form(EXPORT, fields).await
+}
+
+/// The file's bytes, after checking it is an attachment of the given type.
+async fn file(response: reqwest::Response, kind: &str) -> Vec<u8> {
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers();
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with(kind),
+        "{:?}",
+        headers[header::CONTENT_TYPE]
+    );
+    let disposition = headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+    assert!(
+        disposition.starts_with("attachment; filename=\"paydesk-"),
+        "{disposition}"
+    );
+    response.bytes().await.unwrap().to_vec()
+}
+
+fn csv_rows(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    (header, rows)
+}
+
+/// The refusal message an export sent the admin back with.
+fn refusal(response: &reqwest::Response) -> String {
+    assert!(response.status().is_redirection(), "{}", response.status());
+    let location = response.headers()[header::LOCATION].to_str().unwrap();
+    assert!(location.starts_with("/admin/payouts?"), "{location}");
+    let encoded = location
+        .split_once("export_error=")
+        .expect("an export_error parameter")
+        .1;
+    let bytes = encoded.as_bytes();
+    let mut decoded = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            decoded.push(u8::from_str_radix(&encoded[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            decoded.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(decoded).unwrap()
+}
+
+/// An amount written independently of the app's formatting code.
+fn expected_amount(minor: i64, scale: u32) -> String {
+    match scale {
+        0 => minor.to_string(),
+        2 => format!("{}.{:02}", minor / 100, minor % 100),
+        other => panic!("no expectation for scale {other}"),
+    }
+}
+
+struct Expected {
+    model: withdrawal_request::Model,
+    email: String,
+    code: String,
+    scale: u32,
+}
+
+async fn expected(app: &TestApp, id: i64) -> Expected {
+    let model = withdrawal_request::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let member = user::Entity::find_by_id(model.member_user_id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let currency = asset::Entity::find_by_id(model.currency_asset_id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    Expected {
+        email: member.email,
+        code: currency.code,
+        scale: u32::try_from(currency.scale).unwrap(),
+        model,
+    }
+}
+
+async fn exports_recorded(app: &TestApp) -> i64 {
+    app.count("SELECT COUNT(*) FROM payout_exports").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_csv_export_matches_the_database() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    let ids = some_requests(&app, &desk).await;
+    let admin = admin_browser(&app).await;
+
+    let response = export(&admin, &[("format", "csv"), ("scope", "matching")]).await;
+    assert_eq!(response.headers()["x-paydesk-rows"], "5");
+    let (header, rows) = csv_rows(&file(response, "text/csv").await);
+    assert_eq!(
+        header,
+        [
+            "request_id",
+            "created_at",
+            "status",
+            "member_name",
+            "member_email",
+            "method",
+            "payout_to",
+            "currency",
+            "amount",
+            "fee",
+            "net",
+            "external_reference",
+            "payment_date",
+            "note"
+        ]
+    );
+    assert_eq!(rows.len(), ids.len());
+    for (row, id) in rows.iter().zip(&ids) {
+        let want = expected(&app, *id).await;
+        assert_eq!(row[0], id.to_string());
+        assert_eq!(row[2], "Requested");
+        assert_eq!(row[4], want.email);
+        assert_eq!(row[6], want.model.payout_masked.clone().unwrap());
+        assert_eq!(row[7], want.code);
+        assert_eq!(row[8], expected_amount(want.model.gross_minor, want.scale));
+        assert_eq!(row[9], expected_amount(want.model.fee_minor, want.scale));
+        assert_eq!(row[10], expected_amount(want.model.net_minor, want.scale));
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'payouts_exported'")
+            .await,
+        1
+    );
+
+    // Browsers ask for gzip: the streamed file must compress to the end.
+    let token = admin.csrf_token().await;
+    let response = admin
+        .client
+        .post(format!("{}{EXPORT}", admin.address))
+        .header(header::ORIGIN, &admin.address)
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .form(&[
+            ("format", "csv"),
+            ("scope", "matching"),
+            ("csrf_token", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
+    let compressed = response.bytes().await.expect("the whole compressed file");
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&compressed[..]),
+        &mut text,
+    )
+    .unwrap();
+    let (_, again) = csv_rows(text.as_bytes());
+    assert_eq!(again, rows);
+
+    // The filters narrow the file as they narrow the table.
+    let response = export(
+        &admin,
+        &[
+            ("format", "csv"),
+            ("scope", "matching"),
+            ("currency", "JPY"),
+        ],
+    )
+    .await;
+    let (_, rows) = csv_rows(&file(response, "text/csv").await);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][0], ids[4].to_string());
+    assert_eq!(rows[0][8], "5000");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paypal_and_payquicker_files_carry_what_those_services_read() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    let ids = some_requests(&app, &desk).await;
+    let admin = admin_browser(&app).await;
+
+    let response = export(&admin, &[("format", "paypal_csv"), ("scope", "matching")]).await;
+    let (header, rows) = csv_rows(&file(response, "text/csv").await);
+    assert_eq!(
+        header,
+        [
+            "recipient_type",
+            "receiver",
+            "amount",
+            "currency",
+            "sender_item_id",
+            "note"
+        ]
+    );
+    // Only the PayPal requests: Ada's two and Cy's; Bob is paid by bank.
+    let paypal = [ids[0], ids[1], ids[4]];
+    assert_eq!(rows.len(), paypal.len());
+    for (row, id) in rows.iter().zip(paypal) {
+        let want = expected(&app, id).await;
+        assert_eq!(row[0], "EMAIL");
+        assert_eq!(
+            row[1], want.email,
+            "the PayPal email saved with the request"
+        );
+        assert_eq!(row[2], expected_amount(want.model.net_minor, want.scale));
+        assert_eq!(row[3], want.code);
+        assert_eq!(row[4], id.to_string());
+    }
+
+    // PayQuicker's columns come from the settings, in that order.
+    app::withdrawals::rules::put_setting(
+        &app.state.db,
+        app::payouts::export::PAYQUICKER_COLUMNS_SETTING,
+        "clientPaymentId, amount,currency,email,programUserId",
+    )
+    .await
+    .unwrap();
+    let selected = format!("{},{}", ids[2], ids[4]);
+    let response = export(
+        &admin,
+        &[
+            ("format", "payquicker_csv"),
+            ("scope", "selected"),
+            ("ids", &selected),
+        ],
+    )
+    .await;
+    let (header, rows) = csv_rows(&file(response, "text/csv").await);
+    assert_eq!(
+        header,
+        [
+            "clientPaymentId",
+            "amount",
+            "currency",
+            "email",
+            "programUserId"
+        ]
+    );
+    assert_eq!(rows.len(), 2);
+    for (row, id) in rows.iter().zip([ids[2], ids[4]]) {
+        let want = expected(&app, id).await;
+        assert_eq!(row[0], id.to_string());
+        assert_eq!(row[1], expected_amount(want.model.net_minor, want.scale));
+        assert_eq!(row[2], want.code);
+        assert_eq!(row[3], want.email);
+        assert_eq!(row[4], want.model.member_user_id.to_string());
+    }
+
+    // A setting naming a column PayQuicker does not have is refused.
+    app::withdrawals::rules::put_setting(
+        &app.state.db,
+        app::payouts::export::PAYQUICKER_COLUMNS_SETTING,
+        "amount,shoeSize",
+    )
+    .await
+    .unwrap();
+    let before = exports_recorded(&app).await;
+    let response = export(
+        &admin,
+        &[("format", "payquicker_csv"), ("scope", "matching")],
+    )
+    .await;
+    assert!(refusal(&response).contains("\"shoeSize\""));
+    assert_eq!(exports_recorded(&app).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_excel_export_reads_back_with_exact_amounts() {
+    use calamine::{Reader, Xlsx};
+
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    let ids = some_requests(&app, &desk).await;
+    let admin = admin_browser(&app).await;
+
+    let response = export(&admin, &[("format", "xlsx"), ("scope", "matching")]).await;
+    let bytes = file(
+        response,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    .await;
+    let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = workbook.worksheet_range("Requests").unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|cell| cell.to_string()).collect())
+        .collect();
+    assert_eq!(rows[0][0], "request_id");
+    assert_eq!(rows[0][8], "amount");
+    assert_eq!(rows.len(), ids.len() + 1);
+    for (row, id) in rows[1..].iter().zip(&ids) {
+        let want = expected(&app, *id).await;
+        assert_eq!(row[0], id.to_string());
+        assert_eq!(row[4], want.email);
+        assert_eq!(row[7], want.code);
+        assert_eq!(row[8], expected_amount(want.model.gross_minor, want.scale));
+        assert_eq!(row[10], expected_amount(want.model.net_minor, want.scale));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_new_requests_and_marking_them_processing() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    let ids = some_requests(&app, &desk).await;
+    let admin = admin_browser(&app).await;
+    for id in [ids[0], ids[2]] {
+        act(&app, desk.admin, id, A::Approve, &key()).await.unwrap();
+    }
+
+    let response = export(
+        &admin,
+        &[
+            ("format", "csv"),
+            ("scope", "new"),
+            ("mark_processing", "1"),
+            ("idempotency_key", &key()),
+        ],
+    )
+    .await;
+    assert_eq!(response.headers()["x-paydesk-marked-processing"], "2");
+    let (_, rows) = csv_rows(&file(response, "text/csv").await);
+    assert_eq!(rows.len(), 5);
+    for id in [ids[0], ids[2]] {
+        assert_eq!(
+            expected(&app, id).await.model.status,
+            S::Processing.as_str()
+        );
+    }
+    for id in [ids[1], ids[3], ids[4]] {
+        assert_eq!(expected(&app, id).await.model.status, S::Requested.as_str());
+    }
+    assert_ledger_clean(&app).await;
+
+    // Nothing is new any more.
+    let before = exports_recorded(&app).await;
+    let response = export(&admin, &[("format", "csv"), ("scope", "new")]).await;
+    assert_eq!(
+        refusal(&response),
+        "No new requests to export since the last export"
+    );
+    assert_eq!(exports_recorded(&app).await, before);
+
+    // A request made since then is the only new one.
+    let dee = desk.member(&app, "dee").await;
+    let wallet = desk.credit(&app, &dee, &desk.usd, 10_000).await.id;
+    let fresh = request(&app, &dee, wallet, "paypal", "12", &key())
+        .await
+        .unwrap();
+    let response = export(&admin, &[("format", "csv"), ("scope", "new")]).await;
+    let (_, rows) = csv_rows(&file(response, "text/csv").await);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][0], fresh.id.to_string());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_admins_exporting_new_requests_at_once_get_each_request_once() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    let ids = some_requests(&app, &desk).await;
+    let one = admin_browser(&app).await;
+    let second = TestUser::generate();
+    app.create_admin(&second).await;
+    let two = app.new_browser();
+    let response = two.log_in(&second.email, &second.password).await;
+    assert!(response.status().is_success() || response.status().is_redirection());
+
+    let fields = [("format", "csv"), ("scope", "new")];
+    let (a, b) = tokio::join!(export(&one, &fields), export(&two, &fields));
+    let mut seen = Vec::new();
+    for response in [a, b] {
+        if response.status() == StatusCode::OK {
+            let (_, rows) = csv_rows(&file(response, "text/csv").await);
+            seen.extend(rows.into_iter().map(|r| r[0].parse::<i64>().unwrap()));
+        } else {
+            // The slower one may find nothing left.
+            assert!(refusal(&response).starts_with("No new requests"));
+        }
+    }
+    let unique: BTreeSet<i64> = seen.iter().copied().collect();
+    assert_eq!(seen.len(), unique.len(), "no request in both files");
+    assert_eq!(unique, ids.iter().copied().collect::<BTreeSet<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_and_strangers_change_nothing() {
+    let app = spawn_app().await;
+    let desk: Desk = desk(&app).await;
+    let ids = some_requests(&app, &desk).await;
+    let admin = admin_browser(&app).await;
+
+    // Bob's request is paid by bank.
+    let selected = ids[2].to_string();
+    for (fields, message) in [
+        (
+            vec![("format", "pdf"), ("scope", "matching")],
+            "Unknown export format",
+        ),
+        (
+            vec![("format", "csv"), ("scope", "everything")],
+            "Unknown export scope",
+        ),
+        (
+            vec![("format", "csv"), ("scope", "selected")],
+            "Select at least one request",
+        ),
+        (
+            vec![("format", "csv"), ("scope", "selected"), ("ids", "1,abc")],
+            "\"abc\" is not a request number",
+        ),
+        (
+            vec![
+                ("format", "csv"),
+                ("scope", "matching"),
+                ("from", "2026-13-01"),
+            ],
+            "is not a date",
+        ),
+        (
+            vec![
+                ("format", "paypal_csv"),
+                ("scope", "selected"),
+                ("ids", &selected),
+            ],
+            "None of these requests is paid by PayPal",
+        ),
+        (
+            vec![
+                ("format", "csv"),
+                ("scope", "matching"),
+                ("mark_processing", "1"),
+            ],
+            "idempotency key",
+        ),
+    ] {
+        let response = export(&admin, &fields).await;
+        let said = refusal(&response);
+        assert!(said.contains(message), "{said:?} should say {message:?}");
+    }
+    assert_eq!(exports_recorded(&app).await, 0);
+
+    // Strangers and members never get a file.
+    let visitor = app.new_browser();
+    let response = export(&visitor, &[("format", "csv"), ("scope", "matching")]).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let member = app.new_browser();
+    let response = member.log_in("ada@example.com", "member passphrase").await;
+    assert!(response.status().is_success() || response.status().is_redirection());
+    let response = export(&member, &[("format", "csv"), ("scope", "matching")]).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    // A cross-site form post is refused before it is read.
+    let response = admin
+        .client
+        .post(format!("{}{EXPORT}", admin.address))
+        .header(header::ORIGIN, "https://evil.example")
+        .form(&[("format", "csv"), ("scope", "matching")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(exports_recorded(&app).await, 0);
+}
