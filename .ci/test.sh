@@ -30,7 +30,8 @@ say "Rust tests on SQLite"
 
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
   say "Rust integration tests on PostgreSQL ($TEST_DATABASE_URL)"
-  rust_tests -p server --test api
+  # Same packages and features as above, so nothing is rebuilt.
+  rust_tests --workspace --exclude frontend --test api
 else
   say "TEST_DATABASE_URL is not set: skipping the PostgreSQL run"
 fi
