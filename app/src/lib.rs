@@ -9,12 +9,16 @@
 
 pub mod account;
 pub mod admin;
+pub mod audit_log;
 pub mod auth;
 pub mod error;
+pub mod funding;
 pub mod ledger;
+pub mod members;
 pub mod payout_details;
 pub mod payouts;
 pub mod root;
+pub mod settings;
 pub mod ui;
 pub mod verification;
 pub mod withdrawals;

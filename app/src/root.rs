@@ -9,14 +9,18 @@ use leptos_router::{
 
 use crate::account::{statement::StatementView, AccountLayout, AccountOverview};
 use crate::admin::{AdminDashboard, AdminLayout};
+use crate::audit_log::pages::AuditLogPage;
 use crate::auth::{
     api::{me, LogOut},
     pages::{LoginPage, SignupPage},
     UserView,
 };
 use crate::error::AppError;
+use crate::funding::pages::FundingWalletsPage;
+use crate::members::pages::{MemberPage, MembersPage};
 use crate::payout_details::pages::PayoutDetailsPage;
 use crate::payouts::{pages::PayoutsPage, process::ProcessPage};
+use crate::settings::pages::SettingsPage;
 use crate::ui::{Header, Landing, NotFound};
 use crate::verification::pages::VerificationPage;
 use crate::withdrawals::pages::WithdrawalsPage;
@@ -120,6 +124,11 @@ fn Site() -> impl IntoView {
                     <Route path=path!("") view=AdminDashboard />
                     <Route path=path!("/payouts") view=PayoutsPage />
                     <Route path=path!("/payouts/:id") view=ProcessPage />
+                    <Route path=path!("/audit") view=AuditLogPage />
+                    <Route path=path!("/wallets") view=FundingWalletsPage />
+                    <Route path=path!("/members") view=MembersPage />
+                    <Route path=path!("/members/:id") view=MemberPage />
+                    <Route path=path!("/settings") view=SettingsPage />
                 </ParentRoute>
             </Routes>
         </main>

@@ -6,7 +6,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 use super::api::statement;
 use crate::ledger::money::format_amount;
-use crate::ledger::statement::StatementPage;
+use crate::ledger::statement::{StatementPage, StatementTable};
 use crate::ui::{LoadError, Loading, Pager};
 
 #[component]
@@ -77,45 +77,12 @@ fn StatementBody(page: StatementPage) -> impl IntoView {
         {if page.lines.is_empty() {
             view! { <p class="empty">"No transactions in this wallet yet."</p> }.into_any()
         } else {
-            let money = money.clone();
             view! {
-                <table class="data statement">
-                    <caption class="visually-hidden">
-                        {format!("{} wallet transactions, newest first", wallet.asset.code)}
-                    </caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">"Date"</th>
-                            <th scope="col">"Description"</th>
-                            <th scope="col" class="num">"Amount"</th>
-                            <th scope="col" class="num">"Balance"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {page
-                            .lines
-                            .clone()
-                            .into_iter()
-                            .map(|line| {
-                                let amount = if line.amount > 0 {
-                                    format!("+{}", money(line.amount))
-                                } else {
-                                    money(line.amount)
-                                };
-                                view! {
-                                    <tr>
-                                        <td data-label="Date">{line.at.clone()}</td>
-                                        <td data-label="Description">{line.description.clone()}</td>
-                                        <td data-label="Amount" class=if line.amount < 0 { "num out" } else { "num in" }>
-                                            {amount}
-                                        </td>
-                                        <td data-label="Balance" class="num">{money(line.balance_after)}</td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
+                <StatementTable
+                    lines=page.lines.clone()
+                    asset=wallet.asset.clone()
+                    caption=format!("{} wallet transactions, newest first", wallet.asset.code)
+                />
                 <Pager
                     page=current
                     pages

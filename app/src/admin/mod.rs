@@ -59,6 +59,10 @@ pub fn AdminLayout() -> impl IntoView {
                                     <A href="/admin/payouts">
                                         "Payout requests" <RequestedBadge initial=initial />
                                     </A>
+                                    <A href="/admin/members">"Members"</A>
+                                    <A href="/admin/wallets">"Funding wallets"</A>
+                                    <A href="/admin/settings">"Settings"</A>
+                                    <A href="/admin/audit">"Audit log"</A>
                                 </nav>
                             }
                                 .into_any()
@@ -143,7 +147,7 @@ pub fn AdminDashboard() -> impl IntoView {
 }
 
 /// Amounts per currency, one per line; "Nothing" when there are none.
-fn money_lines(money: &[Money]) -> impl IntoView {
+pub(crate) fn money_lines(money: &[Money]) -> impl IntoView {
     if money.is_empty() {
         return view! { <span class="muted">"Nothing"</span> }.into_any();
     }

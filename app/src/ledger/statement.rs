@@ -1,9 +1,11 @@
-//! A member's statement: the transfers of one of their wallets, newest
-//! first, each with the balance it left behind.
+//! A wallet's statement: its transfers, newest first, each with the balance
+//! it left behind. Members read their own wallets' statements; admins read
+//! the funding wallets'.
 
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::money::AssetView;
+use super::money::{format_amount, AssetView};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatementLine {
@@ -18,6 +20,8 @@ pub struct StatementLine {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatementWallet {
     pub wallet_id: i64,
+    /// Funding wallets have a name; members' wallets are named by their asset.
+    pub name: Option<String>,
     pub asset: AssetView,
     pub balance: i64,
 }
@@ -37,6 +41,51 @@ pub struct StatementPage {
 impl StatementPage {
     pub fn pages(&self) -> u64 {
         self.total.div_ceil(self.per_page.max(1)).max(1)
+    }
+}
+
+/// A statement's lines as a table, newest first, with the running balance.
+#[component]
+pub fn StatementTable(
+    lines: Vec<StatementLine>,
+    asset: AssetView,
+    #[prop(into)] caption: String,
+) -> impl IntoView {
+    let money = move |m: i64| format_amount(m, &asset.code, asset.scale);
+    view! {
+        <table class="data statement">
+            <caption class="visually-hidden">{caption}</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Date"</th>
+                    <th scope="col">"Description"</th>
+                    <th scope="col" class="num">"Amount"</th>
+                    <th scope="col" class="num">"Balance"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {lines
+                    .into_iter()
+                    .map(|line| {
+                        let amount = if line.amount > 0 {
+                            format!("+{}", money(line.amount))
+                        } else {
+                            money(line.amount)
+                        };
+                        view! {
+                            <tr>
+                                <td data-label="Date">{line.at}</td>
+                                <td data-label="Description">{line.description}</td>
+                                <td data-label="Amount" class=if line.amount < 0 { "num out" } else { "num in" }>
+                                    {amount}
+                                </td>
+                                <td data-label="Balance" class="num">{money(line.balance_after)}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
     }
 }
 
@@ -94,18 +143,30 @@ mod server {
         wallet_id: Option<i64>,
         page: u64,
     ) -> Result<Option<StatementPage>, DbErr> {
-        let page = std::cmp::max(page, 1);
-        let assets = crate::ledger::service::assets_by_id(db).await?;
         let owned = wallet::Entity::find()
             .filter(wallet::Column::OwnerUserId.eq(user_id))
             .order_by_asc(wallet::Column::Id)
             .all(db)
             .await?;
-        let wallets: Vec<StatementWallet> = owned
+        wallet_statement(db, owned, wallet_id, page).await
+    }
+
+    /// The statement of `wallet_id` among `choices` (or the first of them);
+    /// `None` when it is not one of them.
+    pub async fn wallet_statement(
+        db: &DatabaseConnection,
+        choices: Vec<wallet::Model>,
+        wallet_id: Option<i64>,
+        page: u64,
+    ) -> Result<Option<StatementPage>, DbErr> {
+        let page = std::cmp::max(page, 1);
+        let assets = crate::ledger::service::assets_by_id(db).await?;
+        let wallets: Vec<StatementWallet> = choices
             .iter()
             .filter_map(|w| {
                 Some(StatementWallet {
                     wallet_id: w.id,
+                    name: w.name.clone(),
                     asset: asset_view(assets.get(&w.asset_id)?),
                     balance: w.balance,
                 })

@@ -24,9 +24,61 @@ pub enum AuditAction {
     VerificationReviewed,
     PayoutDetailsRevealed,
     PayoutsExported,
+    FundingWalletCreated,
+    MemberActiveChanged,
+    SettingsChanged,
 }
 
 impl AuditAction {
+    pub const ALL: [AuditAction; 18] = [
+        AuditAction::SignedUp,
+        AuditAction::LoginSucceeded,
+        AuditAction::LoginFailed,
+        AuditAction::LoggedOut,
+        AuditAction::AdminCreated,
+        AuditAction::DepositRecorded,
+        AuditAction::BalanceAdjusted,
+        AuditAction::WithdrawalRequested,
+        AuditAction::WithdrawalStatusChanged,
+        AuditAction::PayoutDetailsSaved,
+        AuditAction::DefaultPayoutMethodChanged,
+        AuditAction::VerificationSubmitted,
+        AuditAction::VerificationReviewed,
+        AuditAction::PayoutDetailsRevealed,
+        AuditAction::PayoutsExported,
+        AuditAction::FundingWalletCreated,
+        AuditAction::MemberActiveChanged,
+        AuditAction::SettingsChanged,
+    ];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == text)
+    }
+
+    /// How the audit log viewer names the action.
+    pub fn label(self) -> &'static str {
+        match self {
+            AuditAction::SignedUp => "Signed up",
+            AuditAction::LoginSucceeded => "Signed in",
+            AuditAction::LoginFailed => "Failed sign-in",
+            AuditAction::LoggedOut => "Signed out",
+            AuditAction::AdminCreated => "Administrator created",
+            AuditAction::DepositRecorded => "Deposit recorded",
+            AuditAction::BalanceAdjusted => "Balance adjusted",
+            AuditAction::WithdrawalRequested => "Withdrawal requested",
+            AuditAction::WithdrawalStatusChanged => "Withdrawal status changed",
+            AuditAction::PayoutDetailsSaved => "Payout details saved",
+            AuditAction::DefaultPayoutMethodChanged => "Default payout method changed",
+            AuditAction::VerificationSubmitted => "Verification submitted",
+            AuditAction::VerificationReviewed => "Verification reviewed",
+            AuditAction::PayoutDetailsRevealed => "Payout details revealed",
+            AuditAction::PayoutsExported => "Payouts exported",
+            AuditAction::FundingWalletCreated => "Funding wallet created",
+            AuditAction::MemberActiveChanged => "Member activated or deactivated",
+            AuditAction::SettingsChanged => "Settings changed",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             AuditAction::SignedUp => "signed_up",
@@ -44,6 +96,9 @@ impl AuditAction {
             AuditAction::VerificationReviewed => "verification_reviewed",
             AuditAction::PayoutDetailsRevealed => "payout_details_revealed",
             AuditAction::PayoutsExported => "payouts_exported",
+            AuditAction::FundingWalletCreated => "funding_wallet_created",
+            AuditAction::MemberActiveChanged => "member_active_changed",
+            AuditAction::SettingsChanged => "settings_changed",
         }
     }
 }

@@ -1,20 +1,24 @@
 //! Integration tests: the real server on port 0, each test with a fresh
 //! database (SQLite temp file; PostgreSQL when TEST_DATABASE_URL is set).
 
+mod audit_log;
 mod auth;
 mod cli;
 mod csrf;
 mod dashboard;
 mod exports;
+mod funding;
 mod helpers;
 mod ledger_fixture;
 mod ledger_operations;
 mod ledger_properties;
 mod live;
 mod member_area;
+mod members;
 mod payouts_desk;
 mod schema;
 mod sessions;
+mod settings;
 mod sqlite_writers;
 mod throttling;
 mod withdrawal_races;

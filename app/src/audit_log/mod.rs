@@ -1,0 +1,80 @@
+//! The audit log viewer (`/admin/audit`): every sign-in and every admin
+//! action, newest first, filtered and paged. The trail itself is written by
+//! `platform::audit`, in the transaction of the change it records.
+
+pub mod api;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use serde::{Deserialize, Serialize};
+
+/// Page sizes the log offers.
+pub const PAGE_SIZES: [u64; 4] = [10, 20, 50, 100];
+
+/// What the admin is looking for. Empty strings mean "any".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    /// An action name (`login_failed`, ...).
+    #[serde(default)]
+    pub action: String,
+    /// Part of the actor's name or email.
+    #[serde(default)]
+    pub actor: String,
+    /// Part of the subject (`withdrawal:12`, an email, ...).
+    #[serde(default)]
+    pub subject: String,
+    /// `YYYY-MM-DD`, inclusive, UTC.
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default = "first_page")]
+    pub page: u64,
+    #[serde(default = "default_per_page")]
+    pub per_page: u64,
+}
+
+fn first_page() -> u64 {
+    1
+}
+
+fn default_per_page() -> u64 {
+    20
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRow {
+    pub id: i64,
+    /// UTC, `YYYY-MM-DD HH:MM:SS`.
+    pub at: String,
+    pub action: String,
+    pub action_label: String,
+    /// Empty when nobody was signed in (a failed sign-in, a sign-up).
+    pub actor: String,
+    pub subject: String,
+    pub ip: String,
+    pub detail: String,
+}
+
+/// A known action, for the filter.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionChoice {
+    pub name: String,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub rows: Vec<AuditRow>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+    pub actions: Vec<ActionChoice>,
+}
+
+impl AuditPage {
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(self.per_page.max(1)).max(1)
+    }
+}

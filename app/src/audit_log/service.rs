@@ -1,0 +1,137 @@
+//! Reading the audit trail: filters on indexed columns where it matters
+//! (action and time), newest first by primary key.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, Func, Query},
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use super::{ActionChoice, AuditPage, AuditQuery, AuditRow, PAGE_SIZES};
+use crate::entities::{audit_event, user};
+use crate::error::AppError;
+use crate::platform::audit::AuditAction;
+
+fn day(text: &str, what: &str) -> Result<Option<NaiveDate>, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| AppError::invalid(format!("{what}: \"{text}\" is not a date; use YYYY-MM-DD")))
+}
+
+fn like(text: &str, what: &str) -> Result<Option<String>, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if text.chars().count() > 200 {
+        return Err(AppError::invalid(format!("The {what} search is too long")));
+    }
+    Ok(Some(format!("%{}%", text.to_lowercase())))
+}
+
+pub async fn list(db: &DatabaseConnection, query: &AuditQuery) -> Result<AuditPage, AppError> {
+    let per_page = if PAGE_SIZES.contains(&query.per_page) {
+        query.per_page
+    } else {
+        20
+    };
+    let page = std::cmp::max(query.page, 1);
+    let mut select = audit_event::Entity::find();
+    if !query.action.is_empty() {
+        let action = AuditAction::parse(&query.action)
+            .ok_or_else(|| AppError::invalid(format!("Unknown action {:?}", query.action)))?;
+        select = select.filter(audit_event::Column::Action.eq(action.as_str()));
+    }
+    if let Some(pattern) = like(&query.actor, "actor")? {
+        let actors = Query::select()
+            .column(user::Column::Id)
+            .from(user::Entity)
+            .cond_where(
+                Condition::any()
+                    .add(
+                        Expr::expr(Func::lower(Expr::col(user::Column::Email)))
+                            .like(pattern.clone()),
+                    )
+                    .add(
+                        Expr::expr(Func::lower(Expr::col(user::Column::DisplayName))).like(pattern),
+                    ),
+            )
+            .to_owned();
+        select = select.filter(audit_event::Column::ActorUserId.in_subquery(actors));
+    }
+    if let Some(pattern) = like(&query.subject, "subject")? {
+        select = select
+            .filter(Expr::expr(Func::lower(Expr::col(audit_event::Column::Subject))).like(pattern));
+    }
+    let from = day(&query.from, "From")?;
+    let to = day(&query.to, "To")?;
+    if let (Some(from), Some(to)) = (from, to) {
+        if from > to {
+            return Err(AppError::invalid("The start date is after the end date"));
+        }
+    }
+    if let Some(from) = from {
+        let start = Utc.from_utc_datetime(&from.and_time(NaiveTime::MIN));
+        select = select.filter(audit_event::Column::OccurredAt.gte(start));
+    }
+    if let Some(end) = to.and_then(|d| d.succ_opt()) {
+        let end = Utc.from_utc_datetime(&end.and_time(NaiveTime::MIN));
+        select = select.filter(audit_event::Column::OccurredAt.lt(end));
+    }
+
+    let total = select.clone().count(db).await.map_err(AppError::internal)?;
+    let events = select
+        .order_by_desc(audit_event::Column::Id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .all(db)
+        .await
+        .map_err(AppError::internal)?;
+    let actor_ids: Vec<i64> = events.iter().filter_map(|e| e.actor_user_id).collect();
+    let actors: HashMap<i64, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.is_in(actor_ids))
+        .all(db)
+        .await
+        .map_err(AppError::internal)?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let rows = events
+        .into_iter()
+        .map(|event| AuditRow {
+            id: event.id,
+            at: event.occurred_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            action_label: AuditAction::parse(&event.action)
+                .map_or_else(|| event.action.clone(), |a| a.label().to_owned()),
+            action: event.action,
+            actor: event
+                .actor_user_id
+                .and_then(|id| actors.get(&id))
+                .map(|u| format!("{} <{}>", u.display_name, u.email))
+                .unwrap_or_default(),
+            subject: event.subject.unwrap_or_default(),
+            ip: event.ip.unwrap_or_default(),
+            detail: event.detail.unwrap_or_default(),
+        })
+        .collect();
+    Ok(AuditPage {
+        rows,
+        total,
+        page,
+        per_page,
+        actions: AuditAction::ALL
+            .into_iter()
+            .map(|a| ActionChoice {
+                name: a.as_str().to_owned(),
+                label: a.label().to_owned(),
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,68 @@
+//! Funding wallets' server functions: administrators only.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use super::FundingView;
+use crate::error::AppError;
+use crate::ui::CsrfClient;
+
+/// Every funding wallet, and the history of `wallet_id` (or the first).
+#[server(endpoint = "admin/wallets/page", input = Json)]
+pub async fn funding_page(wallet_id: Option<i64>, page: u64) -> Result<FundingView, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    require_admin().await?;
+    let state = app_state()?;
+    super::service::page(&state.db, wallet_id, page).await
+}
+
+/// Creates an empty funding wallet; answers its id.
+#[server(endpoint = "admin/wallets/create", client = CsrfClient)]
+pub async fn create_funding_wallet(name: String, asset: String) -> Result<i64, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    let id = super::service::create(
+        &state.db,
+        &state.clock,
+        admin.id,
+        &name,
+        &asset,
+        request_meta().ip,
+    )
+    .await?;
+    leptos_axum::redirect(&format!("/admin/wallets?wallet={id}"));
+    Ok(id)
+}
+
+/// Records money arriving in a funding wallet; answers the journal entry id.
+/// The same `idempotency_key` twice records one deposit.
+#[server(endpoint = "admin/wallets/deposit", client = CsrfClient)]
+pub async fn record_deposit(
+    wallet_id: i64,
+    amount: String,
+    memo: String,
+    idempotency_key: String,
+) -> Result<i64, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    let entry = crate::ledger::operations::record_deposit(
+        &state.db,
+        &state.clock,
+        admin.id,
+        wallet_id,
+        &amount,
+        &memo,
+        &idempotency_key,
+    )
+    .await?;
+    leptos_axum::redirect(&format!("/admin/wallets?wallet={wallet_id}"));
+    Ok(entry)
+}

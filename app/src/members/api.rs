@@ -1,0 +1,132 @@
+//! Members' server functions for admins: administrators only.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use super::{MemberList, MemberView};
+use crate::error::AppError;
+use crate::ui::CsrfClient;
+
+/// One page of members (20), newest first, with balances and totals.
+#[server(endpoint = "admin/members/list", input = Json)]
+pub async fn list_members(q: String, page: u64) -> Result<MemberList, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    require_admin().await?;
+    let state = app_state()?;
+    super::service::list(&state.db, &q, page).await
+}
+
+/// Everything the member page shows.
+#[server(endpoint = "admin/members/get", input = Json)]
+pub async fn member_detail(member_id: i64) -> Result<MemberView, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    require_admin().await?;
+    let state = app_state()?;
+    super::service::detail(&state.db, member_id).await
+}
+
+/// Turns a member's account on (`active` = "true") or off.
+#[server(endpoint = "admin/members/active", client = CsrfClient)]
+pub async fn set_member_active(member_id: i64, active: String) -> Result<(), AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    let active = match active.as_str() {
+        "true" => true,
+        "false" => false,
+        other => {
+            return Err(AppError::invalid(format!(
+                "active must be true or false, not {other:?}"
+            )))
+        }
+    };
+    super::service::set_active(
+        &state.db,
+        &state.clock,
+        admin.id,
+        member_id,
+        active,
+        request_meta().ip,
+    )
+    .await
+}
+
+/// Credits or debits one of the member's wallets, with a reason the member
+/// sees in their statement. The same `idempotency_key` twice moves money once.
+#[server(endpoint = "admin/members/adjust", client = CsrfClient)]
+pub async fn adjust_member_balance(
+    member_id: i64,
+    asset: String,
+    direction: String,
+    amount: String,
+    reason: String,
+    idempotency_key: String,
+) -> Result<i64, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::ledger::operations::{adjust_member, Direction};
+    use crate::platform::state::app_state;
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    let direction = match direction.as_str() {
+        "credit" => Direction::Credit,
+        "debit" => Direction::Debit,
+        other => {
+            return Err(AppError::invalid(format!(
+                "direction must be credit or debit, not {other:?}"
+            )))
+        }
+    };
+    // Only members have wallets to adjust.
+    super::service::detail(&state.db, member_id).await?;
+    Ok(adjust_member(
+        &state.db,
+        &state.clock,
+        admin.id,
+        member_id,
+        &asset,
+        direction,
+        &amount,
+        &reason,
+        &idempotency_key,
+    )
+    .await?)
+}
+
+/// Approves or rejects (with a note the member sees) a submitted identity.
+#[server(endpoint = "admin/members/review", client = CsrfClient)]
+pub async fn review_member_verification(
+    member_id: i64,
+    decision: String,
+    note: Option<String>,
+) -> Result<crate::verification::VerificationView, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    let approve = match decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        other => {
+            return Err(AppError::invalid(format!(
+                "decision must be approve or reject, not {other:?}"
+            )))
+        }
+    };
+    Ok(crate::verification::service::review(
+        &state.db,
+        &state.clock,
+        admin.id,
+        member_id,
+        approve,
+        note.as_deref(),
+    )
+    .await?)
+}

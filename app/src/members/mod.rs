@@ -1,0 +1,73 @@
+//! Members, as an admin sees them (`/admin/members`): a searchable list with
+//! balances and totals, and a page per member with wallets, requests,
+//! verification review, the active switch and manual credits and debits.
+//! Admins see payout details masked and cannot edit them.
+
+pub mod api;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use serde::{Deserialize, Serialize};
+
+use crate::admin::api::Money;
+use crate::ledger::statement::StatementWallet;
+use crate::verification::VerificationView;
+use crate::withdrawals::WithdrawalView;
+
+pub const PAGE_SIZE: u64 = 20;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRow {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub active: bool,
+    pub verified: bool,
+    /// What the member's wallets hold now, per asset.
+    pub balances: Vec<Money>,
+    /// Everything credited to the member (credit-backs of unpaid
+    /// withdrawals excluded), per asset.
+    pub earned: Vec<Money>,
+    /// Withdrawals not yet paid (requested, approved, processing), gross,
+    /// per currency.
+    pub requested: Vec<Money>,
+    /// Withdrawals paid, gross, per currency.
+    pub paid: Vec<Money>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberList {
+    pub rows: Vec<MemberRow>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl MemberList {
+    pub fn pages(&self) -> u64 {
+        self.total.div_ceil(self.per_page.max(1)).max(1)
+    }
+}
+
+/// Saved payout details as an admin sees them: masked only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaskedDetails {
+    pub method: String,
+    pub masked: String,
+    pub is_default: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub member: MemberRow,
+    pub joined: String,
+    pub wallets: Vec<StatementWallet>,
+    pub verification: VerificationView,
+    pub payout_details: Vec<MaskedDetails>,
+    /// The latest requests, newest first.
+    pub requests: Vec<WithdrawalView>,
+    /// Assets a manual credit or debit may be in.
+    pub assets: Vec<String>,
+    pub fresh_key: String,
+}

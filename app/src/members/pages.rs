@@ -1,0 +1,381 @@
+//! `/admin/members` (search and totals) and `/admin/members/:id` (one
+//! member: wallets, verification review, the active switch, credits and
+//! debits, requests). Forms are ActionForms, so they work before hydration.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::{Form, A},
+    hooks::{use_params_map, use_query_map},
+};
+
+use super::api::{
+    list_members, member_detail, AdjustMemberBalance, ReviewMemberVerification, SetMemberActive,
+};
+use super::{MemberList, MemberView};
+use crate::admin::money_lines;
+use crate::ledger::money::format_amount;
+use crate::ui::{CsrfField, FormError, LoadError, Loading, Pager};
+use crate::verification::VerificationStatus;
+
+#[component]
+pub fn MembersPage() -> impl IntoView {
+    let params = use_query_map();
+    let q = Memo::new(move |_| params.read().get("q").unwrap_or_default());
+    let page = Memo::new(move |_| {
+        params
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u64>().ok())
+            .unwrap_or(1)
+    });
+    let pending = RwSignal::new(false);
+    let list = Resource::new(
+        move || (q.get(), page.get()),
+        |(q, page)| list_members(q, page),
+    );
+    view! {
+        <Title text="Members · Paydesk admin" />
+        <h1>"Members"</h1>
+        <Form method="GET" action="/admin/members" attr:class="filters" attr:aria-label="Search members">
+            <div class="field">
+                <label for="m-q">"Search"</label>
+                <input id="m-q" name="q" type="search" value=q.get_untracked() placeholder="Name, email or #id" />
+            </div>
+            <button type="submit" class="primary">"Search"</button>
+        </Form>
+        <div class="results" aria-busy=move || pending.get().to_string()>
+            <Transition fallback=|| view! { <Loading what="members" /> } set_pending=pending>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(list) => view! { <MembersTable list q=q.get_untracked() /> }.into_any(),
+                        Err(error) => view! { <LoadError error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn MembersTable(list: MemberList, q: String) -> impl IntoView {
+    let (page, pages, total) = (list.page, list.pages(), list.total);
+    let encoded = crate::payouts::pages::encode(&q);
+    view! {
+        <p class="muted" role="status">
+            {if total == 1 { "1 member".to_owned() } else { format!("{total} members") }}
+        </p>
+        {if list.rows.is_empty() {
+            view! { <p class="empty">"No members match."</p> }.into_any()
+        } else {
+            view! {
+                <table class="data members">
+                    <caption class="visually-hidden">"Members, newest first"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Member"</th>
+                            <th scope="col">"Account"</th>
+                            <th scope="col" class="num">"Balance"</th>
+                            <th scope="col" class="num">"Earned"</th>
+                            <th scope="col" class="num">"Requested"</th>
+                            <th scope="col" class="num">"Paid"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {list
+                            .rows
+                            .into_iter()
+                            .map(|m| {
+                                view! {
+                                    <tr>
+                                        <th scope="row" data-label="Member">
+                                            <A href=format!("/admin/members/{}", m.id)>{m.name}</A>
+                                            <br />
+                                            <span class="muted">{m.email}</span>
+                                        </th>
+                                        <td data-label="Account">
+                                            {if m.active { "Active" } else { "Inactive" }}
+                                            {if m.verified { ", verified" } else { "" }}
+                                        </td>
+                                        <td data-label="Balance" class="num">{money_lines(&m.balances)}</td>
+                                        <td data-label="Earned" class="num">{money_lines(&m.earned)}</td>
+                                        <td data-label="Requested" class="num">{money_lines(&m.requested)}</td>
+                                        <td data-label="Paid" class="num">{money_lines(&m.paid)}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            }
+                .into_any()
+        }}
+        <Pager page pages total label="Member pages" href=move |p| format!("/admin/members?q={encoded}&page={p}") />
+    }
+}
+
+#[component]
+pub fn MemberPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or(0)
+    });
+    let active = ServerAction::<SetMemberActive>::new();
+    let adjust = ServerAction::<AdjustMemberBalance>::new();
+    let review = ServerAction::<ReviewMemberVerification>::new();
+    let detail = Resource::new(
+        move || {
+            (
+                id.get(),
+                active.version().get(),
+                adjust.version().get(),
+                review.version().get(),
+            )
+        },
+        |(id, _, _, _)| member_detail(id),
+    );
+    view! {
+        <Title text="Member · Paydesk admin" />
+        <Transition fallback=|| view! { <Loading what="the member" /> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(view) => view! { <Member view active adjust review /> }.into_any(),
+                    Err(error) => view! { <LoadError error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Member(
+    view: MemberView,
+    active: ServerAction<SetMemberActive>,
+    adjust: ServerAction<AdjustMemberBalance>,
+    review: ServerAction<ReviewMemberVerification>,
+) -> impl IntoView {
+    let m = view.member.clone();
+    let member_id = m.id;
+    let active_error = Signal::derive(move || active.value().get().and_then(Result::err));
+    let adjust_error = Signal::derive(move || adjust.value().get().and_then(Result::err));
+    let review_error = Signal::derive(move || review.value().get().and_then(Result::err));
+    let adjusted = move || adjust.value().get().is_some_and(|r| r.is_ok());
+    let verification = view.verification.clone();
+    let waiting = verification.status == VerificationStatus::Submitted;
+    view! {
+        <h1>{m.name.clone()}</h1>
+        <p class="muted">
+            {format!("{} · member #{} · joined {}", m.email, m.id, view.joined)}
+        </p>
+        <dl class="stats">
+            <div class="stat">
+                <dt>"Balance"</dt>
+                <dd>{money_lines(&m.balances)}</dd>
+            </div>
+            <div class="stat">
+                <dt>"Earned"</dt>
+                <dd>{money_lines(&m.earned)}</dd>
+            </div>
+            <div class="stat">
+                <dt>"Requested"</dt>
+                <dd>{money_lines(&m.requested)}</dd>
+            </div>
+            <div class="stat">
+                <dt>"Paid"</dt>
+                <dd>{money_lines(&m.paid)}</dd>
+            </div>
+        </dl>
+
+        <section class="card" aria-labelledby="account-title">
+            <h2 id="account-title">"Account"</h2>
+            <p>
+                {if m.active {
+                    "Active: the member can sign in and request withdrawals."
+                } else {
+                    "Inactive: the member cannot sign in or request withdrawals."
+                }}
+            </p>
+            <ActionForm action=active>
+                <CsrfField />
+                <input type="hidden" name="member_id" value=member_id />
+                <input type="hidden" name="active" value=if m.active { "false" } else { "true" } />
+                <FormError error=active_error />
+                <button type="submit" disabled=move || active.pending().get()>
+                    {if m.active { "Deactivate account" } else { "Reactivate account" }}
+                </button>
+            </ActionForm>
+        </section>
+
+        <section class="card" aria-labelledby="verification-title">
+            <h2 id="verification-title">"Verification"</h2>
+            <p>
+                <strong>{verification.status.label()}</strong>
+                {verification.review_note.clone().map(|note| format!(" · note: {note}"))}
+            </p>
+            {(verification.status != VerificationStatus::Unverified)
+                .then(|| {
+                    view! {
+                        <dl class="details">
+                            <dt>"Name"</dt>
+                            <dd>{format!("{} {}", verification.first_name, verification.last_name)}</dd>
+                            <dt>"Tax ID"</dt>
+                            <dd>{verification.tax_id_masked.clone()}</dd>
+                            <dt>"Mobile"</dt>
+                            <dd>{verification.mobile.clone()}</dd>
+                            <dt>"Country"</dt>
+                            <dd>{verification.country.clone()}</dd>
+                            <dt>"Address"</dt>
+                            <dd>{verification.address.clone()}</dd>
+                        </dl>
+                    }
+                })}
+            {waiting
+                .then(|| {
+                    view! {
+                        <ActionForm action=review attr:class="stack">
+                            <CsrfField />
+                            <input type="hidden" name="member_id" value=member_id />
+                            <div class="field">
+                                <label for="v-decision">"Decision"</label>
+                                <select id="v-decision" name="decision">
+                                    <option value="approve">"Approve"</option>
+                                    <option value="reject">"Reject"</option>
+                                </select>
+                            </div>
+                            <div class="field">
+                                <label for="v-note">"Note to the member (needed to reject)"</label>
+                                <input id="v-note" name="note" />
+                            </div>
+                            <FormError error=review_error />
+                            <button type="submit" class="primary" disabled=move || review.pending().get()>
+                                "Record decision"
+                            </button>
+                        </ActionForm>
+                    }
+                })}
+        </section>
+
+        <section class="card" aria-labelledby="details-title">
+            <h2 id="details-title">"Payout details"</h2>
+            <p class="muted">"Members keep these themselves; admins see them masked."</p>
+            {if view.payout_details.is_empty() {
+                view! { <p class="empty">"None saved yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul>
+                        {view
+                            .payout_details
+                            .into_iter()
+                            .map(|d| {
+                                view! {
+                                    <li>
+                                        {format!("{}: {}", d.method, d.masked)}
+                                        {d.is_default.then_some(" (default)")}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+        </section>
+
+        <section class="card" aria-labelledby="adjust-title">
+            <h2 id="adjust-title">"Credit or debit"</h2>
+            <ul class="balances" aria-label="Wallets">
+                {view
+                    .wallets
+                    .iter()
+                    .map(|w| {
+                        view! {
+                            <li class="balance">
+                                <span class="balance-asset">{w.asset.code.clone()}</span>
+                                <span class="balance-amount">{format_amount(w.balance, &w.asset.code, w.asset.scale)}</span>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            <ActionForm action=adjust attr:class="stack">
+                <CsrfField />
+                <input type="hidden" name="member_id" value=member_id />
+                <input type="hidden" name="idempotency_key" value=view.fresh_key.clone() />
+                <div class="field">
+                    <label for="a-direction">"Credit or debit"</label>
+                    <select id="a-direction" name="direction">
+                        <option value="credit">"Credit (add)"</option>
+                        <option value="debit">"Debit (take away)"</option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="a-asset">"Asset"</label>
+                    <select id="a-asset" name="asset">
+                        {view.assets.into_iter().map(|code| view! { <option value=code.clone()>{code.clone()}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="a-amount">"Amount"</label>
+                    <input id="a-amount" name="amount" inputmode="decimal" required />
+                </div>
+                <div class="field">
+                    <label for="a-reason">"Reason (the member sees it)"</label>
+                    <input id="a-reason" name="reason" required />
+                </div>
+                <FormError error=adjust_error />
+                <Show when=adjusted>
+                    <p class="notice success" role="status">"Balance updated."</p>
+                </Show>
+                <button type="submit" class="primary" disabled=move || adjust.pending().get()>"Apply"</button>
+            </ActionForm>
+        </section>
+
+        <section aria-labelledby="requests-title">
+            <h2 id="requests-title">"Latest withdrawal requests"</h2>
+            {if view.requests.is_empty() {
+                view! { <p class="empty">"No withdrawal requests yet."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="data">
+                        <caption class="visually-hidden">"The member's latest requests, newest first"</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Request"</th>
+                                <th scope="col" class="num">"Amount"</th>
+                                <th scope="col">"Method"</th>
+                                <th scope="col">"Status"</th>
+                                <th scope="col">"Date"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {view
+                                .requests
+                                .into_iter()
+                                .map(|r| {
+                                    view! {
+                                        <tr>
+                                            <th scope="row" data-label="Request">
+                                                <A href=format!("/admin/payouts/{}", r.id)>{format!("#{}", r.id)}</A>
+                                            </th>
+                                            <td data-label="Amount" class="num">
+                                                {format_amount(r.gross_minor, &r.currency, r.currency_scale)}
+                                            </td>
+                                            <td data-label="Method">{r.method.label()}</td>
+                                            <td data-label="Status"><span class="badge">{r.status.label()}</span></td>
+                                            <td data-label="Date">{r.created_at.clone()}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}

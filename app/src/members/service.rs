@@ -1,0 +1,304 @@
+//! Members for the admin: the list with totals (a handful of grouped
+//! queries per page, never one per member), one member's page, and the
+//! active switch. Credits, debits and verification reviews are the ledger's
+//! and verification's own operations.
+
+use std::collections::HashMap;
+
+use sea_orm::{
+    sea_query::{Alias, Expr, ExprTrait, Func, Query},
+    ActiveValue::Set,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use super::{MaskedDetails, MemberList, MemberRow, MemberView, PAGE_SIZE};
+use crate::admin::api::Money;
+use crate::auth::Role;
+use crate::entities::{asset, journal_entry, transfer, user, wallet, withdrawal_request};
+use crate::error::{AppError, ErrorCode};
+use crate::ledger::service::{asset_view, EntryKind};
+use crate::ledger::statement::StatementWallet;
+use crate::platform::{
+    audit::{self, AuditAction, AuditEntry},
+    db, Clock,
+};
+use crate::withdrawals::WithdrawalStatus;
+
+fn internal(err: sea_orm::DbErr) -> AppError {
+    AppError::internal(err)
+}
+
+pub async fn list(db: &DatabaseConnection, q: &str, page: u64) -> Result<MemberList, AppError> {
+    let page = std::cmp::max(page, 1);
+    let mut select = user::Entity::find().filter(user::Column::Role.eq(Role::Member.as_str()));
+    let keyword = q.trim();
+    if !keyword.is_empty() {
+        if keyword.chars().count() > 200 {
+            return Err(AppError::invalid("The search is too long"));
+        }
+        let pattern = format!("%{}%", keyword.to_lowercase());
+        let mut any = Condition::any()
+            .add(Expr::expr(Func::lower(Expr::col(user::Column::Email))).like(pattern.clone()))
+            .add(Expr::expr(Func::lower(Expr::col(user::Column::DisplayName))).like(pattern));
+        if let Ok(id) = keyword.trim_start_matches('#').parse::<i64>() {
+            any = any.add(user::Column::Id.eq(id));
+        }
+        select = select.filter(any);
+    }
+    let total = select.clone().count(db).await.map_err(internal)?;
+    let users = select
+        .order_by_desc(user::Column::Id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    Ok(MemberList {
+        rows: rows_for(db, users).await?,
+        total,
+        page,
+        per_page: PAGE_SIZE,
+    })
+}
+
+/// Balances and totals for a page of members.
+async fn rows_for(
+    db: &DatabaseConnection,
+    users: Vec<user::Model>,
+) -> Result<Vec<MemberRow>, AppError> {
+    let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+    let assets = crate::ledger::service::assets_by_id(db)
+        .await
+        .map_err(internal)?;
+    let money = |asset_id: i64, minor: i64| {
+        assets.get(&asset_id).map(|a| Money {
+            code: a.code.clone(),
+            scale: u32::try_from(a.scale).unwrap_or(0),
+            minor,
+        })
+    };
+    // (member, asset) -> amount, for each figure.
+    let mut balances: HashMap<i64, Vec<Money>> = HashMap::new();
+    let mut earned: HashMap<i64, Vec<Money>> = HashMap::new();
+    let wallets = wallet::Entity::find()
+        .filter(wallet::Column::OwnerUserId.is_in(ids.clone()))
+        .order_by_asc(wallet::Column::Id)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let owner_of: HashMap<i64, (i64, i64)> = wallets
+        .iter()
+        .filter_map(|w| Some((w.id, (w.owner_user_id?, w.asset_id))))
+        .collect();
+    for w in &wallets {
+        if let (Some(owner), Some(m)) = (w.owner_user_id, money(w.asset_id, w.balance)) {
+            balances.entry(owner).or_default().push(m);
+        }
+    }
+    // Credit-backs return the member's own money; they are not earnings.
+    let not_earnings = Query::select()
+        .column(journal_entry::Column::Id)
+        .from(journal_entry::Entity)
+        .and_where(Expr::col(journal_entry::Column::Kind).is_in([
+            EntryKind::CreditBack.as_str(),
+            EntryKind::WithdrawalReturn.as_str(),
+        ]))
+        .to_owned();
+    let credited: Vec<(i64, i64)> = transfer::Entity::find()
+        .select_only()
+        .column(transfer::Column::CreditWalletId)
+        .column_as(
+            Expr::col(transfer::Column::Amount)
+                .sum()
+                .cast_as(Alias::new("BIGINT")),
+            "total",
+        )
+        .filter(
+            transfer::Column::CreditWalletId.is_in(owner_of.keys().copied().collect::<Vec<_>>()),
+        )
+        .filter(transfer::Column::EntryId.not_in_subquery(not_earnings))
+        .group_by(transfer::Column::CreditWalletId)
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(internal)?;
+    for (wallet_id, total) in credited {
+        if let Some((owner, asset_id)) = owner_of.get(&wallet_id) {
+            if let Some(m) = money(*asset_id, total) {
+                earned.entry(*owner).or_default().push(m);
+            }
+        }
+    }
+    let by_status = |statuses: Vec<&'static str>| {
+        withdrawal_request::Entity::find()
+            .select_only()
+            .column(withdrawal_request::Column::MemberUserId)
+            .column(withdrawal_request::Column::CurrencyAssetId)
+            .column_as(
+                Expr::col(withdrawal_request::Column::GrossMinor)
+                    .sum()
+                    .cast_as(Alias::new("BIGINT")),
+                "total",
+            )
+            .filter(withdrawal_request::Column::MemberUserId.is_in(ids.clone()))
+            .filter(withdrawal_request::Column::Status.is_in(statuses))
+            .group_by(withdrawal_request::Column::MemberUserId)
+            .group_by(withdrawal_request::Column::CurrencyAssetId)
+            .into_tuple::<(i64, i64, i64)>()
+            .all(db)
+    };
+    let mut requested: HashMap<i64, Vec<Money>> = HashMap::new();
+    let open = [
+        WithdrawalStatus::Requested,
+        WithdrawalStatus::Approved,
+        WithdrawalStatus::Processing,
+    ]
+    .map(WithdrawalStatus::as_str)
+    .to_vec();
+    for (member, asset_id, total) in by_status(open).await.map_err(internal)? {
+        if let Some(m) = money(asset_id, total) {
+            requested.entry(member).or_default().push(m);
+        }
+    }
+    let mut paid: HashMap<i64, Vec<Money>> = HashMap::new();
+    for (member, asset_id, total) in by_status(vec![WithdrawalStatus::Paid.as_str()])
+        .await
+        .map_err(internal)?
+    {
+        if let Some(m) = money(asset_id, total) {
+            paid.entry(member).or_default().push(m);
+        }
+    }
+    let sorted = |mut money: Vec<Money>| {
+        money.sort_by(|a, b| a.code.cmp(&b.code));
+        money
+    };
+    Ok(users
+        .into_iter()
+        .map(|u| MemberRow {
+            id: u.id,
+            balances: sorted(balances.remove(&u.id).unwrap_or_default()),
+            earned: sorted(earned.remove(&u.id).unwrap_or_default()),
+            requested: sorted(requested.remove(&u.id).unwrap_or_default()),
+            paid: sorted(paid.remove(&u.id).unwrap_or_default()),
+            name: u.display_name,
+            email: u.email,
+            active: u.is_active,
+            verified: u.is_verified,
+        })
+        .collect())
+}
+
+async fn find_member(db: &DatabaseConnection, member_id: i64) -> Result<user::Model, AppError> {
+    user::Entity::find_by_id(member_id)
+        .filter(user::Column::Role.eq(Role::Member.as_str()))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, "Member not found"))
+}
+
+pub async fn detail(db: &DatabaseConnection, member_id: i64) -> Result<MemberView, AppError> {
+    let user = find_member(db, member_id).await?;
+    let joined = user.created_at.format("%Y-%m-%d").to_string();
+    let member = rows_for(db, vec![user])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, "Member not found"))?;
+    let assets = crate::ledger::service::assets_by_id(db)
+        .await
+        .map_err(internal)?;
+    let wallets = wallet::Entity::find()
+        .filter(wallet::Column::OwnerUserId.eq(member_id))
+        .order_by_asc(wallet::Column::Id)
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .filter_map(|w| {
+            Some(StatementWallet {
+                wallet_id: w.id,
+                name: w.name.clone(),
+                asset: asset_view(assets.get(&w.asset_id)?),
+                balance: w.balance,
+            })
+        })
+        .collect();
+    let verification = crate::verification::service::get(db, member_id)
+        .await
+        .map_err(internal)?;
+    let payout_details = crate::payout_details::service::saved(db, member_id)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|d| MaskedDetails {
+            method: d.method.label().to_owned(),
+            masked: d.masked,
+            is_default: d.is_default,
+        })
+        .collect();
+    let models = withdrawal_request::Entity::find()
+        .filter(withdrawal_request::Column::MemberUserId.eq(member_id))
+        .order_by_desc(withdrawal_request::Column::Id)
+        .limit(20)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let requests = crate::withdrawals::service::views_of(db, &models).await?;
+    let mut codes: Vec<String> = assets.into_values().map(|a: asset::Model| a.code).collect();
+    codes.sort();
+    Ok(MemberView {
+        member,
+        joined,
+        wallets,
+        verification,
+        payout_details,
+        requests,
+        assets: codes,
+        fresh_key: crate::withdrawals::queries::fresh_key(),
+    })
+}
+
+/// Turns a member's account on or off. An inactive member cannot sign in
+/// (their sessions end at their next request) or request withdrawals.
+pub async fn set_active(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    admin_user_id: i64,
+    member_id: i64,
+    active: bool,
+    ip: Option<String>,
+) -> Result<(), AppError> {
+    find_member(db, member_id).await?;
+    let now = clock.now();
+    let txn = db::begin_write(db).await.map_err(internal)?;
+    // Guarded on the old value: a repeat changes (and records) nothing.
+    let changed = user::Entity::update_many()
+        .set(user::ActiveModel {
+            is_active: Set(active),
+            ..Default::default()
+        })
+        .filter(user::Column::Id.eq(member_id))
+        .filter(user::Column::Role.eq(Role::Member.as_str()))
+        .filter(user::Column::IsActive.eq(!active))
+        .exec(&txn)
+        .await
+        .map_err(internal)?
+        .rows_affected;
+    if changed == 1 {
+        audit::record(
+            &txn,
+            now,
+            AuditEntry::new(AuditAction::MemberActiveChanged)
+                .actor(admin_user_id)
+                .subject(format!("user:{member_id}"))
+                .ip(ip)
+                .detail(if active { "activated" } else { "deactivated" }),
+        )
+        .await
+        .map_err(internal)?;
+    }
+    txn.commit().await.map_err(internal)?;
+    Ok(())
+}

@@ -1,0 +1,33 @@
+import { expect, test } from './fixtures';
+import { credit, newMember, seriousViolations, signInAdmin, signUp, visit } from './helpers';
+
+test('an admin finds a member, credits them and deactivates the account', async ({ browser, page }) => {
+  const member = newMember();
+  await signUp(page, member);
+  credit(member.email, 'USD', '40');
+
+  const desk = await signInAdmin(browser, page.viewportSize());
+  await visit(desk, `/admin/members?q=${encodeURIComponent(member.email)}`);
+  await expect(desk.getByRole('status').filter({ hasText: 'member' })).toHaveText('1 member');
+  const row = desk.getByRole('row').filter({ hasText: member.email });
+  await expect(row).toContainText('40.00 USD');
+  expect(await seriousViolations(desk)).toEqual([]);
+
+  await row.getByRole('link', { name: member.name }).click();
+  await expect(desk.getByRole('heading', { name: member.name, level: 1 })).toBeVisible();
+  await expect(desk.locator('body[data-hydrated]')).toHaveCount(1);
+  expect(await seriousViolations(desk)).toEqual([]);
+
+  const adjust = desk.getByRole('region', { name: 'Credit or debit' });
+  await adjust.getByLabel('Asset').selectOption('USD');
+  await adjust.getByLabel('Amount').fill('2.50');
+  await adjust.getByLabel('Reason (the member sees it)').fill('Goodwill for the delay');
+  await adjust.getByRole('button', { name: 'Apply' }).click();
+  await expect(desk.getByRole('list', { name: 'Wallets' })).toContainText('42.50 USD');
+
+  const account = desk.getByRole('region', { name: 'Account' });
+  await account.getByRole('button', { name: 'Deactivate account' }).click();
+  await expect(account.getByRole('button', { name: 'Reactivate account' })).toBeVisible();
+  await expect(account).toContainText('Inactive');
+  await desk.context().close();
+});

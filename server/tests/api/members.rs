@@ -1,0 +1,309 @@
+//! Members as an admin sees them, over HTTP: totals that add up, search, the
+//! member page, the active switch, credits and debits once per key, the
+//! verification review, and members kept out.
+
+use crate::helpers::{error_of, spawn_app, Browser, TestApp};
+use crate::ledger_fixture::{act, assert_ledger_clean, balance, desk, key, request};
+use crate::payouts_desk::{admin_browser, some_requests};
+use app::admin::api::Money;
+use app::entities::{user, withdrawal_request};
+use app::members::{MemberList, MemberView};
+use app::verification::VerificationStatus;
+use app::withdrawals::WithdrawalAction as A;
+use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+
+async fn members(admin: &Browser, q: &str) -> MemberList {
+    let response = admin
+        .post_json("/api/admin/members/list", json!({ "q": q, "page": 1 }))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+async fn detail(admin: &Browser, id: i64) -> reqwest::Response {
+    admin
+        .post_json("/api/admin/members/get", json!({ "member_id": id }))
+        .await
+}
+
+async fn user_id(app: &TestApp, email: &str) -> i64 {
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+async fn gross(app: &TestApp, id: i64) -> i64 {
+    withdrawal_request::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .gross_minor
+}
+
+fn usd(money: &[Money]) -> i64 {
+    money
+        .iter()
+        .find(|m| m.code == "USD")
+        .map_or(0, |m| m.minor)
+}
+
+async fn adjust(
+    admin: &Browser,
+    member: i64,
+    direction: &str,
+    amount: &str,
+    key: &str,
+) -> reqwest::Response {
+    let member = member.to_string();
+    admin
+        .post_form(
+            "/api/admin/members/adjust",
+            &[
+                ("member_id", member.as_str()),
+                ("asset", "USD"),
+                ("direction", direction),
+                ("amount", amount),
+                ("reason", "Goodwill for the delay"),
+                ("idempotency_key", key),
+            ],
+        )
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_adds_up_earned_requested_and_paid() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    let ids = some_requests(&app, &desk).await;
+    for step in [A::Approve, A::MarkProcessing, A::MarkPaid] {
+        act(&app, desk.admin, ids[0], step, &key()).await.unwrap();
+    }
+    // A canceled request's credit-back is the member's own money, not earnings.
+    act(&app, desk.admin, ids[1], A::Cancel, &key())
+        .await
+        .unwrap();
+    let admin = admin_browser(&app).await;
+
+    let all = members(&admin, "").await;
+    assert_eq!(all.total, 3, "members only, no admins");
+    let ada = all
+        .rows
+        .iter()
+        .find(|r| r.email == "ada@example.com")
+        .unwrap();
+    assert_eq!(usd(&ada.earned), 100_000);
+    assert_eq!(usd(&ada.requested), 0);
+    assert_eq!(usd(&ada.paid), gross(&app, ids[0]).await);
+    assert_eq!(usd(&ada.balances), 100_000 - gross(&app, ids[0]).await);
+    let bob = all
+        .rows
+        .iter()
+        .find(|r| r.email == "bob@example.com")
+        .unwrap();
+    assert_eq!(
+        usd(&bob.requested),
+        gross(&app, ids[2]).await + gross(&app, ids[3]).await
+    );
+    assert!(bob.paid.is_empty());
+    let cy = all
+        .rows
+        .iter()
+        .find(|r| r.email == "cy@example.com")
+        .unwrap();
+    assert_eq!(
+        cy.requested,
+        vec![Money {
+            code: "JPY".into(),
+            scale: 0,
+            minor: gross(&app, ids[4]).await,
+        }]
+    );
+
+    let found = members(&admin, "BOB").await;
+    assert_eq!(found.total, 1);
+    assert_eq!(found.rows[0].email, "bob@example.com");
+    let by_id = members(&admin, &format!("#{}", cy.id)).await;
+    assert_eq!(by_id.rows.len(), 1);
+    assert_eq!(by_id.rows[0].id, cy.id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_member_page_and_what_an_admin_may_change() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    let ids = some_requests(&app, &desk).await;
+    let admin = admin_browser(&app).await;
+    let ada = user_id(&app, "ada@example.com").await;
+
+    let view: MemberView = detail(&admin, ada).await.json().await.unwrap();
+    assert_eq!(view.member.email, "ada@example.com");
+    assert_eq!(view.wallets.len(), 1);
+    assert_eq!(view.payout_details.len(), 4);
+    assert!(view
+        .payout_details
+        .iter()
+        .all(|d| d.masked.contains('•') || d.method == "Gift card"));
+    let listed: Vec<i64> = view.requests.iter().map(|r| r.id).collect();
+    assert_eq!(listed, [ids[1], ids[0]], "newest first");
+    let admin_id = user_id(&app, "boss@example.com").await;
+    assert_eq!(
+        detail(&admin, admin_id).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    // Credit once per key; a debit cannot go below zero.
+    let wallet = view.wallets[0].wallet_id;
+    let before = balance(&app, wallet).await;
+    let key = key();
+    for _ in 0..2 {
+        let response = adjust(&admin, ada, "credit", "5", &key).await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    assert_eq!(balance(&app, wallet).await, before + 500);
+    let (status, error) = error_of(
+        adjust(
+            &admin,
+            ada,
+            "debit",
+            "1000000",
+            &crate::ledger_fixture::key(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error.message.contains("Insufficient"), "{}", error.message);
+    let (status, _) =
+        error_of(adjust(&admin, ada, "sideways", "5", &crate::ledger_fixture::key()).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = error_of(
+        adjust(
+            &admin,
+            admin_id,
+            "credit",
+            "5",
+            &crate::ledger_fixture::key(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(balance(&app, wallet).await, before + 500);
+    assert_ledger_clean(&app).await;
+
+    // Deactivated: recorded once, and the member can no longer withdraw.
+    let set_active = |value: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .post_form(
+                    "/api/admin/members/active",
+                    &[("member_id", ada.to_string().as_str()), ("active", value)],
+                )
+                .await
+        }
+    };
+    assert_eq!(set_active("false").await.status(), StatusCode::OK);
+    assert_eq!(set_active("false").await.status(), StatusCode::OK);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'member_active_changed'")
+            .await,
+        1
+    );
+    let (status, _) = error_of(set_active("maybe").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let ada_member = crate::ledger_fixture::Member {
+        actor: app::withdrawals::service::Actor {
+            user_id: ada,
+            role: app::auth::Role::Member,
+        },
+    };
+    let refused = request(
+        &app,
+        &ada_member,
+        wallet,
+        "paypal",
+        "1",
+        &crate::ledger_fixture::key(),
+    )
+    .await
+    .unwrap_err();
+    assert!(refused.to_string().contains("not active"), "{refused}");
+    let view: MemberView = detail(&admin, ada).await.json().await.unwrap();
+    assert!(!view.member.active);
+    assert_eq!(set_active("true").await.status(), StatusCode::OK);
+
+    // Verification: nothing to review until the member submits.
+    let review = |decision: &'static str, note: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .post_form(
+                    "/api/admin/members/review",
+                    &[
+                        ("member_id", ada.to_string().as_str()),
+                        ("decision", decision),
+                        ("note", note),
+                    ],
+                )
+                .await
+        }
+    };
+    let (status, error) = error_of(review("approve", "").await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(error.message.contains("no submission"), "{}", error.message);
+    app::verification::service::submit(
+        &app.state.db,
+        &app.clock,
+        ada,
+        &app::verification::VerificationInput {
+            first_name: "Ada".into(),
+            last_name: "Lovelace".into(),
+            tax_id: "AB 12 34 56 C".into(),
+            mobile: "+44 7700 900123".into(),
+            country: "GB".into(),
+            address: "12 St James's Square, London".into(),
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    let (status, error) = error_of(review("reject", "").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error.message.contains("note"), "{}", error.message);
+    assert_eq!(
+        review("reject", "The tax ID is unreadable").await.status(),
+        StatusCode::OK
+    );
+    let view: MemberView = detail(&admin, ada).await.json().await.unwrap();
+    assert_eq!(view.verification.status, VerificationStatus::Rejected);
+    assert_eq!(
+        view.verification.review_note.as_deref(),
+        Some("The tax ID is unreadable")
+    );
+
+    // Members reach none of it.
+    let member = app.new_browser();
+    member.log_in("bob@example.com", "member passphrase").await;
+    assert_eq!(
+        member
+            .post_json("/api/admin/members/list", json!({ "q": "", "page": 1 }))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(detail(&member, ada).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        adjust(&member, ada, "credit", "5", &crate::ledger_fixture::key())
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}

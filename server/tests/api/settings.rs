@@ -1,0 +1,264 @@
+//! Settings over HTTP: what a save stores, every refusal naming its field
+//! and storing nothing, the audit trail, and members kept out.
+
+use crate::helpers::{error_of, spawn_app, Browser, TestApp};
+use crate::ledger_fixture::desk;
+use crate::payouts_desk::admin_browser;
+use app::settings::DeskSettings;
+use app::withdrawals::{rules, PayoutMethod};
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn load(admin: &Browser) -> DeskSettings {
+    let response = admin.post_json("/api/admin/settings/get", json!({})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+async fn audited(app: &TestApp) -> i64 {
+    app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'settings_changed'")
+        .await
+}
+
+fn general<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut fields = vec![
+        ("one_open_request", "1"),
+        ("min_delay_hours", "24"),
+        ("confirmation_message", "Thanks! We pay on Fridays."),
+        ("gift_card_brands", "Amazon\n  Apple \n\nSteam"),
+        (
+            "payquicker_columns",
+            "clientPaymentId, amount,currency,email",
+        ),
+    ];
+    for (key, value) in overrides {
+        fields.retain(|(k, _)| k != key);
+        if !value.is_empty() || *key != "one_open_request" {
+            fields.push((key, value));
+        }
+    }
+    fields
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn general_settings_are_validated_stored_and_audited() {
+    let app = spawn_app().await;
+    desk(&app).await;
+    let admin = admin_browser(&app).await;
+    let before = load(&admin).await;
+    assert_eq!(before.general.payquicker_columns.len(), 8);
+
+    for (overrides, message) in [
+        (
+            vec![("min_delay_hours", "soon")],
+            "Minimum delay: a whole number",
+        ),
+        (
+            vec![("min_delay_hours", "-1")],
+            "Minimum delay: between 0 and 8760",
+        ),
+        (
+            vec![("gift_card_brands", " \n ")],
+            "Gift-card brands: list at least one",
+        ),
+        (
+            vec![(
+                "gift_card_brands",
+                "A brand name that goes on and on well past fifty chars",
+            )],
+            "longer than 50 characters",
+        ),
+        (
+            vec![("payquicker_columns", "amount,shoeSize")],
+            "\"shoeSize\" is not one of",
+        ),
+        (
+            vec![("payquicker_columns", "amount,amount")],
+            "listed twice",
+        ),
+    ] {
+        let (status, error) = error_of(
+            admin
+                .post_form("/api/admin/settings/general", &general(&overrides))
+                .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{overrides:?}");
+        assert!(error.message.contains(message), "{}", error.message);
+    }
+    let long = "x".repeat(501);
+    let (status, error) = error_of(
+        admin
+            .post_form(
+                "/api/admin/settings/general",
+                &general(&[("confirmation_message", &long)]),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error.message.starts_with("Confirmation message"));
+    assert_eq!(load(&admin).await, before, "nothing was stored");
+    assert_eq!(audited(&app).await, 0);
+
+    let response = admin
+        .post_form("/api/admin/settings/general", &general(&[]))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let after = load(&admin).await;
+    assert!(after.general.one_open_request);
+    assert_eq!(after.general.min_delay_hours, 24);
+    assert_eq!(
+        after.general.confirmation_message,
+        "Thanks! We pay on Fridays."
+    );
+    assert_eq!(after.general.gift_card_brands, ["Amazon", "Apple", "Steam"]);
+    assert_eq!(
+        after.general.payquicker_columns,
+        ["clientPaymentId", "amount", "currency", "email"]
+    );
+    let stored = rules::withdrawal_rules(&app.state.db).await.unwrap();
+    assert!(stored.one_open_request);
+    assert_eq!(stored.min_delay_seconds, 24 * 3600);
+    assert_eq!(audited(&app).await, 1);
+
+    // An unticked checkbox is not sent at all: that turns the rule off.
+    let response = admin
+        .post_form(
+            "/api/admin/settings/general",
+            &general(&[("one_open_request", "")]),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(!load(&admin).await.general.one_open_request);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thresholds_and_method_rules_are_validated_and_stored() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    let admin = admin_browser(&app).await;
+    let threshold = |currency: &'static str, amount: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .post_form(
+                    "/api/admin/settings/threshold",
+                    &[("currency", currency), ("amount", amount)],
+                )
+                .await
+        }
+    };
+    assert_eq!(threshold("usd", "250").await.status(), StatusCode::OK);
+    assert_eq!(
+        rules::verification_threshold(&app.state.db, "USD")
+            .await
+            .unwrap(),
+        Some(25_000)
+    );
+    for (currency, amount, message) in [
+        ("USD", "lots", "Verification threshold"),
+        ("XYZ", "5", "Unknown currency"),
+        ("GEMS", "5", "Unknown currency"),
+    ] {
+        let (status, error) = error_of(threshold(currency, amount).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(error.message.contains(message), "{}", error.message);
+    }
+    assert_eq!(threshold("USD", "").await.status(), StatusCode::OK);
+    assert_eq!(
+        rules::verification_threshold(&app.state.db, "USD")
+            .await
+            .unwrap(),
+        None
+    );
+
+    let method = |overrides: &[(&'static str, &'static str)]| {
+        let mut fields = vec![
+            ("method", "paypal"),
+            ("currency", "USD"),
+            ("enabled", "1"),
+            ("min", "5"),
+            ("max", "500"),
+            ("fee_fixed", "0.30"),
+            ("fee_percent", "2.9"),
+            ("fee_min", "0"),
+            ("fee_max", ""),
+        ];
+        for (key, value) in overrides {
+            fields.retain(|(k, _)| k != key);
+            fields.push((key, value));
+        }
+        let admin = &admin;
+        async move { admin.post_form("/api/admin/settings/method", &fields).await }
+    };
+    assert_eq!(method(&[]).await.status(), StatusCode::OK);
+    let rule = rules::method_rule(&app.state.db, PayoutMethod::Paypal, desk.usd.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(rule.enabled);
+    assert_eq!(
+        (
+            rule.min_minor,
+            rule.max_minor,
+            rule.fee_fixed_minor,
+            rule.fee_basis_points
+        ),
+        (500, Some(50_000), 30, 290)
+    );
+    assert_eq!(rule.fee(10_000), 30 + 290, "0.30 + 2.9 % of 100.00");
+    let shown = load(&admin).await;
+    let row = shown
+        .methods
+        .iter()
+        .find(|m| m.method == "paypal" && m.currency == "USD")
+        .unwrap();
+    assert_eq!(
+        (
+            row.min.as_str(),
+            row.max.as_str(),
+            row.fee_fixed.as_str(),
+            row.fee_percent.as_str()
+        ),
+        ("5.00", "500.00", "0.30", "2.9")
+    );
+
+    for (overrides, message) in [
+        (vec![("max", "1")], "Maximum: must not be below the minimum"),
+        (vec![("fee_percent", "101")], "Fee percent"),
+        (vec![("fee_percent", "2.999")], "Fee percent"),
+        (vec![("fee_percent", "-1")], "Fee percent"),
+        (vec![("fee_fixed", "0.301")], "Fixed fee"),
+        (vec![("fee_min", "2"), ("fee_max", "1")], "Fee cap"),
+        (vec![("method", "pigeon")], "Unknown payout method"),
+    ] {
+        let (status, error) = error_of(method(&overrides).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{overrides:?}");
+        assert!(error.message.contains(message), "{}", error.message);
+    }
+    let unchanged = rules::method_rule(&app.state.db, PayoutMethod::Paypal, desk.usd.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(unchanged, rule, "refused saves stored nothing");
+    assert_eq!(audited(&app).await, 3, "two thresholds and one method");
+
+    // Members reach none of it.
+    let member = app.new_browser();
+    member.sign_up(&crate::helpers::TestUser::generate()).await;
+    assert_eq!(
+        member
+            .post_json("/api/admin/settings/get", json!({}))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        member
+            .post_form("/api/admin/settings/general", &general(&[]))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}
