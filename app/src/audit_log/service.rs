@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use sea_orm::{
     sea_query::{Expr, ExprTrait, Func, Query},
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
@@ -14,16 +13,7 @@ use super::{ActionChoice, AuditPage, AuditQuery, AuditRow, PAGE_SIZES};
 use crate::entities::{audit_event, user};
 use crate::error::AppError;
 use crate::platform::audit::AuditAction;
-
-fn day(text: &str, what: &str) -> Result<Option<NaiveDate>, AppError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| AppError::invalid(format!("{what}: \"{text}\" is not a date; use YYYY-MM-DD")))
-}
+use crate::platform::dates::day_range;
 
 fn like(text: &str, what: &str) -> Result<Option<String>, AppError> {
     let text = text.trim();
@@ -70,19 +60,11 @@ pub async fn list(db: &DatabaseConnection, query: &AuditQuery) -> Result<AuditPa
         select = select
             .filter(Expr::expr(Func::lower(Expr::col(audit_event::Column::Subject))).like(pattern));
     }
-    let from = day(&query.from, "From")?;
-    let to = day(&query.to, "To")?;
-    if let (Some(from), Some(to)) = (from, to) {
-        if from > to {
-            return Err(AppError::invalid("The start date is after the end date"));
-        }
-    }
-    if let Some(from) = from {
-        let start = Utc.from_utc_datetime(&from.and_time(NaiveTime::MIN));
+    let range = day_range(&query.from, &query.to)?;
+    if let Some(start) = range.start {
         select = select.filter(audit_event::Column::OccurredAt.gte(start));
     }
-    if let Some(end) = to.and_then(|d| d.succ_opt()) {
-        let end = Utc.from_utc_datetime(&end.and_time(NaiveTime::MIN));
+    if let Some(end) = range.end {
         select = select.filter(audit_event::Column::OccurredAt.lt(end));
     }
 

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use sea_orm::{
     sea_query::{Expr, ExprTrait, Func, Query},
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
@@ -27,16 +26,6 @@ use crate::withdrawals::{
 /// Most requests one bulk action touches, so a mistaken "all matching"
 /// cannot run for minutes.
 pub const BULK_LIMIT: usize = 5_000;
-
-fn day(text: &str, what: &str) -> Result<Option<NaiveDate>, AppError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| AppError::invalid(format!("{what}: \"{text}\" is not a date; use YYYY-MM-DD")))
-}
 
 /// The query as a filtered select, or a message naming the bad filter.
 pub(crate) async fn filtered(
@@ -65,19 +54,11 @@ pub(crate) async fn filtered(
             .ok_or_else(|| AppError::invalid(format!("Unknown currency {code}")))?;
         select = select.filter(withdrawal_request::Column::CurrencyAssetId.eq(currency.id));
     }
-    let from = day(&query.from, "From")?;
-    let to = day(&query.to, "To")?;
-    if let (Some(from), Some(to)) = (from, to) {
-        if from > to {
-            return Err(AppError::invalid("The start date is after the end date"));
-        }
-    }
-    if let Some(from) = from {
-        let start = Utc.from_utc_datetime(&from.and_time(NaiveTime::MIN));
+    let range = crate::platform::dates::day_range(&query.from, &query.to)?;
+    if let Some(start) = range.start {
         select = select.filter(withdrawal_request::Column::CreatedAt.gte(start));
     }
-    if let Some(to) = to.and_then(|d| d.succ_opt()) {
-        let end = Utc.from_utc_datetime(&to.and_time(NaiveTime::MIN));
+    if let Some(end) = range.end {
         select = select.filter(withdrawal_request::Column::CreatedAt.lt(end));
     }
     let keyword = query.q.trim();

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod clock;
+pub mod dates;
 pub mod db;
 pub mod live;
 pub mod request;
