@@ -5,6 +5,11 @@ test('an admin finds a member, credits them and deactivates the account', async 
   const member = newMember();
   await signUp(page, member);
   credit(member.email, 'USD', '40');
+  await visit(page, '/account/payout-details');
+  const paypal = page.getByRole('region', { name: 'PayPal' });
+  await paypal.getByLabel('PayPal email').fill(member.email);
+  await paypal.getByRole('button', { name: 'Save PayPal details' }).click();
+  await expect(paypal.getByText('Default', { exact: true })).toBeVisible();
 
   const desk = await signInAdmin(browser, page.viewportSize());
   await visit(desk, `/admin/members?q=${encodeURIComponent(member.email)}`);
@@ -17,6 +22,11 @@ test('an admin finds a member, credits them and deactivates the account', async 
   await expect(desk.getByRole('heading', { name: member.name, level: 1 })).toBeVisible();
   await expect(desk.locator('body[data-hydrated]')).toHaveCount(1);
   expect(await seriousViolations(desk)).toEqual([]);
+
+  const details = desk.getByRole('region', { name: 'Payout details' });
+  await details.getByRole('button', { name: 'Reveal PayPal' }).click();
+  await expect(details.getByText('This reveal is recorded in the audit log.')).toBeVisible();
+  await expect(details.locator('dl.revealed')).toContainText(member.email);
 
   const adjust = desk.getByRole('region', { name: 'Credit or debit' });
   await adjust.getByLabel('Asset').selectOption('USD');

@@ -130,3 +130,25 @@ pub async fn review_member_verification(
     )
     .await?)
 }
+
+/// One method's saved payout details in full; the reveal is audit-logged.
+#[server(endpoint = "admin/members/reveal", client = CsrfClient)]
+pub async fn reveal_member_details(
+    member_id: i64,
+    method: String,
+) -> Result<crate::payouts::RevealedDetails, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    super::service::reveal(
+        &state.db,
+        &state.clock,
+        admin.id,
+        member_id,
+        &method,
+        request_meta().ip,
+    )
+    .await
+}

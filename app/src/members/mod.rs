@@ -53,6 +53,8 @@ impl MemberList {
 /// Saved payout details as an admin sees them: masked only.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MaskedDetails {
+    /// The method's name (`paypal`), for the reveal form.
+    pub method_key: String,
     pub method: String,
     pub masked: String,
     pub is_default: bool,

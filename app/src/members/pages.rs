@@ -10,7 +10,8 @@ use leptos_router::{
 };
 
 use super::api::{
-    list_members, member_detail, AdjustMemberBalance, ReviewMemberVerification, SetMemberActive,
+    list_members, member_detail, AdjustMemberBalance, RevealMemberDetails,
+    ReviewMemberVerification, SetMemberActive,
 };
 use super::{MemberList, MemberView};
 use crate::admin::money_lines;
@@ -127,6 +128,8 @@ pub fn MemberPage() -> impl IntoView {
     let active = ServerAction::<SetMemberActive>::new();
     let adjust = ServerAction::<AdjustMemberBalance>::new();
     let review = ServerAction::<ReviewMemberVerification>::new();
+    // Not a refetch trigger: a reveal changes nothing the page shows.
+    let reveal = ServerAction::<RevealMemberDetails>::new();
     let detail = Resource::new(
         move || {
             (
@@ -143,7 +146,7 @@ pub fn MemberPage() -> impl IntoView {
         <Transition fallback=|| view! { <Loading what="the member" /> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(view) => view! { <Member view active adjust review /> }.into_any(),
+                    Ok(view) => view! { <Member view active adjust review reveal /> }.into_any(),
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}
@@ -157,8 +160,10 @@ fn Member(
     active: ServerAction<SetMemberActive>,
     adjust: ServerAction<AdjustMemberBalance>,
     review: ServerAction<ReviewMemberVerification>,
+    reveal: ServerAction<RevealMemberDetails>,
 ) -> impl IntoView {
     let m = view.member.clone();
+    let reveal_error = Signal::derive(move || reveal.value().get().and_then(Result::err));
     let member_id = m.id;
     let active_error = Signal::derive(move || active.value().get().and_then(Result::err));
     let adjust_error = Signal::derive(move || adjust.value().get().and_then(Result::err));
@@ -261,7 +266,7 @@ fn Member(
 
         <section class="card" aria-labelledby="details-title">
             <h2 id="details-title">"Payout details"</h2>
-            <p class="muted">"Members keep these themselves; admins see them masked."</p>
+            <p class="muted">"Members keep these themselves. Admins see them masked; each reveal is recorded in the audit log."</p>
             {if view.payout_details.is_empty() {
                 view! { <p class="empty">"None saved yet."</p> }.into_any()
             } else {
@@ -275,6 +280,12 @@ fn Member(
                                     <li>
                                         {format!("{}: {}", d.method, d.masked)}
                                         {d.is_default.then_some(" (default)")}
+                                        <ActionForm action=reveal attr:class="inline-form">
+                                            <CsrfField />
+                                            <input type="hidden" name="member_id" value=member_id />
+                                            <input type="hidden" name="method" value=d.method_key.clone() />
+                                            <button type="submit">{format!("Reveal {}", d.method)}</button>
+                                        </ActionForm>
                                     </li>
                                 }
                             })
@@ -282,6 +293,27 @@ fn Member(
                     </ul>
                 }
                     .into_any()
+            }}
+            <FormError error=reveal_error />
+            {move || {
+                reveal
+                    .value()
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|shown| {
+                        view! {
+                            <div class="notice" role="status">
+                                <p>"This reveal is recorded in the audit log."</p>
+                                <dl class="revealed">
+                                    {shown
+                                        .fields
+                                        .into_iter()
+                                        .map(|(label, value)| view! { <dt>{label}</dt><dd>{value}</dd> })
+                                        .collect_view()}
+                                </dl>
+                            </div>
+                        }
+                    })
             }}
         </section>
 

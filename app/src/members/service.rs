@@ -233,6 +233,7 @@ pub async fn detail(db: &DatabaseConnection, member_id: i64) -> Result<MemberVie
         .map_err(internal)?
         .into_iter()
         .map(|d| MaskedDetails {
+            method_key: d.method.as_str().to_owned(),
             method: d.method.label().to_owned(),
             masked: d.masked,
             is_default: d.is_default,
@@ -301,4 +302,50 @@ pub async fn set_active(
     }
     txn.commit().await.map_err(internal)?;
     Ok(())
+}
+
+/// Shows an admin a member's saved details for one method in full, and
+/// records that they looked. Admins can read details, never change them.
+pub async fn reveal(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    admin_user_id: i64,
+    member_id: i64,
+    method: &str,
+    ip: Option<String>,
+) -> Result<crate::payouts::RevealedDetails, AppError> {
+    use crate::entities::payout_detail;
+    use crate::payout_details::DetailsInput;
+    use crate::withdrawals::PayoutMethod;
+
+    let method = PayoutMethod::parse(method)
+        .ok_or_else(|| AppError::invalid(format!("Unknown payout method {method:?}")))?;
+    find_member(db, member_id).await?;
+    let saved = payout_detail::Entity::find()
+        .filter(payout_detail::Column::UserId.eq(member_id))
+        .filter(payout_detail::Column::Method.eq(method.as_str()))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::NotFound,
+                format!("This member has no {} details saved", method.label()),
+            )
+        })?;
+    let details: DetailsInput = serde_json::from_str(&saved.details).map_err(AppError::internal)?;
+    audit::record(
+        db,
+        clock.now(),
+        AuditEntry::new(AuditAction::PayoutDetailsRevealed)
+            .actor(admin_user_id)
+            .subject(format!("user:{member_id}"))
+            .ip(ip)
+            .detail(format!("{} details", method.as_str())),
+    )
+    .await
+    .map_err(internal)?;
+    Ok(crate::payouts::RevealedDetails {
+        fields: details.labelled(),
+    })
 }

@@ -39,6 +39,29 @@ pub struct DetailsInput {
     pub brand: String,
 }
 
+impl DetailsInput {
+    /// The filled-in fields with their labels, for an admin's audited reveal.
+    pub fn labelled(self) -> Vec<(String, String)> {
+        [
+            ("Email", self.email),
+            ("Account holder", self.holder_name),
+            ("IBAN", self.iban),
+            ("Account number", self.account_number),
+            ("Routing number", self.routing_number),
+            ("SWIFT/BIC", self.bic),
+            ("Bank", self.bank_name),
+            ("Country", self.country),
+            ("Network", self.network),
+            ("Address", self.address),
+            ("Brand", self.brand),
+        ]
+        .into_iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(label, value)| (label.to_owned(), value))
+        .collect()
+    }
+}
+
 /// One field's problem, named by the field's form name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {

@@ -369,22 +369,6 @@ pub async fn reveal(
     )
     .await
     .map_err(AppError::internal)?;
-    let fields = [
-        ("Email", details.email),
-        ("Account holder", details.holder_name),
-        ("IBAN", details.iban),
-        ("Account number", details.account_number),
-        ("Routing number", details.routing_number),
-        ("SWIFT/BIC", details.bic),
-        ("Bank", details.bank_name),
-        ("Country", details.country),
-        ("Network", details.network),
-        ("Address", details.address),
-        ("Brand", details.brand),
-    ]
-    .into_iter()
-    .filter(|(_, value)| !value.is_empty())
-    .map(|(label, value)| (label.to_owned(), value))
-    .collect();
+    let fields = details.labelled();
     Ok(super::RevealedDetails { fields })
 }

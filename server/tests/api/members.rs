@@ -289,6 +289,44 @@ async fn the_member_page_and_what_an_admin_may_change() {
         Some("The tax ID is unreadable")
     );
 
+    // An audited reveal of one method's details; admins never edit them.
+    let reveal = |member: i64, method: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .post_form(
+                    "/api/admin/members/reveal",
+                    &[
+                        ("member_id", member.to_string().as_str()),
+                        ("method", method),
+                    ],
+                )
+                .await
+        }
+    };
+    let shown: app::payouts::RevealedDetails = reveal(ada, "bank").await.json().await.unwrap();
+    assert!(
+        shown
+            .fields
+            .contains(&("IBAN".to_owned(), "DE89370400440532013000".to_owned())),
+        "{shown:?}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'payout_details_revealed'")
+            .await,
+        1
+    );
+    let (status, _) = error_of(reveal(ada, "pigeon").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = error_of(reveal(admin_id, "paypal").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "an admin is not a member");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'payout_details_revealed'")
+            .await,
+        1,
+        "refused reveals record nothing"
+    );
+
     // Members reach none of it.
     let member = app.new_browser();
     member.log_in("bob@example.com", "member passphrase").await;
@@ -306,4 +344,11 @@ async fn the_member_page_and_what_an_admin_may_change() {
             .status(),
         StatusCode::FORBIDDEN
     );
+    let response = member
+        .post_form(
+            "/api/admin/members/reveal",
+            &[("member_id", ada.to_string().as_str()), ("method", "bank")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
