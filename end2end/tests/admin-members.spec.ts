@@ -34,6 +34,11 @@ test('an admin finds a member, credits them and deactivates the account', async 
   await adjust.getByLabel('Reason (the member sees it)').fill('Goodwill for the delay');
   await adjust.getByRole('button', { name: 'Apply' }).click();
   await expect(desk.getByRole('list', { name: 'Wallets' })).toContainText('42.50 USD');
+  // The statement shows the credit, newest first, with the member-facing reason.
+  const statement = desk.getByRole('table', { name: 'USD wallet statement, newest first' });
+  await expect(statement.getByRole('row').nth(1)).toContainText('Goodwill for the delay');
+  await expect(statement.getByRole('row').nth(1)).toContainText('+2.50');
+  await expect(statement.getByRole('row').nth(1)).toContainText('42.50');
 
   const account = desk.getByRole('region', { name: 'Account' });
   await account.getByRole('button', { name: 'Deactivate account' }).click();

@@ -36,3 +36,37 @@ test('settings refuse invalid input with the field named, and save valid input',
   await expect(desk.getByRole('group', { name: 'PayPal · USD' }).getByLabel('Maximum (empty: none)')).toHaveValue(max);
   await desk.context().close();
 });
+
+test('an admin adds a point type and sets its rate; a bad rate is refused', async ({ browser, page }) => {
+  const desk = await signInAdmin(browser, page.viewportSize());
+  await visit(desk, '/admin/settings');
+  const assets = desk.getByRole('region', { name: 'Assets and rates' });
+  const code = `P${Date.now().toString(36).toUpperCase()}`.slice(0, 12);
+
+  const add = assets.getByRole('form', { name: 'Add an asset' });
+  await add.getByLabel('Kind').selectOption('points');
+  await add.getByLabel('Code').fill('1BAD');
+  await add.getByLabel('Name (optional for a currency)').fill('Bad');
+  await add.getByRole('button', { name: 'Add asset' }).click();
+  await expect(add.getByRole('alert')).toContainText('Code: 2 to 12 letters');
+  await add.getByLabel('Code').fill(code.toLowerCase());
+  await add.getByLabel('Name (optional for a currency)').fill('Test points');
+  await add.getByRole('button', { name: 'Add asset' }).click();
+  // On a phone each cell also carries its column's name, so match by text.
+  const row = assets.getByRole('row').filter({ hasText: code });
+  await expect(row).toContainText('No rate yet');
+
+  const rate = assets.getByRole('form', { name: 'Set a rate' });
+  await rate.getByLabel('Points').fill('10');
+  await rate.getByLabel('Point type').selectOption(code);
+  await rate.getByLabel('Are worth').fill('1.001');
+  await rate.getByLabel('Currency').selectOption('USD');
+  await rate.getByRole('button', { name: 'Save rate' }).click();
+  await expect(rate.getByRole('alert')).toContainText('Worth: USD amounts have at most 2 decimal places');
+  await expect(row).toContainText('No rate yet');
+  await rate.getByLabel('Are worth').fill('1.00');
+  await rate.getByRole('button', { name: 'Save rate' }).click();
+  await expect(row).toContainText(`10 ${code} = 1.00 USD`);
+  expect(await seriousViolations(desk)).toEqual([]);
+  await desk.context().close();
+});

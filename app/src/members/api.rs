@@ -18,15 +18,20 @@ pub async fn list_members(q: String, page: u64) -> Result<MemberList, AppError> 
     super::service::list(&state.db, &q, page).await
 }
 
-/// Everything the member page shows.
+/// Everything the member page shows, with the statement of `wallet_id` (or
+/// the member's first wallet) at `page` (from 1; 0 counts as 1).
 #[server(endpoint = "admin/members/get", input = Json)]
-pub async fn member_detail(member_id: i64) -> Result<MemberView, AppError> {
+pub async fn member_detail(
+    member_id: i64,
+    #[server(default)] wallet_id: Option<i64>,
+    #[server(default)] page: u64,
+) -> Result<MemberView, AppError> {
     use crate::auth::session::require_admin;
     use crate::platform::state::app_state;
 
     require_admin().await?;
     let state = app_state()?;
-    super::service::detail(&state.db, member_id).await
+    super::service::detail(&state.db, member_id, wallet_id, page).await
 }
 
 /// Turns a member's account on (`active` = "true") or off.
@@ -84,7 +89,7 @@ pub async fn adjust_member_balance(
         }
     };
     // Only members have wallets to adjust.
-    super::service::detail(&state.db, member_id).await?;
+    super::service::find_member(&state.db, member_id).await?;
     Ok(adjust_member(
         &state.db,
         &state.clock,

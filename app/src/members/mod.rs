@@ -11,7 +11,7 @@ pub mod service;
 use serde::{Deserialize, Serialize};
 
 use crate::admin::api::Money;
-use crate::ledger::statement::StatementWallet;
+use crate::ledger::statement::StatementPage;
 use crate::verification::VerificationView;
 use crate::withdrawals::WithdrawalView;
 
@@ -64,7 +64,9 @@ pub struct MaskedDetails {
 pub struct MemberView {
     pub member: MemberRow,
     pub joined: String,
-    pub wallets: Vec<StatementWallet>,
+    /// The member's wallets and one wallet's statement (the first, or the
+    /// one asked for), a page at a time.
+    pub statement: StatementPage,
     pub verification: VerificationView,
     pub payout_details: Vec<MaskedDetails>,
     /// The latest requests, newest first.

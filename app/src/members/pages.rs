@@ -16,6 +16,7 @@ use super::api::{
 use super::{MemberList, MemberView};
 use crate::admin::money_lines;
 use crate::ledger::money::format_amount;
+use crate::ledger::statement::{StatementPage, StatementTable};
 use crate::ui::{CsrfField, FormError, LoadError, Loading, Pager};
 use crate::verification::VerificationStatus;
 
@@ -118,12 +119,26 @@ fn MembersTable(list: MemberList, q: String) -> impl IntoView {
 #[component]
 pub fn MemberPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let id = Memo::new(move |_| {
         params
             .read()
             .get("id")
             .and_then(|id| id.parse::<i64>().ok())
             .unwrap_or(0)
+    });
+    let wallet = Memo::new(move |_| {
+        query
+            .read()
+            .get("wallet")
+            .and_then(|w| w.parse::<i64>().ok())
+    });
+    let page = Memo::new(move |_| {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u64>().ok())
+            .unwrap_or(1)
     });
     let active = ServerAction::<SetMemberActive>::new();
     let adjust = ServerAction::<AdjustMemberBalance>::new();
@@ -134,12 +149,14 @@ pub fn MemberPage() -> impl IntoView {
         move || {
             (
                 id.get(),
+                wallet.get(),
+                page.get(),
                 active.version().get(),
                 adjust.version().get(),
                 review.version().get(),
             )
         },
-        |(id, _, _, _)| member_detail(id),
+        |(id, wallet, page, _, _, _)| member_detail(id, wallet, page),
     );
     view! {
         <Title text="Member · Paydesk admin" />
@@ -319,20 +336,6 @@ fn Member(
 
         <section class="card" aria-labelledby="adjust-title">
             <h2 id="adjust-title">"Credit or debit"</h2>
-            <ul class="balances" aria-label="Wallets">
-                {view
-                    .wallets
-                    .iter()
-                    .map(|w| {
-                        view! {
-                            <li class="balance">
-                                <span class="balance-asset">{w.asset.code.clone()}</span>
-                                <span class="balance-amount">{format_amount(w.balance, &w.asset.code, w.asset.scale)}</span>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ul>
             <ActionForm action=adjust attr:class="stack">
                 <CsrfField />
                 <input type="hidden" name="member_id" value=member_id />
@@ -365,6 +368,8 @@ fn Member(
                 <button type="submit" class="primary" disabled=move || adjust.pending().get()>"Apply"</button>
             </ActionForm>
         </section>
+
+        <MemberStatement member_id statement=view.statement />
 
         <section aria-labelledby="requests-title">
             <h2 id="requests-title">"Latest withdrawal requests"</h2>
@@ -408,6 +413,76 @@ fn Member(
                 }
                     .into_any()
             }}
+        </section>
+    }
+}
+
+/// The member's wallets, each a link to its statement, and the chosen
+/// wallet's statement a page at a time: what the member sees on their own
+/// statement page.
+#[component]
+fn MemberStatement(member_id: i64, statement: StatementPage) -> impl IntoView {
+    let chosen = statement.wallet.clone();
+    let (current, pages, total) = (statement.page, statement.pages(), statement.total);
+    view! {
+        <section aria-labelledby="statement-title">
+            <h2 id="statement-title">"Wallets and statement"</h2>
+            {if statement.wallets.is_empty() {
+                view! { <p class="empty">"No wallet yet: nothing has been credited to this member."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="balances" aria-label="Wallets">
+                        {statement
+                            .wallets
+                            .clone()
+                            .into_iter()
+                            .map(|w| {
+                                let is_current = chosen.as_ref().is_some_and(|c| c.wallet_id == w.wallet_id);
+                                let amount = format_amount(w.balance, &w.asset.code, w.asset.scale);
+                                let code = w.asset.code;
+                                view! {
+                                    <li class="balance">
+                                        <A
+                                            href=format!("/admin/members/{member_id}?wallet={}", w.wallet_id)
+                                            attr:aria-current=if is_current { Some("page") } else { None }
+                                        >
+                                            <span class="balance-asset">{code}</span>
+                                        </A>
+                                        <span class="balance-amount">{amount}</span>
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }}
+            {chosen
+                .map(|wallet| {
+                    let code = wallet.asset.code.clone();
+                    let wallet_id = wallet.wallet_id;
+                    view! {
+                        {if statement.lines.is_empty() {
+                            view! { <p class="empty">{format!("No movements in the {code} wallet yet.")}</p> }.into_any()
+                        } else {
+                            view! {
+                                <StatementTable
+                                    lines=statement.lines.clone()
+                                    asset=wallet.asset.clone()
+                                    caption=format!("{code} wallet statement, newest first")
+                                />
+                            }
+                                .into_any()
+                        }}
+                        <Pager
+                            page=current
+                            pages
+                            total
+                            label="Statement pages"
+                            href=move |p| format!("/admin/members/{member_id}?wallet={wallet_id}&page={p}")
+                        />
+                    }
+                })}
         </section>
     }
 }

@@ -17,8 +17,7 @@ use crate::admin::api::Money;
 use crate::auth::Role;
 use crate::entities::{asset, journal_entry, transfer, user, wallet, withdrawal_request};
 use crate::error::{AppError, ErrorCode};
-use crate::ledger::service::{asset_view, EntryKind};
-use crate::ledger::statement::StatementWallet;
+use crate::ledger::service::EntryKind;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db, Clock,
@@ -190,7 +189,8 @@ async fn rows_for(
         .collect())
 }
 
-async fn find_member(db: &DatabaseConnection, member_id: i64) -> Result<user::Model, AppError> {
+/// The member with this id; an admin's id or an unknown one is not found.
+pub async fn find_member(db: &DatabaseConnection, member_id: i64) -> Result<user::Model, AppError> {
     user::Entity::find_by_id(member_id)
         .filter(user::Column::Role.eq(Role::Member.as_str()))
         .one(db)
@@ -199,7 +199,12 @@ async fn find_member(db: &DatabaseConnection, member_id: i64) -> Result<user::Mo
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, "Member not found"))
 }
 
-pub async fn detail(db: &DatabaseConnection, member_id: i64) -> Result<MemberView, AppError> {
+pub async fn detail(
+    db: &DatabaseConnection,
+    member_id: i64,
+    wallet_id: Option<i64>,
+    page: u64,
+) -> Result<MemberView, AppError> {
     let user = find_member(db, member_id).await?;
     let joined = user.created_at.format("%Y-%m-%d").to_string();
     let member = rows_for(db, vec![user])
@@ -209,22 +214,12 @@ pub async fn detail(db: &DatabaseConnection, member_id: i64) -> Result<MemberVie
     let assets = crate::ledger::service::assets_by_id(db)
         .await
         .map_err(internal)?;
-    let wallets = wallet::Entity::find()
-        .filter(wallet::Column::OwnerUserId.eq(member_id))
-        .order_by_asc(wallet::Column::Id)
-        .all(db)
+    // A wallet that is not this member's is "not found", like a member
+    // that does not exist: the page never shows someone else's money.
+    let statement = crate::ledger::statement::statement(db, member_id, wallet_id, page)
         .await
         .map_err(internal)?
-        .into_iter()
-        .filter_map(|w| {
-            Some(StatementWallet {
-                wallet_id: w.id,
-                name: w.name.clone(),
-                asset: asset_view(assets.get(&w.asset_id)?),
-                balance: w.balance,
-            })
-        })
-        .collect();
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, "Wallet not found"))?;
     let verification = crate::verification::service::get(db, member_id)
         .await
         .map_err(internal)?;
@@ -252,7 +247,7 @@ pub async fn detail(db: &DatabaseConnection, member_id: i64) -> Result<MemberVie
     Ok(MemberView {
         member,
         joined,
-        wallets,
+        statement,
         verification,
         payout_details,
         requests,

@@ -96,3 +96,41 @@ pub async fn save_method_settings(
     };
     save_method(&state.db, &state.clock, admin.id, request_meta().ip, &input).await
 }
+
+/// Adds a currency (`kind` = "currency"; its scale comes from ISO 4217) or a
+/// point type (`kind` = "points").
+#[server(endpoint = "admin/settings/asset", client = CsrfClient)]
+pub async fn create_asset(kind: String, code: String, name: String) -> Result<(), AppError> {
+    use super::assets::AssetInput;
+    use crate::auth::session::require_admin;
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    let input = AssetInput { kind, code, name };
+    super::assets::create_asset(&state.db, &state.clock, admin.id, request_meta().ip, &input).await
+}
+
+/// Sets what a point type is worth: `points` of `points_code` = `amount` of
+/// `currency_code`.
+#[server(endpoint = "admin/settings/rate", client = CsrfClient)]
+pub async fn save_rate(
+    points_code: String,
+    points: String,
+    currency_code: String,
+    amount: String,
+) -> Result<(), AppError> {
+    use super::assets::RateInput;
+    use crate::auth::session::require_admin;
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    let input = RateInput {
+        points_code,
+        points,
+        currency_code,
+        amount,
+    };
+    super::assets::save_rate(&state.db, &state.clock, admin.id, request_meta().ip, &input).await
+}

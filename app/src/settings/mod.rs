@@ -1,15 +1,31 @@
-//! Settings (`/admin/settings`): withdrawal rules, the confirmation message,
+//! Settings (`/admin/settings`): assets and conversion rates, withdrawal rules, the confirmation message,
 //! gift-card brands, PayQuicker's export columns, verification thresholds,
 //! and each payout method's limits and fee per currency. Every save is
 //! validated as a whole (nothing is stored if any field is wrong) and
 //! audited.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod assets;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
 
 use serde::{Deserialize, Serialize};
+
+use crate::ledger::money::AssetKind;
+
+/// One asset as the settings page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetRow {
+    pub code: String,
+    pub name: String,
+    pub kind: AssetKind,
+    pub scale: u32,
+    /// A point type's rate in force, like "10 GEMS = 1.00 USD"; None for
+    /// currencies and for point types without a rate yet.
+    pub rate: Option<String>,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GeneralSettings {
@@ -49,6 +65,7 @@ pub struct MethodRow {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeskSettings {
+    pub assets: Vec<AssetRow>,
     pub general: GeneralSettings,
     pub thresholds: Vec<ThresholdRow>,
     pub methods: Vec<MethodRow>,

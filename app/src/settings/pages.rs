@@ -4,8 +4,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::api::{load_settings, SaveGeneralSettings, SaveMethodSettings, SaveThreshold};
-use super::DeskSettings;
+use super::api::{
+    load_settings, CreateAsset, SaveGeneralSettings, SaveMethodSettings, SaveRate, SaveThreshold,
+};
+use super::{AssetRow, DeskSettings};
+use crate::ledger::money::AssetKind;
 use crate::ui::{CsrfField, FormError, LoadError, Loading};
 
 #[component]
@@ -13,12 +16,16 @@ pub fn SettingsPage() -> impl IntoView {
     let general = ServerAction::<SaveGeneralSettings>::new();
     let threshold = ServerAction::<SaveThreshold>::new();
     let method = ServerAction::<SaveMethodSettings>::new();
+    let asset = ServerAction::<CreateAsset>::new();
+    let rate = ServerAction::<SaveRate>::new();
     let data = Resource::new(
         move || {
             (
                 general.version().get(),
                 threshold.version().get(),
                 method.version().get(),
+                asset.version().get(),
+                rate.version().get(),
             )
         },
         |_| load_settings(),
@@ -29,7 +36,14 @@ pub fn SettingsPage() -> impl IntoView {
         <Transition fallback=|| view! { <Loading what="settings" /> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(view) => view! { <Forms view general threshold method /> }.into_any(),
+                    Ok(view) => {
+                        let assets = view.assets.clone();
+                        view! {
+                            <Assets assets asset rate />
+                            <Forms view general threshold method />
+                        }
+                            .into_any()
+                    }
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}
@@ -174,6 +188,133 @@ fn Forms(
                     }
                 })
                 .collect_view()}
+        </section>
+    }
+}
+
+/// The assets table, and the forms to add an asset and to set a point
+/// type's rate.
+#[component]
+fn Assets(
+    assets: Vec<AssetRow>,
+    asset: ServerAction<CreateAsset>,
+    rate: ServerAction<SaveRate>,
+) -> impl IntoView {
+    let asset_error = Signal::derive(move || asset.value().get().and_then(Result::err));
+    let rate_error = Signal::derive(move || rate.value().get().and_then(Result::err));
+    let codes = |kind: AssetKind| -> Vec<String> {
+        assets
+            .iter()
+            .filter(|a| a.kind == kind)
+            .map(|a| a.code.clone())
+            .collect()
+    };
+    let (points, currencies) = (codes(AssetKind::Points), codes(AssetKind::Currency));
+    let options = |codes: Vec<String>| {
+        codes
+            .into_iter()
+            .map(|code| view! { <option value=code.clone()>{code.clone()}</option> })
+            .collect_view()
+    };
+    let can_rate = !points.is_empty() && !currencies.is_empty();
+    view! {
+        <section class="card" aria-labelledby="assets-title">
+            <h2 id="assets-title">"Assets and rates"</h2>
+            {if assets.is_empty() {
+                view! { <p class="empty">"No assets yet. Add the currency you pay in first, like USD."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="data assets">
+                        <caption class="visually-hidden">"Assets"</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Code"</th>
+                                <th scope="col">"Name"</th>
+                                <th scope="col">"Kind"</th>
+                                <th scope="col">"Rate"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {assets
+                                .iter()
+                                .map(|a| {
+                                    let kind = match a.kind {
+                                        AssetKind::Currency => format!("Currency, {} decimals", a.scale),
+                                        AssetKind::Points => "Point type".to_owned(),
+                                    };
+                                    let rate = match (a.kind, a.rate.clone()) {
+                                        (AssetKind::Currency, _) => "—".to_owned(),
+                                        (AssetKind::Points, Some(rate)) => rate,
+                                        (AssetKind::Points, None) => "No rate yet: cannot be withdrawn".to_owned(),
+                                    };
+                                    view! {
+                                        <tr>
+                                            <th scope="row" data-label="Code">{a.code.clone()}</th>
+                                            <td data-label="Name">{a.name.clone()}</td>
+                                            <td data-label="Kind">{kind}</td>
+                                            <td data-label="Rate">{rate}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                    .into_any()
+            }}
+            <ActionForm action=asset attr:class="stack" attr:aria-label="Add an asset">
+                <h3>"Add an asset"</h3>
+                <CsrfField />
+                <div class="field">
+                    <label for="as-kind">"Kind"</label>
+                    <select id="as-kind" name="kind">
+                        <option value="currency">"Currency (ISO 4217 code)"</option>
+                        <option value="points">"Point type"</option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="as-code">"Code"</label>
+                    <input id="as-code" name="code" required maxlength="12" autocapitalize="characters" placeholder="USD or GEMS" />
+                </div>
+                <div class="field">
+                    <label for="as-name">"Name (optional for a currency)"</label>
+                    <input id="as-name" name="name" maxlength="60" placeholder="Gems" />
+                </div>
+                <FormError error=asset_error />
+                {saved(asset)}
+                <button type="submit" disabled=move || asset.pending().get()>"Add asset"</button>
+            </ActionForm>
+            {if can_rate {
+                view! {
+                    <ActionForm action=rate attr:class="stack" attr:aria-label="Set a rate">
+                        <h3>"Set a rate"</h3>
+                        <p class="muted">"New requests use the new rate; requests already made keep theirs."</p>
+                        <CsrfField />
+                        <div class="field">
+                            <label for="r-points">"Points"</label>
+                            <input id="r-points" name="points" inputmode="numeric" required placeholder="10" />
+                        </div>
+                        <div class="field">
+                            <label for="r-points-code">"Point type"</label>
+                            <select id="r-points-code" name="points_code">{options(points)}</select>
+                        </div>
+                        <div class="field">
+                            <label for="r-amount">"Are worth"</label>
+                            <input id="r-amount" name="amount" inputmode="decimal" required placeholder="1.00" />
+                        </div>
+                        <div class="field">
+                            <label for="r-currency">"Currency"</label>
+                            <select id="r-currency" name="currency_code">{options(currencies)}</select>
+                        </div>
+                        <FormError error=rate_error />
+                        {saved(rate)}
+                        <button type="submit" disabled=move || rate.pending().get()>"Save rate"</button>
+                    </ActionForm>
+                }
+                    .into_any()
+            } else {
+                view! { <p class="muted">"Add a point type and a currency to set a rate."</p> }.into_any()
+            }}
         </section>
     }
 }

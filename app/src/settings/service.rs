@@ -100,6 +100,7 @@ pub async fn view(db: &DatabaseConnection) -> Result<DeskSettings, AppError> {
         }
     }
     Ok(DeskSettings {
+        assets: super::assets::rows(db).await?,
         general,
         thresholds,
         methods,

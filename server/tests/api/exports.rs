@@ -8,7 +8,7 @@ use crate::helpers::{spawn_app, Browser, TestApp, TestUser};
 use crate::ledger_fixture::{act, assert_ledger_clean, desk, key, request, Desk};
 use crate::payouts_desk::{admin_browser, some_requests};
 use app::entities::{asset, user, withdrawal_request};
-use app::withdrawals::{WithdrawalAction as A, WithdrawalStatus as S};
+use app::withdrawals::{rules, WithdrawalAction as A, WithdrawalStatus as S};
 use reqwest::{header, StatusCode};
 use sea_orm::EntityTrait;
 
@@ -498,4 +498,77 @@ async fn bad_input_and_strangers_change_nothing() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(exports_recorded(&app).await, 0);
+}
+
+/// More rows than one page of the streamed file (500): every request once,
+/// in id order, across the page boundaries, in CSV and in Excel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_export_carries_every_request_once_across_pages() {
+    use calamine::{Reader, Xlsx};
+
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    {
+        let txn = app::platform::db::begin_write(&app.state.db).await.unwrap();
+        rules::put_setting(&txn, rules::ONE_OPEN_REQUEST, "false")
+            .await
+            .unwrap();
+        rules::put_setting(&txn, rules::MIN_DELAY_SECONDS, "0")
+            .await
+            .unwrap();
+        txn.commit().await.unwrap();
+    }
+    const MEMBERS: usize = 4;
+    const EACH: usize = 301;
+    let mut members = Vec::new();
+    for n in 0..MEMBERS {
+        let member = desk.member(&app, &format!("bulk{n}")).await;
+        let wallet = desk.credit(&app, &member, &desk.usd, 1_000_000).await;
+        members.push((member, wallet.id));
+    }
+    let app_ref = &app;
+    futures::future::join_all(members.iter().map(|(member, wallet)| async move {
+        for _ in 0..EACH {
+            request(app_ref, member, *wallet, "paypal", "1.25", &key())
+                .await
+                .unwrap();
+        }
+    }))
+    .await;
+    let total = MEMBERS * EACH;
+    let admin = admin_browser(&app).await;
+
+    let response = export(&admin, &[("format", "csv"), ("scope", "matching")]).await;
+    assert_eq!(
+        response.headers()["x-paydesk-rows"],
+        total.to_string().as_str()
+    );
+    let (_, rows) = csv_rows(&file(response, "text/csv").await);
+    let exported: Vec<i64> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
+    let mut stored: Vec<i64> = withdrawal_request::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    stored.sort_unstable();
+    assert_eq!(exported, stored, "each request once, in id order");
+    assert!(rows.iter().all(|r| r[8] == "1.25"));
+
+    let response = export(&admin, &[("format", "xlsx"), ("scope", "matching")]).await;
+    let bytes = file(
+        response,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    .await;
+    let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = workbook.worksheet_range("Requests").unwrap();
+    let ids: Vec<i64> = sheet
+        .rows()
+        .skip(1)
+        .map(|r| r[0].to_string().parse().unwrap())
+        .collect();
+    assert_eq!(ids, stored);
+    assert_ledger_clean(&app).await;
 }

@@ -144,7 +144,7 @@ async fn the_member_page_and_what_an_admin_may_change() {
 
     let view: MemberView = detail(&admin, ada).await.json().await.unwrap();
     assert_eq!(view.member.email, "ada@example.com");
-    assert_eq!(view.wallets.len(), 1);
+    assert_eq!(view.statement.wallets.len(), 1);
     assert_eq!(view.payout_details.len(), 4);
     assert!(view
         .payout_details
@@ -159,7 +159,7 @@ async fn the_member_page_and_what_an_admin_may_change() {
     );
 
     // Credit once per key; a debit cannot go below zero.
-    let wallet = view.wallets[0].wallet_id;
+    let wallet = view.statement.wallets[0].wallet_id;
     let before = balance(&app, wallet).await;
     let key = key();
     for _ in 0..2 {
@@ -197,6 +197,30 @@ async fn the_member_page_and_what_an_admin_may_change() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(balance(&app, wallet).await, before + 500);
     assert_ledger_clean(&app).await;
+
+    // The statement shows the credit once, newest first, with the balance
+    // it left; another member's wallet is not found through this member.
+    let view: MemberView = detail(&admin, ada).await.json().await.unwrap();
+    let statement = &view.statement;
+    assert_eq!(statement.wallet.as_ref().map(|w| w.wallet_id), Some(wallet));
+    let newest = &statement.lines[0];
+    assert_eq!((newest.amount, newest.balance_after), (500, before + 500));
+    let transfers = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM transfers WHERE debit_wallet_id = {wallet} OR credit_wallet_id = {wallet}"
+        ))
+        .await;
+    assert_eq!(statement.total, transfers as u64);
+    let bob = user_id(&app, "bob@example.com").await;
+    let bob_view: MemberView = detail(&admin, bob).await.json().await.unwrap();
+    let bob_wallet = bob_view.statement.wallets[0].wallet_id;
+    let response = admin
+        .post_json(
+            "/api/admin/members/get",
+            json!({ "member_id": ada, "wallet_id": bob_wallet, "page": 1 }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
 
     // Deactivated: recorded once, and the member can no longer withdraw.
     let set_active = |value: &'static str| {

@@ -4,6 +4,8 @@
 use crate::helpers::{error_of, spawn_app, Browser, TestApp};
 use crate::ledger_fixture::desk;
 use crate::payouts_desk::admin_browser;
+use app::ledger::money::{AssetKind, Rate};
+use app::ledger::service as ledger;
 use app::settings::DeskSettings;
 use app::withdrawals::{rules, PayoutMethod};
 use reqwest::StatusCode;
@@ -261,4 +263,243 @@ async fn thresholds_and_method_rules_are_validated_and_stored() {
             .status(),
         StatusCode::FORBIDDEN
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assets_and_rates_are_added_validated_and_audited() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    let admin = admin_browser(&app).await;
+    let add = |kind: &'static str, code: &'static str, name: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .post_form(
+                    "/api/admin/settings/asset",
+                    &[("kind", kind), ("code", code), ("name", name)],
+                )
+                .await
+        }
+    };
+    let assets = || app.count("SELECT COUNT(*) FROM assets");
+    let before = assets().await;
+
+    // A currency's scale and name come from ISO 4217.
+    assert_eq!(add("currency", "kwd", "").await.status(), StatusCode::OK);
+    let listed = load(&admin).await;
+    let kwd = listed.assets.iter().find(|a| a.code == "KWD").unwrap();
+    assert_eq!(
+        (kwd.name.as_str(), kwd.kind, kwd.scale, kwd.rate.as_deref()),
+        ("Kuwaiti dinar", AssetKind::Currency, 3, None)
+    );
+    assert!(
+        listed.thresholds.iter().any(|t| t.currency == "KWD"),
+        "a new currency gets its own threshold and method settings"
+    );
+    assert_eq!(
+        add("points", "STARS", "Stars").await.status(),
+        StatusCode::OK
+    );
+
+    for (kind, code, name, status, message) in [
+        (
+            "currency",
+            "XYZ",
+            "",
+            StatusCode::BAD_REQUEST,
+            "not an ISO 4217",
+        ),
+        (
+            "points",
+            "G",
+            "Gee",
+            StatusCode::BAD_REQUEST,
+            "Code: 2 to 12",
+        ),
+        (
+            "points",
+            "EUR",
+            "Euros",
+            StatusCode::BAD_REQUEST,
+            "currency code",
+        ),
+        ("points", "RUBIES", "", StatusCode::BAD_REQUEST, "Name:"),
+        ("shares", "ACME", "Acme", StatusCode::BAD_REQUEST, "Kind:"),
+        (
+            "currency",
+            "USD",
+            "",
+            StatusCode::CONFLICT,
+            "USD exists already",
+        ),
+        (
+            "points",
+            "gems",
+            "Gems",
+            StatusCode::CONFLICT,
+            "GEMS exists already",
+        ),
+    ] {
+        let (got, error) = error_of(add(kind, code, name).await).await;
+        assert_eq!(got, status, "{kind} {code}");
+        assert!(error.message.contains(message), "{}", error.message);
+    }
+    assert_eq!(assets().await, before + 2, "refusals add nothing");
+    assert_eq!(audited(&app).await, 2);
+
+    // Two admins adding the same code at once: one asset, one refusal.
+    let other = admin_browser(&app).await;
+    async fn same(browser: &Browser) -> StatusCode {
+        browser
+            .post_form(
+                "/api/admin/settings/asset",
+                &[("kind", "points"), ("code", "PEARLS"), ("name", "Pearls")],
+            )
+            .await
+            .status()
+    }
+    let (a, b) = tokio::join!(same(&admin), same(&other));
+    let mut statuses = [a, b];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
+    assert_eq!(assets().await, before + 3);
+
+    // Rates: the newest is in force; refusals name the field.
+    let rate = |points_code: &'static str,
+                points: &'static str,
+                currency_code: &'static str,
+                amount: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .post_form(
+                    "/api/admin/settings/rate",
+                    &[
+                        ("points_code", points_code),
+                        ("points", points),
+                        ("currency_code", currency_code),
+                        ("amount", amount),
+                    ],
+                )
+                .await
+        }
+    };
+    assert_eq!(
+        rate("gems", "25", "usd", "1.50").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        ledger::current_rate(&app.state.db, desk.gems.id)
+            .await
+            .unwrap(),
+        Some((
+            desk.usd.id,
+            Rate {
+                points: 25,
+                money_minor: 150
+            }
+        ))
+    );
+    let audited_before = audited(&app).await;
+    for (points_code, points, currency_code, amount, message) in [
+        (
+            "GEMS",
+            "1.5",
+            "USD",
+            "1",
+            "Points: GEMS amounts are whole numbers",
+        ),
+        (
+            "GEMS",
+            "0",
+            "USD",
+            "1",
+            "Points: The amount must be greater than zero",
+        ),
+        (
+            "GEMS",
+            "10",
+            "USD",
+            "1.001",
+            "Worth: USD amounts have at most 2",
+        ),
+        (
+            "GEMS",
+            "10",
+            "USD",
+            "-1",
+            "Worth: The amount cannot be negative",
+        ),
+        (
+            "GEMS",
+            "10",
+            "KWD",
+            "0.0001",
+            "Worth: KWD amounts have at most 3",
+        ),
+        ("USD", "10", "USD", "1", "Point type: no point type \"USD\""),
+        (
+            "GEMS",
+            "10",
+            "STARS",
+            "1",
+            "Currency: no currency \"STARS\"",
+        ),
+        (
+            "GEMS",
+            "10000000000000",
+            "USD",
+            "1",
+            "Rate: use smaller numbers",
+        ),
+    ] {
+        let (status, error) =
+            error_of(rate(points_code, points, currency_code, amount).await).await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{points_code} {points} {amount}"
+        );
+        assert!(error.message.contains(message), "{}", error.message);
+    }
+    assert_eq!(
+        audited(&app).await,
+        audited_before,
+        "refused rates record nothing"
+    );
+    let listed = load(&admin).await;
+    let gems = listed.assets.iter().find(|a| a.code == "GEMS").unwrap();
+    assert_eq!(gems.rate.as_deref(), Some("25 GEMS = 1.50 USD"));
+    let stars = listed.assets.iter().find(|a| a.code == "STARS").unwrap();
+    assert_eq!(stars.rate, None);
+
+    // Members reach none of it.
+    let member = app.new_browser();
+    member.sign_up(&crate::helpers::TestUser::generate()).await;
+    assert_eq!(
+        member
+            .post_form(
+                "/api/admin/settings/asset",
+                &[("kind", "points"), ("code", "MINE"), ("name", "Mine")],
+            )
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        member
+            .post_form(
+                "/api/admin/settings/rate",
+                &[
+                    ("points_code", "GEMS"),
+                    ("points", "1"),
+                    ("currency_code", "USD"),
+                    ("amount", "100"),
+                ],
+            )
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(assets().await, before + 3);
 }
