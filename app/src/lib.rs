@@ -13,6 +13,7 @@ pub mod audit_log;
 pub mod auth;
 pub mod error;
 pub mod funding;
+pub mod incentives;
 pub mod ledger;
 pub mod members;
 pub mod payout_details;

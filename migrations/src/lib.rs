@@ -10,6 +10,7 @@ mod m20261122_000001_create_accounts;
 mod m20261122_000002_create_ledger;
 mod m20261122_000003_create_member_area;
 mod m20261122_000004_create_payout_exports;
+mod m20261122_000005_create_incentives;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_create_ledger::Migration),
             Box::new(m20261122_000003_create_member_area::Migration),
             Box::new(m20261122_000004_create_payout_exports::Migration),
+            Box::new(m20261122_000005_create_incentives::Migration),
         ]
     }
 }

@@ -83,6 +83,14 @@ pub fn router(state: AppState) -> Router {
             app::payouts::export::EXPORT_PATH,
             axum::routing::post(app::payouts::export::export_requests),
         )
+        .route(
+            app::incentives::api_v1::INCENTIVES_PATH,
+            axum::routing::post(app::incentives::api_v1::post_incentives),
+        )
+        .route(
+            app::incentives::api_v1::INCENTIVE_PATH,
+            get(app::incentives::api_v1::get_incentive),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

@@ -420,6 +420,38 @@ pub async fn purge_expired_sessions(state: &AppState) -> Result<u64, DbErr> {
     Ok(removed)
 }
 
+/// Creates a member account for someone who has not signed up (an
+/// incentive reported for a new email), in the caller's transaction. Its
+/// password hash matches no known password: the member signs in after
+/// setting one through a password reset.
+pub async fn invite_member(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    email: &str,
+    display_name: &str,
+    how: &str,
+) -> Result<user::Model, AuthError> {
+    let new_user = NewUser {
+        email,
+        display_name,
+        password: "",
+        role: Role::Member,
+    };
+    let hash = tokio::task::spawn_blocking(password::unguessable_hash)
+        .await
+        .map_err(|err| AuthError::Unexpected(err.into()))?;
+    let model = insert_user(conn, now, &new_user, hash).await?;
+    audit::record(
+        conn,
+        now,
+        AuditEntry::new(AuditAction::SignedUp)
+            .subject(model.email.clone())
+            .detail(format!("invited: {how}")),
+    )
+    .await?;
+    Ok(model)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,11 +2,13 @@
 //! server crate migrates a fresh database and checks that every column named
 //! here exists there, so the two cannot drift apart unnoticed.
 
+pub mod api_key;
 pub mod asset;
 pub mod audit_event;
 pub mod conversion_rate;
 pub mod idempotency_key;
 pub mod identity_verification;
+pub mod incentive;
 pub mod journal_entry;
 pub mod outbox_message;
 pub mod payout_detail;

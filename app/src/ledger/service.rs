@@ -330,6 +330,53 @@ pub struct NewEntry<'a> {
     pub legs: Vec<Leg<'a>>,
 }
 
+/// Takes `amount` from a wallet's cached balance. The guard is the balance
+/// check in the UPDATE itself: no read-modify-write, so it cannot overdraw
+/// under concurrency.
+async fn debit_cached(
+    conn: &impl ConnectionTrait,
+    wallet_id: i64,
+    amount: i64,
+) -> Result<(), LedgerError> {
+    let debited = wallet::Entity::update_many()
+        .col_expr(
+            wallet::Column::Balance,
+            Expr::col(wallet::Column::Balance).sub(amount),
+        )
+        .col_expr(
+            wallet::Column::Version,
+            Expr::col(wallet::Column::Version).add(1),
+        )
+        .filter(wallet::Column::Id.eq(wallet_id))
+        .filter(wallet::Column::Balance.gte(amount))
+        .exec(conn)
+        .await?;
+    if debited.rows_affected == 0 {
+        return Err(LedgerError::InsufficientFunds { wallet_id });
+    }
+    Ok(())
+}
+
+async fn credit_cached(
+    conn: &impl ConnectionTrait,
+    wallet_id: i64,
+    amount: i64,
+) -> Result<(), LedgerError> {
+    wallet::Entity::update_many()
+        .col_expr(
+            wallet::Column::Balance,
+            Expr::col(wallet::Column::Balance).add(amount),
+        )
+        .col_expr(
+            wallet::Column::Version,
+            Expr::col(wallet::Column::Version).add(1),
+        )
+        .filter(wallet::Column::Id.eq(wallet_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Writes a journal entry and its transfers, moving cached balances with
 /// guarded updates. Must run inside the caller's transaction: a refused leg
 /// (insufficient funds) leaves the transaction to be rolled back.
@@ -357,39 +404,10 @@ pub async fn post_entry(
 
     for leg in &entry.legs {
         if WalletKind::of(leg.from).caches_balance() {
-            // The guard is the balance check: no read-modify-write.
-            let debited = wallet::Entity::update_many()
-                .col_expr(
-                    wallet::Column::Balance,
-                    Expr::col(wallet::Column::Balance).sub(leg.amount),
-                )
-                .col_expr(
-                    wallet::Column::Version,
-                    Expr::col(wallet::Column::Version).add(1),
-                )
-                .filter(wallet::Column::Id.eq(leg.from.id))
-                .filter(wallet::Column::Balance.gte(leg.amount))
-                .exec(conn)
-                .await?;
-            if debited.rows_affected == 0 {
-                return Err(LedgerError::InsufficientFunds {
-                    wallet_id: leg.from.id,
-                });
-            }
+            debit_cached(conn, leg.from.id, leg.amount).await?;
         }
         if WalletKind::of(leg.to).caches_balance() {
-            wallet::Entity::update_many()
-                .col_expr(
-                    wallet::Column::Balance,
-                    Expr::col(wallet::Column::Balance).add(leg.amount),
-                )
-                .col_expr(
-                    wallet::Column::Version,
-                    Expr::col(wallet::Column::Version).add(1),
-                )
-                .filter(wallet::Column::Id.eq(leg.to.id))
-                .exec(conn)
-                .await?;
+            credit_cached(conn, leg.to.id, leg.amount).await?;
         }
         transfer::Entity::insert(transfer::ActiveModel {
             entry_id: Set(entry_id),
@@ -497,4 +515,143 @@ pub async fn pay_member_from_funding(
         },
     )
     .await
+}
+
+/// Rows per multi-row statement: well under SQLite's and PostgreSQL's
+/// bound-parameter limits for the widest table written in batches.
+const BATCH: usize = 500;
+
+/// Members' wallets for an asset, created where missing, by user id: the
+/// batched form of [`member_wallet`] for payments to thousands of members.
+pub async fn member_wallets(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    user_ids: &[i64],
+    asset_id: i64,
+) -> Result<std::collections::HashMap<i64, wallet::Model>, DbErr> {
+    let mut ids = user_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut found = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(BATCH) {
+        let find = || {
+            wallet::Entity::find()
+                .filter(wallet::Column::AssetId.eq(asset_id))
+                .filter(wallet::Column::OwnerUserId.is_in(chunk.iter().copied()))
+                .all(conn)
+        };
+        let existing = find().await?;
+        if existing.len() < chunk.len() {
+            let have: std::collections::HashSet<i64> =
+                existing.iter().filter_map(|w| w.owner_user_id).collect();
+            let missing =
+                chunk
+                    .iter()
+                    .filter(|id| !have.contains(id))
+                    .map(|&id| wallet::ActiveModel {
+                        kind: Set(WalletKind::Member.as_str().to_owned()),
+                        asset_id: Set(asset_id),
+                        owner_user_id: Set(Some(id)),
+                        balance: Set(0),
+                        version: Set(0),
+                        created_at: Set(now),
+                        ..Default::default()
+                    });
+            // A wallet created meanwhile by someone else is simply kept.
+            wallet::Entity::insert_many(missing)
+                .on_conflict(
+                    OnConflict::columns([wallet::Column::OwnerUserId, wallet::Column::AssetId])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(conn)
+                .await?;
+        }
+        for w in find().await? {
+            if let Some(owner) = w.owner_user_id {
+                found.insert(owner, w);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// One journal entry paying many wallets from one: the payer is debited
+/// once for the total, guarded so it cannot go below zero; each payee's
+/// balance moves once by what it receives; and every leg is its own
+/// transfer, so each payment shows as a line in its wallet's statement.
+/// Statements are batched, so thousands of legs stay one quick transaction.
+pub async fn post_fan_out(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    entry: FanOut<'_>,
+) -> Result<i64, LedgerError> {
+    let from = entry.from;
+    let mut total: i64 = 0;
+    let mut per_payee: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
+    for (to, amount) in &entry.legs {
+        if *amount <= 0 || to.id == from.id || to.asset_id != from.asset_id {
+            return Err(LedgerError::MalformedTransfer);
+        }
+        total = total
+            .checked_add(*amount)
+            .ok_or(LedgerError::MalformedTransfer)?;
+        let sum = per_payee.entry(to.id).or_insert(0);
+        *sum = sum
+            .checked_add(*amount)
+            .ok_or(LedgerError::MalformedTransfer)?;
+    }
+    if entry.legs.is_empty() {
+        return Err(LedgerError::MalformedTransfer);
+    }
+    let inserted = journal_entry::Entity::insert(journal_entry::ActiveModel {
+        kind: Set(entry.kind.as_str().to_owned()),
+        reference: Set(entry.reference),
+        memo: Set(entry.memo),
+        actor_user_id: Set(entry.actor_user_id),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    let entry_id = inserted.last_insert_id;
+    if WalletKind::of(from).caches_balance() {
+        debit_cached(conn, from.id, total).await?;
+    }
+    let caching: std::collections::HashSet<i64> = entry
+        .legs
+        .iter()
+        .filter(|(to, _)| WalletKind::of(to).caches_balance())
+        .map(|(to, _)| to.id)
+        .collect();
+    for (wallet_id, amount) in per_payee {
+        if !caching.contains(&wallet_id) {
+            continue;
+        }
+        credit_cached(conn, wallet_id, amount).await?;
+    }
+    for chunk in entry.legs.chunks(BATCH) {
+        transfer::Entity::insert_many(chunk.iter().map(|(to, amount)| transfer::ActiveModel {
+            entry_id: Set(entry_id),
+            debit_wallet_id: Set(from.id),
+            credit_wallet_id: Set(to.id),
+            asset_id: Set(from.asset_id),
+            amount: Set(*amount),
+            created_at: Set(now),
+            ..Default::default()
+        }))
+        .exec_without_returning(conn)
+        .await?;
+    }
+    Ok(entry_id)
+}
+
+/// A journal entry from one wallet to many, for [`post_fan_out`].
+pub struct FanOut<'a> {
+    pub kind: EntryKind,
+    pub reference: Option<String>,
+    pub memo: Option<String>,
+    pub actor_user_id: Option<i64>,
+    pub from: &'a wallet::Model,
+    pub legs: Vec<(&'a wallet::Model, i64)>,
 }

@@ -27,10 +27,16 @@ pub enum AuditAction {
     FundingWalletCreated,
     MemberActiveChanged,
     SettingsChanged,
+    IncentiveCreated,
+    IncentivesApproved,
+    IncentivesRejected,
+    IncentivesPaid,
+    ApiKeyCreated,
+    ApiKeyRevoked,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 18] = [
+    pub const ALL: [AuditAction; 24] = [
         AuditAction::SignedUp,
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
@@ -49,6 +55,12 @@ impl AuditAction {
         AuditAction::FundingWalletCreated,
         AuditAction::MemberActiveChanged,
         AuditAction::SettingsChanged,
+        AuditAction::IncentiveCreated,
+        AuditAction::IncentivesApproved,
+        AuditAction::IncentivesRejected,
+        AuditAction::IncentivesPaid,
+        AuditAction::ApiKeyCreated,
+        AuditAction::ApiKeyRevoked,
     ];
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -76,6 +88,12 @@ impl AuditAction {
             AuditAction::FundingWalletCreated => "Funding wallet created",
             AuditAction::MemberActiveChanged => "Member activated or deactivated",
             AuditAction::SettingsChanged => "Settings changed",
+            AuditAction::IncentiveCreated => "Incentive created",
+            AuditAction::IncentivesApproved => "Incentives approved",
+            AuditAction::IncentivesRejected => "Incentives rejected",
+            AuditAction::IncentivesPaid => "Incentives paid",
+            AuditAction::ApiKeyCreated => "API key created",
+            AuditAction::ApiKeyRevoked => "API key revoked",
         }
     }
 
@@ -99,6 +117,12 @@ impl AuditAction {
             AuditAction::FundingWalletCreated => "funding_wallet_created",
             AuditAction::MemberActiveChanged => "member_active_changed",
             AuditAction::SettingsChanged => "settings_changed",
+            AuditAction::IncentiveCreated => "incentive_created",
+            AuditAction::IncentivesApproved => "incentives_approved",
+            AuditAction::IncentivesRejected => "incentives_rejected",
+            AuditAction::IncentivesPaid => "incentives_paid",
+            AuditAction::ApiKeyCreated => "api_key_created",
+            AuditAction::ApiKeyRevoked => "api_key_revoked",
         }
     }
 }

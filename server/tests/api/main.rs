@@ -9,6 +9,7 @@ mod dashboard;
 mod exports;
 mod funding;
 mod helpers;
+mod incentives;
 mod ledger_fixture;
 mod ledger_operations;
 mod ledger_properties;

@@ -52,6 +52,8 @@ async fn entities_match_the_migrated_tables() {
     check::<withdrawal_request::Entity>(&app).await;
     check::<withdrawal_event::Entity>(&app).await;
     check::<payout_export::Entity>(&app).await;
+    check::<incentive::Entity>(&app).await;
+    check::<api_key::Entity>(&app).await;
     check::<outbox_message::Entity>(&app).await;
     check::<idempotency_key::Entity>(&app).await;
     check::<payout_method_rule::Entity>(&app).await;

@@ -1,0 +1,140 @@
+//! Incentives' server functions for admins (administrators only), and the
+//! API keys the earnings API checks.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use super::{IncentiveList, IncentiveQuery};
+use crate::error::AppError;
+use crate::payouts::BulkOutcome;
+use crate::ui::CsrfClient;
+
+#[cfg(feature = "ssr")]
+fn parse_ids(text: &str) -> Result<Vec<i64>, AppError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            part.trim_start_matches('#')
+                .parse::<i64>()
+                .map_err(|_| AppError::invalid(format!("\"{part}\" is not an incentive number")))
+        })
+        .collect()
+}
+
+/// One page of incentives with the count and totals of all matching.
+#[server(endpoint = "admin/incentives/list", input = Json)]
+pub async fn list_incentives(query: IncentiveQuery) -> Result<IncentiveList, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    require_admin().await?;
+    let state = app_state()?;
+    super::service::list(&state.db, &query).await
+}
+
+/// Approves or rejects incentives: `ids` comma-separated, or every one
+/// matching `query` when `all_matching` is "true". A note is needed to reject.
+#[server(endpoint = "admin/incentives/decide", input = Json)]
+pub async fn decide_incentives(
+    ids: String,
+    #[server(default)] all_matching: bool,
+    #[server(default)] query: IncentiveQuery,
+    action: String,
+    #[server(default)] note: String,
+) -> Result<BulkOutcome, AppError> {
+    use super::IncentiveAction;
+    use crate::auth::session::require_admin;
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    let action = match action.as_str() {
+        "approve" => IncentiveAction::Approve,
+        "reject" => IncentiveAction::Reject,
+        other => {
+            return Err(AppError::invalid(format!(
+                "action must be approve or reject, not {other:?}"
+            )))
+        }
+    };
+    let ids = if all_matching {
+        super::service::matching_ids(&state.db, &query).await?
+    } else {
+        parse_ids(&ids)?
+    };
+    super::service::decide(
+        &state.db,
+        &state.clock,
+        admin.id,
+        &ids,
+        action,
+        &note,
+        request_meta().ip,
+    )
+    .await
+}
+
+/// Make Payment: pays the approved incentives among `ids` from one funding
+/// wallet. The same `idempotency_key` twice pays once.
+#[server(endpoint = "admin/incentives/pay", input = Json)]
+pub async fn pay_incentives(
+    ids: Vec<i64>,
+    funding_wallet_id: i64,
+    description: String,
+    idempotency_key: String,
+) -> Result<super::PaymentOutcome, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    super::service::make_payment(
+        &state.db,
+        &state.clock,
+        admin.id,
+        &super::service::PaymentInput {
+            ids,
+            funding_wallet_id,
+            description,
+            idempotency_key,
+        },
+        request_meta().ip,
+    )
+    .await
+}
+
+/// Every API key (never the keys themselves).
+#[server(endpoint = "admin/api-keys/list", input = Json)]
+pub async fn list_api_keys() -> Result<Vec<super::ApiKeyView>, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    require_admin().await?;
+    let state = app_state()?;
+    super::keys::list(&state.db).await
+}
+
+/// A new API key: the answer carries the key, the only time it is shown.
+#[server(endpoint = "admin/api-keys/create", client = CsrfClient)]
+pub async fn create_api_key(name: String) -> Result<super::NewApiKey, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    let (key, secret) =
+        super::keys::create(&state.db, &state.clock, admin.id, &name, request_meta().ip).await?;
+    Ok(super::NewApiKey { key, secret })
+}
+
+/// Revokes a key at once.
+#[server(endpoint = "admin/api-keys/revoke", client = CsrfClient)]
+pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    super::keys::revoke(&state.db, &state.clock, admin.id, id, request_meta().ip).await
+}

@@ -1,0 +1,771 @@
+//! Incentives: the earnings API (keys, batches, idempotent repeats), bulk
+//! decisions, and Make Payment (refusals, replays, two admins at once, and
+//! 10,000 incentives in one payment), each checked against the ledger.
+
+use std::collections::HashSet;
+
+use crate::helpers::{spawn_app, TestApp};
+use crate::ledger_fixture::{assert_ledger_clean, balance, desk, key, Desk};
+use app::entities::{incentive, user, wallet};
+use app::incentives::service::{self as incentives, Origin, PaymentInput};
+use app::incentives::{IncentiveAction, IncentiveInput, IncentiveSource, IncentiveStatus};
+use app::ledger::service as ledger;
+use app::platform::db;
+use app::withdrawals::rules;
+use reqwest::StatusCode;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+
+const PATH: &str = "/api/v1/incentives";
+
+async fn api_key(app: &TestApp, desk: &Desk) -> String {
+    app::incentives::keys::create(
+        &app.state.db,
+        &app.clock,
+        desk.admin.user_id,
+        "Website",
+        None,
+    )
+    .await
+    .unwrap()
+    .1
+}
+
+async fn post(app: &TestApp, key: Option<&str>, body: Value) -> (StatusCode, Value) {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}{PATH}", app.address))
+        .json(&body);
+    if let Some(key) = key {
+        request = request.bearer_auth(key);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+fn item(email: &str, external_id: &str, amount: &str) -> Value {
+    json!({
+        "member_email": email,
+        "program": "SPIFF",
+        "asset": "USD",
+        "amount": amount,
+        "description": "Closed deal",
+        "external_id": external_id,
+    })
+}
+
+async fn funding(app: &TestApp, desk: &Desk, name: &str, amount: i64) -> wallet::Model {
+    let now = app.clock.now();
+    let txn = db::begin_write(&app.state.db).await.unwrap();
+    let wallet = ledger::create_funding_wallet(&txn, now, name, desk.usd.id)
+        .await
+        .unwrap();
+    ledger::record_deposit(&txn, now, &wallet, amount, None, None)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    wallet::Entity::find_by_id(wallet.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn count(app: &TestApp) -> i64 {
+    app.count("SELECT COUNT(*) FROM incentives").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_needs_a_live_key() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    desk.member(&app, "ada").await;
+    let key = api_key(&app, &desk).await;
+    let body = item("ada@example.com", "deal-1", "10");
+
+    let (status, error) = post(&app, None, body.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Authorization: Bearer"));
+    let (status, _) = post(&app, Some("pdk_wrong"), body.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(count(&app).await, 0);
+
+    let (status, created) = post(&app, Some(&key), body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(created["status"], "pending");
+    assert_eq!(created["amount"], "10.00");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM api_keys WHERE last_used_at IS NOT NULL")
+            .await,
+        1
+    );
+    let stored: String = app
+        .count("SELECT COUNT(*) FROM api_keys WHERE key_hash = prefix")
+        .await
+        .to_string();
+    assert_eq!(stored, "0", "the key itself is not stored");
+
+    let id = app.count("SELECT id FROM api_keys").await;
+    app::incentives::keys::revoke(&app.state.db, &app.clock, desk.admin.user_id, id, None)
+        .await
+        .unwrap();
+    let (status, _) = post(&app, Some(&key), item("ada@example.com", "deal-2", "5")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let response = reqwest::Client::new()
+        .get(format!("{}{PATH}/deal-1", app.address))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(count(&app).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_keeps_good_items_and_repeats_change_nothing() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    desk.member(&app, "ada").await;
+    desk.member(&app, "bob").await;
+    let key = api_key(&app, &desk).await;
+    let batch = json!({ "incentives": [
+        item("ada@example.com", "deal-1", "10.50"),
+        item("nobody@example.com", "deal-2", "5"),
+        item("bob@example.com", "deal-3", "1.234"),
+        item("bob@example.com", "deal-4", "7"),
+        { "member_email": "bob@example.com", "program": "bonus", "asset": "GEMS", "amount": "300", "external_id": "gems-1" },
+        { "member_email": "bob@example.com", "program": "bonus", "asset": "USD", "amount": "1" },
+        "not an object",
+    ]});
+    let (status, body) = post(&app, Some(&key), batch.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (&body["created"], &body["existing"], &body["failed"]),
+        (&json!(3), &json!(0), &json!(4))
+    );
+    let results = body["results"].as_array().unwrap();
+    let message = |i: usize| results[i]["error"]["message"].as_str().unwrap().to_owned();
+    assert!(message(1).contains("no member has the email nobody@example.com"));
+    assert!(message(2).contains("amount: USD amounts have at most 2 decimal places"));
+    assert!(message(5).contains("external_id: required"));
+    assert!(message(6).contains("Not an incentive"));
+    assert_eq!(results[4]["incentive"]["amount"], "300");
+    assert_eq!(count(&app).await, 3);
+
+    // The same batch again: the three are "existing", nothing new.
+    let (_, again) = post(&app, Some(&key), batch).await;
+    assert_eq!(
+        (&again["created"], &again["existing"]),
+        (&json!(0), &json!(3))
+    );
+    assert_eq!(
+        again["results"][0]["incentive"]["id"],
+        body["results"][0]["incentive"]["id"]
+    );
+    assert_eq!(count(&app).await, 3);
+
+    // A reused external id for something else is refused.
+    let (status, error) = post(&app, Some(&key), item("ada@example.com", "deal-1", "99")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("already used for a different incentive"));
+
+    // Status by external id.
+    let get = |external: &'static str| {
+        let key = key.clone();
+        let address = app.address.clone();
+        async move {
+            reqwest::Client::new()
+                .get(format!("{address}{PATH}/{external}"))
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let found: Value = get("deal-4").await.json().await.unwrap();
+    assert_eq!(
+        (&found["status"], &found["amount"]),
+        (&json!("pending"), &json!("7.00"))
+    );
+    assert_eq!(get("deal-404").await.status(), StatusCode::NOT_FOUND);
+
+    // Too many at once, and not JSON at all.
+    let many: Vec<Value> = (0..1001)
+        .map(|i| item("ada@example.com", &format!("x{i}"), "1"))
+        .collect();
+    let (status, error) = post(&app, Some(&key), Value::Array(many)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("At most 1000"));
+    let response = reqwest::Client::new()
+        .post(format!("{}{PATH}", app.address))
+        .bearer_auth(&key)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(count(&app).await, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_members_are_invited_when_the_setting_allows() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    let key = api_key(&app, &desk).await;
+    let body = json!({
+        "member_email": "New.Partner@Example.com",
+        "member_name": "New Partner",
+        "program": "referral",
+        "asset": "GEMS",
+        "amount": "50",
+        "external_id": "ref-1",
+    });
+    let (status, _) = post(&app, Some(&key), body.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let txn = db::begin_write(&app.state.db).await.unwrap();
+    rules::put_setting(&txn, incentives::CREATE_MISSING_MEMBERS, "true")
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    let (status, created) = post(&app, Some(&key), body).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(created["member_email"], "new.partner@example.com");
+    assert_eq!(created["member_name"], "New Partner");
+    // The invited account exists but nobody knows its password: a sign-in
+    // is refused like any wrong password (not an error).
+    let browser = app.new_browser();
+    let response = browser
+        .log_in("new.partner@example.com", "a long passphrase")
+        .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE email = 'new.partner@example.com' AND role = 'member'")
+            .await,
+        1
+    );
+}
+
+async fn pending(app: &TestApp, desk: &Desk, who: &str, amounts: &[i64]) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for amount in amounts {
+        let created = incentives::create(
+            &app.state.db,
+            &app.clock,
+            Origin {
+                source: IncentiveSource::Manual,
+                api_key_id: None,
+                admin_user_id: Some(desk.admin.user_id),
+            },
+            &IncentiveInput {
+                member_email: format!("{who}@example.com"),
+                member_name: None,
+                program: "SPIFF".into(),
+                asset: "USD".into(),
+                amount: format!("{}.{:02}", amount / 100, amount % 100),
+                description: "Deal".into(),
+                external_id: None,
+            },
+        )
+        .await
+        .unwrap();
+        match created {
+            incentives::Created::New(view) => ids.push(view.id),
+            other => panic!("{other:?}"),
+        }
+    }
+    ids
+}
+
+async fn status_of(app: &TestApp, id: i64) -> IncentiveStatus {
+    let model = incentive::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    IncentiveStatus::parse(&model.status).unwrap()
+}
+
+async fn decide(
+    app: &TestApp,
+    desk: &Desk,
+    ids: &[i64],
+    action: IncentiveAction,
+    note: &str,
+) -> app::payouts::BulkOutcome {
+    incentives::decide(
+        &app.state.db,
+        &app.clock,
+        desk.admin.user_id,
+        ids,
+        action,
+        note,
+        None,
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn make_payment_pays_approved_incentives_once() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    let ada = desk.member(&app, "ada").await;
+    desk.member(&app, "bob").await;
+    let mut ids = pending(&app, &desk, "ada", &[1000, 2550]).await;
+    ids.extend(pending(&app, &desk, "bob", &[700, 300]).await);
+
+    // Approve three; reject the fourth (a note is required).
+    let err = incentives::decide(
+        &app.state.db,
+        &app.clock,
+        desk.admin.user_id,
+        &ids[3..],
+        IncentiveAction::Reject,
+        " ",
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.message.starts_with("Note:"), "{}", err.message);
+    let rejected = decide(
+        &app,
+        &desk,
+        &ids[3..],
+        IncentiveAction::Reject,
+        "Duplicate deal",
+    )
+    .await;
+    assert_eq!(rejected.succeeded, [ids[3]]);
+    let approved = decide(&app, &desk, &ids, IncentiveAction::Approve, "").await;
+    assert_eq!(approved.succeeded, ids[..3]);
+    assert_eq!(approved.skipped.len(), 1);
+    assert_eq!(approved.skipped[0].reason, "rejected");
+
+    // A wallet that cannot cover them is refused up front; nothing moves.
+    let small = funding(&app, &desk, "Small budget", 2000).await;
+    let pay = |wallet_id: i64, key: String| PaymentInput {
+        ids: ids.clone(),
+        funding_wallet_id: wallet_id,
+        description: "October SPIFFs".into(),
+        idempotency_key: key,
+    };
+    let err = incentives::make_payment(
+        &app.state.db,
+        &app.clock,
+        desk.admin.user_id,
+        &pay(small.id, key()),
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.message.contains("need 42.50 USD (short by 22.50 USD)"),
+        "{}",
+        err.message
+    );
+    assert_eq!(status_of(&app, ids[0]).await, IncentiveStatus::Approved);
+    assert_eq!(balance(&app, small.id).await, 2000);
+
+    let big = funding(&app, &desk, "Q4 SPIFF budget", 10_000).await;
+    let payment_key = key();
+    let outcome = incentives::make_payment(
+        &app.state.db,
+        &app.clock,
+        desk.admin.user_id,
+        &pay(big.id, payment_key.clone()),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.paid, ids[..3]);
+    assert_eq!(outcome.total.minor, 4250);
+    assert_eq!(outcome.skipped.len(), 1);
+    assert_eq!(outcome.skipped[0].reason, "rejected");
+    assert_eq!(balance(&app, big.id).await, 10_000 - 4250);
+    let ada_wallet = ledger::member_wallet(
+        &app.state.db,
+        app.clock.now(),
+        ada.actor.user_id,
+        desk.usd.id,
+    )
+    .await
+    .unwrap();
+    assert_eq!(ada_wallet.balance, 3550);
+    for id in &ids[..3] {
+        assert_eq!(status_of(&app, *id).await, IncentiveStatus::Paid);
+    }
+    // Each incentive is its own line in the member's statement.
+    let statement =
+        app::ledger::statement::statement(&app.state.db, ada.actor.user_id, Some(ada_wallet.id), 1)
+            .await
+            .unwrap()
+            .unwrap();
+    let paid_lines: Vec<i64> = statement
+        .lines
+        .iter()
+        .filter(|l| l.description == "October SPIFFs")
+        .map(|l| l.amount)
+        .collect();
+    assert_eq!(paid_lines.len(), 2);
+    assert_eq!(paid_lines.iter().sum::<i64>(), 3550);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'incentive.paid'")
+            .await,
+        2,
+        "one email per member paid"
+    );
+
+    // The same key again answers the first outcome and pays nothing more.
+    let replay = incentives::make_payment(
+        &app.state.db,
+        &app.clock,
+        desk.admin.user_id,
+        &pay(big.id, payment_key),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(replay, outcome);
+    // A new key finds nothing left to pay.
+    let err = incentives::make_payment(
+        &app.state.db,
+        &app.clock,
+        desk.admin.user_id,
+        &pay(big.id, key()),
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.message.contains("None of the selected incentives"),
+        "{}",
+        err.message
+    );
+    assert_eq!(balance(&app, big.id).await, 10_000 - 4250);
+    assert_ledger_clean(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_admins_paying_overlapping_selections_pay_each_incentive_once() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    desk.member(&app, "ada").await;
+    let ids = pending(&app, &desk, "ada", &[100, 200, 300, 400, 500, 600]).await;
+    decide(&app, &desk, &ids, IncentiveAction::Approve, "").await;
+    let wallet = funding(&app, &desk, "Budget", 100_000).await;
+    let first = PaymentInput {
+        ids: ids[..4].to_vec(),
+        funding_wallet_id: wallet.id,
+        description: "Run A".into(),
+        idempotency_key: key(),
+    };
+    let second = PaymentInput {
+        ids: ids[2..].to_vec(),
+        funding_wallet_id: wallet.id,
+        description: "Run B".into(),
+        idempotency_key: key(),
+    };
+    let (a, b) = tokio::join!(
+        incentives::make_payment(&app.state.db, &app.clock, desk.admin.user_id, &first, None),
+        incentives::make_payment(&app.state.db, &app.clock, desk.admin.user_id, &second, None),
+    );
+    let paid: Vec<i64> = [a, b]
+        .into_iter()
+        .filter_map(Result::ok)
+        .flat_map(|o| o.paid)
+        .collect();
+    let unique: HashSet<i64> = paid.iter().copied().collect();
+    assert_eq!(
+        paid.len(),
+        unique.len(),
+        "no incentive paid twice: {paid:?}"
+    );
+    assert_eq!(
+        unique,
+        ids.iter().copied().collect(),
+        "and all of them paid"
+    );
+    assert_eq!(balance(&app, wallet.id).await, 100_000 - 2100);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM transfers t JOIN journal_entries e ON e.id = t.entry_id WHERE e.kind = 'incentive_payment'")
+            .await,
+        6
+    );
+    assert_ledger_clean(&app).await;
+}
+
+/// 10,000 incentives for 1,000 members, approved and paid in one action: one
+/// journal entry, 10,000 transfers, and a clean ledger.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_incentives_are_paid_in_one_payment() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    let now = app.clock.now();
+    // Members made directly: signing 1,000 people up one by one would
+    // measure password hashing, not payments.
+    let people: Vec<user::ActiveModel> = (0..1_000)
+        .map(|n| user::ActiveModel {
+            email: Set(format!("bulk{n}@example.com")),
+            display_name: Set(format!("Bulk {n}")),
+            password_hash: Set(app::auth::password::unguessable_hash()),
+            role: Set("member".into()),
+            is_active: Set(true),
+            is_verified: Set(false),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in people.chunks(500) {
+        user::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&app.state.db)
+            .await
+            .unwrap();
+    }
+    let members: Vec<i64> = user::Entity::find()
+        .filter(user::Column::Email.like("bulk%"))
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    assert_eq!(members.len(), 1_000);
+    let rows: Vec<incentive::ActiveModel> = (0..10_000)
+        .map(|i| incentive::ActiveModel {
+            member_user_id: Set(members[i % members.len()]),
+            program: Set("SPIFF".into()),
+            asset_id: Set(desk.usd.id),
+            amount_minor: Set(100 + (i as i64 % 7)),
+            description: Set(String::new()),
+            source: Set("csv".into()),
+            external_id: Set(Some(format!("bulk-{i}"))),
+            status: Set("pending".into()),
+            created_at: Set(now),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in rows.chunks(500) {
+        incentive::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&app.state.db)
+            .await
+            .unwrap();
+    }
+    let ids: Vec<i64> = incentive::Entity::find()
+        .filter(incentive::Column::Source.eq("csv"))
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    assert_eq!(ids.len(), 10_000);
+    let approved = decide(&app, &desk, &ids, IncentiveAction::Approve, "").await;
+    assert_eq!(approved.succeeded.len(), 10_000);
+    let due: i64 = (0..10_000).map(|i| 100 + (i % 7)).sum();
+    let wallet = funding(&app, &desk, "Bulk budget", due).await;
+    let outcome = incentives::make_payment(
+        &app.state.db,
+        &app.clock,
+        desk.admin.user_id,
+        &PaymentInput {
+            ids: ids.clone(),
+            funding_wallet_id: wallet.id,
+            description: "Q4 bulk".into(),
+            idempotency_key: key(),
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.paid.len(), 10_000);
+    assert_eq!(outcome.total.minor, due);
+    assert_eq!(balance(&app, wallet.id).await, 0);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM transfers WHERE entry_id = {}",
+            outcome.entry_id
+        ))
+        .await,
+        10_000
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM incentives WHERE status = 'paid' AND paid_entry_id IS NOT NULL"
+        )
+        .await,
+        10_000
+    );
+    assert_ledger_clean(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_decide_pay_and_manage_keys_over_http_and_members_cannot() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    desk.member(&app, "ada").await;
+    let ids = pending(&app, &desk, "ada", &[1000, 2000, 3000]).await;
+    let wallet = funding(&app, &desk, "Budget", 100_000).await;
+    let admin = crate::payouts_desk::admin_browser(&app).await;
+
+    // The list: newest first, with the totals of everything matching.
+    let list: app::incentives::IncentiveList = admin
+        .post_json(
+            "/api/admin/incentives/list",
+            json!({ "query": { "status": "pending", "q": "ada@", "page": 1, "per_page": 10 } }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.total, 3);
+    assert_eq!(list.rows[0].id, ids[2]);
+    assert_eq!(list.totals.len(), 1);
+    assert_eq!(
+        (list.totals[0].code.as_str(), list.totals[0].minor),
+        ("USD", 6000)
+    );
+    let (status, error) = crate::helpers::error_of(
+        admin
+            .post_json(
+                "/api/admin/incentives/list",
+                json!({ "query": { "status": "lost" } }),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        error.message.contains("Unknown status"),
+        "{}",
+        error.message
+    );
+
+    // Approve all matching the filter, then reject needs a note.
+    let outcome: app::payouts::BulkOutcome = admin
+        .post_json(
+            "/api/admin/incentives/decide",
+            json!({ "ids": "", "all_matching": true, "query": { "status": "pending" }, "action": "approve" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(outcome.succeeded, ids);
+    let (status, _) = crate::helpers::error_of(
+        admin
+            .post_json(
+                "/api/admin/incentives/decide",
+                json!({ "ids": ids[0].to_string(), "action": "reject", "note": "" }),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = crate::helpers::error_of(
+        admin
+            .post_json(
+                "/api/admin/incentives/decide",
+                json!({ "ids": "1,x", "action": "approve" }),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Make Payment over HTTP.
+    let paid: app::incentives::PaymentOutcome = admin
+        .post_json(
+            "/api/admin/incentives/pay",
+            json!({ "ids": ids, "funding_wallet_id": wallet.id, "description": "March", "idempotency_key": key() }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(paid.paid, ids);
+    assert_eq!(balance(&app, wallet.id).await, 100_000 - 6000);
+
+    // API keys: made (shown once), listed without the key, revoked.
+    let made: app::incentives::NewApiKey = admin
+        .post_form("/api/admin/api-keys/create", &[("name", "Website")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(made.secret.starts_with(&made.key.prefix));
+    let listed: Vec<app::incentives::ApiKeyView> = admin
+        .post_json("/api/admin/api-keys/list", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0], made.key);
+    let (status, _) = crate::helpers::error_of(
+        admin
+            .post_form("/api/admin/api-keys/create", &[("name", " ")])
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let revoke = admin
+        .post_form(
+            "/api/admin/api-keys/revoke",
+            &[("id", made.key.id.to_string().as_str())],
+        )
+        .await;
+    assert_eq!(revoke.status(), StatusCode::OK);
+    let (status, _) = post(
+        &app,
+        Some(&made.secret),
+        item("ada@example.com", "late", "1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action IN ('api_key_created', 'api_key_revoked', 'incentives_approved', 'incentives_paid')")
+            .await,
+        4
+    );
+
+    // Members reach none of it.
+    let member = app.new_browser();
+    member.log_in("ada@example.com", "member passphrase").await;
+    for (path, body) in [
+        ("/api/admin/incentives/list", json!({ "query": {} })),
+        (
+            "/api/admin/incentives/decide",
+            json!({ "ids": ids[0].to_string(), "action": "approve" }),
+        ),
+        (
+            "/api/admin/incentives/pay",
+            json!({ "ids": ids, "funding_wallet_id": wallet.id, "description": "x", "idempotency_key": key() }),
+        ),
+        ("/api/admin/api-keys/list", json!({})),
+    ] {
+        assert_eq!(
+            member.post_json(path, body).await.status(),
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        member
+            .post_form("/api/admin/api-keys/create", &[("name", "Mine")])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM api_keys").await, 1);
+    assert_ledger_clean(&app).await;
+}
