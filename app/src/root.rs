@@ -17,6 +17,7 @@ use crate::auth::{
 };
 use crate::error::AppError;
 use crate::funding::pages::FundingWalletsPage;
+use crate::incentives::pages::IncentivesPage;
 use crate::members::pages::{MemberPage, MembersPage};
 use crate::payout_details::pages::PayoutDetailsPage;
 use crate::payouts::{pages::PayoutsPage, process::ProcessPage};
@@ -129,6 +130,7 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/members") view=MembersPage />
                     <Route path=path!("/members/:id") view=MemberPage />
                     <Route path=path!("/settings") view=SettingsPage />
+                    <Route path=path!("/incentives") view=IncentivesPage />
                 </ParentRoute>
             </Routes>
         </main>

@@ -40,6 +40,15 @@ test('an admin finds a member, credits them and deactivates the account', async 
   await expect(statement.getByRole('row').nth(1)).toContainText('+2.50');
   await expect(statement.getByRole('row').nth(1)).toContainText('42.50');
 
+  // An incentive by hand, pending approval.
+  const incentive = desk.getByRole('region', { name: 'Add an incentive' });
+  await incentive.getByLabel('Program').fill('bonus');
+  await incentive.getByLabel('Asset').selectOption('USD');
+  await incentive.getByLabel('Amount').fill('15');
+  await incentive.getByLabel('Description (the member sees it)').fill('Great quarter');
+  await incentive.getByRole('button', { name: 'Add incentive' }).click();
+  await expect(incentive.getByRole('status')).toContainText('pending approval');
+
   const account = desk.getByRole('region', { name: 'Account' });
   await account.getByRole('button', { name: 'Deactivate account' }).click();
   await expect(account.getByRole('button', { name: 'Reactivate account' })).toBeVisible();

@@ -115,6 +115,7 @@ pub fn AccountOverview() -> impl IntoView {
                 })}
             </Transition>
         </section>
+        <crate::incentives::pages::MyIncentives />
         <Transition fallback=|| ()>
             <dl class="facts">
                 <dt>"Signed in as"</dt>

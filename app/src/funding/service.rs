@@ -7,23 +7,44 @@ use super::{AssetChoice, FundingView};
 use crate::entities::{asset, wallet};
 use crate::error::{AppError, ErrorCode};
 use crate::ledger::service::{self as ledger, WalletKind};
-use crate::ledger::statement::wallet_statement;
+use crate::ledger::statement::{wallet_statement, StatementWallet};
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db, Clock,
 };
+
+async fn funding_wallets(db: &DatabaseConnection) -> Result<Vec<wallet::Model>, AppError> {
+    wallet::Entity::find()
+        .filter(wallet::Column::Kind.eq(WalletKind::Funding.as_str()))
+        .order_by_asc(wallet::Column::Id)
+        .all(db)
+        .await
+        .map_err(AppError::internal)
+}
+
+/// Every funding wallet with its name, asset and balance.
+pub async fn wallets(db: &DatabaseConnection) -> Result<Vec<StatementWallet>, AppError> {
+    let assets = ledger::assets_by_id(db).await.map_err(AppError::internal)?;
+    Ok(funding_wallets(db)
+        .await?
+        .into_iter()
+        .filter_map(|w| {
+            Some(StatementWallet {
+                wallet_id: w.id,
+                name: w.name.clone(),
+                asset: ledger::asset_view(assets.get(&w.asset_id)?),
+                balance: w.balance,
+            })
+        })
+        .collect())
+}
 
 pub async fn page(
     db: &DatabaseConnection,
     wallet_id: Option<i64>,
     page: u64,
 ) -> Result<FundingView, AppError> {
-    let funding = wallet::Entity::find()
-        .filter(wallet::Column::Kind.eq(WalletKind::Funding.as_str()))
-        .order_by_asc(wallet::Column::Id)
-        .all(db)
-        .await
-        .map_err(AppError::internal)?;
+    let funding = funding_wallets(db).await?;
     let statement = wallet_statement(db, funding, wallet_id, page)
         .await
         .map_err(AppError::internal)?

@@ -80,6 +80,8 @@ pub async fn decide_incentives(
 #[server(endpoint = "admin/incentives/pay", input = Json)]
 pub async fn pay_incentives(
     ids: Vec<i64>,
+    #[server(default)] all_matching: bool,
+    #[server(default)] query: IncentiveQuery,
     funding_wallet_id: i64,
     description: String,
     idempotency_key: String,
@@ -89,6 +91,11 @@ pub async fn pay_incentives(
 
     let admin = require_admin().await?;
     let state = app_state()?;
+    let ids = if all_matching {
+        super::service::matching_ids(&state.db, &query).await?
+    } else {
+        ids
+    };
     super::service::make_payment(
         &state.db,
         &state.clock,
@@ -102,6 +109,17 @@ pub async fn pay_incentives(
         request_meta().ip,
     )
     .await
+}
+
+/// The funding wallets Make Payment can pay from, with their balances.
+#[server(endpoint = "admin/incentives/wallets", input = Json)]
+pub async fn payment_wallets() -> Result<Vec<crate::ledger::statement::StatementWallet>, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    require_admin().await?;
+    let state = app_state()?;
+    crate::funding::service::wallets(&state.db).await
 }
 
 /// Every API key (never the keys themselves).
@@ -137,4 +155,57 @@ pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
     let admin = require_admin().await?;
     let state = app_state()?;
     super::keys::revoke(&state.db, &state.clock, admin.id, id, request_meta().ip).await
+}
+
+/// The signed-in member's own incentives.
+#[server(endpoint = "account/incentives", input = Json)]
+pub async fn my_incentives() -> Result<super::MemberIncentives, AppError> {
+    use crate::auth::session::require_member;
+    use crate::platform::state::app_state;
+
+    let user = require_member().await?;
+    let state = app_state()?;
+    super::service::for_member(&state.db, user.id).await
+}
+
+/// An admin adds one incentive for a member (from the member page), pending
+/// approval like any other.
+#[server(endpoint = "admin/incentives/create", client = CsrfClient)]
+pub async fn create_incentive(
+    member_id: i64,
+    program: String,
+    asset: String,
+    amount: String,
+    description: String,
+) -> Result<super::IncentiveView, AppError> {
+    use super::service::{Created, Origin};
+    use super::{IncentiveInput, IncentiveSource};
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    let member = crate::members::service::find_member(&state.db, member_id).await?;
+    let created = super::service::create(
+        &state.db,
+        &state.clock,
+        Origin {
+            source: IncentiveSource::Manual,
+            api_key_id: None,
+            admin_user_id: Some(admin.id),
+        },
+        &IncentiveInput {
+            member_email: member.email,
+            member_name: None,
+            program,
+            asset,
+            amount,
+            description,
+            external_id: None,
+        },
+    )
+    .await?;
+    Ok(match created {
+        Created::New(view) | Created::Existing(view) => view,
+    })
 }

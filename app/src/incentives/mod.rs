@@ -9,6 +9,7 @@ pub mod api;
 pub mod api_v1;
 #[cfg(feature = "ssr")]
 pub mod keys;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
 
@@ -159,6 +160,16 @@ pub struct PaymentOutcome {
     pub entry_id: i64,
 }
 
+/// What a member sees of their incentives: the latest, and the totals
+/// waiting for approval, approved (to be paid) and paid, per asset.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberIncentives {
+    pub latest: Vec<IncentiveView>,
+    pub pending: Vec<Money>,
+    pub approved: Vec<Money>,
+    pub paid: Vec<Money>,
+}
+
 /// An API key as the admin pages list it: never the key itself.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiKeyView {
@@ -210,6 +221,8 @@ pub struct IncentiveList {
     pub per_page: u64,
     /// The sum of every incentive matching the filters, per asset.
     pub totals: Vec<Money>,
+    /// An idempotency key for the next Make Payment.
+    pub fresh_key: String,
 }
 
 impl IncentiveList {

@@ -15,7 +15,7 @@ use sea_orm::{
 
 use super::{
     IncentiveAction, IncentiveInput, IncentiveList, IncentiveQuery, IncentiveSource,
-    IncentiveStatus, IncentiveView, PaymentOutcome, PER_PAGE_CHOICES,
+    IncentiveStatus, IncentiveView, MemberIncentives, PaymentOutcome, PER_PAGE_CHOICES,
 };
 use crate::admin::api::Money;
 use crate::auth::service::normalize_email;
@@ -877,6 +877,7 @@ pub async fn list(
         page,
         per_page,
         totals,
+        fresh_key: crate::withdrawals::queries::fresh_key(),
     })
 }
 
@@ -904,4 +905,61 @@ pub async fn matching_ids(
         )));
     }
     Ok(ids)
+}
+
+/// A member's own incentives: the latest 20 and the totals per status.
+pub async fn for_member(
+    db: &DatabaseConnection,
+    user_id: i64,
+) -> Result<MemberIncentives, AppError> {
+    use sea_orm::QueryOrder;
+
+    let latest = incentive::Entity::find()
+        .filter(incentive::Column::MemberUserId.eq(user_id))
+        .order_by_desc(incentive::Column::Id)
+        .limit(20)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let sums: Vec<(String, i64, Option<i64>)> = incentive::Entity::find()
+        .select_only()
+        .column(incentive::Column::Status)
+        .column(incentive::Column::AssetId)
+        .expr(
+            Expr::col(incentive::Column::AmountMinor)
+                .sum()
+                .cast_as(sea_orm::sea_query::Alias::new("BIGINT")),
+        )
+        .filter(incentive::Column::MemberUserId.eq(user_id))
+        .group_by(incentive::Column::Status)
+        .group_by(incentive::Column::AssetId)
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let assets = ledger::assets_by_id(db).await.map_err(internal)?;
+    let mut out = MemberIncentives {
+        latest: views(db, latest).await?,
+        ..Default::default()
+    };
+    for (status, asset_id, sum) in sums {
+        let Some(asset) = assets.get(&asset_id) else {
+            continue;
+        };
+        let money = Money {
+            code: asset.code.clone(),
+            scale: scale_of(asset),
+            minor: sum.unwrap_or(0),
+        };
+        match IncentiveStatus::parse(&status) {
+            Some(IncentiveStatus::Pending) => out.pending.push(money),
+            Some(IncentiveStatus::Approved) => out.approved.push(money),
+            Some(IncentiveStatus::Paid) => out.paid.push(money),
+            Some(IncentiveStatus::Rejected) | None => {}
+        }
+    }
+    for list in [&mut out.pending, &mut out.approved, &mut out.paid] {
+        list.sort_by(|a, b| a.code.cmp(&b.code));
+    }
+    Ok(out)
 }

@@ -377,6 +377,28 @@ async fn credit_cached(
     Ok(())
 }
 
+/// The journal entry row that a set of transfers belongs to.
+async fn insert_entry(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    kind: EntryKind,
+    reference: Option<String>,
+    memo: Option<String>,
+    actor_user_id: Option<i64>,
+) -> Result<i64, DbErr> {
+    let inserted = journal_entry::Entity::insert(journal_entry::ActiveModel {
+        kind: Set(kind.as_str().to_owned()),
+        reference: Set(reference),
+        memo: Set(memo),
+        actor_user_id: Set(actor_user_id),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    Ok(inserted.last_insert_id)
+}
+
 /// Writes a journal entry and its transfers, moving cached balances with
 /// guarded updates. Must run inside the caller's transaction: a refused leg
 /// (insufficient funds) leaves the transaction to be rolled back.
@@ -390,17 +412,15 @@ pub async fn post_entry(
             return Err(LedgerError::MalformedTransfer);
         }
     }
-    let inserted = journal_entry::Entity::insert(journal_entry::ActiveModel {
-        kind: Set(entry.kind.as_str().to_owned()),
-        reference: Set(entry.reference),
-        memo: Set(entry.memo),
-        actor_user_id: Set(entry.actor_user_id),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec(conn)
+    let entry_id = insert_entry(
+        conn,
+        now,
+        entry.kind,
+        entry.reference,
+        entry.memo,
+        entry.actor_user_id,
+    )
     .await?;
-    let entry_id = inserted.last_insert_id;
 
     for leg in &entry.legs {
         if WalletKind::of(leg.from).caches_balance() {
@@ -604,17 +624,15 @@ pub async fn post_fan_out(
     if entry.legs.is_empty() {
         return Err(LedgerError::MalformedTransfer);
     }
-    let inserted = journal_entry::Entity::insert(journal_entry::ActiveModel {
-        kind: Set(entry.kind.as_str().to_owned()),
-        reference: Set(entry.reference),
-        memo: Set(entry.memo),
-        actor_user_id: Set(entry.actor_user_id),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec(conn)
+    let entry_id = insert_entry(
+        conn,
+        now,
+        entry.kind,
+        entry.reference,
+        entry.memo,
+        entry.actor_user_id,
+    )
     .await?;
-    let entry_id = inserted.last_insert_id;
     if WalletKind::of(from).caches_balance() {
         debit_cached(conn, from.id, total).await?;
     }

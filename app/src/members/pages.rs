@@ -188,6 +188,7 @@ fn Member(
     let adjusted = move || adjust.value().get().is_some_and(|r| r.is_ok());
     let verification = view.verification.clone();
     let waiting = verification.status == VerificationStatus::Submitted;
+    let incentive_assets = view.assets.clone();
     view! {
         <h1>{m.name.clone()}</h1>
         <p class="muted">
@@ -369,6 +370,8 @@ fn Member(
             </ActionForm>
         </section>
 
+        <AddIncentive member_id assets=incentive_assets />
+
         <MemberStatement member_id statement=view.statement />
 
         <section aria-labelledby="requests-title">
@@ -483,6 +486,61 @@ fn MemberStatement(member_id: i64, statement: StatementPage) -> impl IntoView {
                         />
                     }
                 })}
+        </section>
+    }
+}
+
+/// An incentive entered by hand for this member: pending approval, then
+/// paid from the incentives dashboard like any other.
+#[component]
+fn AddIncentive(member_id: i64, assets: Vec<String>) -> impl IntoView {
+    let create = ServerAction::<crate::incentives::api::CreateIncentive>::new();
+    let error = Signal::derive(move || create.value().get().and_then(Result::err));
+    view! {
+        <section class="card" aria-labelledby="add-incentive-title">
+            <h2 id="add-incentive-title">"Add an incentive"</h2>
+            <ActionForm action=create attr:class="stack">
+                <CsrfField />
+                <input type="hidden" name="member_id" value=member_id />
+                <div class="field">
+                    <label for="n-program">"Program"</label>
+                    <input id="n-program" name="program" required maxlength="40" list="n-programs" placeholder="SPIFF" />
+                    <datalist id="n-programs">
+                        <option value="SPIFF"></option>
+                        <option value="commission"></option>
+                        <option value="referral"></option>
+                        <option value="bonus"></option>
+                    </datalist>
+                </div>
+                <div class="field">
+                    <label for="n-asset">"Asset"</label>
+                    <select id="n-asset" name="asset">
+                        {assets.into_iter().map(|code| view! { <option value=code.clone()>{code.clone()}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="n-amount">"Amount"</label>
+                    <input id="n-amount" name="amount" inputmode="decimal" required />
+                </div>
+                <div class="field">
+                    <label for="n-description">"Description (the member sees it)"</label>
+                    <input id="n-description" name="description" maxlength="500" />
+                </div>
+                <FormError error />
+                {move || {
+                    create
+                        .value()
+                        .get()
+                        .and_then(Result::ok)
+                        .map(|made| view! {
+                            <p class="notice success" role="status">
+                                {format!("Incentive #{} added, pending approval.", made.id)}
+                                " " <A href="/admin/incentives?status=pending">"Review incentives"</A>
+                            </p>
+                        })
+                }}
+                <button type="submit" disabled=move || create.pending().get()>"Add incentive"</button>
+            </ActionForm>
         </section>
     }
 }

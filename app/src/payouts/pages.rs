@@ -234,11 +234,33 @@ fn Table(
     };
     let run_all = run.clone();
     let (current, pages) = (list.page, list.pages());
+    // Outside the table, so it is there on a phone too, where the table's
+    // header row is hidden.
+    let toggle_page = {
+        let page_ids = page_ids.clone();
+        move |ev: leptos::ev::Event| {
+            let on = event_target_checked(&ev);
+            chosen.update(|c| {
+                for id in &page_ids {
+                    if on {
+                        c.insert(*id);
+                    } else {
+                        c.remove(id);
+                    }
+                }
+            });
+        }
+    };
+    let page_empty = page_ids.is_empty();
     view! {
         <p class="muted" role="status">
             {if total == 1 { "1 request matches".to_owned() } else { format!("{total} requests match") }}
         </p>
         <section class="bulk" aria-label="Bulk actions">
+            <label class="check">
+                <input type="checkbox" prop:checked=all_on_page on:change=toggle_page disabled=page_empty />
+                "Select all on this page"
+            </label>
             <div class="field">
                 <label for="b-action">"Action"</label>
                 <select id="b-action" on:change=move |ev| action.set(event_target_value(&ev))>
@@ -277,34 +299,12 @@ fn Table(
         {if list.rows.is_empty() {
             view! { <p class="empty">"No requests match these filters."</p> }.into_any()
         } else {
-            let toggle_page = {
-                let page_ids = page_ids.clone();
-                move |ev: leptos::ev::Event| {
-                    let on = event_target_checked(&ev);
-                    chosen.update(|c| {
-                        for id in &page_ids {
-                            if on {
-                                c.insert(*id);
-                            } else {
-                                c.remove(id);
-                            }
-                        }
-                    });
-                }
-            };
             view! {
                 <table class="data payouts">
                     <caption class="visually-hidden">"Withdrawal requests"</caption>
                     <thead>
                         <tr>
-                            <th scope="col">
-                                <input
-                                    type="checkbox"
-                                    aria-label="Select all on this page"
-                                    prop:checked=all_on_page
-                                    on:change=toggle_page
-                                />
-                            </th>
+                            <th scope="col"><span class="visually-hidden">"Selected"</span></th>
                             <th scope="col">"Request"</th>
                             <th scope="col">"Member"</th>
                             <th scope="col" class="num">"Amount"</th>

@@ -48,6 +48,7 @@ pub fn SettingsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <crate::incentives::pages::ApiKeys />
     }
 }
 

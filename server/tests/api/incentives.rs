@@ -769,3 +769,89 @@ async fn admins_decide_pay_and_manage_keys_over_http_and_members_cannot() {
     assert_eq!(app.count("SELECT COUNT(*) FROM api_keys").await, 1);
     assert_ledger_clean(&app).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_adds_one_by_hand_and_the_member_sees_theirs() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    desk.member(&app, "ada").await;
+    desk.member(&app, "bob").await;
+    let ada = app
+        .count("SELECT id FROM users WHERE email = 'ada@example.com'")
+        .await;
+    let admin = crate::payouts_desk::admin_browser(&app).await;
+    let add = |amount: &'static str| {
+        let admin = &admin;
+        let id = ada.to_string();
+        async move {
+            admin
+                .post_form(
+                    "/api/admin/incentives/create",
+                    &[
+                        ("member_id", id.as_str()),
+                        ("program", "bonus"),
+                        ("asset", "USD"),
+                        ("amount", amount),
+                        ("description", "Great quarter"),
+                    ],
+                )
+                .await
+        }
+    };
+    let first: app::incentives::IncentiveView = add("20").await.json().await.unwrap();
+    assert_eq!(
+        (first.status, first.amount.as_str()),
+        (IncentiveStatus::Pending, "20.00")
+    );
+    let (status, error) = crate::helpers::error_of(add("0").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error.message.starts_with("amount:"), "{}", error.message);
+    let second: app::incentives::IncentiveView = add("5.50").await.json().await.unwrap();
+    decide(&app, &desk, &[second.id], IncentiveAction::Approve, "").await;
+    pending(&app, &desk, "bob", &[999]).await;
+
+    let member = app.new_browser();
+    member.log_in("ada@example.com", "member passphrase").await;
+    let mine: app::incentives::MemberIncentives = member
+        .post_json("/api/account/incentives", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<i64> = mine.latest.iter().map(|i| i.id).collect();
+    assert_eq!(ids, [second.id, first.id], "only hers, newest first");
+    assert_eq!(mine.pending[0].minor, 2000);
+    assert_eq!(mine.approved[0].minor, 550);
+    assert!(mine.paid.is_empty());
+
+    // Each side keeps to its own.
+    assert_eq!(
+        member
+            .post_form(
+                "/api/admin/incentives/create",
+                &[
+                    ("member_id", ada.to_string().as_str()),
+                    ("program", "bonus"),
+                    ("asset", "USD"),
+                    ("amount", "1"),
+                    ("description", "")
+                ],
+            )
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        admin
+            .post_json("/api/account/incentives", json!({}))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    // Two over HTTP and Bob's through the service, each by an admin.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'incentive_created'")
+            .await,
+        3
+    );
+}

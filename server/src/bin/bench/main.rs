@@ -1,8 +1,12 @@
 //! `cargo run --release -p server --bin bench`: withdrawal requests per
 //! second through the service layer, 32 members at once, against a raw-SQL
-//! baseline that makes the same writes in the same transactions, on SQLite
-//! and (with --postgres-url or TEST_DATABASE_URL) on PostgreSQL. Prints both
-//! and their ratio: absolute figures depend on the machine, the ratio much less.
+//! baseline that makes the same writes in the same transactions; then one
+//! Make Payment of 10,000 incentives against the same kind of baseline
+//! (`incentives.rs`). On SQLite and (with --postgres-url or
+//! TEST_DATABASE_URL) on PostgreSQL. Prints both and their ratio: absolute
+//! figures depend on the machine, the ratio much less.
+
+mod incentives;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -28,6 +32,9 @@ struct Args {
     /// Requests per member and mode.
     #[arg(long, default_value_t = 40)]
     requests: usize,
+    /// Incentives paid in the one Make Payment.
+    #[arg(long, default_value_t = 10_000)]
+    incentives: usize,
     /// A PostgreSQL server to benchmark too (a scratch database is created and dropped).
     #[arg(long, env = "TEST_DATABASE_URL")]
     postgres_url: Option<String>,
@@ -303,6 +310,32 @@ async fn bench(name: &str, url: &str, args: &Args) -> anyhow::Result<()> {
     anyhow::ensure!(
         balance_violations == 0,
         "ledger inconsistent after the benchmark: {:?}",
+        report.violations
+    );
+
+    let admin = auth::create_account(
+        &setup.db,
+        Clock::System.now(),
+        auth::NewUser {
+            email: "bench-admin@example.com",
+            display_name: "Bench admin",
+            password: "bench admin passphrase",
+            role: Role::Admin,
+        },
+        "bench",
+    )
+    .await
+    .map_err(|err| anyhow::anyhow!("{err}"))?;
+    incentives::bench(name, &setup.db, setup.usd_id, admin.id, args.incentives).await?;
+    let report = app::ledger::verify::verify(&setup.db).await?;
+    let balance_violations = report
+        .violations
+        .iter()
+        .filter(|v| v.contains("wallet"))
+        .count();
+    anyhow::ensure!(
+        balance_violations == 0,
+        "ledger inconsistent after the incentive payments: {:?}",
         report.violations
     );
     Ok(())
