@@ -140,3 +140,31 @@ test('Make Payment refuses a wallet that is short and a selection with nothing a
   await expect(dialog).toBeHidden();
   await desk.context().close();
 });
+
+test('an admin imports incentives from a CSV file after a preview that names the bad lines', async ({ browser, page }) => {
+  const member = newMember();
+  await signUp(page, member);
+  const desk = await signInAdmin(browser, page.viewportSize());
+  const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const file = [
+    'member_email,program,asset,amount,external_id,description',
+    `${member.email},commission,USD,18.40,csv-${run}-1,Q3 commission`,
+    `${member.email},commission,USD,1.999,csv-${run}-2,Too precise`,
+  ].join('\n');
+
+  await visit(desk, '/admin/incentives');
+  const section = desk.getByRole('region', { name: 'Import from CSV' });
+  await section.getByLabel('CSV file').setInputFiles({ name: 'incentives.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+  await expect(section.getByRole('status').first()).toHaveText('1 new (18.40 USD), 0 already imported, 1 with errors.');
+  const bad = section.getByRole('table', { name: 'Lines that will not be imported' }).getByRole('row').filter({ hasText: `csv-${run}-2` });
+  await expect(bad).toContainText('at most 2 decimal places');
+  expect(await seriousViolations(desk)).toEqual([]);
+  await section.getByRole('button', { name: 'Import 1 incentive' }).click();
+  const done = section.getByRole('status').filter({ hasText: /^Imported/ });
+  await expect(done).toContainText('Imported 1 incentive, pending approval; 0 already there; 1 refused.');
+  await expect(done).toContainText('Line 3: amount: USD amounts have at most 2 decimal places');
+
+  await visit(desk, `/admin/incentives?status=pending&q=${encodeURIComponent(member.email)}`);
+  await expect(desk.getByRole('row').filter({ hasText: `csv-${run}-1` })).toContainText('18.40 USD');
+  await desk.context().close();
+});

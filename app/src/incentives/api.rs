@@ -209,3 +209,26 @@ pub async fn create_incentive(
         Created::New(view) | Created::Existing(view) => view,
     })
 }
+
+/// Checks an uploaded CSV file line by line, writing nothing.
+#[server(endpoint = "admin/incentives/import-preview", input = Json)]
+pub async fn preview_import(csv: String) -> Result<super::ImportPreview, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    require_admin().await?;
+    let state = app_state()?;
+    super::import::preview(&state.db, &csv).await
+}
+
+/// Imports the good lines of a CSV file, pending approval; a second import
+/// of the same lines changes nothing.
+#[server(endpoint = "admin/incentives/import", input = Json)]
+pub async fn run_import(csv: String) -> Result<super::ImportOutcome, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    super::import::run(&state.db, &state.clock, admin.id, &csv, request_meta().ip).await
+}

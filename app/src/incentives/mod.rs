@@ -8,6 +8,8 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod api_v1;
 #[cfg(feature = "ssr")]
+pub mod import;
+#[cfg(feature = "ssr")]
 pub mod keys;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -168,6 +170,42 @@ pub struct MemberIncentives {
     pub pending: Vec<Money>,
     pub approved: Vec<Money>,
     pub paid: Vec<Money>,
+}
+
+/// One line of an uploaded CSV file as the preview shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRow {
+    /// The line in the file (the header is line 1).
+    pub line: u64,
+    pub member_email: String,
+    pub program: String,
+    pub amount: String,
+    pub asset: String,
+    pub external_id: String,
+    /// Why the line cannot be imported; None when it can.
+    pub error: Option<String>,
+    /// Imported before (same external id): importing again changes nothing.
+    pub existing: Option<i64>,
+}
+
+/// What importing the file would do, line by line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPreview {
+    pub rows: Vec<ImportRow>,
+    pub new: u64,
+    pub existing: u64,
+    pub invalid: u64,
+    /// The new incentives' total per asset.
+    pub totals: Vec<Money>,
+}
+
+/// What an import did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportOutcome {
+    pub created: u64,
+    pub existing: u64,
+    /// Lines not imported, with the reason.
+    pub failed: Vec<(u64, String)>,
 }
 
 /// An API key as the admin pages list it: never the key itself.

@@ -146,35 +146,91 @@ async fn member_for(
     checked: &Checked,
     create_missing: bool,
 ) -> Result<user::Model, AppError> {
+    if let Some(member) = known_member(conn, checked, create_missing).await? {
+        return Ok(member);
+    }
+    let name = checked.name.clone().unwrap_or_else(|| {
+        checked
+            .email
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    });
+    crate::auth::service::invite_member(conn, now, &checked.email, &name, "incentive")
+        .await
+        .map_err(AppError::from)
+}
+
+/// The member with the checked email; None when there is none but one may
+/// be invited; refused for an administrator's email, or an unknown one when
+/// invitations are off.
+async fn known_member(
+    conn: &impl ConnectionTrait,
+    checked: &Checked,
+    create_missing: bool,
+) -> Result<Option<user::Model>, AppError> {
     let found = user::Entity::find()
         .filter(user::Column::Email.eq(checked.email.clone()))
         .one(conn)
         .await
         .map_err(internal)?;
     match found {
-        Some(u) if u.role == Role::Member.as_str() => Ok(u),
+        Some(u) if u.role == Role::Member.as_str() => Ok(Some(u)),
         Some(_) => Err(AppError::invalid(format!(
             "member_email: {} is an administrator, not a member",
             checked.email
         ))),
-        None if create_missing => {
-            let name = checked.name.clone().unwrap_or_else(|| {
-                checked
-                    .email
-                    .split('@')
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned()
-            });
-            crate::auth::service::invite_member(conn, now, &checked.email, &name, "incentive")
-                .await
-                .map_err(AppError::from)
-        }
+        None if create_missing => Ok(None),
         None => Err(AppError::invalid(format!(
             "member_email: no member has the email {} (turn on \"create missing members\" to invite them)",
             checked.email
         ))),
     }
+}
+
+async fn create_missing_members(db: &impl ConnectionTrait) -> Result<bool, AppError> {
+    Ok(rules::get_setting(db, CREATE_MISSING_MEMBERS)
+        .await
+        .map_err(internal)?
+        .as_deref()
+        == Some("true"))
+}
+
+/// What creating an incentive from `input` would do, without doing it.
+pub enum LineCheck {
+    New {
+        asset: String,
+        scale: u32,
+        minor: i64,
+    },
+    /// The external id was used before, for this same incentive.
+    Existing(i64),
+}
+
+/// Checks one line of an import the way [`create`] would, writing nothing.
+pub async fn check_import(
+    db: &DatabaseConnection,
+    source: IncentiveSource,
+    input: &IncentiveInput,
+) -> Result<LineCheck, AppError> {
+    let origin = Origin {
+        source,
+        api_key_id: None,
+        admin_user_id: None,
+    };
+    let checked = check(db, origin, input).await?;
+    if let Some(existing) = existing(db, source, checked.external_id.as_deref()).await? {
+        let (Created::New(view) | Created::Existing(view)) =
+            same_or_refused(db, &checked, existing).await?;
+        return Ok(LineCheck::Existing(view.id));
+    }
+    known_member(db, &checked, create_missing_members(db).await?).await?;
+    Ok(LineCheck::New {
+        scale: scale_of(&checked.asset),
+        asset: checked.asset.code,
+        minor: checked.amount_minor,
+    })
 }
 
 /// Creates one incentive, pending approval. An external id seen before from
@@ -190,11 +246,7 @@ pub async fn create(
     if let Some(existing) = existing(db, origin.source, checked.external_id.as_deref()).await? {
         return same_or_refused(db, &checked, existing).await;
     }
-    let create_missing = rules::get_setting(db, CREATE_MISSING_MEMBERS)
-        .await
-        .map_err(internal)?
-        .as_deref()
-        == Some("true");
+    let create_missing = create_missing_members(db).await?;
     let now = clock.now();
     let txn = db::begin_write(db).await.map_err(internal)?;
     let member = member_for(&txn, now, &checked, create_missing).await?;

@@ -6,6 +6,9 @@
 //! 4. Every transfer moves one asset between wallets of that asset.
 //! 5. Every withdrawal request was held exactly once, and what is still in
 //!    flight for it is its amount while it is open and nothing once closed.
+//! 6. An incentive names the journal entry that paid it exactly when it is
+//!    paid, and each Make Payment entry moved exactly the incentives that
+//!    name it: one transfer each, the same total.
 
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -50,6 +53,15 @@ struct HoldRow {
     debit_wallet_id: i64,
     credit_wallet_id: i64,
     amount: i64,
+}
+
+#[derive(FromQueryResult)]
+struct PaymentRow {
+    entry_id: i64,
+    moved: i64,
+    owed: i64,
+    legs: i64,
+    paid: i64,
 }
 
 #[derive(FromQueryResult)]
@@ -180,6 +192,37 @@ pub async fn verify(conn: &impl ConnectionTrait) -> Result<VerifyReport, DbErr> 
             report.violations.push(format!(
                 "withdrawal {} ({}) has {actual} in flight, expected {expected}",
                 request.id, request.status
+            ));
+        }
+    }
+
+    let unmatched: Vec<CountRow> = all(
+        conn,
+        "SELECT COUNT(*) AS n FROM incentives \
+         WHERE (status = 'paid' AND paid_entry_id IS NULL) OR (status <> 'paid' AND paid_entry_id IS NOT NULL)",
+    )
+    .await?;
+    if let Some(row) = unmatched.first().filter(|row| row.n > 0) {
+        report.violations.push(format!(
+            "{} incentives are paid without a journal entry, or name one without being paid",
+            row.n
+        ));
+    }
+    let payments: Vec<PaymentRow> = all(
+        conn,
+        "SELECT e.id AS entry_id, \
+           CAST(COALESCE((SELECT SUM(t.amount) FROM transfers t WHERE t.entry_id = e.id), 0) AS BIGINT) AS moved, \
+           CAST(COALESCE((SELECT SUM(i.amount_minor) FROM incentives i WHERE i.paid_entry_id = e.id), 0) AS BIGINT) AS owed, \
+           CAST((SELECT COUNT(*) FROM transfers t WHERE t.entry_id = e.id) AS BIGINT) AS legs, \
+           CAST((SELECT COUNT(*) FROM incentives i WHERE i.paid_entry_id = e.id) AS BIGINT) AS paid \
+         FROM journal_entries e WHERE e.kind = 'incentive_payment' AND e.reference LIKE 'incentives:%'",
+    )
+    .await?;
+    for p in payments {
+        if p.moved != p.owed || p.legs != p.paid {
+            report.violations.push(format!(
+                "incentive payment {} moved {} in {} transfers for {} incentives owed {}",
+                p.entry_id, p.moved, p.legs, p.paid, p.owed
             ));
         }
     }

@@ -33,10 +33,11 @@ pub enum AuditAction {
     IncentivesPaid,
     ApiKeyCreated,
     ApiKeyRevoked,
+    IncentivesImported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::SignedUp,
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
@@ -61,6 +62,7 @@ impl AuditAction {
         AuditAction::IncentivesPaid,
         AuditAction::ApiKeyCreated,
         AuditAction::ApiKeyRevoked,
+        AuditAction::IncentivesImported,
     ];
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -94,6 +96,7 @@ impl AuditAction {
             AuditAction::IncentivesPaid => "Incentives paid",
             AuditAction::ApiKeyCreated => "API key created",
             AuditAction::ApiKeyRevoked => "API key revoked",
+            AuditAction::IncentivesImported => "Incentives imported",
         }
     }
 
@@ -123,6 +126,7 @@ impl AuditAction {
             AuditAction::IncentivesPaid => "incentives_paid",
             AuditAction::ApiKeyCreated => "api_key_created",
             AuditAction::ApiKeyRevoked => "api_key_revoked",
+            AuditAction::IncentivesImported => "incentives_imported",
         }
     }
 }

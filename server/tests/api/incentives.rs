@@ -13,7 +13,7 @@ use app::ledger::service as ledger;
 use app::platform::db;
 use app::withdrawals::rules;
 use reqwest::StatusCode;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
 const PATH: &str = "/api/v1/incentives";
@@ -853,5 +853,254 @@ async fn an_admin_adds_one_by_hand_and_the_member_sees_theirs() {
         app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'incentive_created'")
             .await,
         3
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_csv_import_is_previewed_then_imported_once() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    desk.member(&app, "ada").await;
+    desk.member(&app, "bob").await;
+    let admin = crate::payouts_desk::admin_browser(&app).await;
+    let file = "member_email,program,asset,amount,external_id,description\n\
+                ada@example.com,SPIFF,USD,12.50,csv-1,\"Deal, big\"\n\
+                bob@example.com,referral,GEMS,40,csv-2,\n\
+                nobody@example.com,SPIFF,USD,5,csv-3,\n\
+                ada@example.com,SPIFF,USD,1.234,csv-4,\n\
+                bob@example.com,SPIFF,USD,3,csv-1,\n";
+    let preview: app::incentives::ImportPreview = admin
+        .post_json(
+            "/api/admin/incentives/import-preview",
+            json!({ "csv": file }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((preview.new, preview.existing, preview.invalid), (2, 0, 3));
+    let why = |line: u64| {
+        preview
+            .rows
+            .iter()
+            .find(|r| r.line == line)
+            .and_then(|r| r.error.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        why(4).contains("no member has the email nobody@example.com"),
+        "{}",
+        why(4)
+    );
+    assert!(why(5).contains("at most 2 decimal places"), "{}", why(5));
+    assert!(why(6).contains("appears twice"), "{}", why(6));
+    let codes: Vec<(String, i64)> = preview
+        .totals
+        .iter()
+        .map(|m| (m.code.clone(), m.minor))
+        .collect();
+    assert_eq!(codes, [("GEMS".to_owned(), 40), ("USD".to_owned(), 1250)]);
+    assert_eq!(count(&app).await, 0, "a preview writes nothing");
+
+    let run = || async {
+        admin
+            .post_json("/api/admin/incentives/import", json!({ "csv": file }))
+            .await
+            .json::<app::incentives::ImportOutcome>()
+            .await
+            .unwrap()
+    };
+    let first = run().await;
+    assert_eq!((first.created, first.existing), (2, 0));
+    let failed_lines: Vec<u64> = first.failed.iter().map(|f| f.0).collect();
+    // Line 6 reuses csv-1 for another member: refused when it is imported.
+    assert_eq!(failed_lines, [4, 5, 6]);
+    let again = run().await;
+    assert_eq!((again.created, again.existing), (0, 2));
+    assert_eq!(count(&app).await, 2);
+    let preview: app::incentives::ImportPreview = admin
+        .post_json(
+            "/api/admin/incentives/import-preview",
+            json!({ "csv": file }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((preview.new, preview.existing), (0, 2));
+
+    // Files that cannot be read are refused whole.
+    for (bad, message) in [
+        (
+            "member_email,amount\nada@example.com,1\n",
+            "missing: program, asset, external_id",
+        ),
+        (
+            "member_email,program,asset,amount,external_id\n",
+            "no lines",
+        ),
+    ] {
+        let (status, error) = crate::helpers::error_of(
+            admin
+                .post_json("/api/admin/incentives/import", json!({ "csv": bad }))
+                .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(error.message.contains(message), "{}", error.message);
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'incentives_imported'")
+            .await,
+        2
+    );
+    let member = app.new_browser();
+    member.log_in("ada@example.com", "member passphrase").await;
+    assert_eq!(
+        member
+            .post_json("/api/admin/incentives/import", json!({ "csv": file }))
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(count(&app).await, 2);
+}
+
+/// Points are paid like money: GEMS incentives from a GEMS funding wallet
+/// to the member's GEMS wallet; a USD wallet cannot pay them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn points_incentives_are_paid_from_a_points_wallet() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    let ada = desk.member(&app, "ada").await;
+    let created = incentives::create(
+        &app.state.db,
+        &app.clock,
+        Origin {
+            source: IncentiveSource::Api,
+            api_key_id: None,
+            admin_user_id: None,
+        },
+        &IncentiveInput {
+            member_email: "ada@example.com".into(),
+            member_name: None,
+            program: "referral".into(),
+            asset: "gems".into(),
+            amount: "250".into(),
+            description: "Referred a friend".into(),
+            external_id: Some("ref-1".into()),
+        },
+    )
+    .await
+    .unwrap();
+    let incentives::Created::New(view) = created else {
+        panic!("{created:?}")
+    };
+    decide(&app, &desk, &[view.id], IncentiveAction::Approve, "").await;
+    let usd = funding(&app, &desk, "Dollars", 100_000).await;
+    let now = app.clock.now();
+    let txn = db::begin_write(&app.state.db).await.unwrap();
+    let gems = ledger::create_funding_wallet(&txn, now, "Gem issuance", desk.gems.id)
+        .await
+        .unwrap();
+    ledger::record_deposit(&txn, now, &gems, 1_000, None, None)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    let pay = |wallet: i64| PaymentInput {
+        ids: vec![view.id],
+        funding_wallet_id: wallet,
+        description: "Referral rewards".into(),
+        idempotency_key: key(),
+    };
+    let err = incentives::make_payment(
+        &app.state.db,
+        &app.clock,
+        desk.admin.user_id,
+        &pay(usd.id),
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.message
+            .contains("None of the selected incentives is approved and in USD"),
+        "{}",
+        err.message
+    );
+    let outcome = incentives::make_payment(
+        &app.state.db,
+        &app.clock,
+        desk.admin.user_id,
+        &pay(gems.id),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (outcome.total.code.as_str(), outcome.total.minor),
+        ("GEMS", 250)
+    );
+    let wallet = ledger::member_wallet(&app.state.db, now, ada.actor.user_id, desk.gems.id)
+        .await
+        .unwrap();
+    assert_eq!(wallet.balance, 250);
+    assert_eq!(balance(&app, gems.id).await, 750);
+    assert_ledger_clean(&app).await;
+}
+
+/// `verify` notices an incentive paid without its entry, or an entry that
+/// moved more than the incentives it paid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_catches_a_tampered_incentive_payment() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    desk.member(&app, "ada").await;
+    let ids = pending(&app, &desk, "ada", &[500, 700]).await;
+    decide(&app, &desk, &ids, IncentiveAction::Approve, "").await;
+    let wallet = funding(&app, &desk, "Budget", 10_000).await;
+    incentives::make_payment(
+        &app.state.db,
+        &app.clock,
+        desk.admin.user_id,
+        &PaymentInput {
+            ids: ids.clone(),
+            funding_wallet_id: wallet.id,
+            description: "Paid".into(),
+            idempotency_key: key(),
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    assert_ledger_clean(&app).await;
+    // Each tampering is checked on its own: the violations verify reports.
+    let after = |sql: String| {
+        let db = app.state.db.clone();
+        async move {
+            db.execute_unprepared(&sql).await.unwrap();
+            app::ledger::verify::verify(&db).await.unwrap().violations
+        }
+    };
+    let first = ids[0];
+    let violations = after(format!(
+        "UPDATE incentives SET amount_minor = 600 WHERE id = {first}"
+    ))
+    .await;
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.contains("moved 1200 in 2 transfers for 2 incentives owed 1300")),
+        "{violations:?}"
+    );
+    let violations = after(format!(
+        "UPDATE incentives SET amount_minor = 500, paid_entry_id = NULL WHERE id = {first}"
+    ))
+    .await;
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.contains("1 incentives are paid without a journal entry")),
+        "{violations:?}"
     );
 }
