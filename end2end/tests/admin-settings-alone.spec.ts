@@ -1,4 +1,5 @@
 import { expect, test } from './fixtures';
+import { Page } from '@playwright/test';
 import { seriousViolations, signInAdmin, visit } from './helpers';
 
 // Runs in the "alone" projects: it saves desk-wide settings, which other
@@ -68,5 +69,29 @@ test('an admin adds a point type and sets its rate; a bad rate is refused', asyn
   await rate.getByRole('button', { name: 'Save rate' }).click();
   await expect(row).toContainText(`10 ${code} = 1.00 USD`);
   expect(await seriousViolations(desk)).toEqual([]);
+  await desk.context().close();
+});
+
+/** The save of the "unknown members" choice, answered. */
+function saved(page: Page) {
+  return page.waitForResponse((r) => r.url().includes('/api/admin/incentives/invite-missing') && r.ok());
+}
+
+test('inviting unknown members from the earnings API is a saved, reversible choice', async ({ browser, page }) => {
+  const desk = await signInAdmin(browser, page.viewportSize());
+  await visit(desk, '/admin/settings');
+  const form = desk.getByRole('form', { name: 'Unknown members' });
+  const box = form.getByLabel('Invite the member when an incentive names an unknown email');
+  const before = await box.isChecked();
+  await box.setChecked(!before);
+  await Promise.all([saved(desk), form.getByRole('button', { name: 'Save' }).click()]);
+  await visit(desk, '/admin/settings');
+  await expect(desk.getByRole('form', { name: 'Unknown members' }).getByLabel('Invite the member when an incentive names an unknown email')).toBeChecked({ checked: !before });
+  // Back as it was, for the other tests.
+  const again = desk.getByRole('form', { name: 'Unknown members' });
+  await again.getByLabel('Invite the member when an incentive names an unknown email').setChecked(before);
+  await Promise.all([saved(desk), again.getByRole('button', { name: 'Save' }).click()]);
+  await visit(desk, '/admin/settings');
+  await expect(desk.getByRole('form', { name: 'Unknown members' }).getByLabel('Invite the member when an incentive names an unknown email')).toBeChecked({ checked: before });
   await desk.context().close();
 });

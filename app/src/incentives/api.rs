@@ -122,15 +122,38 @@ pub async fn payment_wallets() -> Result<Vec<crate::ledger::statement::Statement
     crate::funding::service::wallets(&state.db).await
 }
 
-/// Every API key (never the keys themselves).
+/// Every API key (never the keys themselves), and whether unknown member
+/// emails invite the member.
 #[server(endpoint = "admin/api-keys/list", input = Json)]
-pub async fn list_api_keys() -> Result<Vec<super::ApiKeyView>, AppError> {
+pub async fn list_api_keys() -> Result<super::ApiSettings, AppError> {
     use crate::auth::session::require_admin;
     use crate::platform::state::app_state;
 
     require_admin().await?;
     let state = app_state()?;
-    super::keys::list(&state.db).await
+    Ok(super::ApiSettings {
+        keys: super::keys::list(&state.db).await?,
+        invite_missing: super::service::invite_missing(&state.db).await?,
+    })
+}
+
+/// Whether an incentive for an unknown email invites that member
+/// (`enabled` present) or is refused.
+#[server(endpoint = "admin/incentives/invite-missing", client = CsrfClient)]
+pub async fn set_invite_missing(enabled: Option<String>) -> Result<(), AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    super::service::set_invite_missing(
+        &state.db,
+        &state.clock,
+        admin.id,
+        enabled.is_some(),
+        request_meta().ip,
+    )
+    .await
 }
 
 /// A new API key: the answer carries the key, the only time it is shown.

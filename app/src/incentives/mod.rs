@@ -220,6 +220,14 @@ pub struct ApiKeyView {
     pub revoked_at: Option<String>,
 }
 
+/// The earnings API's settings page: its keys, and whether an unknown
+/// member email invites that member.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiSettings {
+    pub keys: Vec<ApiKeyView>,
+    pub invite_missing: bool,
+}
+
 /// A key just made: `secret` is the whole key, shown this once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewApiKey {

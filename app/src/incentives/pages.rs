@@ -696,8 +696,15 @@ fn PaymentToast(pay: Action<Payment, Result<PaymentOutcome, AppError>>) -> impl 
 pub fn ApiKeys() -> impl IntoView {
     let create = ServerAction::<super::api::CreateApiKey>::new();
     let revoke = ServerAction::<super::api::RevokeApiKey>::new();
+    let invite = ServerAction::<super::api::SetInviteMissing>::new();
     let keys = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
+        move || {
+            (
+                create.version().get(),
+                revoke.version().get(),
+                invite.version().get(),
+            )
+        },
         |_| super::api::list_api_keys(),
     );
     let create_error = Signal::derive(move || create.value().get().and_then(Result::err));
@@ -737,8 +744,23 @@ pub fn ApiKeys() -> impl IntoView {
             <Transition fallback=|| view! { <Loading what="API keys" /> }>
                 {move || Suspend::new(async move {
                     match keys.await {
-                        Ok(keys) if keys.is_empty() => view! { <p class="empty">"No API keys yet."</p> }.into_any(),
-                        Ok(keys) => view! {
+                        Ok(settings) => {
+                            let toggle = view! {
+                                <ActionForm action=invite attr:class="inline-form" attr:aria-label="Unknown members">
+                                    <crate::ui::CsrfField />
+                                    <label class="check">
+                                        <input type="checkbox" name="enabled" value="1" checked=settings.invite_missing />
+                                        "Invite the member when an incentive names an unknown email"
+                                    </label>
+                                    <button type="submit">"Save"</button>
+                                </ActionForm>
+                            };
+                            let keys = settings.keys;
+                            if keys.is_empty() {
+                                return view! { {toggle} <p class="empty">"No API keys yet."</p> }.into_any();
+                            }
+                            view! {
+                            {toggle}
                             <table class="data">
                                 <caption class="visually-hidden">"API keys"</caption>
                                 <thead>
@@ -780,8 +802,9 @@ pub fn ApiKeys() -> impl IntoView {
                                         .collect_view()}
                                 </tbody>
                             </table>
+                            }
+                                .into_any()
                         }
-                            .into_any(),
                         Err(error) => view! { <LoadError error /> }.into_any(),
                     }
                 })}

@@ -1015,3 +1015,44 @@ pub async fn for_member(
     }
     Ok(out)
 }
+
+/// Turns "create (invite) members for unknown emails" on or off; audited.
+pub async fn set_invite_missing(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    admin_user_id: i64,
+    enabled: bool,
+    ip: Option<String>,
+) -> Result<(), AppError> {
+    let now = clock.now();
+    let txn = db::begin_write(db).await.map_err(internal)?;
+    rules::put_setting(
+        &txn,
+        CREATE_MISSING_MEMBERS,
+        if enabled { "true" } else { "false" },
+    )
+    .await
+    .map_err(internal)?;
+    audit::record(
+        &txn,
+        now,
+        AuditEntry::new(AuditAction::SettingsChanged)
+            .actor(admin_user_id)
+            .subject("settings:incentives")
+            .ip(ip)
+            .detail(if enabled {
+                "unknown member emails invite the member"
+            } else {
+                "unknown member emails are refused"
+            }),
+    )
+    .await
+    .map_err(internal)?;
+    txn.commit().await.map_err(internal)?;
+    Ok(())
+}
+
+/// Whether unknown member emails invite the member.
+pub async fn invite_missing(db: &DatabaseConnection) -> Result<bool, AppError> {
+    create_missing_members(db).await
+}

@@ -703,14 +703,29 @@ async fn admins_decide_pay_and_manage_keys_over_http_and_members_cannot() {
         .await
         .unwrap();
     assert!(made.secret.starts_with(&made.key.prefix));
-    let listed: Vec<app::incentives::ApiKeyView> = admin
+    let listed: app::incentives::ApiSettings = admin
         .post_json("/api/admin/api-keys/list", json!({}))
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0], made.key);
+    assert_eq!(listed.keys.len(), 1);
+    assert_eq!(listed.keys[0], made.key);
+    assert!(!listed.invite_missing);
+    assert_eq!(
+        admin
+            .post_form("/api/admin/incentives/invite-missing", &[("enabled", "1")])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let listed: app::incentives::ApiSettings = admin
+        .post_json("/api/admin/api-keys/list", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(listed.invite_missing);
     let (status, _) = crate::helpers::error_of(
         admin
             .post_form("/api/admin/api-keys/create", &[("name", " ")])
@@ -733,9 +748,9 @@ async fn admins_decide_pay_and_manage_keys_over_http_and_members_cannot() {
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM audit_events WHERE action IN ('api_key_created', 'api_key_revoked', 'incentives_approved', 'incentives_paid')")
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action IN ('api_key_created', 'api_key_revoked', 'incentives_approved', 'incentives_paid', 'settings_changed')")
             .await,
-        4
+        5
     );
 
     // Members reach none of it.
@@ -762,6 +777,13 @@ async fn admins_decide_pay_and_manage_keys_over_http_and_members_cannot() {
     assert_eq!(
         member
             .post_form("/api/admin/api-keys/create", &[("name", "Mine")])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        member
+            .post_form("/api/admin/incentives/invite-missing", &[])
             .await
             .status(),
         StatusCode::FORBIDDEN
