@@ -22,7 +22,7 @@ test('incentives from the API are approved, paid with Make Payment, and reach th
   const secret = await keys.getByLabel('New API key').inputValue();
   expect(secret).toMatch(/^pdk_[0-9a-f]{64}$/);
 
-  const deals = ['12.50', '30.00', '7.25'].map((amount, i) => ({
+  const deals = ['12.50', '30.00', '7.25', '5.00'].map((amount, i) => ({
     member_email: member.email,
     program: 'SPIFF',
     asset: 'USD',
@@ -35,7 +35,7 @@ test('incentives from the API are approved, paid with Make Payment, and reach th
     data: { incentives: deals },
   });
   expect(response.status()).toBe(200);
-  expect(await response.json()).toMatchObject({ created: 3, failed: 0 });
+  expect(await response.json()).toMatchObject({ created: 4, failed: 0 });
 
   // A funding wallet with enough in it.
   const walletName = `SPIFF budget ${run}`;
@@ -51,18 +51,20 @@ test('incentives from the API are approved, paid with Make Payment, and reach th
   await expect(desk.getByRole('region', { name: `${walletName}: history` })).toContainText('+100.00 USD');
   const walletUrl = desk.url();
 
-  // Approve the three in bulk.
+  // Approve the four in bulk.
   await visit(desk, `/admin/incentives?status=pending&q=${encodeURIComponent(member.email)}`);
   await expect(desk.getByRole('heading', { name: 'Incentives', level: 1 })).toBeVisible();
-  await expect(desk.getByRole('status').filter({ hasText: 'incentives' })).toContainText('3 incentives · total 49.75 USD');
+  await expect(desk.getByRole('status').filter({ hasText: 'incentives' })).toContainText('4 incentives · total 54.75 USD');
   expect(await seriousViolations(desk)).toEqual([]);
   await desk.getByRole('checkbox', { name: 'Select all on this page' }).check();
-  await desk.getByRole('button', { name: 'Approve 3 selected' }).click();
-  await expect(desk.getByRole('status').filter({ hasText: 'done' })).toHaveText('3 done, 0 skipped.');
+  await desk.getByRole('button', { name: 'Approve 4 selected' }).click();
+  await expect(desk.getByRole('status').filter({ hasText: 'done' })).toHaveText('4 done, 0 skipped.');
 
   // Select them among the approved, Make Payment, pick the wallet, Pay.
   await visit(desk, `/admin/incentives?status=approved&q=${encodeURIComponent(member.email)}`);
-  await desk.getByRole('checkbox', { name: 'Select all on this page' }).check();
+  for (const deal of ['Deal 1', 'Deal 2', 'Deal 3']) {
+    await desk.getByRole('row').filter({ hasText: deal }).getByRole('checkbox').check();
+  }
   await desk.getByRole('button', { name: 'Make Payment', exact: true }).click();
   const dialog = desk.getByRole('dialog', { name: 'Make Payment' });
   await expect(dialog).toContainText('3 approved incentives · 49.75 USD');
@@ -72,7 +74,15 @@ test('incentives from the API are approved, paid with Make Payment, and reach th
   await dialog.getByRole('button', { name: 'Pay' }).click();
   await expect(dialog).toBeHidden();
   await expect(desk.getByRole('status').filter({ hasText: 'Paid 3 incentives' })).toHaveText('Paid 3 incentives: 49.75 USD.');
-  await expect(desk.getByText('No incentives match.')).toBeVisible();
+  // Deal 4 is still approved; a second payment's dialog opens and stays
+  // open although the first payment succeeded.
+  const rest = desk.getByRole('row').filter({ hasText: 'Deal 4' });
+  await expect(desk.getByRole('table').getByRole('row').filter({ hasText: 'Deal' })).toHaveCount(1);
+  await rest.getByRole('checkbox').check();
+  await desk.getByRole('button', { name: 'Make Payment', exact: true }).click();
+  await expect(dialog).toContainText('1 approved incentive · 5.00 USD');
+  await dialog.press('Escape');
+  await expect(dialog).toBeHidden();
   await visit(desk, `/admin/incentives?status=paid&q=${encodeURIComponent(member.email)}`);
   await expect(desk.getByRole('row').filter({ hasText: 'Paid' })).toHaveCount(3);
 
@@ -141,7 +151,7 @@ test('Make Payment refuses a wallet that is short and a selection with nothing a
   await desk.context().close();
 });
 
-test('an admin imports incentives from a CSV file after a preview that names the bad lines', async ({ browser, page }) => {
+test('an admin imports incentives from a CSV file after a preview that names the bad lines, then rejects them', async ({ browser, page }) => {
   const member = newMember();
   await signUp(page, member);
   const desk = await signInAdmin(browser, page.viewportSize());
@@ -166,5 +176,14 @@ test('an admin imports incentives from a CSV file after a preview that names the
 
   await visit(desk, `/admin/incentives?status=pending&q=${encodeURIComponent(member.email)}`);
   await expect(desk.getByRole('row').filter({ hasText: `csv-${run}-1` })).toContainText('18.40 USD');
+
+  // Rejecting everything the filter matches needs the note the member sees.
+  await desk.getByRole('button', { name: 'Reject all 1 matching' }).click();
+  await expect(desk.getByRole('alert').filter({ hasText: 'Note:' })).toHaveText('Note: say why they are rejected; the member sees it');
+  await desk.getByLabel('Note (needed to reject; the member sees it)').fill('Imported twice by mistake');
+  await desk.getByRole('button', { name: 'Reject all 1 matching' }).click();
+  await expect(desk.getByRole('status').filter({ hasText: 'done' })).toHaveText('1 done, 0 skipped.');
+  await visit(desk, `/admin/incentives?status=rejected&q=${encodeURIComponent(member.email)}`);
+  await expect(desk.getByRole('row').filter({ hasText: `csv-${run}-1` })).toContainText('Rejected');
   await desk.context().close();
 });

@@ -267,7 +267,7 @@ fn Table(
             });
         }
     };
-    let (approve, reject, approve_all) = (run.clone(), run.clone(), run);
+    let (approve, reject, approve_all, reject_all) = (run.clone(), run.clone(), run.clone(), run);
     // Paying every match is offered when the filter already says "approved":
     // the totals are then exactly what would be paid.
     let all_approved = query.status == IncentiveStatus::Approved.as_str();
@@ -352,6 +352,13 @@ fn Table(
                 on:click=move |_| approve_all("approve", true)
             >
                 {format!("Approve all {total} matching")}
+            </button>
+            <button
+                type="button"
+                disabled=move || decide.pending().get() || total == 0
+                on:click=move |_| reject_all("reject", true)
+            >
+                {format!("Reject all {total} matching")}
             </button>
             <button
                 type="button"
@@ -487,7 +494,16 @@ fn PayDialog(
         )),
     };
     let count = payable.count;
-    let error = move || pay.value().get().and_then(Result::err);
+    // The action outlives the dialog: only what happens after this dialog
+    // opened (a newer version) is this dialog's outcome, so an earlier
+    // payment's success does not close it and an earlier error is not shown.
+    let opened_at = pay.version().get_untracked();
+    let mine = move || {
+        (pay.version().get() > opened_at)
+            .then(|| pay.value().get())
+            .flatten()
+    };
+    let error = move || mine().and_then(Result::err);
     let submit = {
         let payable = payable.clone();
         move |ev: leptos::ev::SubmitEvent| {
@@ -507,7 +523,7 @@ fn PayDialog(
     };
     // Closes itself once the payment went through (the toast says so).
     Effect::new(move |_| {
-        if pay.value().get().is_some_and(|r| r.is_ok()) {
+        if mine().is_some_and(|r| r.is_ok()) {
             paying.set(None);
         }
     });

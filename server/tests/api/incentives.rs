@@ -650,6 +650,36 @@ async fn admins_decide_pay_and_manage_keys_over_http_and_members_cannot() {
         error.message
     );
 
+    // Reject all matching a filter: only bob's, with the note, and a note
+    // is required.
+    desk.member(&app, "bob").await;
+    let bobs = pending(&app, &desk, "bob", &[700, 800]).await;
+    let (status, error) = crate::helpers::error_of(
+        admin
+            .post_json(
+                "/api/admin/incentives/decide",
+                json!({ "ids": "", "all_matching": true, "query": { "status": "pending", "q": "bob@" }, "action": "reject" }),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error.message.starts_with("Note:"), "{}", error.message);
+    assert_eq!(status_of(&app, bobs[0]).await, IncentiveStatus::Pending);
+    let outcome: app::payouts::BulkOutcome = admin
+        .post_json(
+            "/api/admin/incentives/decide",
+            json!({ "ids": "", "all_matching": true, "query": { "status": "pending", "q": "bob@" }, "action": "reject", "note": "Duplicate deals" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(outcome.succeeded, bobs);
+    for id in &ids {
+        assert_eq!(status_of(&app, *id).await, IncentiveStatus::Pending);
+    }
+
     // Approve all matching the filter, then reject needs a note.
     let outcome: app::payouts::BulkOutcome = admin
         .post_json(
