@@ -3,6 +3,9 @@ import { defineConfig, devices } from '@playwright/test';
 // The release server on a scratch database, started by start-server.sh.
 const port = Number(process.env.E2E_PORT ?? 3210);
 const baseURL = `http://127.0.0.1:${port}`;
+// The mail catcher the server sends through (see start-server.sh).
+const smtpPort = Number(process.env.E2E_SMTP_PORT ?? 3225);
+const mailPort = Number(process.env.E2E_MAIL_PORT ?? 3226);
 
 // Debian's Chromium: Playwright's own browser download cannot work here, and
 // the network flags keep Chromium from reaching for Google's services.
@@ -48,7 +51,7 @@ export default defineConfig({
     timeout: 120_000,
     stdout: 'pipe',
     stderr: 'pipe',
-    env: { E2E_PORT: String(port) },
+    env: { E2E_PORT: String(port), E2E_SMTP_PORT: String(smtpPort), E2E_MAIL_PORT: String(mailPort) },
   },
   projects: [
     {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the release server for the end-to-end tests on a scratch database,
 # filled by `paydesk demo`, with one more administrator made by
-# `paydesk create-admin`.
+# `paydesk create-admin`, and `paydesk mail-catcher` as its SMTP server (the
+# tests read the emails it caught over HTTP).
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(cd .. && pwd)
@@ -17,6 +18,14 @@ export LEPTOS_ENV=PROD
 export PAYDESK_ADDR="127.0.0.1:${E2E_PORT:-3210}"
 export RUST_LOG="${RUST_LOG:-warn}"
 bin="$root/target/release/paydesk"
+smtp="127.0.0.1:${E2E_SMTP_PORT:-3225}"
+export PAYDESK_SMTP_URL="smtp://$smtp"
+export PAYDESK_PUBLIC_URL="http://$PAYDESK_ADDR"
+
+"$bin" mail-catcher --smtp "$smtp" --http "127.0.0.1:${E2E_MAIL_PORT:-3226}" &
+catcher=$!
+trap 'kill "$catcher" ${server:+"$server"} 2>/dev/null' EXIT
+trap 'exit 143' TERM INT
 
 "$bin" migrate
 # The demo desk: currencies, a point type with its rate, methods with fees,
@@ -24,4 +33,7 @@ bin="$root/target/release/paydesk"
 "$bin" demo >/dev/null
 printf '%s\n' "${E2E_ADMIN_PASSWORD:-e2e admin passphrase}" |
   "$bin" create-admin --email "${E2E_ADMIN_EMAIL:-admin@paydesk.test}" --name "E2E Admin" --password-stdin
-exec "$bin" serve
+# Stops when Playwright stops it (the trap ends the catcher too).
+"$bin" serve &
+server=$!
+wait "$server"

@@ -11,6 +11,7 @@ pub mod account;
 pub mod admin;
 pub mod audit_log;
 pub mod auth;
+pub mod email;
 pub mod error;
 pub mod funding;
 pub mod incentives;

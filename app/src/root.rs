@@ -12,9 +12,10 @@ use crate::admin::{AdminDashboard, AdminLayout};
 use crate::audit_log::pages::AuditLogPage;
 use crate::auth::{
     api::{me, LogOut},
-    pages::{LoginPage, SignupPage},
+    pages::{ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage},
     UserView,
 };
+use crate::email::pages::EmailOutboxPage;
 use crate::error::AppError;
 use crate::funding::pages::FundingWalletsPage;
 use crate::incentives::pages::IncentivesPage;
@@ -114,6 +115,8 @@ fn Site() -> impl IntoView {
                 <Route path=path!("") view=Landing ssr=SsrMode::Async />
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
+                <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("/account") view=AccountLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=AccountOverview />
                     <Route path=path!("/withdrawals") view=WithdrawalsPage />
@@ -131,6 +134,7 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/members/:id") view=MemberPage />
                     <Route path=path!("/settings") view=SettingsPage />
                     <Route path=path!("/incentives") view=IncentivesPage />
+                    <Route path=path!("/email") view=EmailOutboxPage />
                 </ParentRoute>
             </Routes>
         </main>

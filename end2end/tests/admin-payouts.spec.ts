@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from './fixtures';
-import { memberRequests, seriousViolations, signInAdmin, visit } from './helpers';
+import { emailTo, memberRequests, seriousViolations, signInAdmin, visit } from './helpers';
 
-test('an admin finds a request, approves it and marks it paid; the member sees the receipt', async ({ page, browser }) => {
+test('an admin finds a request, approves it and marks it paid; the member sees the receipt', async ({ page, browser, request }) => {
   const member = await memberRequests(page, '25');
 
   const desk = await signInAdmin(browser, page.viewportSize());
@@ -38,6 +38,21 @@ test('an admin finds a request, approves it and marks it paid; the member sees t
   await expect(mine).toContainText('Paid');
   await expect(mine).toContainText('Reference: RCPT-E2E-1');
   await expect(mine).toContainText('Paid on 2026-11-20');
+
+  // And hears about it by email, receipt and date included.
+  const paid = await emailTo(request, member.email, 'Paid: ');
+  expect(paid.subject).toMatch(/^Paid: \d+\.\d\d USD by PayPal \(request #\d+\)$/);
+  expect(paid.text).toContain('Receipt / reference: RCPT-E2E-1');
+  expect(paid.text).toContain('Payment date: 2026-11-20');
+  expect(paid.html).toContain('RCPT-E2E-1');
+  await emailTo(request, member.email, 'We received your withdrawal request');
+
+  // The admin's Email page lists it as sent.
+  await visit(desk, '/admin/email?state=sent');
+  await expect(desk.getByRole('heading', { name: 'Email', level: 1 })).toBeVisible();
+  const sent = desk.getByRole('row').filter({ hasText: member.email }).filter({ hasText: 'Withdrawal paid' });
+  await expect(sent).toContainText('Sent');
+  expect(await seriousViolations(desk)).toEqual([]);
   await desk.context().close();
 });
 

@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures';
-import { admin, newMember, openMenu, visit } from './helpers';
+import { admin, emailTo, newMember, openMenu, seriousViolations, signUp, visit } from './helpers';
 
 test('a visitor signs up, lands in the member area, signs out and back in', async ({ page }) => {
   const member = newMember();
@@ -91,4 +91,51 @@ test('the layout fits the screen without sideways scrolling', async ({ page }) =
   await visit(page, '/');
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
+});
+
+test('a member who forgot the password resets it through the emailed link', async ({ browser, page, request }) => {
+  const member = newMember();
+  await signUp(page, member);
+
+  // Another browser, signed out: "Forgot your password?" on the sign-in page.
+  const context = await browser.newContext({ viewport: page.viewportSize() ?? undefined });
+  const visitor = await context.newPage();
+  await visit(visitor, '/login');
+  await visitor.getByRole('link', { name: 'Forgot your password?' }).click();
+  await expect(visitor.getByRole('heading', { name: 'Forgot your password?' })).toBeVisible();
+  await expect(visitor.locator('body[data-hydrated]')).toHaveCount(1);
+  expect(await seriousViolations(visitor)).toEqual([]);
+  await visitor.getByLabel('Email').fill(member.email);
+  await visitor.getByRole('button', { name: 'Send me a link' }).click();
+  await expect(visitor.getByRole('status').filter({ hasText: 'If an account uses this address' })).toBeVisible();
+
+  const email = await emailTo(request, member.email, 'Reset your Paydesk password');
+  const link = email.text.split(/\s+/).find((word) => word.includes('/reset-password?token='));
+  expect(link).toBeTruthy();
+  await visit(visitor, link as string);
+  await expect(visitor.getByRole('heading', { name: 'Choose a password' })).toBeVisible();
+  expect(await seriousViolations(visitor)).toEqual([]);
+  const fresh = `${member.password} renewed`;
+  await visitor.getByLabel('New password').fill(fresh);
+  await visitor.getByLabel('The same password again').fill(fresh);
+  await visitor.getByRole('button', { name: 'Set password' }).click();
+  await expect(visitor).toHaveURL(/\/login\?password=set$/);
+  await expect(visitor.getByRole('status').filter({ hasText: 'Your new password is set' })).toBeVisible();
+
+  // The member's session in the first browser is over.
+  await visit(page, '/account');
+  await expect(page).toHaveURL(/\/login$/);
+
+  await visitor.getByLabel('Email').fill(member.email);
+  await visitor.getByLabel('Password').fill(fresh);
+  await visitor.getByRole('button', { name: 'Sign in' }).click();
+  await expect(visitor).toHaveURL(/\/account$/);
+
+  // The link worked once.
+  await visit(visitor, link as string);
+  await visitor.getByLabel('New password').fill(`${fresh} again`);
+  await visitor.getByLabel('The same password again').fill(`${fresh} again`);
+  await visitor.getByRole('button', { name: 'Set password' }).click();
+  await expect(visitor.getByRole('alert').filter({ hasText: 'invalid, already used or expired' })).toBeVisible();
+  await context.close();
 });

@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { Browser, expect, Page } from '@playwright/test';
+import { APIRequestContext, Browser, expect, Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
@@ -101,4 +101,28 @@ export async function memberRequests(page: Page, amount: string) {
   await page.getByRole('button', { name: 'Confirm withdrawal' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'received' })).toBeVisible();
   return member;
+}
+
+/** An email as the mail catcher (start-server.sh) caught it. */
+export type Email = { subject: string; text: string; html: string; message_id: string; envelope_to: string[] };
+
+const mailUrl = `http://127.0.0.1:${process.env.E2E_MAIL_PORT ?? 3226}`;
+
+/** The emails sent to an address so far, oldest first. */
+export async function emailsTo(request: APIRequestContext, email: string): Promise<Email[]> {
+  const response = await request.get(`${mailUrl}/messages?to=${encodeURIComponent(email)}`);
+  expect(response.ok()).toBeTruthy();
+  return (await response.json()) as Email[];
+}
+
+/** Waits for the email to `email` whose subject contains `subject`. */
+export async function emailTo(request: APIRequestContext, email: string, subject: string): Promise<Email> {
+  let found: Email | undefined;
+  await expect
+    .poll(async () => {
+      found = (await emailsTo(request, email)).find((m) => m.subject.includes(subject));
+      return found !== undefined;
+    }, { message: `an email to ${email} about "${subject}"`, timeout: 20_000 })
+    .toBe(true);
+  return found as Email;
 }

@@ -11,6 +11,7 @@ mod m20261122_000002_create_ledger;
 mod m20261122_000003_create_member_area;
 mod m20261122_000004_create_payout_exports;
 mod m20261122_000005_create_incentives;
+mod m20261122_000006_email_delivery;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_create_member_area::Migration),
             Box::new(m20261122_000004_create_payout_exports::Migration),
             Box::new(m20261122_000005_create_incentives::Migration),
+            Box::new(m20261122_000006_email_delivery::Migration),
         ]
     }
 }

@@ -34,6 +34,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Verify => verify(&cli.database_url).await,
         Command::Demo => demo(&cli.database_url).await,
         Command::Adjust(args) => adjust(&cli.database_url, args).await,
+        Command::MailCatcher(args) => crate::mail_catcher::serve(args.smtp, args.http).await,
     }
 }
 

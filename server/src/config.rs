@@ -45,6 +45,19 @@ pub enum Command {
     Demo,
     /// Credit or debit a member's wallet, as an administrator, with a reason.
     Adjust(AdjustArgs),
+    /// For development: an SMTP server that keeps what it receives, listed
+    /// as JSON at http://<http>/messages. Point PAYDESK_SMTP_URL at it.
+    MailCatcher(MailCatcherArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MailCatcherArgs {
+    /// Where to accept SMTP.
+    #[arg(long, default_value = "127.0.0.1:2525")]
+    pub smtp: SocketAddr,
+    /// Where to list the messages over HTTP.
+    #[arg(long, default_value = "127.0.0.1:2580")]
+    pub http: SocketAddr,
 }
 
 #[derive(Debug, Args)]
@@ -98,6 +111,25 @@ pub struct ServeArgs {
     /// Hours after sign-in after which a session ends, however active.
     #[arg(long, env = "PAYDESK_SESSION_ABSOLUTE_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=720))]
     pub session_absolute_hours: u64,
+
+    /// The SMTP server emails go through: `smtp://host:port` (no TLS, e.g. a
+    /// local catcher), `smtp://user:pass@host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:pass@host`. Unset: emails wait in the outbox.
+    #[arg(long, env = "PAYDESK_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of Paydesk's emails, `Name <address>`.
+    #[arg(
+        long,
+        env = "PAYDESK_MAIL_FROM",
+        default_value = "Paydesk <paydesk@localhost>"
+    )]
+    pub mail_from: String,
+
+    /// The address members reach Paydesk at, for links in emails.
+    /// Defaults to the public origin, else the listening address.
+    #[arg(long, env = "PAYDESK_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 impl Default for ServeArgs {
@@ -109,6 +141,9 @@ impl Default for ServeArgs {
             trust_proxy_headers: false,
             session_idle_minutes: 60,
             session_absolute_hours: 12,
+            smtp_url: None,
+            mail_from: "Paydesk <paydesk@localhost>".into(),
+            public_url: None,
         }
     }
 }
@@ -124,6 +159,18 @@ impl ServeArgs {
                 .as_ref()
                 .map(|origin| origin.trim_end_matches('/').to_owned()),
             trust_proxy_headers: self.trust_proxy_headers,
+            mail: app::platform::state::MailSettings {
+                smtp_url: self.smtp_url.clone().filter(|url| !url.trim().is_empty()),
+                from: self.mail_from.clone(),
+                public_url: self
+                    .public_url
+                    .clone()
+                    .or_else(|| self.public_origin.clone())
+                    .unwrap_or_else(|| format!("http://{}", self.addr))
+                    .trim_end_matches('/')
+                    .to_owned(),
+                ..Default::default()
+            },
             ..Settings::default()
         }
     }

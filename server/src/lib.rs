@@ -5,4 +5,5 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod http;
+pub mod mail_catcher;
 pub mod startup;

@@ -120,6 +120,23 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     app::auth::password::prepare();
+    let mailer = app::email::mailer::Mailer::from_settings(&state.settings.mail)?;
+    let (stop_postman, postman_stop) = tokio::sync::watch::channel(false);
+    let postman = match mailer {
+        Some(mailer) => Some(tokio::spawn(app::email::worker::run(
+            state.db.clone(),
+            state.clock.clone(),
+            state.settings.mail.clone(),
+            mailer,
+            postman_stop,
+        ))),
+        None => {
+            tracing::warn!(
+                "no SMTP server configured (PAYDESK_SMTP_URL): emails wait in the outbox"
+            );
+            None
+        }
+    };
     let janitor = tokio::spawn(purge_sessions_periodically(state.clone()));
     state.live.spawn_listener(&state.db);
     let live = state.live.clone();
@@ -130,6 +147,7 @@ pub async fn serve(
         live.close();
     };
     let live = state.live.clone();
+    let mail_wait = state.settings.mail.smtp_timeout * 8;
     let app = router(state);
     let served = axum::serve(
         listener,
@@ -138,6 +156,14 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     janitor.abort();
+    // The email worker finishes the pass under way, so what it sent is
+    // recorded as sent; a stuck SMTP exchange is bounded by its timeouts.
+    let _ = stop_postman.send(true);
+    if let Some(mut postman) = postman {
+        if tokio::time::timeout(mail_wait, &mut postman).await.is_err() {
+            postman.abort();
+        }
+    }
     // Ends the PostgreSQL LISTEN relay too (and any stream still open).
     live.close();
     served.map_err(Into::into)

@@ -63,6 +63,7 @@ pub fn AdminLayout() -> impl IntoView {
                                     <A href="/admin/members">"Members"</A>
                                     <A href="/admin/wallets">"Funding wallets"</A>
                                     <A href="/admin/settings">"Settings"</A>
+                                    <A href="/admin/email">"Email"</A>
                                     <A href="/admin/audit">"Audit log"</A>
                                 </nav>
                             }

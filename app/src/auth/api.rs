@@ -80,3 +80,38 @@ pub async fn log_out() -> Result<(), AppError> {
     leptos_axum::redirect("/");
     Ok(())
 }
+
+/// "Forgot password": the same answer whether or not the address has an
+/// account.
+#[server(endpoint = "auth/forgot-password", client = CsrfClient)]
+pub async fn forgot_password(email: String) -> Result<String, AppError> {
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let state = app_state()?;
+    super::links::request_reset(&state.db, &state.clock, &email, &request_meta()).await?;
+    Ok(super::links::RESET_SENT.to_owned())
+}
+
+/// Sets a new password with the link's token, then sends the member to
+/// sign in with it.
+#[server(endpoint = "auth/reset-password", client = CsrfClient)]
+pub async fn reset_password(
+    token: String,
+    password: String,
+    confirm: String,
+) -> Result<String, AppError> {
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let state = app_state()?;
+    let email = super::links::redeem(
+        &state.db,
+        &state.clock,
+        &token,
+        &password,
+        &confirm,
+        &request_meta(),
+    )
+    .await?;
+    leptos_axum::redirect("/login?password=set");
+    Ok(email)
+}

@@ -4,6 +4,8 @@ pub mod api;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
+pub mod links;
+#[cfg(feature = "ssr")]
 pub mod password;
 #[cfg(feature = "ssr")]
 pub mod service;

@@ -7,9 +7,9 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
+use leptos_router::{components::A, hooks::use_query_map};
 
-use super::api::{LogIn, SignUp};
+use super::api::{ForgotPassword, LogIn, ResetPassword, SignUp};
 use crate::root::use_session;
 use crate::ui::{CsrfField, FormError};
 
@@ -23,10 +23,22 @@ pub fn LoginPage() -> impl IntoView {
         }
     });
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let params = use_query_map();
+    let password_set = move || params.read().get("password").as_deref() == Some("set");
     view! {
         <Title text="Sign in · Paydesk" />
         <section class="card narrow" aria-labelledby="login-title">
             <h1 id="login-title">"Sign in"</h1>
+            {move || {
+                password_set()
+                    .then(|| {
+                        view! {
+                            <p class="notice success" role="status">
+                                "Your new password is set, and every other session is signed out. Sign in with it."
+                            </p>
+                        }
+                    })
+            }}
             <ActionForm action=action attr:class="stack" attr:aria-describedby="login-error">
                 <CsrfField />
                 <label for="login-email">"Email"</label>
@@ -46,7 +58,68 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </ActionForm>
-            <p class="muted">"New here? " <A href="/signup">"Create an account"</A></p>
+            <p class="muted">
+                <A href="/forgot-password">"Forgot your password?"</A>
+                " · New here? "
+                <A href="/signup">"Create an account"</A>
+            </p>
+        </section>
+    }
+}
+
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let action = ServerAction::<ForgotPassword>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let sent = move || action.value().get().and_then(Result::ok);
+    view! {
+        <Title text="Forgot your password · Paydesk" />
+        <section class="card narrow" aria-labelledby="forgot-title">
+            <h1 id="forgot-title">"Forgot your password?"</h1>
+            <p>"Enter the email you sign in with: we send it a link to choose a new password."</p>
+            <ActionForm action=action attr:class="stack">
+                <CsrfField />
+                <label for="forgot-email">"Email"</label>
+                <input id="forgot-email" type="email" name="email" autocomplete="username" required />
+                <FormError error />
+                {move || sent().map(|message| view! { <p class="notice success" role="status">{message}</p> })}
+                <button type="submit" class="primary" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Sending…" } else { "Send me a link" }}
+                </button>
+            </ActionForm>
+            <p class="muted"><A href="/login">"Back to sign in"</A></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let action = ServerAction::<ResetPassword>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let params = use_query_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    view! {
+        <Title text="Choose a password · Paydesk" />
+        <section class="card narrow" aria-labelledby="reset-title">
+            <h1 id="reset-title">"Choose a password"</h1>
+            <ActionForm action=action attr:class="stack">
+                <CsrfField />
+                <input type="hidden" name="token" value=token />
+                <NewPassword id="reset-password" label="New password" />
+                <label for="reset-confirm">"The same password again"</label>
+                <input
+                    id="reset-confirm"
+                    type="password"
+                    name="confirm"
+                    autocomplete="new-password"
+                    maxlength="128"
+                    required
+                />
+                <FormError error />
+                <button type="submit" class="primary" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Saving…" } else { "Set password" }}
+                </button>
+            </ActionForm>
         </section>
     }
 }
@@ -78,20 +151,7 @@ pub fn SignupPage() -> impl IntoView {
                     maxlength="100"
                     required
                 />
-                <label for="signup-password">"Password"</label>
-                <input
-                    id="signup-password"
-                    type="password"
-                    name="password"
-                    autocomplete="new-password"
-                    minlength="8"
-                    maxlength="128"
-                    aria-describedby="signup-password-hint"
-                    required
-                />
-                <p id="signup-password-hint" class="hint">
-                    "At least 8 characters. Long phrases are good; common passwords are refused."
-                </p>
+                <NewPassword id="signup-password" label="Password" />
                 <FormError error />
                 <button type="submit" class="primary" disabled=move || action.pending().get()>
                     {move || if action.pending().get() { "Creating your account…" } else { "Create account" }}
@@ -99,5 +159,28 @@ pub fn SignupPage() -> impl IntoView {
             </ActionForm>
             <p class="muted">"Already have an account? " <A href="/login">"Sign in"</A></p>
         </section>
+    }
+}
+
+/// A new password's field with the policy as its hint (the server checks
+/// the same policy and says which rule a refused password broke).
+#[component]
+fn NewPassword(id: &'static str, label: &'static str) -> impl IntoView {
+    let hint = format!("{id}-hint");
+    view! {
+        <label for=id>{label}</label>
+        <input
+            id=id
+            type="password"
+            name="password"
+            autocomplete="new-password"
+            minlength="8"
+            maxlength="128"
+            aria-describedby=hint.clone()
+            required
+        />
+        <p id=hint class="hint">
+            "At least 8 characters. Long phrases are good; common passwords are refused."
+        </p>
     }
 }

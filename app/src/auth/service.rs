@@ -422,8 +422,8 @@ pub async fn purge_expired_sessions(state: &AppState) -> Result<u64, DbErr> {
 
 /// Creates a member account for someone who has not signed up (an
 /// incentive reported for a new email), in the caller's transaction. Its
-/// password hash matches no known password: the member signs in after
-/// setting one through a password reset.
+/// password hash matches no known password: the member claims the account
+/// by choosing one through the link in the invitation email.
 pub async fn invite_member(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
@@ -447,6 +447,13 @@ pub async fn invite_member(
         AuditEntry::new(AuditAction::SignedUp)
             .subject(model.email.clone())
             .detail(format!("invited: {how}")),
+    )
+    .await?;
+    super::links::issue(
+        conn,
+        now,
+        model.id,
+        crate::email::notice::LinkPurpose::Invite,
     )
     .await?;
     Ok(model)

@@ -11,6 +11,7 @@ pub mod identity_verification;
 pub mod incentive;
 pub mod journal_entry;
 pub mod outbox_message;
+pub mod password_link;
 pub mod payout_detail;
 pub mod payout_export;
 pub mod payout_method_rule;

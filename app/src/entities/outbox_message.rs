@@ -14,6 +14,9 @@ pub struct Model {
     pub attempts: i32,
     #[sea_orm(column_type = "Text", nullable)]
     pub last_error: Option<String>,
+    pub next_attempt_at: Option<DateTimeUtc>,
+    pub locked_until: Option<DateTimeUtc>,
+    pub dead_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

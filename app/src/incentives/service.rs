@@ -20,6 +20,7 @@ use super::{
 use crate::admin::api::Money;
 use crate::auth::service::normalize_email;
 use crate::auth::Role;
+use crate::email::notice::Notice;
 use crate::entities::{asset, incentive, outbox_message, user, wallet};
 use crate::error::AppError;
 use crate::ledger::idempotency::{self, Claim};
@@ -791,19 +792,14 @@ async fn enqueue_paid_emails(
     }
     let rows: Vec<outbox_message::ActiveModel> = per_member
         .into_iter()
-        .map(|(member, (sum, ids))| outbox_message::ActiveModel {
-            kind: Set("incentive.paid".to_owned()),
-            recipient_user_id: Set(member),
-            payload: Set(serde_json::json!({
-                "entry_id": entry_id,
-                "incentive_ids": ids,
-                "asset": asset.code,
-                "amount": decimal_string(sum, scale_of(asset)),
-            })
-            .to_string()),
-            created_at: Set(now),
-            attempts: Set(0),
-            ..Default::default()
+        .map(|(member, (sum, ids))| {
+            let notice = Notice::IncentivePaid {
+                entry_id,
+                incentive_ids: ids,
+                asset: asset.code.clone(),
+                amount: decimal_string(sum, scale_of(asset)),
+            };
+            crate::email::notice::row(now, member, &notice)
         })
         .collect();
     for chunk in rows.chunks(500) {

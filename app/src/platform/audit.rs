@@ -34,10 +34,13 @@ pub enum AuditAction {
     ApiKeyCreated,
     ApiKeyRevoked,
     IncentivesImported,
+    EmailRetried,
+    PasswordResetRequested,
+    PasswordReset,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 28] = [
         AuditAction::SignedUp,
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
@@ -63,6 +66,9 @@ impl AuditAction {
         AuditAction::ApiKeyCreated,
         AuditAction::ApiKeyRevoked,
         AuditAction::IncentivesImported,
+        AuditAction::EmailRetried,
+        AuditAction::PasswordResetRequested,
+        AuditAction::PasswordReset,
     ];
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -97,6 +103,9 @@ impl AuditAction {
             AuditAction::ApiKeyCreated => "API key created",
             AuditAction::ApiKeyRevoked => "API key revoked",
             AuditAction::IncentivesImported => "Incentives imported",
+            AuditAction::EmailRetried => "Email retried",
+            AuditAction::PasswordResetRequested => "Password reset requested",
+            AuditAction::PasswordReset => "Password reset",
         }
     }
 
@@ -127,6 +136,9 @@ impl AuditAction {
             AuditAction::ApiKeyCreated => "api_key_created",
             AuditAction::ApiKeyRevoked => "api_key_revoked",
             AuditAction::IncentivesImported => "incentives_imported",
+            AuditAction::EmailRetried => "email_retried",
+            AuditAction::PasswordResetRequested => "password_reset_requested",
+            AuditAction::PasswordReset => "password_reset",
         }
     }
 }

@@ -29,6 +29,43 @@ pub struct Settings {
     /// Failed sign-ins from one address within the window before refusing.
     pub login_max_failures_per_ip: u64,
     pub login_failure_window: Duration,
+    pub mail: MailSettings,
+}
+
+/// Email delivery. With no SMTP server, messages wait in the outbox (and
+/// the admin's Email page says why) until one is configured.
+#[derive(Clone, Debug)]
+pub struct MailSettings {
+    /// `smtp://host:port` (plain, e.g. a local catcher),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:pass@host` (TLS).
+    pub smtp_url: Option<String>,
+    /// The sender, `Name <address>`.
+    pub from: String,
+    /// Where links in emails point (`https://pay.example.com`).
+    pub public_url: String,
+    /// Failed deliveries before a message is given up on.
+    pub max_attempts: i32,
+    /// The wait after the first failure; it doubles with each one after.
+    pub first_retry_after: Duration,
+    /// How often the worker looks for messages to send.
+    pub poll_every: Duration,
+    /// Connecting to and talking with the SMTP server, each step.
+    pub smtp_timeout: Duration,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            from: "Paydesk <paydesk@localhost>".into(),
+            public_url: "http://127.0.0.1:3000".into(),
+            max_attempts: 8,
+            first_retry_after: Duration::from_secs(30),
+            poll_every: Duration::from_secs(1),
+            smtp_timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -42,6 +79,7 @@ impl Default for Settings {
             login_max_failures_per_account: 5,
             login_max_failures_per_ip: 20,
             login_failure_window: Duration::from_secs(15 * 60),
+            mail: MailSettings::default(),
         }
     }
 }

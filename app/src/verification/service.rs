@@ -211,6 +211,16 @@ pub async fn review(
             .detail(to.as_str()),
     )
     .await?;
+    crate::email::notice::enqueue(
+        &txn,
+        now,
+        member_user_id,
+        &crate::email::notice::Notice::Verification {
+            approved: approve,
+            note: note.map(str::to_owned),
+        },
+    )
+    .await?;
     txn.commit().await?;
     get(db, member_user_id).await.map_err(Into::into)
 }

@@ -14,7 +14,8 @@ use super::{
     PayoutMethod, WithdrawalView,
 };
 use crate::auth::Role;
-use crate::entities::{asset, outbox_message, user, wallet, withdrawal_event, withdrawal_request};
+use crate::email::notice::{self, Notice};
+use crate::entities::{asset, user, wallet, withdrawal_event, withdrawal_request};
 use crate::error::{AppError, ErrorCode};
 use crate::ledger::{
     idempotency::{self, Claim, IdempotencyError},
@@ -453,7 +454,15 @@ async fn create_request(
             .detail(format!("{} via {}", money(gross), method.label())),
     )
     .await?;
-    enqueue_email(txn, now, &inserted, WithdrawalStatus::Requested, None).await?;
+    enqueue_email(
+        txn,
+        now,
+        &inserted,
+        WithdrawalStatus::Requested,
+        true,
+        &EventDetails::default(),
+    )
+    .await?;
     view_of(txn, &inserted).await
 }
 
@@ -560,29 +569,29 @@ async fn record_event(
     Ok(())
 }
 
+/// The member hears about their request, except where they would learn
+/// nothing: it moving to processing, or a cancellation they made themselves.
 async fn enqueue_email(
     txn: &DatabaseTransaction,
     now: DateTime<Utc>,
     request: &withdrawal_request::Model,
     status: WithdrawalStatus,
-    note: Option<&str>,
+    by_member: bool,
+    details: &EventDetails,
 ) -> Result<(), sea_orm::DbErr> {
-    let payload = serde_json::json!({
-        "request_id": request.id,
-        "status": status.as_str(),
-        "note": note,
-    });
-    outbox_message::Entity::insert(outbox_message::ActiveModel {
-        kind: Set(format!("withdrawal.{}", status.as_str())),
-        recipient_user_id: Set(request.member_user_id),
-        payload: Set(payload.to_string()),
-        created_at: Set(now),
-        attempts: Set(0),
-        ..Default::default()
-    })
-    .exec_without_returning(txn)
-    .await?;
-    Ok(())
+    let tells_nothing = status == WithdrawalStatus::Processing
+        || (status == WithdrawalStatus::Canceled && by_member);
+    if tells_nothing {
+        return Ok(());
+    }
+    let notice = Notice::Withdrawal {
+        request_id: request.id,
+        status,
+        note: details.note.clone(),
+        external_reference: details.external_reference.clone(),
+        payment_date: details.payment_date.clone(),
+    };
+    notice::enqueue(txn, now, request.member_user_id, &notice).await
 }
 
 /// Who is acting on a request.
@@ -693,7 +702,15 @@ pub async fn change_status(
             .detail(format!("{} -> {}", from.as_str(), to.as_str())),
     )
     .await?;
-    enqueue_email(&txn, now, &request, to, details.note.as_deref()).await?;
+    enqueue_email(
+        &txn,
+        now,
+        &request,
+        to,
+        actor.role == Role::Member,
+        &details,
+    )
+    .await?;
     idempotency::complete(&txn, &scope, idempotency_key, &request.id.to_string()).await?;
     let updated = withdrawal_request::Entity::find_by_id(request.id)
         .one(&txn)

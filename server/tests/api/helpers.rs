@@ -162,6 +162,16 @@ impl TestApp {
         &self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Instance {
+        self.instance_with((*self.state.settings).clone(), shutdown)
+            .await
+    }
+
+    /// Another instance with settings of its own (e.g. an SMTP server).
+    pub async fn instance_with(
+        &self,
+        settings: Settings,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Instance {
         let db = startup::connect_and_migrate(&self.database_url)
             .await
             .expect("connect");
@@ -171,12 +181,7 @@ impl TestApp {
         let addr = listener.local_addr().expect("local addr");
         let mut options = startup::leptos_options();
         options.site_addr = addr;
-        let state = startup::app_state(
-            db,
-            (*self.state.settings).clone(),
-            self.clock.clone(),
-            options,
-        );
+        let state = startup::app_state(db, settings, self.clock.clone(), options);
         let served = tokio::spawn(startup::serve(listener, state, shutdown));
         Instance {
             address: format!("http://{addr}"),

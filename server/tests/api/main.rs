@@ -6,6 +6,7 @@ mod auth;
 mod cli;
 mod csrf;
 mod dashboard;
+mod email;
 mod exports;
 mod funding;
 mod helpers;

@@ -55,6 +55,7 @@ async fn entities_match_the_migrated_tables() {
     check::<incentive::Entity>(&app).await;
     check::<api_key::Entity>(&app).await;
     check::<outbox_message::Entity>(&app).await;
+    check::<password_link::Entity>(&app).await;
     check::<idempotency_key::Entity>(&app).await;
     check::<payout_method_rule::Entity>(&app).await;
     check::<setting::Entity>(&app).await;

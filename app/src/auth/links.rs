@@ -1,0 +1,218 @@
+//! Single-use links that set a password: "forgot password", and claiming an
+//! account someone else opened for the member (an admin, or the earnings
+//! API). The token travels only in the email; the database keeps its
+//! SHA-256, so a copy of the database opens no account.
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    sea_query::Expr, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter,
+};
+use sha2::{Digest, Sha256};
+
+use super::{password, service::normalize_email};
+use crate::email::notice::{self, LinkPurpose, Notice};
+use crate::entities::{password_link, session, user};
+use crate::error::AppError;
+use crate::platform::{
+    audit::{self, AuditAction, AuditEntry},
+    db,
+    request::RequestMeta,
+    Clock,
+};
+
+/// What the forgot-password form always answers, whether or not the
+/// address has an account: the form must not tell who is a member.
+pub const RESET_SENT: &str = "If an account uses this address, we sent it a link to choose a new password. The link works once, for an hour.";
+
+pub const INVALID_LINK: &str =
+    "This link is invalid, already used or expired. Ask for a new one on the sign-in page.";
+
+fn valid_for(purpose: LinkPurpose) -> Duration {
+    match purpose {
+        LinkPurpose::Reset => Duration::hours(1),
+        LinkPurpose::Invite => Duration::days(7),
+    }
+}
+
+/// A new reset link is not sent more often than this per account, so the
+/// form cannot be used to flood a member's mailbox.
+const RESEND_AFTER: Duration = Duration::minutes(2);
+
+fn hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn internal(err: impl Into<anyhow::Error>) -> AppError {
+    AppError::internal(err.into())
+}
+
+/// Makes a link for the user and writes its email to the outbox, in the
+/// caller's transaction.
+pub async fn issue(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    user_id: i64,
+    purpose: LinkPurpose,
+) -> Result<(), DbErr> {
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let expires_at = now + valid_for(purpose);
+    password_link::Entity::insert(password_link::ActiveModel {
+        user_id: Set(user_id),
+        purpose: Set(purpose.as_str().to_owned()),
+        token_hash: Set(hash(&token)),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        ..Default::default()
+    })
+    .exec_without_returning(conn)
+    .await?;
+    notice::enqueue(
+        conn,
+        now,
+        user_id,
+        &Notice::PasswordLink {
+            purpose,
+            token,
+            expires_at,
+        },
+    )
+    .await
+}
+
+/// "Forgot password": sends a link when the address has an account. The
+/// caller answers [`RESET_SENT`] either way.
+pub async fn request_reset(
+    conn: &DatabaseConnection,
+    clock: &Clock,
+    raw_email: &str,
+    meta: &RequestMeta,
+) -> Result<(), AppError> {
+    if raw_email.trim().is_empty() {
+        return Err(AppError::invalid(
+            "Email: enter the address you sign in with",
+        ));
+    }
+    let email = normalize_email(raw_email)
+        .map_err(|_| AppError::invalid("Email: this is not a valid email address"))?;
+    let now = clock.now();
+    let txn = db::begin_write(conn).await.map_err(internal)?;
+    let Some(member) = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(&txn)
+        .await
+        .map_err(internal)?
+    else {
+        return Ok(());
+    };
+    let recent = password_link::Entity::find()
+        .filter(password_link::Column::UserId.eq(member.id))
+        .filter(password_link::Column::Purpose.eq(LinkPurpose::Reset.as_str()))
+        .filter(password_link::Column::CreatedAt.gt(now - RESEND_AFTER))
+        .one(&txn)
+        .await
+        .map_err(internal)?;
+    if recent.is_some() {
+        return Ok(());
+    }
+    issue(&txn, now, member.id, LinkPurpose::Reset)
+        .await
+        .map_err(internal)?;
+    audit::record(
+        &txn,
+        now,
+        AuditEntry::new(AuditAction::PasswordResetRequested)
+            .subject(member.email.clone())
+            .ip(meta.ip.clone()),
+    )
+    .await
+    .map_err(internal)?;
+    txn.commit().await.map_err(internal)?;
+    Ok(())
+}
+
+/// Sets a new password with a link: once, before it expires. Every session
+/// of the account ends (whoever knew the old password is signed out), and
+/// every other link of the account stops working. Returns the email, for
+/// the sign-in page.
+pub async fn redeem(
+    conn: &DatabaseConnection,
+    clock: &Clock,
+    token: &str,
+    new_password: &str,
+    confirm: &str,
+    meta: &RequestMeta,
+) -> Result<String, AppError> {
+    let now = clock.now();
+    let token_hash = hash(token.trim());
+    let link = password_link::Entity::find()
+        .filter(password_link::Column::TokenHash.eq(token_hash.as_str()))
+        .one(conn)
+        .await
+        .map_err(internal)?
+        .filter(|link| link.used_at.is_none() && link.expires_at > now)
+        .ok_or_else(|| AppError::invalid(INVALID_LINK))?;
+    password::check_policy(new_password).map_err(|err| AppError::invalid(err.to_string()))?;
+    if new_password != confirm {
+        return Err(AppError::invalid(
+            "The two passwords differ: type the same one twice",
+        ));
+    }
+    let hashed = password::hash(new_password.to_owned())
+        .await
+        .map_err(internal)?;
+    let txn = db::begin_write(conn).await.map_err(internal)?;
+    // The guard: of two uses of one link, only the first gets here.
+    let used = password_link::Entity::update_many()
+        .col_expr(password_link::Column::UsedAt, Expr::value(now))
+        .filter(password_link::Column::Id.eq(link.id))
+        .filter(password_link::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await
+        .map_err(internal)?;
+    if used.rows_affected == 0 {
+        return Err(AppError::invalid(INVALID_LINK));
+    }
+    password_link::Entity::update_many()
+        .col_expr(password_link::Column::UsedAt, Expr::value(now))
+        .filter(password_link::Column::UserId.eq(link.user_id))
+        .filter(password_link::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await
+        .map_err(internal)?;
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hashed))
+        .filter(user::Column::Id.eq(link.user_id))
+        .exec(&txn)
+        .await
+        .map_err(internal)?;
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(link.user_id))
+        .exec(&txn)
+        .await
+        .map_err(internal)?;
+    let member = user::Entity::find_by_id(link.user_id)
+        .one(&txn)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::invalid(INVALID_LINK))?;
+    audit::record(
+        &txn,
+        now,
+        AuditEntry::new(AuditAction::PasswordReset)
+            .actor(member.id)
+            .subject(member.email.clone())
+            .detail(link.purpose.clone())
+            .ip(meta.ip.clone()),
+    )
+    .await
+    .map_err(internal)?;
+    txn.commit().await.map_err(internal)?;
+    Ok(member.email)
+}

@@ -1,0 +1,39 @@
+//! The admin's Email page: administrators only.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use super::{EmailList, EmailQuery};
+use crate::error::AppError;
+
+#[server(endpoint = "admin/email/list", input = Json)]
+pub async fn list_emails(query: EmailQuery) -> Result<EmailList, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    require_admin().await?;
+    let state = app_state()?;
+    let configured = state.settings.mail.smtp_url.is_some();
+    super::service::list(&state.db, &query, configured).await
+}
+
+#[server(endpoint = "admin/email/retry")]
+pub async fn retry_email(id: i64) -> Result<(), AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    super::service::retry(&state.db, &state.clock, admin.id, id).await
+}
+
+/// Switches the daily digest of requests waiting, to every admin, on or off.
+#[server(endpoint = "admin/email/digest")]
+pub async fn set_digest(on: bool) -> Result<(), AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    super::digest::set_enabled(&state.db, &state.clock, admin.id, on).await
+}

@@ -1,0 +1,161 @@
+//! The admin's view of the outbox, and retrying a message given up on.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    sea_query::Expr, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use std::collections::BTreeMap;
+
+use super::{DeliveryState, EmailList, EmailQuery, EmailRow, EMAIL_PAGE_SIZE};
+use crate::entities::{outbox_message, outbox_message::Column, user};
+use crate::error::AppError;
+use crate::platform::{
+    audit::{self, AuditAction, AuditEntry},
+    db, Clock,
+};
+
+fn internal(err: impl Into<anyhow::Error>) -> AppError {
+    AppError::internal(err.into())
+}
+
+fn state_condition(state: DeliveryState) -> Condition {
+    match state {
+        DeliveryState::Waiting => Condition::all()
+            .add(Column::SentAt.is_null())
+            .add(Column::DeadAt.is_null()),
+        DeliveryState::Sent => Condition::all()
+            .add(Column::SentAt.is_not_null())
+            .add(Column::LastError.is_null()),
+        DeliveryState::Skipped => Condition::all()
+            .add(Column::SentAt.is_not_null())
+            .add(Column::LastError.is_not_null()),
+        DeliveryState::Dead => Condition::all().add(Column::DeadAt.is_not_null()),
+    }
+}
+
+fn state_of(row: &outbox_message::Model) -> DeliveryState {
+    match (row.sent_at, row.dead_at) {
+        (Some(_), _) if row.last_error.is_some() => DeliveryState::Skipped,
+        (Some(_), _) => DeliveryState::Sent,
+        (None, Some(_)) => DeliveryState::Dead,
+        (None, None) => DeliveryState::Waiting,
+    }
+}
+
+fn time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+pub async fn list(
+    conn: &DatabaseConnection,
+    query: &EmailQuery,
+    smtp_configured: bool,
+) -> Result<EmailList, AppError> {
+    let state = match query.state.trim() {
+        "" => None,
+        other => Some(
+            DeliveryState::parse(other)
+                .ok_or_else(|| AppError::invalid(format!("Unknown email state {other:?}")))?,
+        ),
+    };
+    let page = query.page.max(1);
+    let mut select = outbox_message::Entity::find();
+    if let Some(state) = state {
+        select = select.filter(state_condition(state));
+    }
+    let total = select.clone().count(conn).await.map_err(internal)?;
+    let models = select
+        .order_by_desc(Column::Id)
+        .offset((page - 1) * EMAIL_PAGE_SIZE)
+        .limit(EMAIL_PAGE_SIZE)
+        .all(conn)
+        .await
+        .map_err(internal)?;
+    let user_ids: Vec<i64> = models.iter().map(|m| m.recipient_user_id).collect();
+    let emails: BTreeMap<i64, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids))
+        .all(conn)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect();
+    let count = |state| {
+        outbox_message::Entity::find()
+            .filter(state_condition(state))
+            .count(conn)
+    };
+    let waiting = count(DeliveryState::Waiting).await.map_err(internal)?;
+    let dead = count(DeliveryState::Dead).await.map_err(internal)?;
+    let rows = models
+        .into_iter()
+        .map(|m| {
+            let state = state_of(&m);
+            let when = match state {
+                DeliveryState::Sent | DeliveryState::Skipped => m.sent_at,
+                DeliveryState::Dead => m.dead_at,
+                DeliveryState::Waiting => m.next_attempt_at,
+            };
+            EmailRow {
+                id: m.id,
+                recipient: emails
+                    .get(&m.recipient_user_id)
+                    .cloned()
+                    .unwrap_or_else(|| format!("user #{}", m.recipient_user_id)),
+                kind: m.kind,
+                created_at: time(m.created_at),
+                state,
+                attempts: m.attempts,
+                last_error: m.last_error,
+                when: when.map(time),
+            }
+        })
+        .collect();
+    Ok(EmailList {
+        rows,
+        total,
+        page,
+        waiting,
+        dead,
+        smtp_configured,
+        digest: super::digest::enabled(conn).await.map_err(internal)?,
+    })
+}
+
+/// Puts a message given up on (or waiting for its next attempt) back in the
+/// queue for now, with its attempts counted afresh. A sent one stays sent.
+pub async fn retry(
+    conn: &DatabaseConnection,
+    clock: &Clock,
+    admin_user_id: i64,
+    id: i64,
+) -> Result<(), AppError> {
+    let now = clock.now();
+    let txn = db::begin_write(conn).await.map_err(internal)?;
+    let moved = outbox_message::Entity::update_many()
+        .col_expr(Column::DeadAt, Expr::value(None::<DateTime<Utc>>))
+        .col_expr(Column::NextAttemptAt, Expr::value(None::<DateTime<Utc>>))
+        .col_expr(Column::Attempts, Expr::value(0))
+        .filter(Column::Id.eq(id))
+        .filter(Column::SentAt.is_null())
+        .exec(&txn)
+        .await
+        .map_err(internal)?;
+    if moved.rows_affected == 0 {
+        return Err(AppError::conflict(format!(
+            "Email #{id} cannot be retried: it was sent, or does not exist"
+        )));
+    }
+    audit::record(
+        &txn,
+        now,
+        AuditEntry::new(AuditAction::EmailRetried)
+            .actor(admin_user_id)
+            .subject(format!("email:{id}")),
+    )
+    .await
+    .map_err(internal)?;
+    txn.commit().await.map_err(internal)?;
+    Ok(())
+}
