@@ -129,12 +129,49 @@ async fn each_member_email_goes_out_once_with_its_facts() {
     act(&app, ada.actor, canceled.id, A::Cancel, &key())
         .await
         .unwrap();
+    // Canceled by an admin, failed, and the paid one returned: each says why
+    // and that the money is back.
+    let admin_acts = |id: i64, action: A, note: &'static str| {
+        let app = &app;
+        let desk = &desk;
+        async move {
+            change_status(
+                &app.state.db,
+                &app.clock,
+                desk.admin,
+                id,
+                action,
+                EventDetails {
+                    note: Some(note.to_owned()),
+                    ..Default::default()
+                },
+                &key(),
+            )
+            .await
+            .unwrap();
+        }
+    };
+    let by_admin = request(&app, &ada, wallet, "bank", "6", &key())
+        .await
+        .unwrap();
+    admin_acts(by_admin.id, A::Cancel, "Duplicate request").await;
+    let failed = request(&app, &ada, wallet, "bank", "7", &key())
+        .await
+        .unwrap();
+    act(&app, desk.admin, failed.id, A::Approve, &key())
+        .await
+        .unwrap();
+    act(&app, desk.admin, failed.id, A::MarkProcessing, &key())
+        .await
+        .unwrap();
+    admin_acts(failed.id, A::MarkFailed, "The bank refused the transfer").await;
+    admin_acts(paid.id, A::MarkReturned, "Account closed").await;
 
     let done = pass(&app, &mail).await;
-    assert_eq!(done.sent, 6, "{done:?}");
+    assert_eq!(done.sent, 12, "{done:?}");
     assert_eq!((done.retrying, done.dead), (0, 0));
     let messages = catcher.messages();
-    assert_eq!(messages.len(), 6, "{:#?}", subjects(&messages));
+    assert_eq!(messages.len(), 12, "{:#?}", subjects(&messages));
     for m in &messages {
         assert_eq!(m.envelope_to, vec!["ada@example.com".to_owned()]);
         assert!(m.from.contains("paydesk@localhost"), "{}", m.from);
@@ -145,9 +182,29 @@ async fn each_member_email_goes_out_once_with_its_facts() {
             .iter()
             .filter(|m| m.subject.contains("We received your withdrawal request"))
             .count(),
-        3
+        5
     );
-    let approved = only(&messages, "is approved");
+    for (subject, reason) in [
+        ("was canceled", "Duplicate request"),
+        (
+            "not paid: the payment failed",
+            "The bank refused the transfer",
+        ),
+        ("returned: the payment came back", "Account closed"),
+    ] {
+        let m = only(&messages, subject);
+        assert!(m.text.contains(reason), "{reason} in {}", m.text);
+        assert!(m.text.contains("is back in your wallet"), "{}", m.text);
+    }
+    assert_eq!(
+        messages
+            .iter()
+            .filter(|m| m.subject.contains(&format!("request #{}", canceled.id)))
+            .count(),
+        1,
+        "a member's own cancellation sends nothing"
+    );
+    let approved = only(&messages, &format!("#{} is approved", paid.id));
     assert!(approved.text.contains("25.00 USD"), "{}", approved.text);
     let paid_mail = only(&messages, "Paid:");
     assert!(paid_mail.subject.contains(&format!("request #{}", paid.id)));
@@ -180,7 +237,7 @@ async fn each_member_email_goes_out_once_with_its_facts() {
     let rows = outbox(&app).await;
     let ids: std::collections::BTreeSet<String> =
         messages.iter().map(|m| m.message_id.clone()).collect();
-    assert_eq!(ids.len(), 6);
+    assert_eq!(ids.len(), 12);
     for row in rows.iter().filter(|r| r.sent_at.is_some()) {
         assert!(
             ids.contains(&format!("<outbox.{}@localhost>", row.id)),
@@ -191,11 +248,11 @@ async fn each_member_email_goes_out_once_with_its_facts() {
     }
     // A second pass sends nothing again.
     assert_eq!(pass(&app, &mail).await, worker::Pass::default());
-    assert_eq!(catcher.messages().len(), 6);
+    assert_eq!(catcher.messages().len(), 12);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn incentive_and_verification_emails_and_an_escaped_name() {
+async fn incentive_and_verification_emails_with_an_escaped_name() {
     let app = spawn_app().await;
     let desk = desk(&app).await;
     let catcher = catcher().await;
@@ -238,9 +295,69 @@ async fn incentive_and_verification_emails_and_an_escaped_name() {
     .await
     .unwrap();
 
+    // Sent again, then verified.
+    app::verification::service::submit(
+        &app.state.db,
+        &app.clock,
+        member.actor.user_id,
+        &app::verification::VerificationInput {
+            first_name: "Eve".into(),
+            last_name: "Example".into(),
+            tax_id: "AB 12 34 56 C".into(),
+            mobile: "+44 7700 900123".into(),
+            country: "GB".into(),
+            address: "12 St James's Square, London".into(),
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    app::verification::service::review(
+        &app.state.db,
+        &app.clock,
+        desk.admin.user_id,
+        member.actor.user_id,
+        true,
+        None,
+    )
+    .await
+    .unwrap();
+    // Two incentives paid in one Make Payment: one email with the total.
+    let ids = crate::incentives::pending(&app, &desk, "eve", &[1250, 500]).await;
+    crate::incentives::decide(
+        &app,
+        &desk,
+        &ids,
+        app::incentives::IncentiveAction::Approve,
+        "",
+    )
+    .await;
+    let budget = crate::incentives::funding(&app, &desk, "Budget", 100_000).await;
+    app::incentives::service::make_payment(
+        &app.state.db,
+        &app.clock,
+        desk.admin.user_id,
+        &app::incentives::service::PaymentInput {
+            ids,
+            funding_wallet_id: budget.id,
+            description: "March SPIFFs".into(),
+            idempotency_key: key(),
+        },
+        None,
+    )
+    .await
+    .unwrap();
+
     let done = pass(&app, &mail).await;
-    assert_eq!(done.sent, 1, "{done:?}");
+    assert_eq!(done.sent, 3, "{done:?}");
     let messages = catcher.messages();
+    for m in &messages {
+        assert_eq!(m.envelope_to, vec!["eve@example.com".to_owned()]);
+    }
+    only(&messages, "Your identity is verified");
+    let earned = only(&messages, "You earned 17.50 USD");
+    assert!(earned.text.contains("for 2 incentives"), "{}", earned.text);
+    assert!(earned.text.contains("https://pay.example.test/account"));
     let m = only(&messages, "could not verify");
     assert!(m.text.contains("The photo is blurry"));
     assert!(m.text.contains("<script>alert(1)</script>"), "{}", m.text);

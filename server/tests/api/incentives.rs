@@ -54,7 +54,7 @@ fn item(email: &str, external_id: &str, amount: &str) -> Value {
     })
 }
 
-async fn funding(app: &TestApp, desk: &Desk, name: &str, amount: i64) -> wallet::Model {
+pub(crate) async fn funding(app: &TestApp, desk: &Desk, name: &str, amount: i64) -> wallet::Model {
     let now = app.clock.now();
     let txn = db::begin_write(&app.state.db).await.unwrap();
     let wallet = ledger::create_funding_wallet(&txn, now, name, desk.usd.id)
@@ -255,7 +255,7 @@ async fn unknown_members_are_invited_when_the_setting_allows() {
     );
 }
 
-async fn pending(app: &TestApp, desk: &Desk, who: &str, amounts: &[i64]) -> Vec<i64> {
+pub(crate) async fn pending(app: &TestApp, desk: &Desk, who: &str, amounts: &[i64]) -> Vec<i64> {
     let mut ids = Vec::new();
     for amount in amounts {
         let created = incentives::create(
@@ -295,7 +295,7 @@ async fn status_of(app: &TestApp, id: i64) -> IncentiveStatus {
     IncentiveStatus::parse(&model.status).unwrap()
 }
 
-async fn decide(
+pub(crate) async fn decide(
     app: &TestApp,
     desk: &Desk,
     ids: &[i64],
