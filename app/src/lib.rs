@@ -19,6 +19,7 @@ pub mod ledger;
 pub mod members;
 pub mod payout_details;
 pub mod payouts;
+pub mod paypal;
 pub mod root;
 pub mod settings;
 pub mod ui;

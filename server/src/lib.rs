@@ -6,4 +6,5 @@ pub mod config;
 pub mod demo;
 pub mod http;
 pub mod mail_catcher;
+pub mod paypal_fake;
 pub mod startup;

@@ -18,6 +18,7 @@ mod live;
 mod member_area;
 mod members;
 mod payouts_desk;
+mod paypal;
 mod schema;
 mod sessions;
 mod settings;

@@ -1,0 +1,391 @@
+//! A client for the subset of the PayPal Payouts API Paydesk uses:
+//! `POST /v1/oauth2/token`, `POST /v1/payments/payouts`,
+//! `GET /v1/payments/payouts/{payout_batch_id}`.
+//!
+//! Every outcome that might hide a created batch (timeout, connection
+//! lost, 5xx) is [`PayPalError::Ambiguous`]: the caller must not credit
+//! the money back, and retries with the same `sender_batch_id`, which PayPal
+//! never pays twice (within 30 days).
+
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
+
+#[derive(Clone)]
+pub struct PayPalConfig {
+    /// `https://api-m.sandbox.paypal.com`, `https://api-m.paypal.com`, or a
+    /// local server in tests.
+    pub base_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// The secret never reaches a log, even through `{:?}`.
+impl std::fmt::Debug for PayPalConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PayPalConfig")
+            .field("base_url", &self.base_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .finish()
+    }
+}
+
+/// One payment in a batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PayoutItem {
+    /// Our request id: PayPal reports each item's status under it.
+    pub sender_item_id: String,
+    /// The member's PayPal email.
+    pub receiver: String,
+    /// Decimal string, e.g. "12.50".
+    pub value: String,
+    pub currency: String,
+    pub note: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchHeader {
+    pub payout_batch_id: String,
+    pub sender_batch_id: String,
+    /// PENDING, PROCESSING, SUCCESS, DENIED, CANCELED.
+    pub batch_status: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchItem {
+    pub payout_item_id: String,
+    pub sender_item_id: String,
+    /// SUCCESS, FAILED, PENDING, UNCLAIMED, RETURNED, ONHOLD, BLOCKED,
+    /// REFUNDED, REVERSED.
+    pub transaction_status: String,
+    /// PayPal's error name and message for the item, if any.
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Batch {
+    pub header: BatchHeader,
+    pub items: Vec<BatchItem>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PayPalError {
+    /// The request may or may not have taken effect.
+    #[error("no definitive answer from PayPal: {0}")]
+    Ambiguous(String),
+    /// PayPal answered and refused (4xx): nothing happened.
+    #[error("PayPal refused ({status} {name}): {message}")]
+    Refused {
+        status: u16,
+        name: String,
+        message: String,
+    },
+    /// PayPal answered something this client cannot read.
+    #[error("unreadable answer from PayPal: {0}")]
+    Unreadable(String),
+}
+
+struct Token {
+    value: String,
+    until: Instant,
+}
+
+pub struct PayPalClient {
+    http: reqwest::Client,
+    config: PayPalConfig,
+    token: tokio::sync::Mutex<Option<Token>>,
+}
+
+// The wire format, as documented.
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    expires_in: u64,
+}
+
+#[derive(Serialize)]
+struct CreateBody<'a> {
+    sender_batch_header: SenderHeader<'a>,
+    items: Vec<WireItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct SenderHeader<'a> {
+    sender_batch_id: &'a str,
+    email_subject: &'a str,
+}
+
+#[derive(Serialize)]
+struct WireItem<'a> {
+    recipient_type: &'static str,
+    amount: WireAmount<'a>,
+    receiver: &'a str,
+    note: &'a str,
+    sender_item_id: &'a str,
+}
+
+#[derive(Serialize)]
+struct WireAmount<'a> {
+    value: &'a str,
+    currency: &'a str,
+}
+
+#[derive(Deserialize)]
+struct WireBatch {
+    batch_header: WireHeader,
+    #[serde(default)]
+    items: Vec<WireBatchItem>,
+}
+
+#[derive(Deserialize)]
+struct WireHeader {
+    payout_batch_id: String,
+    batch_status: String,
+    sender_batch_header: WireSenderHeader,
+}
+
+#[derive(Deserialize)]
+struct WireSenderHeader {
+    sender_batch_id: String,
+}
+
+#[derive(Deserialize)]
+struct WireBatchItem {
+    payout_item_id: String,
+    transaction_status: String,
+    payout_item: WireItemEcho,
+    #[serde(default)]
+    errors: Option<WireError>,
+}
+
+#[derive(Deserialize)]
+struct WireItemEcho {
+    sender_item_id: String,
+}
+
+#[derive(Deserialize, Default)]
+struct WireError {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    links: Vec<WireLink>,
+}
+
+#[derive(Deserialize)]
+struct WireLink {
+    href: String,
+}
+
+impl From<WireHeader> for BatchHeader {
+    fn from(h: WireHeader) -> Self {
+        BatchHeader {
+            payout_batch_id: h.payout_batch_id,
+            sender_batch_id: h.sender_batch_header.sender_batch_id,
+            batch_status: h.batch_status,
+        }
+    }
+}
+
+const BATCHES: &str = "/v1/payments/payouts";
+
+/// A token is renewed this long before PayPal says it expires.
+const TOKEN_MARGIN: Duration = Duration::from_secs(60);
+
+fn ambiguous(err: reqwest::Error) -> PayPalError {
+    PayPalError::Ambiguous(if err.is_timeout() {
+        "timed out".to_owned()
+    } else {
+        // Without the URL: it is ours and says nothing new.
+        err.without_url().to_string()
+    })
+}
+
+async fn refusal(response: reqwest::Response) -> (u16, WireError) {
+    let status = response.status().as_u16();
+    let error = response.json::<WireError>().await.unwrap_or_default();
+    (status, error)
+}
+
+impl PayPalClient {
+    pub fn new(config: PayPalConfig, timeout: Duration) -> Result<Self, PayPalError> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .build()
+            .map_err(|err| PayPalError::Unreadable(err.to_string()))?;
+        Ok(PayPalClient {
+            http,
+            config,
+            token: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.config.base_url.trim_end_matches('/'))
+    }
+
+    /// The OAuth2 client-credentials token, cached until shortly before it
+    /// expires.
+    async fn access_token(&self) -> Result<String, PayPalError> {
+        let mut cached = self.token.lock().await;
+        if let Some(token) = cached.as_ref().filter(|t| t.until > Instant::now()) {
+            return Ok(token.value.clone());
+        }
+        let response = self
+            .http
+            .post(self.url("/v1/oauth2/token"))
+            .basic_auth(&self.config.client_id, Some(&self.config.client_secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .map_err(ambiguous)?;
+        if !response.status().is_success() {
+            let (status, error) = refusal(response).await;
+            return Err(PayPalError::Refused {
+                status,
+                name: error.name,
+                message: if error.message.is_empty() {
+                    "the client id or secret was refused".into()
+                } else {
+                    error.message
+                },
+            });
+        }
+        let answer: TokenAnswer = response
+            .json()
+            .await
+            .map_err(|err| PayPalError::Unreadable(err.to_string()))?;
+        let lifetime = Duration::from_secs(answer.expires_in).saturating_sub(TOKEN_MARGIN);
+        *cached = Some(Token {
+            value: answer.access_token.clone(),
+            until: Instant::now() + lifetime,
+        });
+        Ok(answer.access_token)
+    }
+
+    /// Creates the batch, or finds the one PayPal already made under this
+    /// `sender_batch_id` (a retry after an ambiguous outcome).
+    pub async fn create_batch(
+        &self,
+        sender_batch_id: &str,
+        email_subject: &str,
+        items: &[PayoutItem],
+    ) -> Result<BatchHeader, PayPalError> {
+        let body = CreateBody {
+            sender_batch_header: SenderHeader {
+                sender_batch_id,
+                email_subject,
+            },
+            items: items
+                .iter()
+                .map(|item| WireItem {
+                    recipient_type: "EMAIL",
+                    amount: WireAmount {
+                        value: &item.value,
+                        currency: &item.currency,
+                    },
+                    receiver: &item.receiver,
+                    note: &item.note,
+                    sender_item_id: &item.sender_item_id,
+                })
+                .collect(),
+        };
+        let token = self.access_token().await?;
+        let response = self
+            .http
+            .post(self.url(BATCHES))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .map_err(ambiguous)?;
+        let status = response.status();
+        if status.is_success() {
+            let batch: WireBatch = response
+                .json()
+                .await
+                .map_err(|err| PayPalError::Ambiguous(format!("answer lost: {err}")))?;
+            return Ok(batch.batch_header.into());
+        }
+        if status.is_server_error() {
+            return Err(PayPalError::Ambiguous(format!("PayPal answered {status}")));
+        }
+        let (code, error) = refusal(response).await;
+        // A duplicate sender_batch_id: PayPal links the original batch.
+        let original = error
+            .links
+            .iter()
+            .find_map(|link| link.href.split_once(&format!("{BATCHES}/")))
+            .map(|(_, id)| id.split(['?', '/']).next().unwrap_or(id).to_owned());
+        if let Some(id) = original {
+            let existing = self.get_batch(&id).await?;
+            if existing.header.sender_batch_id == sender_batch_id {
+                return Ok(existing.header);
+            }
+        }
+        Err(PayPalError::Refused {
+            status: code,
+            name: error.name,
+            message: error.message,
+        })
+    }
+
+    pub async fn get_batch(&self, payout_batch_id: &str) -> Result<Batch, PayPalError> {
+        let token = self.access_token().await?;
+        let response = self
+            .http
+            .get(self.url(&format!("{BATCHES}/{payout_batch_id}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(ambiguous)?;
+        let status = response.status();
+        if status.is_server_error() {
+            return Err(PayPalError::Ambiguous(format!("PayPal answered {status}")));
+        }
+        if !status.is_success() {
+            let (code, error) = refusal(response).await;
+            return Err(PayPalError::Refused {
+                status: code,
+                name: error.name,
+                message: error.message,
+            });
+        }
+        let batch: WireBatch = response
+            .json()
+            .await
+            .map_err(|err| PayPalError::Unreadable(err.to_string()))?;
+        Ok(Batch {
+            header: batch.batch_header.into(),
+            items: batch
+                .items
+                .into_iter()
+                .map(|item| BatchItem {
+                    payout_item_id: item.payout_item_id,
+                    sender_item_id: item.payout_item.sender_item_id,
+                    transaction_status: item.transaction_status,
+                    error: item.errors.map(|e| format!("{}: {}", e.name, e.message)),
+                })
+                .collect(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_secret_is_not_in_debug_output() {
+        let config = PayPalConfig {
+            base_url: "https://api-m.sandbox.paypal.com".into(),
+            client_id: "id".into(),
+            client_secret: "s3cr3t".into(),
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.contains("[redacted]"));
+    }
+}

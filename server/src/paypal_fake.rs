@@ -1,0 +1,256 @@
+//! A local server speaking the subset of the PayPal Payouts API Paydesk
+//! uses, for tests: token, create batch, get batch. It keeps batches in
+//! memory, checks the credentials and the bearer token, refuses a duplicate
+//! `sender_batch_id` the way PayPal does (400 with a link to the original),
+//! and can be told to fail the next calls: answer 500 without creating
+//! anything, or create the batch and then answer 500 (a lost answer).
+
+use axum::{
+    extract::{Path, State},
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use base64::Engine;
+use serde_json::{json, Value};
+use std::{
+    collections::BTreeMap,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
+
+pub const CLIENT_ID: &str = "fake-client-id";
+pub const CLIENT_SECRET: &str = "fake-client-secret";
+
+/// What the next create call does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// 500, nothing created.
+    Refuse,
+    /// The batch is created, then 500: the caller cannot know.
+    LoseAnswer,
+}
+
+#[derive(Default)]
+struct Inner {
+    batches: BTreeMap<String, Value>,
+    /// sender_batch_id -> payout_batch_id
+    by_sender: BTreeMap<String, String>,
+    tokens_issued: usize,
+    creates: usize,
+    next_failures: Vec<Failure>,
+    issued: Vec<String>,
+}
+
+#[derive(Clone, Default)]
+pub struct FakePayPal {
+    inner: Arc<Mutex<Inner>>,
+    pub base_url: String,
+}
+
+fn lock(inner: &Mutex<Inner>) -> std::sync::MutexGuard<'_, Inner> {
+    inner
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn error(status: StatusCode, name: &str, message: &str, links: Value) -> Response {
+    (
+        status,
+        Json(json!({ "name": name, "message": message, "debug_id": "fake", "links": links })),
+    )
+        .into_response()
+}
+
+impl FakePayPal {
+    /// Serves on a free local port until the runtime ends.
+    pub async fn start() -> std::io::Result<FakePayPal> {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let fake = FakePayPal {
+            inner: Arc::default(),
+            base_url: format!("http://{}", listener.local_addr()?),
+        };
+        let app = Router::new()
+            .route("/v1/oauth2/token", post(token))
+            .route("/v1/payments/payouts", post(create))
+            .route("/v1/payments/payouts/{id}", get(read))
+            .with_state(fake.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(fake)
+    }
+
+    /// The next create calls fail this way, in order.
+    pub fn fail_next(&self, failures: &[Failure]) {
+        lock(&self.inner).next_failures.extend_from_slice(failures);
+    }
+
+    pub fn tokens_issued(&self) -> usize {
+        lock(&self.inner).tokens_issued
+    }
+
+    /// Create calls received, including refused and failed ones.
+    pub fn creates(&self) -> usize {
+        lock(&self.inner).creates
+    }
+
+    pub fn batch_count(&self) -> usize {
+        lock(&self.inner).batches.len()
+    }
+
+    /// Sets an item's status (as PayPal would once it is processed).
+    pub fn set_item_status(&self, sender_item_id: &str, status: &str) {
+        let mut inner = lock(&self.inner);
+        for batch in inner.batches.values_mut() {
+            if let Some(items) = batch["items"].as_array_mut() {
+                for item in items {
+                    if item["payout_item"]["sender_item_id"] == sender_item_id {
+                        item["transaction_status"] = json!(status);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn bearer_ok(fake: &FakePayPal, headers: &HeaderMap) -> bool {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    given.is_some_and(|token| lock(&fake.inner).issued.iter().any(|t| t == token))
+}
+
+async fn token(State(fake): State<FakePayPal>, headers: HeaderMap, body: String) -> Response {
+    let expected =
+        base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"));
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "));
+    if basic != Some(expected.as_str()) || body != "grant_type=client_credentials" {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Client Authentication failed",
+            json!([]),
+        );
+    }
+    let mut inner = lock(&fake.inner);
+    inner.tokens_issued += 1;
+    let token = format!("A21AA-fake-{}", inner.tokens_issued);
+    inner.issued.push(token.clone());
+    Json(json!({
+        "scope": "https://uri.paypal.com/services/payments/payouts",
+        "access_token": token,
+        "token_type": "Bearer",
+        "app_id": "APP-FAKE",
+        "expires_in": 32400,
+        "nonce": "fake"
+    }))
+    .into_response()
+}
+
+async fn create(
+    State(fake): State<FakePayPal>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    if !bearer_ok(&fake, &headers) {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "AUTHENTICATION_FAILURE",
+            "Authentication failed",
+            json!([]),
+        );
+    }
+    let mut inner = lock(&fake.inner);
+    inner.creates += 1;
+    let failure = (!inner.next_failures.is_empty()).then(|| inner.next_failures.remove(0));
+    if failure == Some(Failure::Refuse) {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_SERVER_ERROR",
+            "Try again",
+            json!([]),
+        );
+    }
+    let sender_batch_id = body["sender_batch_header"]["sender_batch_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    if let Some(existing) = inner.by_sender.get(&sender_batch_id) {
+        let href = format!("{}/v1/payments/payouts/{existing}", fake.base_url);
+        return error(
+            StatusCode::BAD_REQUEST,
+            "USER_BUSINESS_ERROR",
+            &format!("Batch with given sender_batch_id already exists: {sender_batch_id}"),
+            json!([{ "href": href, "rel": "self", "method": "GET" }]),
+        );
+    }
+    let id = format!("FAKEBATCH{:05}", inner.batches.len() + 1);
+    let items: Vec<Value> = body["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(n, item)| {
+            json!({
+                "payout_item_id": format!("{id}ITEM{n:05}"),
+                "transaction_status": "PENDING",
+                "payout_batch_id": id,
+                "payout_item": item,
+            })
+        })
+        .collect();
+    let batch = json!({
+        "batch_header": {
+            "payout_batch_id": id,
+            "batch_status": "PENDING",
+            "sender_batch_header": body["sender_batch_header"],
+        },
+        "items": items,
+    });
+    inner.batches.insert(id.clone(), batch.clone());
+    inner.by_sender.insert(sender_batch_id, id);
+    if failure == Some(Failure::LoseAnswer) {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_SERVER_ERROR",
+            "Try again",
+            json!([]),
+        );
+    }
+    (
+        StatusCode::CREATED,
+        Json(json!({ "batch_header": batch["batch_header"] })),
+    )
+        .into_response()
+}
+
+async fn read(
+    State(fake): State<FakePayPal>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if !bearer_ok(&fake, &headers) {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "AUTHENTICATION_FAILURE",
+            "Authentication failed",
+            json!([]),
+        );
+    }
+    match lock(&fake.inner).batches.get(&id) {
+        Some(batch) => Json(batch.clone()).into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "INVALID_RESOURCE_ID",
+            "Batch not found",
+            json!([]),
+        ),
+    }
+}
