@@ -1,8 +1,6 @@
 //! Reading the audit trail: filters on indexed columns where it matters
 //! (action and time), newest first by primary key.
 
-use std::collections::HashMap;
-
 use sea_orm::{
     sea_query::{Expr, ExprTrait, Func, Query},
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
@@ -10,6 +8,7 @@ use sea_orm::{
 };
 
 use super::{ActionChoice, AuditPage, AuditQuery, AuditRow, PAGE_SIZES};
+use crate::auth::service::users_by_id;
 use crate::entities::{audit_event, user};
 use crate::error::AppError;
 use crate::platform::audit::AuditAction;
@@ -76,15 +75,9 @@ pub async fn list(db: &DatabaseConnection, query: &AuditQuery) -> Result<AuditPa
         .all(db)
         .await
         .map_err(AppError::internal)?;
-    let actor_ids: Vec<i64> = events.iter().filter_map(|e| e.actor_user_id).collect();
-    let actors: HashMap<i64, user::Model> = user::Entity::find()
-        .filter(user::Column::Id.is_in(actor_ids))
-        .all(db)
+    let actors = users_by_id(db, events.iter().filter_map(|e| e.actor_user_id))
         .await
-        .map_err(AppError::internal)?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+        .map_err(AppError::internal)?;
     let rows = events
         .into_iter()
         .map(|event| AuditRow {

@@ -5,10 +5,10 @@ use sea_orm::{
     sea_query::Expr, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect,
 };
-use std::collections::BTreeMap;
 
 use super::{DeliveryState, EmailList, EmailQuery, EmailRow, EMAIL_PAGE_SIZE};
-use crate::entities::{outbox_message, outbox_message::Column, user};
+use crate::auth::service::users_by_id;
+use crate::entities::{outbox_message, outbox_message::Column};
 use crate::error::AppError;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
@@ -72,15 +72,9 @@ pub async fn list(
         .all(conn)
         .await
         .map_err(internal)?;
-    let user_ids: Vec<i64> = models.iter().map(|m| m.recipient_user_id).collect();
-    let emails: BTreeMap<i64, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(user_ids))
-        .all(conn)
+    let recipients = users_by_id(conn, models.iter().map(|m| m.recipient_user_id))
         .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|u| (u.id, u.email))
-        .collect();
+        .map_err(internal)?;
     let count = |state| {
         outbox_message::Entity::find()
             .filter(state_condition(state))
@@ -99,10 +93,10 @@ pub async fn list(
             };
             EmailRow {
                 id: m.id,
-                recipient: emails
-                    .get(&m.recipient_user_id)
-                    .cloned()
-                    .unwrap_or_else(|| format!("user #{}", m.recipient_user_id)),
+                recipient: recipients.get(&m.recipient_user_id).map_or_else(
+                    || format!("user #{}", m.recipient_user_id),
+                    |u| u.email.clone(),
+                ),
                 kind: m.kind,
                 created_at: time(m.created_at),
                 state,

@@ -18,7 +18,7 @@ use super::{
     IncentiveStatus, IncentiveView, MemberIncentives, PaymentOutcome, PER_PAGE_CHOICES,
 };
 use crate::admin::api::Money;
-use crate::auth::service::normalize_email;
+use crate::auth::service::{normalize_email, users_by_id};
 use crate::auth::Role;
 use crate::email::notice::Notice;
 use crate::entities::{asset, incentive, outbox_message, user, wallet};
@@ -371,18 +371,9 @@ pub async fn views(
     conn: &impl ConnectionTrait,
     models: Vec<incentive::Model>,
 ) -> Result<Vec<IncentiveView>, AppError> {
-    let member_ids: Vec<i64> = models.iter().map(|m| m.member_user_id).collect();
-    let mut members: HashMap<i64, user::Model> = HashMap::new();
-    for chunk in member_ids.chunks(CHUNK) {
-        for u in user::Entity::find()
-            .filter(user::Column::Id.is_in(chunk.iter().copied()))
-            .all(conn)
-            .await
-            .map_err(internal)?
-        {
-            members.insert(u.id, u);
-        }
-    }
+    let members = users_by_id(conn, models.iter().map(|m| m.member_user_id))
+        .await
+        .map_err(internal)?;
     let assets = ledger::assets_by_id(conn).await.map_err(internal)?;
     Ok(models
         .into_iter()

@@ -102,6 +102,7 @@ pub use server::export_requests;
 mod server {
     use std::collections::HashMap;
 
+    use crate::auth::service::users_by_id;
     use axum::body::{Body, Bytes};
     use axum::extract::{Form, State};
     use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -573,14 +574,7 @@ mod server {
             .limit(PAGE)
             .all(db)
             .await?;
-        let member_ids: Vec<i64> = models.iter().map(|m| m.member_user_id).collect();
-        let members: HashMap<i64, user::Model> = user::Entity::find()
-            .filter(user::Column::Id.is_in(member_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u))
-            .collect();
+        let members = users_by_id(db, models.iter().map(|m| m.member_user_id)).await?;
         Ok(models
             .into_iter()
             .map(|request| Line {

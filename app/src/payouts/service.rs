@@ -14,7 +14,7 @@ use super::{
     BulkOutcome, BulkRequest, PayoutList, PayoutQuery, PayoutRow, Selection, Skipped, SortBy,
     PAGE_SIZES,
 };
-use crate::auth::Role;
+use crate::auth::{service::users_by_id, Role};
 use crate::entities::{asset, user, withdrawal_request};
 use crate::error::AppError;
 use crate::platform::Clock;
@@ -126,15 +126,9 @@ pub async fn list(db: &DatabaseConnection, query: &PayoutQuery) -> Result<Payout
         .all(db)
         .await
         .map_err(AppError::internal)?;
-    let member_ids: Vec<i64> = models.iter().map(|m| m.member_user_id).collect();
-    let members: HashMap<i64, user::Model> = user::Entity::find()
-        .filter(user::Column::Id.is_in(member_ids))
-        .all(db)
+    let members = users_by_id(db, models.iter().map(|m| m.member_user_id))
         .await
-        .map_err(AppError::internal)?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+        .map_err(AppError::internal)?;
     let views = withdrawals::views_of(db, &models).await?;
     let rows = models
         .iter()
@@ -285,15 +279,13 @@ pub async fn process_view(
         .all(db)
         .await
         .map_err(AppError::internal)?;
-    let actor_ids: Vec<i64> = events.iter().filter_map(|e| e.actor_user_id).collect();
-    let actors: HashMap<i64, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(actor_ids))
-        .all(db)
-        .await
-        .map_err(AppError::internal)?
-        .into_iter()
-        .map(|u| (u.id, u.display_name))
-        .collect();
+    let actors: HashMap<i64, String> =
+        users_by_id(db, events.iter().filter_map(|e| e.actor_user_id))
+            .await
+            .map_err(AppError::internal)?
+            .into_iter()
+            .map(|(id, u)| (id, u.display_name))
+            .collect();
     let timeline = events
         .iter()
         .filter_map(|e| {
