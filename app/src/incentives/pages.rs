@@ -24,7 +24,7 @@ use crate::ledger::money::format_amount;
 use crate::ledger::statement::StatementWallet;
 use crate::payouts::pages::encode;
 use crate::payouts::BulkOutcome;
-use crate::ui::{LoadError, Loading};
+use crate::ui::{LoadError, Loading, SelectPage, SelectRow};
 
 fn query_from(params: &ParamsMap) -> IncentiveQuery {
     let text = |key: &str| params.get(key).unwrap_or_default();
@@ -244,10 +244,6 @@ fn Table(
     let paying = RwSignal::new(None::<Payable>);
     let rows = StoredValue::new(list.rows.clone());
     let page_ids: Vec<i64> = list.rows.iter().map(|r| r.id).collect();
-    let all_on_page = {
-        let page_ids = page_ids.clone();
-        move || !page_ids.is_empty() && chosen.with(|c| page_ids.iter().all(|id| c.contains(id)))
-    };
     let total = list.total;
     let (current, pages) = (list.page, list.pages());
     let run = {
@@ -299,34 +295,13 @@ fn Table(
     };
     let key = list.fresh_key.clone();
     let dialog_query = query.clone();
-    // Outside the table, so it is there on a phone too, where the table's
-    // header row is hidden.
-    let toggle_page = {
-        let page_ids = page_ids.clone();
-        move |ev: leptos::ev::Event| {
-            let on = event_target_checked(&ev);
-            chosen.update(|c| {
-                for id in &page_ids {
-                    if on {
-                        c.insert(*id);
-                    } else {
-                        c.remove(id);
-                    }
-                }
-            });
-        }
-    };
-    let page_empty = page_ids.is_empty();
     view! {
         <p class="muted" role="status">
             {if total == 1 { "1 incentive".to_owned() } else { format!("{total} incentives") }}
             {format!(" · total {}", money_text(&list.totals))}
         </p>
         <section class="bulk" aria-label="Actions">
-            <label class="check">
-                <input type="checkbox" prop:checked=all_on_page on:change=toggle_page disabled=page_empty />
-                "Select all on this page"
-            </label>
+            <SelectPage page_ids chosen />
             <div class="field">
                 <label for="d-note">"Note (needed to reject; the member sees it)"</label>
                 <input id="d-note" on:input=move |ev| note.set(event_target_value(&ev)) />
@@ -411,23 +386,7 @@ fn Table(
                                 let id = r.id;
                                 view! {
                                     <tr>
-                                        <td data-label="Select">
-                                            <input
-                                                type="checkbox"
-                                                aria-label=format!("Select incentive #{id}")
-                                                prop:checked=move || chosen.with(|c| c.contains(&id))
-                                                on:change=move |ev| {
-                                                    let on = event_target_checked(&ev);
-                                                    chosen.update(|c| {
-                                                        if on {
-                                                            c.insert(id);
-                                                        } else {
-                                                            c.remove(&id);
-                                                        }
-                                                    });
-                                                }
-                                            />
-                                        </td>
+                                        <SelectRow id chosen label=format!("Select incentive #{id}") />
                                         <th scope="row" data-label="Incentive">
                                             {format!("#{id}")}
                                             {r.external_id.clone().map(|x| view! { <br /><span class="muted">{x}</span> })}

@@ -17,7 +17,7 @@ use super::export::{ExportFormat, EXPORT_PATH};
 use super::{BulkOutcome, BulkRequest, PayoutList, PayoutQuery, Selection, SortBy, PAGE_SIZES};
 use crate::error::AppError;
 use crate::ledger::money::format_amount;
-use crate::ui::{CsrfField, LoadError, Loading};
+use crate::ui::{CsrfField, LoadError, Loading, SelectPage, SelectRow};
 use crate::withdrawals::{PayoutMethod, WithdrawalAction, WithdrawalStatus};
 
 fn query_from(params: &ParamsMap) -> PayoutQuery {
@@ -200,10 +200,6 @@ fn Table(
 ) -> impl IntoView {
     let chosen = RwSignal::new(BTreeSet::<i64>::new());
     let page_ids: Vec<i64> = list.rows.iter().map(|r| r.request.id).collect();
-    let all_on_page = {
-        let page_ids = page_ids.clone();
-        move || !page_ids.is_empty() && chosen.with(|c| page_ids.iter().all(|id| c.contains(id)))
-    };
     let action = RwSignal::new(format!("{:?}", WithdrawalAction::Approve));
     let note = RwSignal::new(String::new());
     let reference = RwSignal::new(String::new());
@@ -234,33 +230,12 @@ fn Table(
     };
     let run_all = run.clone();
     let (current, pages) = (list.page, list.pages());
-    // Outside the table, so it is there on a phone too, where the table's
-    // header row is hidden.
-    let toggle_page = {
-        let page_ids = page_ids.clone();
-        move |ev: leptos::ev::Event| {
-            let on = event_target_checked(&ev);
-            chosen.update(|c| {
-                for id in &page_ids {
-                    if on {
-                        c.insert(*id);
-                    } else {
-                        c.remove(id);
-                    }
-                }
-            });
-        }
-    };
-    let page_empty = page_ids.is_empty();
     view! {
         <p class="muted" role="status">
             {if total == 1 { "1 request matches".to_owned() } else { format!("{total} requests match") }}
         </p>
         <section class="bulk" aria-label="Bulk actions">
-            <label class="check">
-                <input type="checkbox" prop:checked=all_on_page on:change=toggle_page disabled=page_empty />
-                "Select all on this page"
-            </label>
+            <SelectPage page_ids chosen />
             <div class="field">
                 <label for="b-action">"Action"</label>
                 <select id="b-action" on:change=move |ev| action.set(event_target_value(&ev))>
@@ -329,23 +304,7 @@ fn Table(
                                 };
                                 view! {
                                     <tr>
-                                        <td data-label="Select">
-                                            <input
-                                                type="checkbox"
-                                                aria-label=format!("Select request #{id}")
-                                                prop:checked=move || chosen.with(|c| c.contains(&id))
-                                                on:change=move |ev| {
-                                                    let on = event_target_checked(&ev);
-                                                    chosen.update(|c| {
-                                                        if on {
-                                                            c.insert(id);
-                                                        } else {
-                                                            c.remove(&id);
-                                                        }
-                                                    });
-                                                }
-                                            />
-                                        </td>
+                                        <SelectRow id chosen label=format!("Select request #{id}") />
                                         <th scope="row" data-label="Request">
                                             <A href=format!("/admin/payouts/{id}")>{format!("#{id}")}</A>
                                         </th>

@@ -1,11 +1,13 @@
 //! UI pieces shared by every feature: the header, forms' CSRF field and
-//! error line, landing and not-found pages.
+//! error line, row selection for bulk actions, landing and not-found pages.
 
 mod csrf;
 mod header;
+mod selection;
 
 pub use csrf::{CsrfClient, CsrfField, CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER};
 pub use header::Header;
+pub use selection::{Chosen, SelectPage, SelectRow};
 
 use leptos::prelude::*;
 use leptos_router::components::A;

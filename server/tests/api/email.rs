@@ -251,6 +251,42 @@ async fn each_member_email_goes_out_once_with_its_facts() {
     assert_eq!(catcher.messages().len(), 12);
 }
 
+/// The member sends their identity details; an admin reviews them.
+async fn submit_and_review(
+    app: &TestApp,
+    desk: &Desk,
+    member: &Member,
+    approve: bool,
+    note: Option<&str>,
+) {
+    app::verification::service::submit(
+        &app.state.db,
+        &app.clock,
+        member.actor.user_id,
+        &app::verification::VerificationInput {
+            first_name: "Eve".into(),
+            last_name: "Example".into(),
+            tax_id: "AB 12 34 56 C".into(),
+            mobile: "+44 7700 900123".into(),
+            country: "GB".into(),
+            address: "12 St James's Square, London".into(),
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    app::verification::service::review(
+        &app.state.db,
+        &app.clock,
+        desk.admin.user_id,
+        member.actor.user_id,
+        approve,
+        note,
+    )
+    .await
+    .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incentive_and_verification_emails_with_an_escaped_name() {
     let app = spawn_app().await;
@@ -268,60 +304,10 @@ async fn incentive_and_verification_emails_with_an_escaped_name() {
         .exec(&app.state.db)
         .await
         .unwrap();
-    app::verification::service::submit(
-        &app.state.db,
-        &app.clock,
-        member.actor.user_id,
-        &app::verification::VerificationInput {
-            first_name: "Eve".into(),
-            last_name: "Example".into(),
-            tax_id: "AB 12 34 56 C".into(),
-            mobile: "+44 7700 900123".into(),
-            country: "GB".into(),
-            address: "12 St James's Square, London".into(),
-        },
-        None,
-    )
-    .await
-    .unwrap();
-    app::verification::service::review(
-        &app.state.db,
-        &app.clock,
-        desk.admin.user_id,
-        member.actor.user_id,
-        false,
-        Some("The photo is blurry"),
-    )
-    .await
-    .unwrap();
+    submit_and_review(&app, &desk, &member, false, Some("The photo is blurry")).await;
 
     // Sent again, then verified.
-    app::verification::service::submit(
-        &app.state.db,
-        &app.clock,
-        member.actor.user_id,
-        &app::verification::VerificationInput {
-            first_name: "Eve".into(),
-            last_name: "Example".into(),
-            tax_id: "AB 12 34 56 C".into(),
-            mobile: "+44 7700 900123".into(),
-            country: "GB".into(),
-            address: "12 St James's Square, London".into(),
-        },
-        None,
-    )
-    .await
-    .unwrap();
-    app::verification::service::review(
-        &app.state.db,
-        &app.clock,
-        desk.admin.user_id,
-        member.actor.user_id,
-        true,
-        None,
-    )
-    .await
-    .unwrap();
+    submit_and_review(&app, &desk, &member, true, None).await;
     // Two incentives paid in one Make Payment: one email with the total.
     let ids = crate::incentives::pending(&app, &desk, "eve", &[1250, 500]).await;
     crate::incentives::decide(

@@ -1,0 +1,64 @@
+//! Choosing rows of a table for a bulk action: a checkbox per row and
+//! "Select all on this page". The page checkbox stands outside the table,
+//! so it is there on a phone too, where the table's header row is hidden.
+
+use leptos::prelude::*;
+use std::collections::BTreeSet;
+
+/// The chosen ids of a table.
+pub type Chosen = RwSignal<BTreeSet<i64>>;
+
+/// "Select all on this page": checked when every row of the page is chosen;
+/// toggling it adds or removes the page's rows, leaving others chosen.
+#[component]
+pub fn SelectPage(page_ids: Vec<i64>, chosen: Chosen) -> impl IntoView {
+    let empty = page_ids.is_empty();
+    let ids = StoredValue::new(page_ids);
+    let all_chosen = move || {
+        !empty && ids.with_value(|ids| chosen.with(|c| ids.iter().all(|id| c.contains(id))))
+    };
+    let toggle = move |ev: leptos::ev::Event| {
+        let on = event_target_checked(&ev);
+        ids.with_value(|ids| {
+            chosen.update(|c| {
+                for id in ids {
+                    if on {
+                        c.insert(*id);
+                    } else {
+                        c.remove(id);
+                    }
+                }
+            })
+        });
+    };
+    view! {
+        <label class="check">
+            <input type="checkbox" prop:checked=all_chosen on:change=toggle disabled=empty />
+            "Select all on this page"
+        </label>
+    }
+}
+
+/// A row's checkbox, in its own cell; `label` names the row for screen readers.
+#[component]
+pub fn SelectRow(id: i64, chosen: Chosen, label: String) -> impl IntoView {
+    view! {
+        <td data-label="Select">
+            <input
+                type="checkbox"
+                aria-label=label
+                prop:checked=move || chosen.with(|c| c.contains(&id))
+                on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    chosen.update(|c| {
+                        if on {
+                            c.insert(id);
+                        } else {
+                            c.remove(&id);
+                        }
+                    });
+                }
+            />
+        </td>
+    }
+}
