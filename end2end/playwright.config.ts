@@ -6,6 +6,8 @@ const baseURL = `http://127.0.0.1:${port}`;
 // The mail catcher the server sends through (see start-server.sh).
 const smtpPort = Number(process.env.E2E_SMTP_PORT ?? 3225);
 const mailPort = Number(process.env.E2E_MAIL_PORT ?? 3226);
+// The PayPal-speaking server Paydesk sends payouts to.
+const paypalPort = Number(process.env.E2E_PAYPAL_PORT ?? 3227);
 
 // Debian's Chromium: Playwright's own browser download cannot work here, and
 // the network flags keep Chromium from reaching for Google's services.
@@ -51,7 +53,12 @@ export default defineConfig({
     timeout: 120_000,
     stdout: 'pipe',
     stderr: 'pipe',
-    env: { E2E_PORT: String(port), E2E_SMTP_PORT: String(smtpPort), E2E_MAIL_PORT: String(mailPort) },
+    env: {
+      E2E_PORT: String(port),
+      E2E_SMTP_PORT: String(smtpPort),
+      E2E_MAIL_PORT: String(mailPort),
+      E2E_PAYPAL_PORT: String(paypalPort),
+    },
   },
   projects: [
     {

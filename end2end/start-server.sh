@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts the release server for the end-to-end tests on a scratch database,
 # filled by `paydesk demo`, with one more administrator made by
-# `paydesk create-admin`, and `paydesk mail-catcher` as its SMTP server (the
-# tests read the emails it caught over HTTP).
+# `paydesk create-admin`, `paydesk mail-catcher` as its SMTP server (the
+# tests read the emails it caught over HTTP), and `paydesk paypal-fake` as
+# its PayPal (the tests tell it how items end, and the poller picks it up).
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$(cd .. && pwd)
@@ -22,9 +23,17 @@ smtp="127.0.0.1:${E2E_SMTP_PORT:-3225}"
 export PAYDESK_SMTP_URL="smtp://$smtp"
 export PAYDESK_PUBLIC_URL="http://$PAYDESK_ADDR"
 
+paypal="127.0.0.1:${E2E_PAYPAL_PORT:-3227}"
+export PAYDESK_PAYPAL_BASE_URL="http://$paypal"
+export PAYDESK_PAYPAL_CLIENT_ID="fake-client-id"
+export PAYDESK_PAYPAL_CLIENT_SECRET="fake-client-secret"
+export PAYDESK_PAYPAL_POLL_SECONDS=1
+
 "$bin" mail-catcher --smtp "$smtp" --http "127.0.0.1:${E2E_MAIL_PORT:-3226}" &
 catcher=$!
-trap 'kill "$catcher" ${server:+"$server"} 2>/dev/null' EXIT
+"$bin" paypal-fake --addr "$paypal" &
+fake_paypal=$!
+trap 'kill "$catcher" "$fake_paypal" ${server:+"$server"} 2>/dev/null' EXIT
 trap 'exit 143' TERM INT
 
 "$bin" migrate

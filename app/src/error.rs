@@ -113,6 +113,13 @@ impl FromServerFnError for AppError {
                 ErrorCode::Transport,
                 "Could not reach Paydesk. Check your connection and try again",
             ),
+            // On the server, what failed to deserialize is the caller's
+            // input: their mistake, not a transport problem.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(_) => {
+                AppError::invalid("The request was malformed. Please reload the page and try again")
+            }
+            #[cfg(not(feature = "ssr"))]
             ServerFnErrorErr::Deserialization(_) => AppError::new(
                 ErrorCode::Transport,
                 "Paydesk sent an answer this page could not read. Please reload",

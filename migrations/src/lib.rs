@@ -12,6 +12,7 @@ mod m20261122_000003_create_member_area;
 mod m20261122_000004_create_payout_exports;
 mod m20261122_000005_create_incentives;
 mod m20261122_000006_email_delivery;
+mod m20261130_000007_paypal_payouts;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_create_payout_exports::Migration),
             Box::new(m20261122_000005_create_incentives::Migration),
             Box::new(m20261122_000006_email_delivery::Migration),
+            Box::new(m20261130_000007_paypal_payouts::Migration),
         ]
     }
 }

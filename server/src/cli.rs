@@ -35,6 +35,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo => demo(&cli.database_url).await,
         Command::Adjust(args) => adjust(&cli.database_url, args).await,
         Command::MailCatcher(args) => crate::mail_catcher::serve(args.smtp, args.http).await,
+        Command::PaypalFake(args) => crate::paypal_fake::serve(args.addr).await,
     }
 }
 

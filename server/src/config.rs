@@ -48,6 +48,15 @@ pub enum Command {
     /// For development: an SMTP server that keeps what it receives, listed
     /// as JSON at http://<http>/messages. Point PAYDESK_SMTP_URL at it.
     MailCatcher(MailCatcherArgs),
+    /// For development and tests: a local server speaking the PayPal
+    /// Payouts API subset Paydesk uses. Point PAYDESK_PAYPAL_BASE_URL at it.
+    PaypalFake(PayPalFakeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PayPalFakeArgs {
+    #[arg(long, default_value = "127.0.0.1:2590")]
+    pub addr: SocketAddr,
 }
 
 #[derive(Debug, Args)]
@@ -130,6 +139,55 @@ pub struct ServeArgs {
     /// Defaults to the public origin, else the listening address.
     #[arg(long, env = "PAYDESK_PUBLIC_URL")]
     pub public_url: Option<String>,
+
+    /// The PayPal REST app's client id. With the secret, turns on "Send
+    /// via PayPal".
+    #[arg(long, env = "PAYDESK_PAYPAL_CLIENT_ID")]
+    pub paypal_client_id: Option<String>,
+
+    /// The PayPal client secret: read from the environment only
+    /// (PAYDESK_PAYPAL_CLIENT_SECRET), so it never shows in a process list.
+    #[arg(skip = std::env::var("PAYDESK_PAYPAL_CLIENT_SECRET").ok())]
+    pub paypal_client_secret: Option<String>,
+
+    /// PayPal's sandbox or its live service.
+    #[arg(long, env = "PAYDESK_PAYPAL_MODE", value_enum, default_value_t = PayPalMode::Sandbox)]
+    pub paypal_mode: PayPalMode,
+
+    /// Another PayPal API address (a local PayPal-speaking server in tests).
+    #[arg(long, env = "PAYDESK_PAYPAL_BASE_URL")]
+    pub paypal_base_url: Option<String>,
+
+    /// The id PayPal gave the webhook pointing at /api/paypal/webhook.
+    /// Unset: webhooks are refused and polling alone follows payouts.
+    #[arg(long, env = "PAYDESK_PAYPAL_WEBHOOK_ID")]
+    pub paypal_webhook_id: Option<String>,
+
+    /// Seconds between readings of PayPal batches still open.
+    #[arg(long, env = "PAYDESK_PAYPAL_POLL_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    pub paypal_poll_seconds: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PayPalMode {
+    Sandbox,
+    Live,
+}
+
+impl PayPalMode {
+    fn base_url(self) -> &'static str {
+        match self {
+            PayPalMode::Sandbox => "https://api-m.sandbox.paypal.com",
+            PayPalMode::Live => "https://api-m.paypal.com",
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            PayPalMode::Sandbox => "sandbox",
+            PayPalMode::Live => "live",
+        }
+    }
 }
 
 impl Default for ServeArgs {
@@ -144,6 +202,12 @@ impl Default for ServeArgs {
             smtp_url: None,
             mail_from: "Paydesk <paydesk@localhost>".into(),
             public_url: None,
+            paypal_client_id: None,
+            paypal_client_secret: None,
+            paypal_mode: PayPalMode::Sandbox,
+            paypal_base_url: None,
+            paypal_webhook_id: None,
+            paypal_poll_seconds: 60,
         }
     }
 }
@@ -171,8 +235,47 @@ impl ServeArgs {
                     .to_owned(),
                 ..Default::default()
             },
+            paypal: self.paypal_settings(),
             ..Settings::default()
         }
+    }
+
+    /// PayPal is on when both the client id and the secret are given.
+    fn paypal_settings(&self) -> Option<app::platform::state::PayPalSettings> {
+        let given = |value: &Option<String>| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let (client_id, client_secret) = match (
+            given(&self.paypal_client_id),
+            given(&self.paypal_client_secret),
+        ) {
+            (Some(id), Some(secret)) => (id, secret),
+            (None, None) => return None,
+            (Some(_), None) => {
+                tracing::warn!("PAYDESK_PAYPAL_CLIENT_ID is set but PAYDESK_PAYPAL_CLIENT_SECRET is not: PayPal stays off");
+                return None;
+            }
+            (None, Some(_)) => {
+                tracing::warn!("PAYDESK_PAYPAL_CLIENT_SECRET is set but PAYDESK_PAYPAL_CLIENT_ID is not: PayPal stays off");
+                return None;
+            }
+        };
+        Some(app::platform::state::PayPalSettings {
+            api: app::paypal::client::PayPalConfig {
+                base_url: given(&self.paypal_base_url)
+                    .unwrap_or_else(|| self.paypal_mode.base_url().to_owned()),
+                client_id,
+                client_secret,
+            },
+            mode: self.paypal_mode.as_str().to_owned(),
+            webhook_id: given(&self.paypal_webhook_id),
+            poll_every: Duration::from_secs(self.paypal_poll_seconds),
+            timeout: Duration::from_secs(30),
+        })
     }
 }
 

@@ -1,12 +1,17 @@
 //! A local server speaking the subset of the PayPal Payouts API Paydesk
-//! uses, for tests: token, create batch, get batch. It keeps batches in
-//! memory, checks the credentials and the bearer token, refuses a duplicate
+//! uses, for tests and the end-to-end suite: token, create batch, get batch
+//! (paged), verify webhook signature. It keeps batches in memory, checks
+//! the credentials and the bearer token, refuses a duplicate
 //! `sender_batch_id` the way PayPal does (400 with a link to the original),
-//! and can be told to fail the next calls: answer 500 without creating
-//! anything, or create the batch and then answer 500 (a lost answer).
+//! and can be told to fail the next create calls: answer 500 without
+//! creating anything, or create the batch and then answer 500 (a lost
+//! answer). It signs the webhook events it makes, and confirms only those.
+//!
+//! For a browser test, `POST /fake/items/{sender_item_id}/{status}` sets an
+//! item's status, as PayPal processing it would.
 
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -22,6 +27,8 @@ use std::{
 
 pub const CLIENT_ID: &str = "fake-client-id";
 pub const CLIENT_SECRET: &str = "fake-client-secret";
+/// What the fake signs webhooks with (PayPal uses its certificate).
+const SIGNING_KEY: &str = "fake-paypal-signing-key";
 
 /// What the next create call does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +37,8 @@ pub enum Failure {
     Refuse,
     /// The batch is created, then 500: the caller cannot know.
     LoseAnswer,
+    /// 422: PayPal refuses the batch; nothing is created.
+    Invalid,
 }
 
 #[derive(Default)]
@@ -41,6 +50,7 @@ struct Inner {
     creates: usize,
     next_failures: Vec<Failure>,
     issued: Vec<String>,
+    webhooks_made: usize,
 }
 
 #[derive(Clone, Default)]
@@ -66,7 +76,12 @@ fn error(status: StatusCode, name: &str, message: &str, links: Value) -> Respons
 impl FakePayPal {
     /// Serves on a free local port until the runtime ends.
     pub async fn start() -> std::io::Result<FakePayPal> {
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        Self::start_on(SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// Serves on `addr` until the runtime ends.
+    pub async fn start_on(addr: SocketAddr) -> std::io::Result<FakePayPal> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
         let fake = FakePayPal {
             inner: Arc::default(),
             base_url: format!("http://{}", listener.local_addr()?),
@@ -75,11 +90,58 @@ impl FakePayPal {
             .route("/v1/oauth2/token", post(token))
             .route("/v1/payments/payouts", post(create))
             .route("/v1/payments/payouts/{id}", get(read))
+            .route(
+                "/v1/notifications/verify-webhook-signature",
+                post(verify_signature),
+            )
+            .route("/fake/items/{sender_item_id}/{status}", post(set_status))
             .with_state(fake.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
         Ok(fake)
+    }
+
+    /// A webhook event for an item, as PayPal would send it (with a fresh
+    /// event id), and the headers that sign it for `webhook_id`.
+    pub fn item_event(
+        &self,
+        webhook_id: &str,
+        event_type: &str,
+        sender_item_id: &str,
+        status: &str,
+    ) -> (Vec<(&'static str, String)>, String) {
+        let mut inner = lock(&self.inner);
+        inner.webhooks_made += 1;
+        let n = inner.webhooks_made;
+        let item = inner
+            .batches
+            .values()
+            .flat_map(|batch| batch["items"].as_array().cloned().unwrap_or_default())
+            .find(|item| item["payout_item"]["sender_item_id"] == sender_item_id)
+            .unwrap_or_else(|| json!({ "payout_item": { "sender_item_id": sender_item_id } }));
+        let mut resource = item;
+        resource["transaction_status"] = json!(status);
+        let event = json!({
+            "id": format!("WH-FAKE-{n:06}"),
+            "event_type": event_type,
+            "resource_type": "payouts_item",
+            "resource": resource,
+        });
+        let transmission_id = format!("fake-transmission-{n}");
+        let time = "2026-11-30T00:00:00Z".to_owned();
+        let sig = signature(&transmission_id, &time, webhook_id, &event);
+        let headers = vec![
+            ("paypal-auth-algo", "SHA256withRSA".to_owned()),
+            (
+                "paypal-cert-url",
+                "https://fake.invalid/cert.pem".to_owned(),
+            ),
+            ("paypal-transmission-id", transmission_id),
+            ("paypal-transmission-sig", sig),
+            ("paypal-transmission-time", time),
+        ];
+        (headers, event.to_string())
     }
 
     /// The next create calls fail this way, in order.
@@ -102,17 +164,81 @@ impl FakePayPal {
 
     /// Sets an item's status (as PayPal would once it is processed).
     pub fn set_item_status(&self, sender_item_id: &str, status: &str) {
+        self.set_item(sender_item_id, status, None);
+    }
+
+    /// Sets an item's status with PayPal's error for it.
+    pub fn set_item_failure(&self, sender_item_id: &str, status: &str, name: &str, message: &str) {
+        self.set_item(
+            sender_item_id,
+            status,
+            Some(json!({ "name": name, "message": message })),
+        );
+    }
+
+    fn set_item(&self, sender_item_id: &str, status: &str, errors: Option<Value>) {
         let mut inner = lock(&self.inner);
         for batch in inner.batches.values_mut() {
             if let Some(items) = batch["items"].as_array_mut() {
                 for item in items {
                     if item["payout_item"]["sender_item_id"] == sender_item_id {
                         item["transaction_status"] = json!(status);
+                        if let Some(errors) = &errors {
+                            item["errors"] = errors.clone();
+                        }
                     }
                 }
             }
         }
     }
+}
+
+/// The fake's signature over what PayPal signs: the transmission, the
+/// webhook and the event.
+fn signature(transmission_id: &str, time: &str, webhook_id: &str, event: &Value) -> String {
+    app::ledger::idempotency::fingerprint(&[
+        SIGNING_KEY,
+        transmission_id,
+        time,
+        webhook_id,
+        &event.to_string(),
+    ])
+}
+
+async fn verify_signature(
+    State(fake): State<FakePayPal>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    if !bearer_ok(&fake, &headers) {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "AUTHENTICATION_FAILURE",
+            "Authentication failed",
+            json!([]),
+        );
+    }
+    let field = |name: &str| body[name].as_str().unwrap_or_default().to_owned();
+    let expected = signature(
+        &field("transmission_id"),
+        &field("transmission_time"),
+        &field("webhook_id"),
+        &body["webhook_event"],
+    );
+    let verdict = if field("transmission_sig") == expected {
+        "SUCCESS"
+    } else {
+        "FAILURE"
+    };
+    Json(json!({ "verification_status": verdict })).into_response()
+}
+
+async fn set_status(
+    State(fake): State<FakePayPal>,
+    Path((sender_item_id, status)): Path<(String, String)>,
+) -> StatusCode {
+    fake.set_item_status(&sender_item_id, &status);
+    StatusCode::NO_CONTENT
 }
 
 fn bearer_ok(fake: &FakePayPal, headers: &HeaderMap) -> bool {
@@ -177,6 +303,14 @@ async fn create(
             json!([]),
         );
     }
+    if failure == Some(Failure::Invalid) {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "INSUFFICIENT_FUNDS",
+            "Sender does not have sufficient funds",
+            json!([]),
+        );
+    }
     let sender_batch_id = body["sender_batch_header"]["sender_batch_id"]
         .as_str()
         .unwrap_or_default()
@@ -231,10 +365,17 @@ async fn create(
         .into_response()
 }
 
+#[derive(serde::Deserialize)]
+struct Paging {
+    page: Option<usize>,
+    page_size: Option<usize>,
+}
+
 async fn read(
     State(fake): State<FakePayPal>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    Query(paging): Query<Paging>,
 ) -> Response {
     if !bearer_ok(&fake, &headers) {
         return error(
@@ -244,8 +385,24 @@ async fn read(
             json!([]),
         );
     }
+    // PayPal pages items: 1000 at most per page, the first page by default.
+    let size = paging.page_size.unwrap_or(1000).clamp(1, 1000);
+    let page = paging.page.unwrap_or(1).max(1);
     match lock(&fake.inner).batches.get(&id) {
-        Some(batch) => Json(batch.clone()).into_response(),
+        Some(batch) => {
+            let items: Vec<Value> = batch["items"]
+                .as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .skip((page - 1) * size)
+                        .take(size)
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            Json(json!({ "batch_header": batch["batch_header"], "items": items })).into_response()
+        }
         None => error(
             StatusCode::NOT_FOUND,
             "INVALID_RESOURCE_ID",
@@ -253,4 +410,17 @@ async fn read(
             json!([]),
         ),
     }
+}
+
+/// `paydesk paypal-fake`: serves until interrupted (end-to-end tests and
+/// trying Paydesk out without a PayPal account).
+pub async fn serve(addr: SocketAddr) -> anyhow::Result<()> {
+    let fake = FakePayPal::start_on(addr).await?;
+    println!(
+        "fake PayPal at {} (PAYDESK_PAYPAL_BASE_URL={0}, PAYDESK_PAYPAL_CLIENT_ID={CLIENT_ID}, \
+         PAYDESK_PAYPAL_CLIENT_SECRET={CLIENT_SECRET})",
+        fake.base_url
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    Ok(())
 }

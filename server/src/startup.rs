@@ -44,12 +44,19 @@ pub fn app_state(
     clock: Clock,
     leptos_options: LeptosOptions,
 ) -> AppState {
+    let paypal = settings.paypal.as_ref().and_then(|paypal| {
+        app::paypal::client::PayPalClient::new(paypal.api.clone(), paypal.timeout)
+            .map(Arc::new)
+            .inspect_err(|err| tracing::error!(error = %err, "cannot set up the PayPal client"))
+            .ok()
+    });
     AppState {
         db,
         settings: Arc::new(settings),
         clock,
         leptos_options,
         live: app::platform::live::Live::new(),
+        paypal,
     }
 }
 
@@ -80,6 +87,10 @@ pub fn router(state: AppState) -> Router {
             get(app::payouts::live::requested_events),
         )
         .route(
+            app::payouts::live::CHANGES_PATH,
+            get(app::payouts::live::change_events),
+        )
+        .route(
             app::payouts::export::EXPORT_PATH,
             axum::routing::post(app::payouts::export::export_requests),
         )
@@ -90,6 +101,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             app::incentives::api_v1::INCENTIVE_PATH,
             get(app::incentives::api_v1::get_incentive),
+        )
+        .route(
+            app::paypal::webhook::WEBHOOK_PATH,
+            axum::routing::post(app::paypal::webhook::receive),
         )
         .leptos_routes_with_context(&state, routes, context.clone(), render_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
@@ -137,6 +152,21 @@ pub async fn serve(
             None
         }
     };
+    let (stop_poller, poller_stop) = tokio::sync::watch::channel(false);
+    let poller = match (&state.paypal, &state.settings.paypal) {
+        (Some(client), Some(settings)) => {
+            tracing::info!(mode = %settings.mode, "PayPal payouts on");
+            Some(tokio::spawn(app::paypal::sync::run(
+                state.db.clone(),
+                state.clock.clone(),
+                client.clone(),
+                settings.poll_every,
+                state.live.clone(),
+                poller_stop,
+            )))
+        }
+        _ => None,
+    };
     let janitor = tokio::spawn(purge_sessions_periodically(state.clone()));
     state.live.spawn_listener(&state.db);
     let live = state.live.clone();
@@ -156,6 +186,17 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     janitor.abort();
+    // The poller finishes the batch it is reading: each item's change is
+    // its own transaction, so stopping between them loses nothing.
+    let _ = stop_poller.send(true);
+    if let Some(mut poller) = poller {
+        if tokio::time::timeout(Duration::from_secs(30), &mut poller)
+            .await
+            .is_err()
+        {
+            poller.abort();
+        }
+    }
     // The email worker finishes the pass under way, so what it sent is
     // recorded as sent; a stuck SMTP exchange is bounded by its timeouts.
     let _ = stop_postman.send(true);

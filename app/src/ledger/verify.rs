@@ -226,5 +226,19 @@ pub async fn verify(conn: &impl ConnectionTrait) -> Result<VerifyReport, DbErr> 
             ));
         }
     }
+
+    // A request PayPal holds is processing; one PayPal paid is paid (or
+    // returned since); one PayPal failed is not paid.
+    let paypal: Vec<CountRow> = all(
+        conn,
+        "SELECT COUNT(*) AS n FROM paypal_items i JOIN withdrawal_requests r ON r.id = i.request_id          WHERE (NOT i.settled AND r.status <> 'processing')             OR (i.settled AND i.transaction_status = 'SUCCESS' AND r.status NOT IN ('paid', 'returned'))             OR (i.settled AND i.transaction_status <> 'SUCCESS' AND r.status NOT IN ('failed', 'returned'))",
+    )
+    .await?;
+    if let Some(row) = paypal.first().filter(|row| row.n > 0) {
+        report.violations.push(format!(
+            "{} requests sent via PayPal have a status that disagrees with PayPal's",
+            row.n
+        ));
+    }
     Ok(report)
 }

@@ -48,8 +48,38 @@ fn follow(count: RwSignal<u64>) {
 pub const STREAM_PATH: &str = "/admin/live/requested";
 pub const EVENT: &str = "requested";
 
+/// A stream with one `changed` event per change to withdrawal requests
+/// (any status), for pages that show requests to refetch them.
+pub const CHANGES_PATH: &str = "/admin/live/changes";
+pub const CHANGED: &str = "changed";
+
+/// A number that goes up each time withdrawal requests change, while the
+/// page is open and hydrated: put it in a resource's source to refetch.
+pub fn use_request_changes() -> ReadSignal<u64> {
+    let (changes, set_changes) = signal(0u64);
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::{closure::Closure, JsCast};
+        Effect::new(move |_| {
+            let Ok(source) = web_sys::EventSource::new(CHANGES_PATH) else {
+                return;
+            };
+            let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+                move |_: web_sys::MessageEvent| set_changes.update(|n| *n += 1),
+            );
+            let _ = source
+                .add_event_listener_with_callback(CHANGED, on_change.as_ref().unchecked_ref());
+            let held = send_wrapper::SendWrapper::new((source, on_change));
+            on_cleanup(move || held.0.close());
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = set_changes;
+    changes
+}
+
 #[cfg(feature = "ssr")]
-pub use stream::requested_events;
+pub use stream::{change_events, requested_events};
 
 #[cfg(feature = "ssr")]
 mod stream {
@@ -83,6 +113,34 @@ mod stream {
             futures::StreamExt::fuse(futures::stream::unfold(feed, |mut feed| async move {
                 let count = feed.next_count().await?;
                 let event = Event::default().event(EVENT).data(count.to_string());
+                Some((Ok::<_, Infallible>(event), feed))
+            }));
+        Sse::new(stream)
+            .keep_alive(KeepAlive::default())
+            .into_response()
+    }
+
+    /// `GET /admin/live/changes`: administrators only. One `changed` event
+    /// after each change; a page that gets one refetches what it shows.
+    pub async fn change_events(State(state): State<AppState>, headers: HeaderMap) -> Response {
+        let token = cookie_value(&headers, COOKIE_NAME);
+        if let Err(status) = admin_session(&state, token.as_deref()).await {
+            return status.into_response();
+        }
+        let feed = Feed {
+            changes: state.live.subscribe(),
+            closed: state.live.closed(),
+            last: None,
+            token,
+            state,
+        };
+        let stream =
+            futures::StreamExt::fuse(futures::stream::unfold(feed, |mut feed| async move {
+                feed.wait_for_change().await?;
+                admin_session(&feed.state, feed.token.as_deref())
+                    .await
+                    .ok()?;
+                let event = Event::default().event(super::CHANGED).data("");
                 Some((Ok::<_, Infallible>(event), feed))
             }));
         Sse::new(stream)

@@ -144,8 +144,11 @@ pub struct ProcessView {
     /// The wallet's asset, to format the ledger lines.
     pub wallet_asset: String,
     pub wallet_scale: u32,
-    /// Actions the transition function allows from the current status.
+    /// Actions the transition function allows from the current status
+    /// (none while PayPal holds the request).
     pub allowed: Vec<WithdrawalAction>,
+    /// The request's batch, item and status history at PayPal, if sent.
+    pub paypal: Option<crate::paypal::PayPalTrail>,
     pub fresh_key: String,
 }
 

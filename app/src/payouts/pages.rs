@@ -14,9 +14,14 @@ use leptos_router::{
 
 use super::api::{bulk_payouts, list_payouts};
 use super::export::{ExportFormat, EXPORT_PATH};
+use super::live::use_request_changes;
 use super::{BulkOutcome, BulkRequest, PayoutList, PayoutQuery, Selection, SortBy, PAGE_SIZES};
 use crate::error::AppError;
 use crate::ledger::money::format_amount;
+use crate::paypal::{
+    api::{paypal_status, send_via_paypal},
+    SendOutcome,
+};
 use crate::ui::{CsrfField, LoadError, Loading, SelectPage, SelectRow};
 use crate::withdrawals::{PayoutMethod, WithdrawalAction, WithdrawalStatus};
 
@@ -96,11 +101,33 @@ pub fn PayoutsPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| query_from(&params.read()));
     let bulk = Action::new(|request: &BulkRequest| bulk_payouts(request.clone()));
+    let send = Action::new(|(selection, key): &(Selection, String)| {
+        send_via_paypal(selection.clone(), key.clone())
+    });
     let pending = RwSignal::new(false);
+    // Requests changed anywhere (another admin, PayPal's reports): refetch,
+    // so statuses move on screen without a reload.
+    let changes = use_request_changes();
     let list = Resource::new(
-        move || (query.get(), bulk.version().get()),
-        |(query, _)| list_payouts(query),
+        move || {
+            (
+                query.get(),
+                bulk.version().get(),
+                send.version().get(),
+                changes.get(),
+            )
+        },
+        |(query, ..)| list_payouts(query),
     );
+    let paypal = Resource::new(|| (), |_| paypal_status());
+    // The selection outlives a live refetch, not a new query or an action.
+    let chosen = RwSignal::new(BTreeSet::<i64>::new());
+    Effect::new(move |_| {
+        query.track();
+        bulk.version().track();
+        send.version().track();
+        chosen.set(BTreeSet::new());
+    });
     // An export the server refused comes back here with its reason.
     let export_error = move || params.read().get("export_error");
     view! {
@@ -112,8 +139,9 @@ pub fn PayoutsPage() -> impl IntoView {
         <div class="results" aria-busy=move || pending.get().to_string()>
             <Transition fallback=|| view! { <Loading what="requests" /> } set_pending=pending>
                 {move || Suspend::new(async move {
+                    let paypal_on = paypal.await.is_ok_and(|status| status.configured);
                     match list.await {
-                        Ok(list) => view! { <Table list query=query.get_untracked() bulk /> }.into_any(),
+                        Ok(list) => view! { <Table list query=query.get_untracked() bulk send chosen paypal_on /> }.into_any(),
                         Err(error) => view! { <LoadError error /> }.into_any(),
                     }
                 })}
@@ -197,8 +225,10 @@ fn Table(
     list: PayoutList,
     query: PayoutQuery,
     bulk: Action<BulkRequest, Result<BulkOutcome, AppError>>,
+    send: Action<(Selection, String), Result<SendOutcome, AppError>>,
+    chosen: RwSignal<BTreeSet<i64>>,
+    paypal_on: bool,
 ) -> impl IntoView {
-    let chosen = RwSignal::new(BTreeSet::<i64>::new());
     let page_ids: Vec<i64> = list.rows.iter().map(|r| r.request.id).collect();
     let action = RwSignal::new(format!("{:?}", WithdrawalAction::Approve));
     let note = RwSignal::new(String::new());
@@ -229,6 +259,14 @@ fn Table(
         }
     };
     let run_all = run.clone();
+    let send_key = list.fresh_key.clone();
+    let send_selected = move |_| {
+        send.dispatch((
+            Selection::Ids(chosen.get_untracked().into_iter().collect()),
+            send_key.clone(),
+        ));
+    };
+    let busy = move || bulk.pending().get() || send.pending().get();
     let (current, pages) = (list.page, list.pages());
     view! {
         <p class="muted" role="status">
@@ -260,16 +298,36 @@ fn Table(
             <button
                 type="button"
                 class="primary"
-                disabled=move || bulk.pending().get() || chosen.with(BTreeSet::is_empty)
+                disabled=move || busy() || chosen.with(BTreeSet::is_empty)
                 on:click=move |_| run(false)
             >
                 {move || format!("Apply to {} selected", chosen.with(BTreeSet::len))}
             </button>
-            <button type="button" disabled=move || bulk.pending().get() || total == 0 on:click=move |_| run_all(true)>
+            <button type="button" disabled=move || busy() || total == 0 on:click=move |_| run_all(true)>
                 {format!("Apply to all {total} matching")}
             </button>
+            {paypal_on
+                .then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            class="paypal"
+                            disabled=move || busy() || chosen.with(BTreeSet::is_empty)
+                            on:click=send_selected.clone()
+                        >
+                            {move || {
+                                if send.pending().get() {
+                                    "Sending to PayPal…".to_owned()
+                                } else {
+                                    format!("Send {} selected via PayPal", chosen.with(BTreeSet::len))
+                                }
+                            }}
+                        </button>
+                    }
+                })}
         </section>
         <BulkResult bulk />
+        <SendResult send />
         <Export query=query.clone() chosen total key=list.fresh_key.clone() />
         {if list.rows.is_empty() {
             view! { <p class="empty">"No requests match these filters."</p> }.into_any()
@@ -403,6 +461,54 @@ fn Export(
                 <button type="submit">"Download export"</button>
             </form>
         </section>
+    }
+}
+
+/// What "Send via PayPal" did: sent, waiting for PayPal's confirmation,
+/// refused (money back), and the requests it left alone with why.
+#[component]
+fn SendResult(send: Action<(Selection, String), Result<SendOutcome, AppError>>) -> impl IntoView {
+    move || {
+        send.value().get().map(|result| match result {
+            Ok(outcome) => {
+                let batches = outcome.batches.len();
+                let mut summary = format!(
+                    "{} sent to PayPal in {} batch{}.",
+                    outcome.sent.len(),
+                    batches,
+                    if batches == 1 { "" } else { "es" }
+                );
+                if outcome.unconfirmed > 0 {
+                    summary.push_str(" PayPal has not confirmed yet; Paydesk keeps asking and never sends twice.");
+                }
+                if !outcome.refused.is_empty() {
+                    summary.push_str(&format!(
+                        " PayPal refused {}: they failed and the money is back in the wallets.",
+                        outcome.refused.len()
+                    ));
+                }
+                view! {
+                    <div class="notice success" role="status">
+                        <p>{summary}</p>
+                        {(!outcome.skipped.is_empty())
+                            .then(|| {
+                                view! {
+                                    <p>{format!("{} skipped:", outcome.skipped.len())}</p>
+                                    <ul>
+                                        {outcome
+                                            .skipped
+                                            .into_iter()
+                                            .map(|s| view! { <li>{format!("#{}: {}", s.id, s.reason)}</li> })
+                                            .collect_view()}
+                                    </ul>
+                                }
+                            })}
+                    </div>
+                }
+                .into_any()
+            }
+            Err(error) => view! { <p class="form-error" role="alert">{error.message}</p> }.into_any(),
+        })
     }
 }
 

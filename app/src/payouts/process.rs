@@ -25,9 +25,11 @@ pub fn ProcessPage() -> impl IntoView {
     });
     let act = ServerAction::<ActOnPayout>::new();
     let reveal = ServerAction::<RevealPayoutDetails>::new();
+    // PayPal's reports and other admins move the request: follow them.
+    let changes = super::live::use_request_changes();
     let data = Resource::new(
-        move || (id.get(), act.version().get()),
-        |(id, _)| payout_process_view(id),
+        move || (id.get(), act.version().get(), changes.get()),
+        |(id, ..)| payout_process_view(id),
     );
     view! {
         <Title text="Process request · Paydesk admin" />
@@ -113,9 +115,12 @@ fn Process(
                     })
             }}
         </section>
+        {view.paypal.clone().map(|trail| view! { <PayPalCard trail /> })}
         <section class="card" aria-labelledby="actions-title">
             <h2 id="actions-title">"Actions"</h2>
-            {if view.allowed.is_empty() {
+            {if view.paypal.as_ref().is_some_and(|trail| !trail.settled) {
+                view! { <p class="empty">"PayPal is paying this request: its status follows PayPal's reports."</p> }.into_any()
+            } else if view.allowed.is_empty() {
                 view! { <p class="empty">"No further action is possible from this status."</p> }.into_any()
             } else {
                 view! {
@@ -197,6 +202,63 @@ fn Process(
                                     <td data-label="Description">{line.description}</td>
                                     <td data-label="Amount" class="num">{amount}</td>
                                     <td data-label="Balance" class="num">{format_amount(line.balance_after, &asset, scale)}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+/// The request at PayPal: batch and item ids, what PayPal last said and
+/// why, and every status PayPal reported, as received.
+#[component]
+fn PayPalCard(trail: crate::paypal::PayPalTrail) -> impl IntoView {
+    let none = || "not yet".to_owned();
+    view! {
+        <section class="card" aria-labelledby="paypal-title">
+            <h2 id="paypal-title">"PayPal"</h2>
+            <dl class="facts">
+                <dt>"Our batch id"</dt>
+                <dd><code>{trail.sender_batch_id}</code></dd>
+                <dt>"PayPal batch id"</dt>
+                <dd><code>{trail.payout_batch_id.unwrap_or_else(none)}</code></dd>
+                <dt>"Batch"</dt>
+                <dd>
+                    {trail.batch_state}
+                    {trail.batch_error.map(|e| view! { <span class="muted">{format!(" ({e})")}</span> })}
+                </dd>
+                <dt>"PayPal item id"</dt>
+                <dd><code>{trail.payout_item_id.unwrap_or_else(none)}</code></dd>
+                <dt>"Item status"</dt>
+                <dd>
+                    <span class="badge">{trail.transaction_status.unwrap_or_else(|| "QUEUED".to_owned())}</span>
+                    {trail.reason.map(|r| view! { <span>{format!(" {r}")}</span> })}
+                </dd>
+            </dl>
+            <h3>"Status history"</h3>
+            <table class="data">
+                <thead>
+                    <tr>
+                        <th scope="col">"Received"</th>
+                        <th scope="col">"From"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Detail"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {trail
+                        .history
+                        .into_iter()
+                        .map(|event| {
+                            view! {
+                                <tr>
+                                    <td data-label="Received">{event.at}</td>
+                                    <td data-label="From">{event.source}</td>
+                                    <td data-label="Status">{event.status}</td>
+                                    <td data-label="Detail">{event.detail.unwrap_or_default()}</td>
                                 </tr>
                             }
                         })

@@ -151,6 +151,39 @@ pub async fn list(db: &DatabaseConnection, query: &PayoutQuery) -> Result<Payout
     })
 }
 
+/// The ids a bulk action covers, in id order: the ticked rows, or every
+/// request matching the query. Refuses none, or more than `limit`.
+pub async fn selected_ids(
+    db: &DatabaseConnection,
+    selection: Selection,
+    limit: usize,
+) -> Result<Vec<i64>, AppError> {
+    let mut ids = match selection {
+        Selection::Ids(ids) => ids,
+        Selection::Matching(query) => filtered(db, &query)
+            .await?
+            .select_only()
+            .column(withdrawal_request::Column::Id)
+            .order_by_asc(withdrawal_request::Column::Id)
+            .limit(limit as u64 + 1)
+            .into_tuple::<i64>()
+            .all(db)
+            .await
+            .map_err(AppError::internal)?,
+    };
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(AppError::invalid("Select at least one request"));
+    }
+    if ids.len() > limit {
+        return Err(AppError::invalid(format!(
+            "At most {limit} requests at once; narrow the filter"
+        )));
+    }
+    Ok(ids)
+}
+
 /// Applies one action to many requests, each in its own transaction.
 pub async fn bulk(
     db: &DatabaseConnection,
@@ -167,29 +200,7 @@ pub async fn bulk(
     if request.idempotency_key.trim().is_empty() {
         return Err(AppError::invalid("The idempotency key is missing"));
     }
-    let mut ids = match request.selection {
-        Selection::Ids(ids) => ids,
-        Selection::Matching(query) => filtered(db, &query)
-            .await?
-            .select_only()
-            .column(withdrawal_request::Column::Id)
-            .order_by_asc(withdrawal_request::Column::Id)
-            .limit(BULK_LIMIT as u64 + 1)
-            .into_tuple::<i64>()
-            .all(db)
-            .await
-            .map_err(AppError::internal)?,
-    };
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() {
-        return Err(AppError::invalid("Select at least one request"));
-    }
-    if ids.len() > BULK_LIMIT {
-        return Err(AppError::invalid(format!(
-            "At most {BULK_LIMIT} requests at once; narrow the filter"
-        )));
-    }
+    let ids = selected_ids(db, request.selection, BULK_LIMIT).await?;
     // Checked once: bad details are the same for every row.
     let details = EventDetails {
         note: Some(note),
@@ -286,6 +297,13 @@ pub async fn process_view(
             .into_iter()
             .map(|(id, u)| (id, u.display_name))
             .collect();
+    let paypal = crate::paypal::service::trail(db, request.id).await?;
+    // Changes no person made: PayPal's reports for a request sent there.
+    let system = if paypal.is_some() {
+        "PayPal"
+    } else {
+        "Paydesk"
+    };
     let timeline = events
         .iter()
         .filter_map(|e| {
@@ -295,7 +313,7 @@ pub async fn process_view(
                 by: e
                     .actor_user_id
                     .and_then(|id| actors.get(&id).cloned())
-                    .unwrap_or_else(|| "Paydesk".to_owned()),
+                    .unwrap_or_else(|| system.to_owned()),
                 note: e.note.clone(),
                 external_reference: e.external_reference.clone(),
                 payment_date: e.payment_date.clone(),
@@ -309,9 +327,11 @@ pub async fn process_view(
         .as_ref()
         .and_then(|r| r.wallet.clone())
         .map(|w| w.asset);
+    // While PayPal holds the request, its status follows PayPal only.
+    let held_by_paypal = paypal.as_ref().is_some_and(|trail| !trail.settled);
     let allowed = WithdrawalAction::ALL
         .into_iter()
-        .filter(|action| transition(request.status, *action).is_ok())
+        .filter(|action| !held_by_paypal && transition(request.status, *action).is_ok())
         .collect();
     Ok(super::ProcessView {
         request,
@@ -328,6 +348,7 @@ pub async fn process_view(
             .unwrap_or_default(),
         wallet_scale: wallet_asset.map_or(0, |a| a.scale),
         allowed,
+        paypal,
         fresh_key: crate::withdrawals::queries::fresh_key(),
     })
 }

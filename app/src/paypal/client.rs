@@ -1,6 +1,7 @@
 //! A client for the subset of the PayPal Payouts API Paydesk uses:
 //! `POST /v1/oauth2/token`, `POST /v1/payments/payouts`,
-//! `GET /v1/payments/payouts/{payout_batch_id}`.
+//! `GET /v1/payments/payouts/{payout_batch_id}` (page by page) and
+//! `POST /v1/notifications/verify-webhook-signature`.
 //!
 //! Every outcome that might hide a created batch (timeout, connection
 //! lost, 5xx) is [`PayPalError::Ambiguous`]: the caller must not credit
@@ -61,6 +62,32 @@ pub struct BatchItem {
     /// PayPal's error name and message for the item, if any.
     pub error: Option<String>,
 }
+
+/// The transmission headers PayPal signs a webhook with.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct WebhookSignature {
+    pub auth_algo: String,
+    pub cert_url: String,
+    pub transmission_id: String,
+    pub transmission_sig: String,
+    pub transmission_time: String,
+}
+
+#[derive(Serialize)]
+struct VerifyBody<'a> {
+    #[serde(flatten)]
+    signature: &'a WebhookSignature,
+    webhook_id: &'a str,
+    webhook_event: &'a serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct VerifyAnswer {
+    verification_status: String,
+}
+
+/// Items per page when reading a batch back (PayPal's maximum).
+pub const PAGE_SIZE: usize = 1000;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Batch {
@@ -332,11 +359,36 @@ impl PayPalClient {
         })
     }
 
+    /// Asks for a token now, so a refused credential is known before
+    /// anything is recorded.
+    pub async fn check_credentials(&self) -> Result<(), PayPalError> {
+        self.access_token().await.map(|_| ())
+    }
+
+    /// Reads a batch and all its items, page by page.
     pub async fn get_batch(&self, payout_batch_id: &str) -> Result<Batch, PayPalError> {
+        let mut page = 1;
+        let mut batch = self.get_batch_page(payout_batch_id, page).await?;
+        let mut last = batch.items.len();
+        while last == PAGE_SIZE {
+            page += 1;
+            let next = self.get_batch_page(payout_batch_id, page).await?;
+            last = next.items.len();
+            batch.items.extend(next.items);
+        }
+        Ok(batch)
+    }
+
+    async fn get_batch_page(
+        &self,
+        payout_batch_id: &str,
+        page: usize,
+    ) -> Result<Batch, PayPalError> {
         let token = self.access_token().await?;
         let response = self
             .http
             .get(self.url(&format!("{BATCHES}/{payout_batch_id}")))
+            .query(&[("page", page), ("page_size", PAGE_SIZE)])
             .bearer_auth(token)
             .send()
             .await
@@ -370,6 +422,46 @@ impl PayPalClient {
                 })
                 .collect(),
         })
+    }
+
+    /// Whether PayPal confirms that it sent this webhook event to our
+    /// webhook. `false` is a definitive "no".
+    pub async fn verify_webhook_signature(
+        &self,
+        signature: &WebhookSignature,
+        webhook_id: &str,
+        event: &serde_json::Value,
+    ) -> Result<bool, PayPalError> {
+        let token = self.access_token().await?;
+        let response = self
+            .http
+            .post(self.url("/v1/notifications/verify-webhook-signature"))
+            .bearer_auth(token)
+            .json(&VerifyBody {
+                signature,
+                webhook_id,
+                webhook_event: event,
+            })
+            .send()
+            .await
+            .map_err(ambiguous)?;
+        let status = response.status();
+        if status.is_server_error() {
+            return Err(PayPalError::Ambiguous(format!("PayPal answered {status}")));
+        }
+        if !status.is_success() {
+            let (code, error) = refusal(response).await;
+            return Err(PayPalError::Refused {
+                status: code,
+                name: error.name,
+                message: error.message,
+            });
+        }
+        let answer: VerifyAnswer = response
+            .json()
+            .await
+            .map_err(|err| PayPalError::Unreadable(err.to_string()))?;
+        Ok(answer.verification_status == "SUCCESS")
     }
 }
 

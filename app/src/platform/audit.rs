@@ -37,10 +37,11 @@ pub enum AuditAction {
     EmailRetried,
     PasswordResetRequested,
     PasswordReset,
+    PayPalBatchSent,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 28] = [
+    pub const ALL: [AuditAction; 29] = [
         AuditAction::SignedUp,
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
@@ -69,6 +70,7 @@ impl AuditAction {
         AuditAction::EmailRetried,
         AuditAction::PasswordResetRequested,
         AuditAction::PasswordReset,
+        AuditAction::PayPalBatchSent,
     ];
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -106,6 +108,7 @@ impl AuditAction {
             AuditAction::EmailRetried => "Email retried",
             AuditAction::PasswordResetRequested => "Password reset requested",
             AuditAction::PasswordReset => "Password reset",
+            AuditAction::PayPalBatchSent => "Sent via PayPal",
         }
     }
 
@@ -139,6 +142,7 @@ impl AuditAction {
             AuditAction::EmailRetried => "email_retried",
             AuditAction::PasswordResetRequested => "password_reset_requested",
             AuditAction::PasswordReset => "password_reset",
+            AuditAction::PayPalBatchSent => "paypal_batch_sent",
         }
     }
 }

@@ -30,6 +30,8 @@ pub struct Settings {
     pub login_max_failures_per_ip: u64,
     pub login_failure_window: Duration,
     pub mail: MailSettings,
+    /// Automatic transfers; None when no PayPal credentials are configured.
+    pub paypal: Option<PayPalSettings>,
 }
 
 /// Email delivery. With no SMTP server, messages wait in the outbox (and
@@ -68,6 +70,23 @@ impl Default for MailSettings {
     }
 }
 
+/// The PayPal Payouts API. The client secret comes from the environment
+/// only: it is never stored in the database, shown, or logged (`Debug`
+/// redacts it).
+#[derive(Clone, Debug)]
+pub struct PayPalSettings {
+    pub api: crate::paypal::client::PayPalConfig,
+    /// "sandbox" or "live", as shown to admins.
+    pub mode: String,
+    /// The id PayPal gave our webhook; incoming events are verified
+    /// against it. None: webhooks are refused and polling alone syncs.
+    pub webhook_id: Option<String>,
+    /// How often batches still open are read back from PayPal.
+    pub poll_every: Duration,
+    /// Each call to PayPal.
+    pub timeout: Duration,
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -80,6 +99,7 @@ impl Default for Settings {
             login_max_failures_per_ip: 20,
             login_failure_window: Duration::from_secs(15 * 60),
             mail: MailSettings::default(),
+            paypal: None,
         }
     }
 }
@@ -92,6 +112,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Change notices for live admin pages.
     pub live: super::live::Live,
+    /// One client for the process, so its OAuth2 token is reused.
+    pub paypal: Option<Arc<crate::paypal::client::PayPalClient>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

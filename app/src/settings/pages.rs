@@ -49,6 +49,46 @@ pub fn SettingsPage() -> impl IntoView {
             })}
         </Transition>
         <crate::incentives::pages::ApiKeys />
+        <PayPalSettings />
+    }
+}
+
+/// Automatic transfers: configured from the environment (the secret never
+/// reaches the database or a page), shown here read-only.
+#[component]
+fn PayPalSettings() -> impl IntoView {
+    let status = Resource::new(|| (), |_| crate::paypal::api::paypal_status());
+    view! {
+        <section class="card" aria-labelledby="paypal-settings-title">
+            <h2 id="paypal-settings-title">"PayPal automatic transfers"</h2>
+            <Transition fallback=|| view! { <Loading what="PayPal settings" /> }>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Ok(status) if status.configured => view! {
+                            <p role="status">
+                                <span class="badge ok">"Configured"</span>
+                                {format!(" PayPal {} mode. ", status.mode)}
+                                {if status.webhook_configured {
+                                    "Webhooks are verified against your webhook id, and open batches are polled."
+                                } else {
+                                    "No webhook id is set (PAYDESK_PAYPAL_WEBHOOK_ID): statuses are followed by polling alone."
+                                }}
+                            </p>
+                            <p class="hint">"The client secret is read from the environment and is never shown or stored."</p>
+                        }
+                        .into_any(),
+                        Ok(_) => view! {
+                            <p role="status">
+                                <span class="badge">"Not configured"</span>
+                                " Set PAYDESK_PAYPAL_CLIENT_ID and PAYDESK_PAYPAL_CLIENT_SECRET (and PAYDESK_PAYPAL_MODE=live for real payments) to send approved PayPal requests from the payouts table."
+                            </p>
+                        }
+                        .into_any(),
+                        Err(error) => view! { <LoadError error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }
 

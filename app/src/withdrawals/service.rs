@@ -71,6 +71,8 @@ pub enum WithdrawalError {
     Stale,
     #[error("You cannot do that with this request")]
     Forbidden,
+    #[error("This request is being paid through PayPal: its status follows PayPal's reports")]
+    WithPayPal,
     #[error("{0}")]
     Idempotency(#[from] IdempotencyError),
     #[error(transparent)]
@@ -102,7 +104,9 @@ impl From<WithdrawalError> for AppError {
             WithdrawalError::WalletNotFound | WithdrawalError::RequestNotFound => {
                 ErrorCode::NotFound
             }
-            WithdrawalError::Transition(_) | WithdrawalError::Stale => ErrorCode::Conflict,
+            WithdrawalError::Transition(_)
+            | WithdrawalError::Stale
+            | WithdrawalError::WithPayPal => ErrorCode::Conflict,
             WithdrawalError::Forbidden => ErrorCode::Forbidden,
             WithdrawalError::Idempotency(IdempotencyError::Missing) => ErrorCode::Invalid,
             WithdrawalError::Idempotency(IdempotencyError::Db(_)) => {
@@ -650,6 +654,57 @@ pub async fn change_status(
             WithdrawalError::RequestNotFound
         });
     }
+    if paid_through_paypal(&txn, request.id).await? {
+        return Err(WithdrawalError::WithPayPal);
+    }
+    apply_transition(
+        &txn,
+        now,
+        &request,
+        action,
+        Some(actor.user_id),
+        actor.role == Role::Member,
+        &details,
+    )
+    .await?;
+    idempotency::complete(&txn, &scope, idempotency_key, &request.id.to_string()).await?;
+    let updated = withdrawal_request::Entity::find_by_id(request.id)
+        .one(&txn)
+        .await?
+        .ok_or(WithdrawalError::RequestNotFound)?;
+    let view = view_of(&txn, &updated).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Whether PayPal holds this request: sent and not settled. Its status then
+/// follows PayPal's reports only, never an admin's hand.
+async fn paid_through_paypal(
+    txn: &DatabaseTransaction,
+    request_id: i64,
+) -> Result<bool, sea_orm::DbErr> {
+    use crate::entities::paypal_item;
+    let open = paypal_item::Entity::find()
+        .filter(paypal_item::Column::RequestId.eq(request_id))
+        .filter(paypal_item::Column::Settled.eq(false))
+        .count(txn)
+        .await?;
+    Ok(open > 0)
+}
+
+/// The guarded status change with its money effect, timeline event, audit
+/// row and email, inside the caller's transaction. `actor` is None when the
+/// change comes from PayPal's report rather than a person. A request that
+/// is no longer in the status read is `Stale`, and nothing is written.
+pub async fn apply_transition(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    request: &withdrawal_request::Model,
+    action: WithdrawalAction,
+    actor: Option<i64>,
+    by_member: bool,
+    details: &EventDetails,
+) -> Result<WithdrawalStatus, WithdrawalError> {
     let from = WithdrawalStatus::parse(&request.status)
         .ok_or_else(|| anyhow::anyhow!("unknown status {:?}", request.status))?;
     let (to, effect) = transition(from, action)?;
@@ -676,49 +731,23 @@ pub async fn change_status(
     let moved = update
         .filter(withdrawal_request::Column::Id.eq(request.id))
         .filter(withdrawal_request::Column::Status.eq(from.as_str()))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if moved.rows_affected == 0 {
         return Err(WithdrawalError::Stale);
     }
 
-    apply_money_effect(&txn, now, &request, effect, actor.user_id).await?;
-    record_event(
-        &txn,
-        now,
-        &request,
-        Some(actor.user_id),
-        Some(from),
-        to,
-        &details,
-    )
-    .await?;
-    audit::record(
-        &txn,
-        now,
-        AuditEntry::new(AuditAction::WithdrawalStatusChanged)
-            .actor(actor.user_id)
-            .subject(format!("withdrawal:{}", request.id))
-            .detail(format!("{} -> {}", from.as_str(), to.as_str())),
-    )
-    .await?;
-    enqueue_email(
-        &txn,
-        now,
-        &request,
-        to,
-        actor.role == Role::Member,
-        &details,
-    )
-    .await?;
-    idempotency::complete(&txn, &scope, idempotency_key, &request.id.to_string()).await?;
-    let updated = withdrawal_request::Entity::find_by_id(request.id)
-        .one(&txn)
-        .await?
-        .ok_or(WithdrawalError::RequestNotFound)?;
-    let view = view_of(&txn, &updated).await?;
-    txn.commit().await?;
-    Ok(view)
+    apply_money_effect(txn, now, request, effect, actor).await?;
+    record_event(txn, now, request, actor, Some(from), to, details).await?;
+    let mut entry = AuditEntry::new(AuditAction::WithdrawalStatusChanged)
+        .subject(format!("withdrawal:{}", request.id))
+        .detail(format!("{} -> {}", from.as_str(), to.as_str()));
+    if let Some(actor) = actor {
+        entry = entry.actor(actor);
+    }
+    audit::record(txn, now, entry).await?;
+    enqueue_email(txn, now, request, to, by_member, details).await?;
+    Ok(to)
 }
 
 async fn apply_money_effect(
@@ -726,7 +755,7 @@ async fn apply_money_effect(
     now: DateTime<Utc>,
     request: &withdrawal_request::Model,
     effect: MoneyEffect,
-    actor: i64,
+    actor: Option<i64>,
 ) -> Result<(), WithdrawalError> {
     let member_wallet = wallet::Entity::find_by_id(request.wallet_id)
         .one(txn)
@@ -774,7 +803,7 @@ async fn apply_money_effect(
             kind,
             reference: Some(format!("withdrawal:{}", request.id)),
             memo: None,
-            actor_user_id: Some(actor),
+            actor_user_id: actor,
             legs,
         },
     )

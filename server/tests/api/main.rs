@@ -19,6 +19,7 @@ mod member_area;
 mod members;
 mod payouts_desk;
 mod paypal;
+mod paypal_payouts;
 mod schema;
 mod sessions;
 mod settings;

@@ -58,6 +58,9 @@ async fn entities_match_the_migrated_tables() {
     check::<password_link::Entity>(&app).await;
     check::<idempotency_key::Entity>(&app).await;
     check::<payout_method_rule::Entity>(&app).await;
+    check::<paypal_batch::Entity>(&app).await;
+    check::<paypal_item::Entity>(&app).await;
+    check::<paypal_event::Entity>(&app).await;
     check::<setting::Entity>(&app).await;
     check::<payout_detail::Entity>(&app).await;
     check::<identity_verification::Entity>(&app).await;

@@ -1,0 +1,71 @@
+//! Server functions for automatic transfers: administrators only.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use super::{PayPalStatus, PayPalTrail, SendOutcome};
+use crate::error::AppError;
+use crate::payouts::Selection;
+
+/// Whether PayPal is configured (the desk shows "Send via PayPal" only then).
+#[server(endpoint = "admin/paypal/status", input = Json)]
+pub async fn paypal_status() -> Result<PayPalStatus, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    require_admin().await?;
+    let state = app_state()?;
+    Ok(match (&state.settings.paypal, &state.paypal) {
+        (Some(settings), Some(_)) => PayPalStatus {
+            configured: true,
+            mode: settings.mode.clone(),
+            webhook_configured: settings.webhook_id.is_some(),
+        },
+        _ => PayPalStatus::default(),
+    })
+}
+
+/// Sends the selected approved PayPal requests in PayPal payout batches.
+#[server(endpoint = "admin/paypal/send", input = Json)]
+pub async fn send_via_paypal(
+    selection: Selection,
+    idempotency_key: String,
+) -> Result<SendOutcome, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    let client = state.paypal.clone().ok_or_else(|| {
+        AppError::invalid(
+            "PayPal is not configured: set PAYDESK_PAYPAL_CLIENT_ID and PAYDESK_PAYPAL_CLIENT_SECRET",
+        )
+    })?;
+    let ids =
+        crate::payouts::service::selected_ids(&state.db, selection, super::service::SEND_LIMIT)
+            .await?;
+    let outcome = super::service::send(
+        &state.db,
+        &state.clock,
+        &client,
+        admin.id,
+        &ids,
+        &idempotency_key,
+    )
+    .await?;
+    if !outcome.sent.is_empty() || !outcome.refused.is_empty() {
+        state.live.requests_changed(&state.db).await;
+    }
+    Ok(outcome)
+}
+
+/// A request's PayPal batch, item and status history, if it was sent.
+#[server(endpoint = "admin/paypal/trail", input = Json)]
+pub async fn paypal_trail(request_id: i64) -> Result<Option<PayPalTrail>, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    require_admin().await?;
+    let state = app_state()?;
+    super::service::trail(&state.db, request_id).await
+}

@@ -1,0 +1,607 @@
+//! "Send via PayPal": recording a batch and handing it to PayPal.
+//!
+//! Two steps, in this order, so no money can leave without a record:
+//! 1. One transaction records the batch and its items and moves every
+//!    request from approved to processing (guarded, like any transition).
+//! 2. Only then is the batch created at PayPal, under our
+//!    `sender_batch_id`. What PayPal answers decides what happens next:
+//!    confirmed -> "open" (the poller and webhooks follow its items);
+//!    refused -> every request failed with the money credited back;
+//!    no definitive answer -> "unconfirmed", retried later under the same
+//!    id, which PayPal never pays twice.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, Query},
+    ActiveValue::Set,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+};
+use std::collections::HashMap;
+
+use super::client::{PayPalClient, PayPalError, PayoutItem};
+use super::{SendOutcome, MAX_ITEMS_PER_BATCH};
+use crate::entities::{paypal_batch, paypal_event, paypal_item, withdrawal_request};
+use crate::error::AppError;
+use crate::ledger::{idempotency, service as ledger};
+use crate::payout_details::DetailsInput;
+use crate::payouts::Skipped;
+use crate::platform::{
+    audit::{self, AuditAction, AuditEntry},
+    db, Clock,
+};
+use crate::withdrawals::{
+    service::{apply_transition, EventDetails, WithdrawalError},
+    status::{WithdrawalAction, WithdrawalStatus},
+    PayoutMethod,
+};
+
+/// Our states of a batch.
+pub mod state {
+    /// Recorded; the create call is under way (or the process died in it).
+    pub const SENDING: &str = "sending";
+    /// The create call had no definitive answer; retried by the poller.
+    pub const UNCONFIRMED: &str = "unconfirmed";
+    /// PayPal has it; items still to settle.
+    pub const OPEN: &str = "open";
+    /// Every item settled.
+    pub const CLOSED: &str = "closed";
+    /// PayPal refused the batch; its requests failed, money back.
+    pub const REFUSED: &str = "refused";
+}
+
+/// Most requests one "Send via PayPal" takes (four full batches).
+pub const SEND_LIMIT: usize = 4 * MAX_ITEMS_PER_BATCH;
+
+/// Rows per statement when reading or writing many: well under the
+/// parameter limits of SQLite and PostgreSQL.
+const CHUNK: usize = 500;
+
+pub(crate) fn internal(err: impl Into<anyhow::Error>) -> AppError {
+    AppError::internal(err)
+}
+
+fn transition_error(err: WithdrawalError) -> AppError {
+    match err {
+        WithdrawalError::Stale | WithdrawalError::Transition(_) => AppError::conflict(
+            "A selected request was changed by someone else in the meantime. Reload and try again",
+        ),
+        other => other.into(),
+    }
+}
+
+/// Sends the selected requests to PayPal, at most 15,000 per batch.
+/// Requests that are not approved PayPal requests are skipped with the
+/// reason. The same key again returns what the first call did.
+pub async fn send(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    client: &PayPalClient,
+    admin_user_id: i64,
+    ids: &[i64],
+    idempotency_key: &str,
+) -> Result<SendOutcome, AppError> {
+    let key = idempotency_key.trim();
+    if key.is_empty() {
+        return Err(AppError::invalid("The idempotency key is missing"));
+    }
+    let prefix = format!(
+        "PD-{}-",
+        &idempotency::fingerprint(&["paypal.send", &admin_user_id.to_string(), key])[..20]
+    );
+    let earlier = batches_with_prefix(db, &prefix).await?;
+    if !earlier.is_empty() {
+        return replayed(db, earlier).await;
+    }
+
+    let (eligible, skipped) = eligible_requests(db, ids).await?;
+    let mut outcome = SendOutcome {
+        skipped,
+        ..SendOutcome::default()
+    };
+    if eligible.is_empty() {
+        return Ok(outcome);
+    }
+    // A refused credential would fail every request for a reason that is
+    // ours to fix: ask for a token before anything moves.
+    client.check_credentials().await.map_err(|err| match err {
+        PayPalError::Refused { message, .. } => AppError::invalid(format!(
+            "PayPal refused Paydesk's credentials ({message}); nothing was sent. \
+             Check PAYDESK_PAYPAL_CLIENT_ID and PAYDESK_PAYPAL_CLIENT_SECRET"
+        )),
+        other => AppError::new(
+            crate::error::ErrorCode::Transport,
+            format!("PayPal could not be reached ({other}); nothing was sent. Try again"),
+        ),
+    })?;
+
+    for (n, chunk) in eligible.chunks(MAX_ITEMS_PER_BATCH).enumerate() {
+        let sender_batch_id = format!("{prefix}{}", n + 1);
+        let batch = record_batch(db, clock.now(), admin_user_id, &sender_batch_id, chunk).await?;
+        outcome.batches.push(sender_batch_id);
+        match submit(db, clock, client, batch.id).await? {
+            Submitted::Confirmed => outcome.sent.extend(chunk.iter().map(|r| r.id)),
+            Submitted::Unconfirmed => {
+                outcome.unconfirmed += 1;
+                outcome.sent.extend(chunk.iter().map(|r| r.id));
+            }
+            Submitted::Refused => outcome.refused.extend(chunk.iter().map(|r| r.id)),
+        }
+    }
+    Ok(outcome)
+}
+
+async fn batches_with_prefix(
+    db: &DatabaseConnection,
+    prefix: &str,
+) -> Result<Vec<paypal_batch::Model>, AppError> {
+    paypal_batch::Entity::find()
+        .filter(paypal_batch::Column::SenderBatchId.starts_with(prefix))
+        .order_by_asc(paypal_batch::Column::Id)
+        .all(db)
+        .await
+        .map_err(internal)
+}
+
+/// What an earlier call with the same key did, as it stands now.
+async fn replayed(
+    db: &DatabaseConnection,
+    batches: Vec<paypal_batch::Model>,
+) -> Result<SendOutcome, AppError> {
+    let mut outcome = SendOutcome::default();
+    for batch in batches {
+        let items = paypal_item::Entity::find()
+            .filter(paypal_item::Column::BatchId.eq(batch.id))
+            .order_by_asc(paypal_item::Column::RequestId)
+            .all(db)
+            .await
+            .map_err(internal)?;
+        let ids = items.iter().map(|item| item.request_id);
+        match batch.state.as_str() {
+            state::REFUSED => outcome.refused.extend(ids),
+            state::UNCONFIRMED | state::SENDING => {
+                outcome.unconfirmed += 1;
+                outcome.sent.extend(ids);
+            }
+            _ => outcome.sent.extend(ids),
+        }
+        outcome.batches.push(batch.sender_batch_id);
+    }
+    Ok(outcome)
+}
+
+/// The approved PayPal requests among `ids`, and why the others are left.
+async fn eligible_requests(
+    db: &DatabaseConnection,
+    ids: &[i64],
+) -> Result<(Vec<withdrawal_request::Model>, Vec<Skipped>), AppError> {
+    let mut found: HashMap<i64, withdrawal_request::Model> = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let rows = withdrawal_request::Entity::find()
+            .filter(withdrawal_request::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await
+            .map_err(internal)?;
+        found.extend(rows.into_iter().map(|row| (row.id, row)));
+    }
+    let mut eligible = Vec::new();
+    let mut skipped = Vec::new();
+    let mut skip = |id: i64, reason: &str| {
+        skipped.push(Skipped {
+            id,
+            reason: reason.to_owned(),
+        })
+    };
+    for &id in ids {
+        let Some(request) = found.remove(&id) else {
+            skip(id, "Withdrawal request not found");
+            continue;
+        };
+        if request.method != PayoutMethod::Paypal.as_str() {
+            skip(id, "Not a PayPal request");
+        } else if request.status != WithdrawalStatus::Approved.as_str() {
+            skip(
+                id,
+                &format!(
+                    "Only approved requests can be sent; this one is {}",
+                    request.status
+                ),
+            );
+        } else if receiver_of(&request).is_none() {
+            skip(id, "No PayPal email on record for this request");
+        } else {
+            eligible.push(request);
+        }
+    }
+    Ok((eligible, skipped))
+}
+
+/// The PayPal email the request is paid to, from the details snapshot
+/// taken when it was made.
+fn receiver_of(request: &withdrawal_request::Model) -> Option<String> {
+    request
+        .payout_details
+        .as_deref()
+        .and_then(|json| serde_json::from_str::<DetailsInput>(json).ok())
+        .map(|details| details.email)
+        .filter(|email| !email.is_empty())
+}
+
+/// One transaction: the batch, its items, their first history line, and
+/// every request approved -> processing. Any request changed meanwhile
+/// undoes it all.
+async fn record_batch(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    admin_user_id: i64,
+    sender_batch_id: &str,
+    requests: &[withdrawal_request::Model],
+) -> Result<paypal_batch::Model, AppError> {
+    let txn = db::begin_write(db).await.map_err(internal)?;
+    let batch = paypal_batch::Entity::insert(paypal_batch::ActiveModel {
+        sender_batch_id: Set(sender_batch_id.to_owned()),
+        payout_batch_id: Set(None),
+        state: Set(state::SENDING.to_owned()),
+        batch_status: Set(None),
+        item_count: Set(i32::try_from(requests.len()).map_err(internal)?),
+        attempts: Set(0),
+        last_error: Set(None),
+        created_by: Set(admin_user_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec_with_returning(&txn)
+    .await
+    .map_err(internal)?;
+    for request in requests {
+        apply_transition(
+            &txn,
+            now,
+            request,
+            WithdrawalAction::MarkProcessing,
+            Some(admin_user_id),
+            false,
+            &EventDetails::default(),
+        )
+        .await
+        .map_err(transition_error)?;
+    }
+    for chunk in requests.chunks(CHUNK) {
+        paypal_item::Entity::insert_many(chunk.iter().map(|request| paypal_item::ActiveModel {
+            batch_id: Set(batch.id),
+            request_id: Set(request.id),
+            payout_item_id: Set(None),
+            transaction_status: Set(None),
+            reason: Set(None),
+            settled: Set(false),
+            updated_at: Set(now),
+            ..Default::default()
+        }))
+        .exec_without_returning(&txn)
+        .await
+        .map_err(internal)?;
+        paypal_event::Entity::insert_many(chunk.iter().map(|request| paypal_event::ActiveModel {
+            batch_id: Set(batch.id),
+            request_id: Set(Some(request.id)),
+            source: Set("send".to_owned()),
+            webhook_event_id: Set(None),
+            status: Set("QUEUED".to_owned()),
+            detail: Set(Some(format!("In batch {sender_batch_id}"))),
+            received_at: Set(now),
+            ..Default::default()
+        }))
+        .exec_without_returning(&txn)
+        .await
+        .map_err(internal)?;
+    }
+    audit::record(
+        &txn,
+        now,
+        AuditEntry::new(AuditAction::PayPalBatchSent)
+            .actor(admin_user_id)
+            .subject(format!("paypal_batch:{sender_batch_id}"))
+            .detail(format!("{} requests", requests.len())),
+    )
+    .await
+    .map_err(internal)?;
+    txn.commit().await.map_err(internal)?;
+    Ok(batch)
+}
+
+/// How a create call ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Submitted {
+    Confirmed,
+    Unconfirmed,
+    Refused,
+}
+
+/// Creates the recorded batch at PayPal (again, after an ambiguous
+/// outcome: the same `sender_batch_id` finds the batch PayPal already has)
+/// and records the answer.
+pub async fn submit(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    client: &PayPalClient,
+    batch_id: i64,
+) -> Result<Submitted, AppError> {
+    let batch = paypal_batch::Entity::find_by_id(batch_id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::invalid("PayPal batch not found"))?;
+    let items = payout_items(db, batch.id).await?;
+    let answer = client
+        .create_batch(&batch.sender_batch_id, "You have a payout", &items)
+        .await;
+    let now = clock.now();
+    let txn = db::begin_write(db).await.map_err(internal)?;
+    let outcome = match answer {
+        Ok(header) => {
+            let confirmed = paypal_batch::Entity::update_many()
+                .col_expr(paypal_batch::Column::State, Expr::value(state::OPEN))
+                .col_expr(
+                    paypal_batch::Column::PayoutBatchId,
+                    Expr::value(header.payout_batch_id.clone()),
+                )
+                .col_expr(
+                    paypal_batch::Column::BatchStatus,
+                    Expr::value(header.batch_status.clone()),
+                )
+                .col_expr(
+                    paypal_batch::Column::Attempts,
+                    Expr::col(paypal_batch::Column::Attempts).add(1),
+                )
+                .col_expr(
+                    paypal_batch::Column::LastError,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(paypal_batch::Column::UpdatedAt, Expr::value(now))
+                .filter(paypal_batch::Column::Id.eq(batch.id))
+                .filter(paypal_batch::Column::State.is_in([state::SENDING, state::UNCONFIRMED]))
+                .exec(&txn)
+                .await
+                .map_err(internal)?;
+            if confirmed.rows_affected == 1 {
+                batch_event(
+                    &txn,
+                    now,
+                    batch.id,
+                    "send",
+                    &header.batch_status,
+                    Some(format!("PayPal batch {}", header.payout_batch_id)),
+                )
+                .await?;
+            }
+            Submitted::Confirmed
+        }
+        Err(PayPalError::Refused {
+            status,
+            name,
+            message,
+        }) => {
+            let reason = format!("PayPal refused the payment ({status} {name}): {message}");
+            refuse_batch(&txn, now, &batch, &reason).await?;
+            Submitted::Refused
+        }
+        Err(err @ (PayPalError::Ambiguous(_) | PayPalError::Unreadable(_))) => {
+            tracing::warn!(batch = %batch.sender_batch_id, error = %err, "PayPal batch not confirmed yet");
+            paypal_batch::Entity::update_many()
+                .col_expr(paypal_batch::Column::State, Expr::value(state::UNCONFIRMED))
+                .col_expr(
+                    paypal_batch::Column::Attempts,
+                    Expr::col(paypal_batch::Column::Attempts).add(1),
+                )
+                .col_expr(
+                    paypal_batch::Column::LastError,
+                    Expr::value(err.to_string()),
+                )
+                .col_expr(paypal_batch::Column::UpdatedAt, Expr::value(now))
+                .filter(paypal_batch::Column::Id.eq(batch.id))
+                .filter(paypal_batch::Column::State.is_in([state::SENDING, state::UNCONFIRMED]))
+                .exec(&txn)
+                .await
+                .map_err(internal)?;
+            batch_event(
+                &txn,
+                now,
+                batch.id,
+                "send",
+                "UNCONFIRMED",
+                Some(err.to_string()),
+            )
+            .await?;
+            Submitted::Unconfirmed
+        }
+    };
+    txn.commit().await.map_err(internal)?;
+    Ok(outcome)
+}
+
+/// The batch's items as PayPal wants them, read from the requests.
+async fn payout_items(db: &DatabaseConnection, batch_id: i64) -> Result<Vec<PayoutItem>, AppError> {
+    let assets = ledger::assets_by_id(db).await.map_err(internal)?;
+    let requests = withdrawal_request::Entity::find()
+        .filter(
+            withdrawal_request::Column::Id.in_subquery(
+                Query::select()
+                    .column(paypal_item::Column::RequestId)
+                    .from(paypal_item::Entity)
+                    .and_where(paypal_item::Column::BatchId.eq(batch_id))
+                    .to_owned(),
+            ),
+        )
+        .order_by_asc(withdrawal_request::Column::Id)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    requests
+        .iter()
+        .map(|request| {
+            let currency = assets
+                .get(&request.currency_asset_id)
+                .ok_or_else(|| internal(anyhow::anyhow!("asset missing")))?;
+            let scale = u32::try_from(currency.scale).map_err(internal)?;
+            Ok(PayoutItem {
+                sender_item_id: request.id.to_string(),
+                receiver: receiver_of(request).unwrap_or_default(),
+                value: Decimal::new(request.net_minor, scale).to_string(),
+                currency: currency.code.clone(),
+                note: format!("Withdrawal #{}", request.id),
+            })
+        })
+        .collect()
+}
+
+/// A batch-level line of history (no request).
+pub(crate) async fn batch_event(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    batch_id: i64,
+    source: &str,
+    status: &str,
+    detail: Option<String>,
+) -> Result<(), AppError> {
+    paypal_event::Entity::insert(paypal_event::ActiveModel {
+        batch_id: Set(batch_id),
+        request_id: Set(None),
+        source: Set(source.to_owned()),
+        webhook_event_id: Set(None),
+        status: Set(status.to_owned()),
+        detail: Set(detail),
+        received_at: Set(now),
+        ..Default::default()
+    })
+    .exec_without_returning(txn)
+    .await
+    .map_err(internal)?;
+    Ok(())
+}
+
+/// PayPal refused the batch: nothing was paid, so every request fails and
+/// its money goes back to the member's wallet, with the reason.
+async fn refuse_batch(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    batch: &paypal_batch::Model,
+    reason: &str,
+) -> Result<(), AppError> {
+    let moved = paypal_batch::Entity::update_many()
+        .col_expr(paypal_batch::Column::State, Expr::value(state::REFUSED))
+        .col_expr(paypal_batch::Column::LastError, Expr::value(reason))
+        .col_expr(
+            paypal_batch::Column::Attempts,
+            Expr::col(paypal_batch::Column::Attempts).add(1),
+        )
+        .col_expr(paypal_batch::Column::UpdatedAt, Expr::value(now))
+        .filter(paypal_batch::Column::Id.eq(batch.id))
+        .filter(paypal_batch::Column::State.is_in([state::SENDING, state::UNCONFIRMED]))
+        .exec(txn)
+        .await
+        .map_err(internal)?;
+    if moved.rows_affected == 0 {
+        // Another instance settled it first.
+        return Ok(());
+    }
+    batch_event(
+        txn,
+        now,
+        batch.id,
+        "send",
+        "REFUSED",
+        Some(reason.to_owned()),
+    )
+    .await?;
+    let items = paypal_item::Entity::find()
+        .filter(paypal_item::Column::BatchId.eq(batch.id))
+        .all(txn)
+        .await
+        .map_err(internal)?;
+    let details = EventDetails {
+        note: Some(reason.to_owned()),
+        ..EventDetails::default()
+    };
+    for item in items {
+        paypal_item::Entity::update_many()
+            .col_expr(paypal_item::Column::Settled, Expr::value(true))
+            .col_expr(
+                paypal_item::Column::TransactionStatus,
+                Expr::value("REFUSED"),
+            )
+            .col_expr(paypal_item::Column::Reason, Expr::value(reason))
+            .col_expr(paypal_item::Column::UpdatedAt, Expr::value(now))
+            .filter(paypal_item::Column::Id.eq(item.id))
+            .exec(txn)
+            .await
+            .map_err(internal)?;
+        let request = withdrawal_request::Entity::find_by_id(item.request_id)
+            .one(txn)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| internal(anyhow::anyhow!("request {} missing", item.request_id)))?;
+        apply_transition(
+            txn,
+            now,
+            &request,
+            WithdrawalAction::MarkFailed,
+            None,
+            false,
+            &details,
+        )
+        .await
+        .map_err(transition_error)?;
+    }
+    Ok(())
+}
+
+/// A request's PayPal batch, item and history, if it was sent.
+pub async fn trail(
+    db: &DatabaseConnection,
+    request_id: i64,
+) -> Result<Option<super::PayPalTrail>, AppError> {
+    let Some(item) = paypal_item::Entity::find()
+        .filter(paypal_item::Column::RequestId.eq(request_id))
+        .one(db)
+        .await
+        .map_err(internal)?
+    else {
+        return Ok(None);
+    };
+    let batch = paypal_batch::Entity::find_by_id(item.batch_id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| internal(anyhow::anyhow!("batch {} missing", item.batch_id)))?;
+    // The batch's own lines (no request) belong to every item's story.
+    let history = paypal_event::Entity::find()
+        .filter(paypal_event::Column::BatchId.eq(batch.id))
+        .filter(
+            paypal_event::Column::RequestId
+                .eq(request_id)
+                .or(paypal_event::Column::RequestId.is_null()),
+        )
+        .order_by_asc(paypal_event::Column::Id)
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|event| super::PayPalEventView {
+            at: event.received_at.to_rfc3339(),
+            source: event.source,
+            status: event.status,
+            detail: event.detail,
+        })
+        .collect();
+    Ok(Some(super::PayPalTrail {
+        sender_batch_id: batch.sender_batch_id,
+        payout_batch_id: batch.payout_batch_id,
+        batch_state: batch.state,
+        batch_error: batch.last_error,
+        payout_item_id: item.payout_item_id,
+        transaction_status: item.transaction_status,
+        reason: item.reason,
+        settled: item.settled,
+        history,
+    }))
+}

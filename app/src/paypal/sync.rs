@@ -1,0 +1,506 @@
+//! Applying PayPal's item statuses to requests, from the poller or from a
+//! webhook, each at most once whatever the order they arrive in.
+//!
+//! An item is "settled" once its outcome moved money: paid, or failed with
+//! the money credited back. After that only a reversal of a success
+//! (RETURNED, REFUNDED, REVERSED) changes anything; a late PENDING or a
+//! repeated SUCCESS is recorded in the history and changes nothing. The
+//! item row is updated with a guard on what was read, so two instances
+//! reporting the same change move money once.
+
+use chrono::Duration as Span;
+use sea_orm::{
+    sea_query::{Expr, ExprTrait},
+    ActiveValue::Set,
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
+use std::time::Duration;
+
+use super::client::{PayPalClient, PayPalError};
+use super::service::{batch_event, internal, state, submit};
+use crate::entities::{paypal_batch, paypal_event, paypal_item, withdrawal_request};
+use crate::error::AppError;
+use crate::platform::{db, Clock};
+use crate::withdrawals::{
+    service::{apply_transition, EventDetails, WithdrawalError},
+    status::WithdrawalAction,
+};
+
+/// PayPal returns an unclaimed payment after this long.
+pub const UNCLAIMED_EXPIRY_DAYS: i64 = 30;
+
+/// A batch still "sending" this long after it was recorded lost its
+/// create call (the process stopped in it): the poller retries it.
+const SENDING_GRACE: Span = Span::minutes(2);
+
+/// What PayPal's status means for the request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Paid,
+    /// Not paid, or paid and taken back: the money returns to the member.
+    Failed(String),
+    /// Still at PayPal; the reason is shown to admins.
+    Waiting(String),
+}
+
+fn is_reversal(status: &str) -> bool {
+    matches!(status, "RETURNED" | "REFUNDED" | "REVERSED")
+}
+
+/// PayPal's item status, read against how long the batch has existed (an
+/// unclaimed payment comes back after 30 days).
+pub fn classify(status: &str, error: Option<&str>, age: Span) -> Outcome {
+    let because = |text: &str| match error {
+        Some(error) if !error.is_empty() => format!("{text} ({error})"),
+        _ => text.to_owned(),
+    };
+    match status {
+        "SUCCESS" => Outcome::Paid,
+        "FAILED" => Outcome::Failed(because("PayPal could not pay it")),
+        "BLOCKED" => Outcome::Failed(because("PayPal blocked the payment")),
+        "DENIED" => Outcome::Failed(because("PayPal denied the payment")),
+        "CANCELED" => Outcome::Failed(because("The payment was canceled at PayPal")),
+        "RETURNED" => Outcome::Failed(because("PayPal returned the payment")),
+        "REFUNDED" => Outcome::Failed(because("The payment was refunded")),
+        "REVERSED" => Outcome::Failed(because("PayPal reversed the payment")),
+        "UNCLAIMED" if age >= Span::days(UNCLAIMED_EXPIRY_DAYS) => Outcome::Failed(because(
+            "Unclaimed for 30 days: PayPal returned the payment",
+        )),
+        "UNCLAIMED" => Outcome::Waiting(because(
+            "Unclaimed: the receiver has not accepted it yet (PayPal returns it after 30 days)",
+        )),
+        "ONHOLD" => Outcome::Waiting(because("On hold at PayPal for review")),
+        "PENDING" | "NEW" => Outcome::Waiting(because("PayPal is processing it")),
+        other => Outcome::Waiting(because(&format!("PayPal reports {other}"))),
+    }
+}
+
+/// Where a status report came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Poll,
+    Webhook,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Poll => "poll",
+            Source::Webhook => "webhook",
+        }
+    }
+}
+
+/// One item's status as PayPal reported it.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub payout_item_id: Option<String>,
+    /// Our request id, as sent.
+    pub sender_item_id: Option<String>,
+    pub status: String,
+    pub error: Option<String>,
+    pub source: Source,
+    /// A webhook's event id: the same event twice is applied once.
+    pub event_id: Option<String>,
+}
+
+/// What applying a report did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// Not an item Paydesk sent.
+    Unknown,
+    /// This webhook event was already applied.
+    Duplicate,
+    /// Recorded; nothing to change (same status, or late news).
+    Unchanged,
+    /// Still at PayPal; the reason was updated.
+    Waiting,
+    Paid,
+    Failed,
+    Returned,
+}
+
+impl Applied {
+    /// Whether a request's status changed (open pages should refresh).
+    pub fn moved(self) -> bool {
+        matches!(self, Applied::Paid | Applied::Failed | Applied::Returned)
+    }
+}
+
+async fn find_item(
+    conn: &impl sea_orm::ConnectionTrait,
+    report: &Report,
+) -> Result<Option<paypal_item::Model>, AppError> {
+    if let Some(id) = &report.payout_item_id {
+        let found = paypal_item::Entity::find()
+            .filter(paypal_item::Column::PayoutItemId.eq(id.clone()))
+            .one(conn)
+            .await
+            .map_err(internal)?;
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    let Some(request_id) = report
+        .sender_item_id
+        .as_deref()
+        .and_then(|id| id.parse::<i64>().ok())
+    else {
+        return Ok(None);
+    };
+    paypal_item::Entity::find()
+        .filter(paypal_item::Column::RequestId.eq(request_id))
+        .one(conn)
+        .await
+        .map_err(internal)
+}
+
+/// Applies one report in one transaction: the history line, the item, and
+/// the request's transition with its money effect.
+pub async fn apply_report(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    report: &Report,
+) -> Result<Applied, AppError> {
+    let now = clock.now();
+    let txn = db::begin_write(db).await.map_err(internal)?;
+    let Some(item) = find_item(&txn, report).await? else {
+        txn.rollback().await.map_err(internal)?;
+        return Ok(Applied::Unknown);
+    };
+    let batch = paypal_batch::Entity::find_by_id(item.batch_id)
+        .one(&txn)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| internal(anyhow::anyhow!("batch {} missing", item.batch_id)))?;
+    let status = report.status.trim().to_ascii_uppercase();
+    let news = item.transaction_status.as_deref() != Some(status.as_str())
+        || item.payout_item_id.is_none();
+
+    // History: every webhook event once; polls only when something changed.
+    if report.source == Source::Webhook || news {
+        let line = paypal_event::ActiveModel {
+            batch_id: Set(batch.id),
+            request_id: Set(Some(item.request_id)),
+            source: Set(report.source.as_str().to_owned()),
+            webhook_event_id: Set(report.event_id.clone()),
+            status: Set(status.clone()),
+            detail: Set(report.error.clone()),
+            received_at: Set(now),
+            ..Default::default()
+        };
+        if let Err(err) = paypal_event::Entity::insert(line)
+            .exec_without_returning(&txn)
+            .await
+        {
+            txn.rollback().await.map_err(internal)?;
+            return if db::is_unique_violation(&err) {
+                Ok(Applied::Duplicate)
+            } else {
+                Err(internal(err))
+            };
+        }
+    }
+
+    let outcome = classify(&status, report.error.as_deref(), now - batch.created_at);
+    let previous = item.transaction_status.clone().unwrap_or_default();
+    // What to do, from what the item was and what PayPal says now.
+    let (action, settles, applied) = match (&outcome, item.settled) {
+        (Outcome::Paid, false) => (Some(WithdrawalAction::MarkPaid), true, Applied::Paid),
+        (Outcome::Failed(_), false) => (Some(WithdrawalAction::MarkFailed), true, Applied::Failed),
+        (Outcome::Waiting(_), false) => (None, false, Applied::Waiting),
+        (Outcome::Failed(_), true) if previous == "SUCCESS" && is_reversal(&status) => (
+            Some(WithdrawalAction::MarkReturned),
+            true,
+            Applied::Returned,
+        ),
+        (_, true) => {
+            // Late or repeated news about a settled item: history only.
+            txn.commit().await.map_err(internal)?;
+            return Ok(Applied::Unchanged);
+        }
+    };
+    if applied == Applied::Waiting && !news {
+        txn.commit().await.map_err(internal)?;
+        return Ok(Applied::Unchanged);
+    }
+
+    let reason = match &outcome {
+        Outcome::Paid => None,
+        Outcome::Failed(reason) | Outcome::Waiting(reason) => Some(reason.clone()),
+    };
+    let mut update = paypal_item::Entity::update_many()
+        .col_expr(
+            paypal_item::Column::TransactionStatus,
+            Expr::value(status.clone()),
+        )
+        .col_expr(paypal_item::Column::Reason, Expr::value(reason.clone()))
+        .col_expr(paypal_item::Column::Settled, Expr::value(settles))
+        .col_expr(paypal_item::Column::UpdatedAt, Expr::value(now));
+    if let Some(id) = &report.payout_item_id {
+        update = update.col_expr(paypal_item::Column::PayoutItemId, Expr::value(id.clone()));
+    }
+    // The guard: only the transaction that still sees the item as read
+    // moves on; a concurrent report of the same change finds nothing.
+    let mut guarded = update
+        .filter(paypal_item::Column::Id.eq(item.id))
+        .filter(paypal_item::Column::Settled.eq(item.settled));
+    if item.settled {
+        guarded = guarded.filter(paypal_item::Column::TransactionStatus.eq(previous.clone()));
+    }
+    let moved = guarded.exec(&txn).await.map_err(internal)?;
+    if moved.rows_affected == 0 {
+        txn.rollback().await.map_err(internal)?;
+        return Ok(Applied::Unchanged);
+    }
+
+    if let Some(action) = action {
+        let request = withdrawal_request::Entity::find_by_id(item.request_id)
+            .one(&txn)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| internal(anyhow::anyhow!("request {} missing", item.request_id)))?;
+        let details = match action {
+            WithdrawalAction::MarkPaid => EventDetails {
+                note: None,
+                external_reference: report
+                    .payout_item_id
+                    .clone()
+                    .or_else(|| item.payout_item_id.clone()),
+                payment_date: Some(now.date_naive().format("%Y-%m-%d").to_string()),
+            },
+            _ => EventDetails {
+                note: reason,
+                ..EventDetails::default()
+            },
+        };
+        match apply_transition(&txn, now, &request, action, None, false, &details).await {
+            Ok(_) => {}
+            Err(WithdrawalError::Transition(err)) => {
+                // Only PayPal moves a request it holds, so this means the
+                // request was changed some other way; never move money
+                // twice: leave it to a person.
+                tracing::error!(request = request.id, error = %err, status, "PayPal report does not fit the request's status");
+                txn.rollback().await.map_err(internal)?;
+                return Ok(Applied::Unchanged);
+            }
+            Err(WithdrawalError::Stale) => {
+                txn.rollback().await.map_err(internal)?;
+                return Ok(Applied::Unchanged);
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    txn.commit().await.map_err(internal)?;
+    Ok(applied)
+}
+
+/// What one polling pass did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pass {
+    /// Unconfirmed batches PayPal now confirmed.
+    pub confirmed: usize,
+    /// Batches read back from PayPal.
+    pub read: usize,
+    /// Requests whose status changed.
+    pub moved: usize,
+}
+
+/// Reads back every batch PayPal has not finished with, and retries the
+/// create call of batches it never confirmed.
+pub async fn poll_once(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    client: &PayPalClient,
+) -> Result<Pass, AppError> {
+    let mut pass = Pass::default();
+    let now = clock.now();
+    let stuck = paypal_batch::Entity::find()
+        .filter(
+            paypal_batch::Column::State
+                .eq(state::UNCONFIRMED)
+                .or(paypal_batch::Column::State
+                    .eq(state::SENDING)
+                    .and(paypal_batch::Column::UpdatedAt.lt(now - SENDING_GRACE))),
+        )
+        .order_by_asc(paypal_batch::Column::Id)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    for batch in stuck {
+        if submit(db, clock, client, batch.id).await? == super::service::Submitted::Confirmed {
+            pass.confirmed += 1;
+        }
+    }
+    let open = paypal_batch::Entity::find()
+        .filter(paypal_batch::Column::State.eq(state::OPEN))
+        .order_by_asc(paypal_batch::Column::Id)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    for batch in open {
+        pass.moved += read_batch(db, clock, client, &batch).await?;
+        pass.read += 1;
+    }
+    Ok(pass)
+}
+
+/// Reads one batch back and applies each item's status; closes the batch
+/// once every item has settled. Returns how many requests moved.
+pub async fn read_batch(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    client: &PayPalClient,
+    batch: &paypal_batch::Model,
+) -> Result<usize, AppError> {
+    let Some(payout_batch_id) = &batch.payout_batch_id else {
+        return Ok(0);
+    };
+    let remote = match client.get_batch(payout_batch_id).await {
+        Ok(remote) => remote,
+        Err(err @ (PayPalError::Ambiguous(_) | PayPalError::Unreadable(_))) => {
+            tracing::warn!(batch = %batch.sender_batch_id, error = %err, "could not read a PayPal batch; trying again later");
+            return Ok(0);
+        }
+        Err(err) => {
+            tracing::error!(batch = %batch.sender_batch_id, error = %err, "PayPal refused to show a batch");
+            return Ok(0);
+        }
+    };
+    let mut moved = 0;
+    for item in remote.items {
+        let report = Report {
+            payout_item_id: Some(item.payout_item_id),
+            sender_item_id: Some(item.sender_item_id),
+            status: item.transaction_status,
+            error: item.error,
+            source: Source::Poll,
+            event_id: None,
+        };
+        if apply_report(db, clock, &report).await?.moved() {
+            moved += 1;
+        }
+    }
+    let now = clock.now();
+    let open_items = paypal_item::Entity::find()
+        .filter(paypal_item::Column::BatchId.eq(batch.id))
+        .filter(paypal_item::Column::Settled.eq(false))
+        .count(db)
+        .await
+        .map_err(internal)?;
+    let mut update = paypal_batch::Entity::update_many()
+        .col_expr(
+            paypal_batch::Column::BatchStatus,
+            Expr::value(remote.header.batch_status.clone()),
+        )
+        .col_expr(paypal_batch::Column::UpdatedAt, Expr::value(now));
+    if open_items == 0 {
+        update = update.col_expr(paypal_batch::Column::State, Expr::value(state::CLOSED));
+    }
+    let changed = update
+        .filter(paypal_batch::Column::Id.eq(batch.id))
+        .filter(paypal_batch::Column::State.eq(state::OPEN))
+        .exec(db)
+        .await
+        .map_err(internal)?;
+    if changed.rows_affected == 1
+        && batch.batch_status.as_deref() != Some(&remote.header.batch_status)
+    {
+        let txn = db::begin_write(db).await.map_err(internal)?;
+        batch_event(
+            &txn,
+            now,
+            batch.id,
+            "poll",
+            &remote.header.batch_status,
+            None,
+        )
+        .await?;
+        txn.commit().await.map_err(internal)?;
+    }
+    Ok(moved)
+}
+
+/// Polls until `stop` turns true; announces moved requests to open pages.
+pub async fn run(
+    db: DatabaseConnection,
+    clock: Clock,
+    client: std::sync::Arc<PayPalClient>,
+    every: Duration,
+    live: crate::platform::live::Live,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        match poll_once(&db, &clock, &client).await {
+            Ok(pass) if pass.moved > 0 || pass.confirmed > 0 => {
+                tracing::info!(
+                    moved = pass.moved,
+                    confirmed = pass.confirmed,
+                    "PayPal statuses applied"
+                );
+                live.requests_changed(&db).await;
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "PayPal polling pass failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_paypal_status_maps_to_an_outcome() {
+        let young = Span::days(1);
+        assert_eq!(classify("SUCCESS", None, young), Outcome::Paid);
+        for failed in [
+            "FAILED", "BLOCKED", "RETURNED", "REFUNDED", "REVERSED", "DENIED", "CANCELED",
+        ] {
+            assert!(
+                matches!(classify(failed, None, young), Outcome::Failed(_)),
+                "{failed}"
+            );
+        }
+        for waiting in ["PENDING", "ONHOLD", "UNCLAIMED", "NEW", "SOMETHING_NEW"] {
+            assert!(
+                matches!(classify(waiting, None, young), Outcome::Waiting(_)),
+                "{waiting}"
+            );
+        }
+        assert!(matches!(
+            classify("UNCLAIMED", None, Span::days(UNCLAIMED_EXPIRY_DAYS)),
+            Outcome::Failed(_)
+        ));
+        assert!(matches!(
+            classify(
+                "UNCLAIMED",
+                None,
+                Span::days(UNCLAIMED_EXPIRY_DAYS) - Span::seconds(1)
+            ),
+            Outcome::Waiting(_)
+        ));
+    }
+
+    #[test]
+    fn reasons_carry_paypal_error() {
+        let Outcome::Failed(reason) = classify(
+            "FAILED",
+            Some("RECEIVER_UNREGISTERED: no account"),
+            Span::zero(),
+        ) else {
+            panic!("FAILED must fail");
+        };
+        assert_eq!(
+            reason,
+            "PayPal could not pay it (RECEIVER_UNREGISTERED: no account)"
+        );
+    }
+}

@@ -1,0 +1,594 @@
+//! "Send via PayPal" end to end against the local PayPal-speaking server:
+//! batches recorded with the move to processing, ambiguous outcomes
+//! reconciled under the same sender_batch_id, every item status mapped,
+//! webhooks verified and applied once, and hands kept off requests PayPal
+//! holds. The ledger verifies clean after every scenario.
+
+use crate::helpers::{error_of, spawn_app_with, TestApp};
+use crate::ledger_fixture::{act, assert_ledger_clean, balance, desk, key, request, Desk, Member};
+use app::entities::{paypal_batch, paypal_event, paypal_item, withdrawal_request};
+use app::paypal::{
+    client::{PayPalClient, PayPalConfig},
+    service::{self as paypal, state},
+    sync::{poll_once, Pass},
+    SendOutcome,
+};
+use app::platform::{state::PayPalSettings, Settings};
+use app::withdrawals::{service::WithdrawalError, WithdrawalAction, WithdrawalStatus};
+use paydesk_server::paypal_fake::{Failure, FakePayPal, CLIENT_ID, CLIENT_SECRET};
+use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::time::Duration;
+
+const WEBHOOK_ID: &str = "WH-ID-PAYDESK-TEST";
+
+struct Scene {
+    app: TestApp,
+    fake: FakePayPal,
+    client: PayPalClient,
+    desk: Desk,
+}
+
+async fn scene() -> Scene {
+    let fake = FakePayPal::start().await.unwrap();
+    let api = PayPalConfig {
+        base_url: fake.base_url.clone(),
+        client_id: CLIENT_ID.into(),
+        client_secret: CLIENT_SECRET.into(),
+    };
+    let settings = Settings {
+        paypal: Some(PayPalSettings {
+            api: api.clone(),
+            mode: "sandbox".into(),
+            webhook_id: Some(WEBHOOK_ID.into()),
+            // The tests drive polling themselves.
+            poll_every: Duration::from_secs(3_600),
+            timeout: Duration::from_secs(5),
+        }),
+        ..Settings::default()
+    };
+    let app = spawn_app_with(settings, false).await;
+    let desk = desk(&app).await;
+    let client = PayPalClient::new(api, Duration::from_secs(5)).unwrap();
+    Scene {
+        app,
+        fake,
+        client,
+        desk,
+    }
+}
+
+impl Scene {
+    /// A member with 100.00 USD and an approved PayPal request for `amount`.
+    async fn approved(&self, name: &str, amount: &str) -> (Member, i64, i64) {
+        let member = self.desk.member(&self.app, name).await;
+        let wallet = self
+            .desk
+            .credit(&self.app, &member, &self.desk.usd, 10_000)
+            .await;
+        let view = request(&self.app, &member, wallet.id, "paypal", amount, &key())
+            .await
+            .unwrap();
+        act(
+            &self.app,
+            self.desk.admin,
+            view.id,
+            WithdrawalAction::Approve,
+            &key(),
+        )
+        .await
+        .unwrap();
+        (member, wallet.id, view.id)
+    }
+
+    async fn send(&self, ids: &[i64]) -> SendOutcome {
+        paypal::send(
+            &self.app.state.db,
+            &self.app.clock,
+            &self.client,
+            self.desk.admin.user_id,
+            ids,
+            &key(),
+        )
+        .await
+        .unwrap()
+    }
+
+    async fn poll(&self) -> Pass {
+        poll_once(&self.app.state.db, &self.app.clock, &self.client)
+            .await
+            .unwrap()
+    }
+
+    async fn status(&self, id: i64) -> WithdrawalStatus {
+        let row = withdrawal_request::Entity::find_by_id(id)
+            .one(&self.app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        WithdrawalStatus::parse(&row.status).unwrap()
+    }
+
+    async fn row(&self, id: i64) -> withdrawal_request::Model {
+        withdrawal_request::Entity::find_by_id(id)
+            .one(&self.app.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    async fn item(&self, id: i64) -> paypal_item::Model {
+        paypal_item::Entity::find()
+            .filter(paypal_item::Column::RequestId.eq(id))
+            .one(&self.app.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    async fn batches(&self) -> Vec<paypal_batch::Model> {
+        paypal_batch::Entity::find()
+            .order_by_asc(paypal_batch::Column::Id)
+            .all(&self.app.state.db)
+            .await
+            .unwrap()
+    }
+
+    /// Entries in the journal: each money movement is one.
+    async fn entries(&self) -> i64 {
+        self.app.count("SELECT COUNT(*) FROM journal_entries").await
+    }
+
+    async fn webhook(&self, event_type: &str, sender_item_id: i64, status: &str) -> Webhook {
+        let (headers, body) =
+            self.fake
+                .item_event(WEBHOOK_ID, event_type, &sender_item_id.to_string(), status);
+        Webhook { headers, body }
+    }
+
+    async fn deliver(&self, webhook: &Webhook) -> StatusCode {
+        let mut call = reqwest::Client::new()
+            .post(format!("{}/api/paypal/webhook", self.app.address))
+            .header("content-type", "application/json")
+            .body(webhook.body.clone());
+        for (name, value) in &webhook.headers {
+            call = call.header(*name, value);
+        }
+        call.send().await.unwrap().status()
+    }
+}
+
+struct Webhook {
+    headers: Vec<(&'static str, String)>,
+    body: String,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approved_paypal_requests_go_in_one_batch_and_settle_from_polling() {
+    let s = scene().await;
+    let (_, wallet_a, a) = s.approved("ada", "25.00").await;
+    let (_, wallet_b, b) = s.approved("bob", "40.00").await;
+    // Not eligible: a bank request, and a PayPal request not yet approved.
+    let carl = s.desk.member(&s.app, "carl").await;
+    let carl_wallet = s.desk.credit(&s.app, &carl, &s.desk.usd, 10_000).await;
+    let bank = request(&s.app, &carl, carl_wallet.id, "bank", "10.00", &key())
+        .await
+        .unwrap();
+    let dora = s.desk.member(&s.app, "dora").await;
+    let dora_wallet = s.desk.credit(&s.app, &dora, &s.desk.usd, 10_000).await;
+    let waiting = request(&s.app, &dora, dora_wallet.id, "paypal", "10.00", &key())
+        .await
+        .unwrap();
+    let held = balance(&s.app, wallet_a).await;
+
+    let outcome = s.send(&[a, b, bank.id, waiting.id]).await;
+    assert_eq!(outcome.sent, vec![a, b]);
+    assert_eq!(outcome.batches.len(), 1);
+    assert_eq!(outcome.unconfirmed, 0);
+    let reasons: Vec<(i64, &str)> = outcome
+        .skipped
+        .iter()
+        .map(|skip| (skip.id, skip.reason.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            (bank.id, "Not a PayPal request"),
+            (
+                waiting.id,
+                "Only approved requests can be sent; this one is requested"
+            ),
+        ]
+    );
+    assert_eq!(s.status(a).await, WithdrawalStatus::Processing);
+    assert_eq!(s.status(b).await, WithdrawalStatus::Processing);
+    assert_eq!(s.status(bank.id).await, WithdrawalStatus::Requested);
+    assert_eq!(s.fake.batch_count(), 1);
+    let batches = s.batches().await;
+    assert_eq!(batches[0].state, state::OPEN);
+    assert_eq!(batches[0].item_count, 2);
+    assert!(batches[0].payout_batch_id.is_some());
+    assert_ledger_clean(&s.app).await;
+
+    // Nothing new at PayPal: a poll records nothing and moves nothing.
+    assert_eq!(s.poll().await.moved, 0);
+
+    s.fake.set_item_status(&a.to_string(), "SUCCESS");
+    s.fake.set_item_failure(
+        &b.to_string(),
+        "FAILED",
+        "RECEIVER_UNREGISTERED",
+        "No PayPal account",
+    );
+    let pass = s.poll().await;
+    assert_eq!(pass.moved, 2);
+    let paid = s.row(a).await;
+    assert_eq!(paid.status, "paid");
+    let item = s.item(a).await;
+    assert_eq!(
+        paid.external_reference, item.payout_item_id,
+        "the PayPal item id is the reference"
+    );
+    assert!(item.settled);
+    assert_eq!(
+        balance(&s.app, wallet_a).await,
+        held,
+        "paid money stays out"
+    );
+    let failed = s.row(b).await;
+    assert_eq!(failed.status, "failed");
+    assert_eq!(
+        failed.note.as_deref(),
+        Some("PayPal could not pay it (RECEIVER_UNREGISTERED: No PayPal account)"),
+        "the member sees why"
+    );
+    assert_eq!(
+        balance(&s.app, wallet_b).await,
+        10_000,
+        "the money is back in the wallet"
+    );
+    // Both settled: the batch is closed; polling again changes nothing.
+    assert_eq!(s.batches().await[0].state, state::CLOSED);
+    let entries = s.entries().await;
+    assert_eq!(s.poll().await, Pass::default());
+    assert_eq!(s.entries().await, entries);
+    assert_ledger_clean(&s.app).await;
+
+    // The process view's trail: ids and the raw history, oldest first.
+    let trail = paypal::trail(&s.app.state.db, b).await.unwrap().unwrap();
+    assert_eq!(trail.payout_item_id, s.item(b).await.payout_item_id);
+    let history: Vec<&str> = trail.history.iter().map(|e| e.status.as_str()).collect();
+    assert_eq!(history, vec!["QUEUED", "PENDING", "PENDING", "FAILED"]);
+    assert!(paypal::trail(&s.app.state.db, bank.id)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_5xx_or_a_lost_answer_is_reconciled_under_the_same_id() {
+    let s = scene().await;
+    let (_, wallet, a) = s.approved("ada", "25.00").await;
+    let after_request = balance(&s.app, wallet).await;
+
+    // 500 with nothing created: processing, unconfirmed, nothing credited.
+    s.fake.fail_next(&[Failure::Refuse]);
+    let outcome = s.send(&[a]).await;
+    assert_eq!(outcome.unconfirmed, 1);
+    assert_eq!(outcome.sent, vec![a]);
+    assert_eq!(s.status(a).await, WithdrawalStatus::Processing);
+    assert_eq!(balance(&s.app, wallet).await, after_request);
+    let batch = &s.batches().await[0];
+    assert_eq!(batch.state, state::UNCONFIRMED);
+    assert!(batch.last_error.is_some());
+    assert_eq!(s.fake.batch_count(), 0);
+    // Still not a request an admin can finish by hand.
+    let by_hand = act(
+        &s.app,
+        s.desk.admin,
+        a,
+        WithdrawalAction::MarkFailed,
+        &key(),
+    )
+    .await;
+    assert!(
+        matches!(by_hand, Err(WithdrawalError::WithPayPal)),
+        "{by_hand:?}"
+    );
+
+    // The poller retries under the same sender_batch_id: one batch.
+    let pass = s.poll().await;
+    assert_eq!(pass.confirmed, 1);
+    assert_eq!(s.fake.batch_count(), 1);
+    assert_eq!(s.fake.creates(), 2);
+    let confirmed = &s.batches().await[0];
+    assert_eq!(confirmed.state, state::OPEN);
+    assert_eq!(confirmed.sender_batch_id, batch.sender_batch_id);
+
+    // Created, then the answer lost: the retry finds it, creates nothing.
+    let (_, _, b) = s.approved("bob", "30.00").await;
+    s.fake.fail_next(&[Failure::LoseAnswer]);
+    let outcome = s.send(&[b]).await;
+    assert_eq!(outcome.unconfirmed, 1);
+    assert_eq!(
+        s.fake.batch_count(),
+        2,
+        "PayPal has it though we do not know"
+    );
+    assert_eq!(s.poll().await.confirmed, 1);
+    assert_eq!(s.fake.batch_count(), 2, "and the retry made no second one");
+    assert!(s
+        .batches()
+        .await
+        .iter()
+        .all(|batch| batch.state == state::OPEN));
+
+    s.fake.set_item_status(&a.to_string(), "SUCCESS");
+    s.fake.set_item_status(&b.to_string(), "SUCCESS");
+    assert_eq!(s.poll().await.moved, 2);
+    assert_eq!(s.status(a).await, WithdrawalStatus::Paid);
+    assert_eq!(s.status(b).await, WithdrawalStatus::Paid);
+    assert_ledger_clean(&s.app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_batch_fails_its_requests_with_the_money_back() {
+    let s = scene().await;
+    let (_, wallet, a) = s.approved("ada", "25.00").await;
+    s.fake.fail_next(&[Failure::Invalid]);
+    let outcome = s.send(&[a]).await;
+    assert_eq!(outcome.refused, vec![a]);
+    assert!(outcome.sent.is_empty());
+    let row = s.row(a).await;
+    assert_eq!(row.status, "failed");
+    assert!(
+        row.note
+            .as_deref()
+            .is_some_and(|note| note.contains("Sender does not have sufficient funds")),
+        "{:?}",
+        row.note
+    );
+    assert_eq!(balance(&s.app, wallet).await, 10_000);
+    assert_eq!(s.batches().await[0].state, state::REFUSED);
+    // Nothing left to reconcile.
+    assert_eq!(s.poll().await, Pass::default());
+    assert_ledger_clean(&s.app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_item_status_maps_to_its_outcome() {
+    let s = scene().await;
+    let cases = [
+        ("SUCCESS", WithdrawalStatus::Paid),
+        ("FAILED", WithdrawalStatus::Failed),
+        ("BLOCKED", WithdrawalStatus::Failed),
+        ("RETURNED", WithdrawalStatus::Failed),
+        ("REFUNDED", WithdrawalStatus::Failed),
+        ("REVERSED", WithdrawalStatus::Failed),
+        ("ONHOLD", WithdrawalStatus::Processing),
+        ("PENDING", WithdrawalStatus::Processing),
+        ("UNCLAIMED", WithdrawalStatus::Processing),
+    ];
+    let mut requests = Vec::new();
+    for (n, (status, _)) in cases.iter().enumerate() {
+        let (_, wallet, id) = s.approved(&format!("member{n}"), "20.00").await;
+        requests.push((id, wallet, *status));
+    }
+    let ids: Vec<i64> = requests.iter().map(|(id, _, _)| *id).collect();
+    s.send(&ids).await;
+    for (id, _, status) in &requests {
+        s.fake.set_item_status(&id.to_string(), status);
+    }
+    s.poll().await;
+    for ((id, wallet, paypal_status), (_, expected)) in requests.iter().zip(cases) {
+        assert_eq!(s.status(*id).await, expected, "{paypal_status}");
+        let item = s.item(*id).await;
+        assert_eq!(item.transaction_status.as_deref(), Some(*paypal_status));
+        match expected {
+            WithdrawalStatus::Failed => {
+                assert_eq!(balance(&s.app, *wallet).await, 10_000, "{paypal_status}")
+            }
+            WithdrawalStatus::Processing => {
+                assert!(!item.settled);
+                assert!(item.reason.is_some(), "admins see why it waits");
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(s.batches().await[0].state, state::OPEN, "three still open");
+
+    // An unclaimed payment comes back after 30 days: failed, money back.
+    let (unclaimed, unclaimed_wallet, _) = requests[8];
+    s.app.clock.advance(chrono::Duration::days(30));
+    s.poll().await;
+    assert_eq!(s.status(unclaimed).await, WithdrawalStatus::Failed);
+    assert_eq!(balance(&s.app, unclaimed_wallet).await, 10_000);
+    assert_ledger_clean(&s.app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_are_verified_and_applied_once_in_any_order() {
+    let s = scene().await;
+    let (_, wallet, a) = s.approved("ada", "25.00").await;
+    let (_, _, b) = s.approved("bob", "30.00").await;
+    s.send(&[a, b]).await;
+    let after_request = balance(&s.app, wallet).await;
+
+    // A forged event (valid shape, wrong signature) changes nothing.
+    let mut forged = s
+        .webhook("PAYMENT.PAYOUTS-ITEM.SUCCEEDED", a, "SUCCESS")
+        .await;
+    for (name, value) in forged.headers.iter_mut() {
+        if *name == "paypal-transmission-sig" {
+            *value = "0".repeat(64);
+        }
+    }
+    assert_eq!(s.deliver(&forged).await, StatusCode::BAD_REQUEST);
+    // A signed event whose body was altered after signing: refused too.
+    let mut altered = s
+        .webhook("PAYMENT.PAYOUTS-ITEM.SUCCEEDED", a, "SUCCESS")
+        .await;
+    altered.body = altered.body.replace("SUCCESS", "FAILED");
+    assert_eq!(s.deliver(&altered).await, StatusCode::BAD_REQUEST);
+    // No signature at all.
+    let unsigned = Webhook {
+        headers: vec![],
+        body: s
+            .webhook("PAYMENT.PAYOUTS-ITEM.SUCCEEDED", a, "SUCCESS")
+            .await
+            .body,
+    };
+    assert_eq!(s.deliver(&unsigned).await, StatusCode::BAD_REQUEST);
+    assert_eq!(s.status(a).await, WithdrawalStatus::Processing);
+
+    // The real one: paid. Sent again (PayPal retries): nothing twice.
+    let succeeded = s
+        .webhook("PAYMENT.PAYOUTS-ITEM.SUCCEEDED", a, "SUCCESS")
+        .await;
+    assert_eq!(s.deliver(&succeeded).await, StatusCode::OK);
+    assert_eq!(s.status(a).await, WithdrawalStatus::Paid);
+    let entries = s.entries().await;
+    assert_eq!(s.deliver(&succeeded).await, StatusCode::OK);
+    assert_eq!(s.entries().await, entries);
+    let recorded = paypal_event::Entity::find()
+        .filter(paypal_event::Column::RequestId.eq(a))
+        .filter(paypal_event::Column::Source.eq("webhook"))
+        .all(&s.app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(recorded.len(), 1, "the duplicate is not recorded twice");
+
+    // Out of order: an older PENDING, or a FAILED after the success,
+    // changes nothing; a later RETURNED takes the payment back.
+    let late = s.webhook("PAYMENT.PAYOUTS-ITEM.HELD", a, "PENDING").await;
+    assert_eq!(s.deliver(&late).await, StatusCode::OK);
+    let late_failure = s.webhook("PAYMENT.PAYOUTS-ITEM.FAILED", a, "FAILED").await;
+    assert_eq!(s.deliver(&late_failure).await, StatusCode::OK);
+    assert_eq!(s.status(a).await, WithdrawalStatus::Paid);
+    assert_eq!(s.entries().await, entries);
+    let returned = s
+        .webhook("PAYMENT.PAYOUTS-ITEM.RETURNED", a, "RETURNED")
+        .await;
+    assert_eq!(s.deliver(&returned).await, StatusCode::OK);
+    assert_eq!(s.status(a).await, WithdrawalStatus::Returned);
+    assert_eq!(balance(&s.app, wallet).await, after_request + 2_500);
+    assert_eq!(s.deliver(&returned).await, StatusCode::OK);
+    assert_eq!(balance(&s.app, wallet).await, after_request + 2_500);
+
+    // A failure first, then a late success: the failure stands.
+    let failed = s
+        .webhook("PAYMENT.PAYOUTS-ITEM.BLOCKED", b, "BLOCKED")
+        .await;
+    assert_eq!(s.deliver(&failed).await, StatusCode::OK);
+    let success = s
+        .webhook("PAYMENT.PAYOUTS-ITEM.SUCCEEDED", b, "SUCCESS")
+        .await;
+    assert_eq!(s.deliver(&success).await, StatusCode::OK);
+    assert_eq!(s.status(b).await, WithdrawalStatus::Failed);
+
+    // And polling afterwards agrees without moving anything again.
+    let entries = s.entries().await;
+    s.poll().await;
+    assert_eq!(s.entries().await, entries);
+    assert_ledger_clean(&s.app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_at_paypal_cannot_be_finished_by_hand_over_http() {
+    let s = scene().await;
+    let (_, _, a) = s.approved("ada", "25.00").await;
+    let admin = crate::helpers::TestUser::generate();
+    s.app.create_admin(&admin).await;
+    s.app.browser.log_in(&admin.email, &admin.password).await;
+    let malformed = s
+        .app
+        .browser
+        .post_json(
+            "/api/admin/paypal/send",
+            serde_json::json!({ "selection": { "everything": true }, "idempotency_key": key() }),
+        )
+        .await;
+    let (status, error) = error_of(malformed).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{}", error.message);
+    assert_eq!(s.fake.creates(), 0);
+    let response = s
+        .app
+        .browser
+        .post_json(
+            "/api/admin/paypal/send",
+            serde_json::json!({ "selection": { "ids": [a] }, "idempotency_key": key() }),
+        )
+        .await;
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let outcome: SendOutcome = serde_json::from_str(&body).unwrap();
+    assert_eq!(outcome.sent, vec![a]);
+
+    let by_hand = s
+        .app
+        .browser
+        .post_form(
+            "/api/admin/payouts/act",
+            &[
+                ("request_id", &a.to_string()),
+                ("action", "mark_paid"),
+                ("note", ""),
+                ("external_reference", "manual-123"),
+                ("payment_date", ""),
+                ("idempotency_key", &key()),
+            ],
+        )
+        .await;
+    let (status, error) = error_of(by_hand).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(error.message.contains("PayPal"), "{}", error.message);
+    assert_eq!(s.status(a).await, WithdrawalStatus::Processing);
+
+    // Once PayPal paid it, marking it paid by hand is refused too.
+    s.fake.set_item_status(&a.to_string(), "SUCCESS");
+    s.poll().await;
+    let again = act(&s.app, s.desk.admin, a, WithdrawalAction::MarkPaid, &key()).await;
+    assert!(again.is_err(), "{again:?}");
+    assert_eq!(
+        s.row(a).await.external_reference,
+        s.item(a).await.payout_item_id
+    );
+
+    // A member may not send anything.
+    let member = s.app.new_browser();
+    let user = crate::helpers::TestUser::generate();
+    member.sign_up(&user).await;
+    let refused = member
+        .post_json(
+            "/api/admin/paypal/send",
+            serde_json::json!({ "selection": { "ids": [a] }, "idempotency_key": key() }),
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_ledger_clean(&s.app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_key_sends_once() {
+    let s = scene().await;
+    let (_, _, a) = s.approved("ada", "25.00").await;
+    let key = key();
+    let ids = [a];
+    let send = || {
+        paypal::send(
+            &s.app.state.db,
+            &s.app.clock,
+            &s.client,
+            s.desk.admin.user_id,
+            &ids,
+            &key,
+        )
+    };
+    let first = send().await.unwrap();
+    let replay = send().await.unwrap();
+    assert_eq!(first.sent, replay.sent);
+    assert_eq!(first.batches, replay.batches);
+    assert_eq!(s.fake.creates(), 1);
+    assert_eq!(s.batches().await.len(), 1);
+}
