@@ -39,7 +39,15 @@ pub enum Failure {
     LoseAnswer,
     /// 422: PayPal refuses the batch; nothing is created.
     Invalid,
+    /// The batch is created, and the answer comes after `STALL`: longer
+    /// than a client's timeout.
+    Stall,
+    /// 429: too many requests; nothing created.
+    RateLimit,
 }
+
+/// How long a stalled answer takes.
+pub const STALL: std::time::Duration = std::time::Duration::from_secs(3);
 
 #[derive(Default)]
 struct Inner {
@@ -95,6 +103,8 @@ impl FakePayPal {
                 post(verify_signature),
             )
             .route("/fake/items/{sender_item_id}/{status}", post(set_status))
+            // A full batch of 15,000 items is a few megabytes.
+            .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024))
             .with_state(fake.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -111,10 +121,7 @@ impl FakePayPal {
         sender_item_id: &str,
         status: &str,
     ) -> (Vec<(&'static str, String)>, String) {
-        let mut inner = lock(&self.inner);
-        inner.webhooks_made += 1;
-        let n = inner.webhooks_made;
-        let item = inner
+        let item = lock(&self.inner)
             .batches
             .values()
             .flat_map(|batch| batch["items"].as_array().cloned().unwrap_or_default())
@@ -122,10 +129,45 @@ impl FakePayPal {
             .unwrap_or_else(|| json!({ "payout_item": { "sender_item_id": sender_item_id } }));
         let mut resource = item;
         resource["transaction_status"] = json!(status);
+        self.signed_event(webhook_id, event_type, "payouts_item", resource)
+    }
+
+    /// A batch webhook event (e.g. PAYMENT.PAYOUTSBATCH.SUCCESS), signed.
+    pub fn batch_event(
+        &self,
+        webhook_id: &str,
+        event_type: &str,
+        payout_batch_id: &str,
+    ) -> (Vec<(&'static str, String)>, String) {
+        let header = lock(&self.inner)
+            .batches
+            .get(payout_batch_id)
+            .map(|batch| batch["batch_header"].clone())
+            .unwrap_or_else(|| json!({ "payout_batch_id": payout_batch_id }));
+        self.signed_event(
+            webhook_id,
+            event_type,
+            "payouts",
+            json!({ "batch_header": header }),
+        )
+    }
+
+    fn signed_event(
+        &self,
+        webhook_id: &str,
+        event_type: &str,
+        resource_type: &str,
+        resource: Value,
+    ) -> (Vec<(&'static str, String)>, String) {
+        let n = {
+            let mut inner = lock(&self.inner);
+            inner.webhooks_made += 1;
+            inner.webhooks_made
+        };
         let event = json!({
             "id": format!("WH-FAKE-{n:06}"),
             "event_type": event_type,
-            "resource_type": "payouts_item",
+            "resource_type": resource_type,
             "resource": resource,
         });
         let transmission_id = format!("fake-transmission-{n}");
@@ -292,23 +334,50 @@ async fn create(
             json!([]),
         );
     }
+    let (stalls, response) = create_now(&fake, &body);
+    if stalls {
+        tokio::time::sleep(STALL).await;
+    }
+    response
+}
+
+/// The create call's effect and answer, under the lock (never held across
+/// an await); `true` when the answer is to come late.
+fn create_now(fake: &FakePayPal, body: &Value) -> (bool, Response) {
     let mut inner = lock(&fake.inner);
     inner.creates += 1;
     let failure = (!inner.next_failures.is_empty()).then(|| inner.next_failures.remove(0));
     if failure == Some(Failure::Refuse) {
-        return error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL_SERVER_ERROR",
-            "Try again",
-            json!([]),
+        return (
+            false,
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_SERVER_ERROR",
+                "Try again",
+                json!([]),
+            ),
+        );
+    }
+    if failure == Some(Failure::RateLimit) {
+        return (
+            false,
+            error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "RATE_LIMIT_REACHED",
+                "Too many requests. Blocked due to rate limiting.",
+                json!([]),
+            ),
         );
     }
     if failure == Some(Failure::Invalid) {
-        return error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "INSUFFICIENT_FUNDS",
-            "Sender does not have sufficient funds",
-            json!([]),
+        return (
+            false,
+            error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "INSUFFICIENT_FUNDS",
+                "Sender does not have sufficient funds",
+                json!([]),
+            ),
         );
     }
     let sender_batch_id = body["sender_batch_header"]["sender_batch_id"]
@@ -317,11 +386,14 @@ async fn create(
         .to_owned();
     if let Some(existing) = inner.by_sender.get(&sender_batch_id) {
         let href = format!("{}/v1/payments/payouts/{existing}", fake.base_url);
-        return error(
-            StatusCode::BAD_REQUEST,
-            "USER_BUSINESS_ERROR",
-            &format!("Batch with given sender_batch_id already exists: {sender_batch_id}"),
-            json!([{ "href": href, "rel": "self", "method": "GET" }]),
+        return (
+            false,
+            error(
+                StatusCode::BAD_REQUEST,
+                "USER_BUSINESS_ERROR",
+                &format!("Batch with given sender_batch_id already exists: {sender_batch_id}"),
+                json!([{ "href": href, "rel": "self", "method": "GET" }]),
+            ),
         );
     }
     let id = format!("FAKEBATCH{:05}", inner.batches.len() + 1);
@@ -350,19 +422,35 @@ async fn create(
     });
     inner.batches.insert(id.clone(), batch.clone());
     inner.by_sender.insert(sender_batch_id, id);
+    if failure == Some(Failure::Stall) {
+        return (
+            true,
+            (
+                StatusCode::CREATED,
+                Json(json!({ "batch_header": batch["batch_header"] })),
+            )
+                .into_response(),
+        );
+    }
     if failure == Some(Failure::LoseAnswer) {
-        return error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL_SERVER_ERROR",
-            "Try again",
-            json!([]),
+        return (
+            false,
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_SERVER_ERROR",
+                "Try again",
+                json!([]),
+            ),
         );
     }
     (
-        StatusCode::CREATED,
-        Json(json!({ "batch_header": batch["batch_header"] })),
+        false,
+        (
+            StatusCode::CREATED,
+            Json(json!({ "batch_header": batch["batch_header"] })),
+        )
+            .into_response(),
     )
-        .into_response()
 }
 
 #[derive(serde::Deserialize)]

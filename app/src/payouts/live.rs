@@ -140,7 +140,8 @@ mod stream {
                 admin_session(&feed.state, feed.token.as_deref())
                     .await
                     .ok()?;
-                let event = Event::default().event(super::CHANGED).data("");
+                // Not empty: browsers drop an event whose data is empty.
+                let event = Event::default().event(super::CHANGED).data("1");
                 Some((Ok::<_, Infallible>(event), feed))
             }));
         Sse::new(stream)

@@ -89,9 +89,29 @@ pub async fn send(
         "PD-{}-",
         &idempotency::fingerprint(&["paypal.send", &admin_user_id.to_string(), key])[..20]
     );
-    let earlier = batches_with_prefix(db, &prefix).await?;
-    if !earlier.is_empty() {
-        return replayed(db, earlier).await;
+    // The key is claimed with what it was for: the same key again replays
+    // what it did, the same key for other requests is refused.
+    let ids_text = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let scope = format!("user:{admin_user_id}");
+    let fingerprint = idempotency::fingerprint(&["paypal.send", &ids_text]);
+    let txn = db::begin_write(db).await.map_err(internal)?;
+    match idempotency::claim(&txn, clock.now(), &scope, key, &fingerprint).await {
+        Ok(idempotency::Claim::New) => {
+            idempotency::complete(&txn, &scope, key, &prefix)
+                .await
+                .map_err(internal)?;
+            txn.commit().await.map_err(internal)?;
+        }
+        Ok(idempotency::Claim::Replay(_)) => {
+            txn.rollback().await.map_err(internal)?;
+            let earlier = batches_with_prefix(db, &prefix).await?;
+            return replayed(db, earlier).await;
+        }
+        Err(idempotency::IdempotencyError::Db(err)) => return Err(internal(err)),
+        Err(err @ idempotency::IdempotencyError::Missing) => {
+            return Err(AppError::invalid(err.to_string()))
+        }
+        Err(err) => return Err(AppError::conflict(err.to_string())),
     }
 
     let (eligible, skipped) = eligible_requests(db, ids).await?;
@@ -380,12 +400,14 @@ pub async fn submit(
             status,
             name,
             message,
-        }) => {
+        }) if refuses_the_batch(status) => {
             let reason = format!("PayPal refused the payment ({status} {name}): {message}");
             refuse_batch(&txn, now, &batch, &reason).await?;
             Submitted::Refused
         }
-        Err(err @ (PayPalError::Ambiguous(_) | PayPalError::Unreadable(_))) => {
+        // Not an answer about the batch (credentials, rate limit, ...):
+        // PayPal may still hold it from an earlier attempt; ask again later.
+        Err(err) => {
             tracing::warn!(batch = %batch.sender_batch_id, error = %err, "PayPal batch not confirmed yet");
             paypal_batch::Entity::update_many()
                 .col_expr(paypal_batch::Column::State, Expr::value(state::UNCONFIRMED))
@@ -417,6 +439,14 @@ pub async fn submit(
     };
     txn.commit().await.map_err(internal)?;
     Ok(outcome)
+}
+
+/// Whether a refusal of the create call is PayPal's verdict on the batch
+/// itself (invalid, or a business rule such as insufficient funds), given
+/// after it checked our `sender_batch_id` for a duplicate. Anything else
+/// (401, 403, 429, ...) says nothing about whether the batch exists.
+fn refuses_the_batch(status: u16) -> bool {
+    matches!(status, 400 | 422)
 }
 
 /// The batch's items as PayPal wants them, read from the requests.

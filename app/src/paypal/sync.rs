@@ -14,7 +14,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
-use std::time::Duration;
+use std::{collections::HashMap, time::Duration};
 
 use super::client::{PayPalClient, PayPalError};
 use super::service::{batch_event, internal, state, submit};
@@ -367,8 +367,42 @@ pub async fn read_batch(
             return Ok(0);
         }
     };
+    // What Paydesk knows of the batch's items: an item PayPal reports
+    // unchanged costs no transaction, and the many first "still pending"
+    // answers of a big batch are recorded a few hundred at a time.
+    let known: HashMap<i64, paypal_item::Model> = paypal_item::Entity::find()
+        .filter(paypal_item::Column::BatchId.eq(batch.id))
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|item| (item.request_id, item))
+        .collect();
+    let age = clock.now() - batch.created_at;
+    let mut waiting = Vec::new();
     let mut moved = 0;
     for item in remote.items {
+        let Some(local) = item
+            .sender_item_id
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| known.get(&id))
+        else {
+            tracing::warn!(item = %item.payout_item_id, "PayPal lists an item Paydesk did not send");
+            continue;
+        };
+        let same = local.transaction_status.as_deref() == Some(item.transaction_status.as_str())
+            && local.payout_item_id.is_some();
+        let outcome = classify(&item.transaction_status, item.error.as_deref(), age);
+        if let (Outcome::Waiting(reason), false) = (&outcome, local.settled) {
+            if !same {
+                waiting.push((local.id, local.request_id, item, reason.clone()));
+            }
+            continue;
+        }
+        if same && local.settled {
+            continue;
+        }
         let report = Report {
             payout_item_id: Some(item.payout_item_id),
             sender_item_id: Some(item.sender_item_id),
@@ -380,6 +414,9 @@ pub async fn read_batch(
         if apply_report(db, clock, &report).await?.moved() {
             moved += 1;
         }
+    }
+    for chunk in waiting.chunks(500) {
+        record_waiting(db, clock.now(), batch.id, chunk).await?;
     }
     let now = clock.now();
     let open_items = paypal_item::Entity::find()
@@ -419,6 +456,57 @@ pub async fn read_batch(
         txn.commit().await.map_err(internal)?;
     }
     Ok(moved)
+}
+
+/// Items still at PayPal with news (their PayPal id, a new waiting status
+/// and its reason), in one transaction: no money moves for them.
+async fn record_waiting(
+    db: &DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+    batch_id: i64,
+    items: &[(i64, i64, super::client::BatchItem, String)],
+) -> Result<(), AppError> {
+    let txn = db::begin_write(db).await.map_err(internal)?;
+    let mut lines = Vec::new();
+    for (id, request_id, item, reason) in items {
+        let updated = paypal_item::Entity::update_many()
+            .col_expr(
+                paypal_item::Column::PayoutItemId,
+                Expr::value(item.payout_item_id.clone()),
+            )
+            .col_expr(
+                paypal_item::Column::TransactionStatus,
+                Expr::value(item.transaction_status.clone()),
+            )
+            .col_expr(paypal_item::Column::Reason, Expr::value(reason.clone()))
+            .col_expr(paypal_item::Column::UpdatedAt, Expr::value(now))
+            .filter(paypal_item::Column::Id.eq(*id))
+            // Settled meanwhile (a webhook): that news is newer.
+            .filter(paypal_item::Column::Settled.eq(false))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        if updated.rows_affected == 1 {
+            lines.push(paypal_event::ActiveModel {
+                batch_id: Set(batch_id),
+                request_id: Set(Some(*request_id)),
+                source: Set(Source::Poll.as_str().to_owned()),
+                webhook_event_id: Set(None),
+                status: Set(item.transaction_status.clone()),
+                detail: Set(item.error.clone()),
+                received_at: Set(now),
+                ..Default::default()
+            });
+        }
+    }
+    if !lines.is_empty() {
+        paypal_event::Entity::insert_many(lines)
+            .exec_without_returning(&txn)
+            .await
+            .map_err(internal)?;
+    }
+    txn.commit().await.map_err(internal)?;
+    Ok(())
 }
 
 /// Polls until `stop` turns true; announces moved requests to open pages.

@@ -757,6 +757,9 @@ async fn apply_money_effect(
     effect: MoneyEffect,
     actor: Option<i64>,
 ) -> Result<(), WithdrawalError> {
+    if effect == MoneyEffect::None {
+        return Ok(());
+    }
     let member_wallet = wallet::Entity::find_by_id(request.wallet_id)
         .one(txn)
         .await?

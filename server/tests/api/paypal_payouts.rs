@@ -30,6 +30,11 @@ struct Scene {
 }
 
 async fn scene() -> Scene {
+    scene_with_timeout(Duration::from_secs(5)).await
+}
+
+/// A scene whose PayPal client gives up waiting after `timeout`.
+async fn scene_with_timeout(timeout: Duration) -> Scene {
     let fake = FakePayPal::start().await.unwrap();
     let api = PayPalConfig {
         base_url: fake.base_url.clone(),
@@ -49,7 +54,7 @@ async fn scene() -> Scene {
     };
     let app = spawn_app_with(settings, false).await;
     let desk = desk(&app).await;
-    let client = PayPalClient::new(api, Duration::from_secs(5)).unwrap();
+    let client = PayPalClient::new(api, timeout).unwrap();
     Scene {
         app,
         fake,
@@ -332,6 +337,68 @@ async fn a_5xx_or_a_lost_answer_is_reconciled_under_the_same_id() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeout_is_reconciled_not_resent() {
+    let s = scene_with_timeout(Duration::from_secs(1)).await;
+    let (_, wallet, a) = s.approved("ada", "25.00").await;
+    let after_request = balance(&s.app, wallet).await;
+    // PayPal makes the batch but answers after the client gave up.
+    s.fake.fail_next(&[Failure::Stall]);
+    let outcome = s.send(&[a]).await;
+    assert_eq!(outcome.unconfirmed, 1);
+    let batch = &s.batches().await[0];
+    assert_eq!(batch.state, state::UNCONFIRMED);
+    assert!(
+        batch
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("timed out")),
+        "{:?}",
+        batch.last_error
+    );
+    assert_eq!(s.status(a).await, WithdrawalStatus::Processing);
+    assert_eq!(
+        balance(&s.app, wallet).await,
+        after_request,
+        "never credited back blindly"
+    );
+
+    // Reconciled under the same id: PayPal's batch is found, not doubled.
+    assert_eq!(s.poll().await.confirmed, 1);
+    assert_eq!(s.fake.batch_count(), 1);
+    assert_eq!(s.batches().await[0].state, state::OPEN);
+    s.fake.set_item_status(&a.to_string(), "SUCCESS");
+    assert_eq!(s.poll().await.moved, 1);
+    assert_eq!(s.status(a).await, WithdrawalStatus::Paid);
+    assert_ledger_clean(&s.app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_finished_by_hand_is_not_sent() {
+    let s = scene().await;
+    let (_, _, a) = s.approved("ada", "25.00").await;
+    act(
+        &s.app,
+        s.desk.admin,
+        a,
+        WithdrawalAction::MarkProcessing,
+        &key(),
+    )
+    .await
+    .unwrap();
+    act(&s.app, s.desk.admin, a, WithdrawalAction::MarkPaid, &key())
+        .await
+        .unwrap();
+    let outcome = s.send(&[a]).await;
+    assert!(outcome.sent.is_empty());
+    assert_eq!(
+        outcome.skipped[0].reason,
+        "Only approved requests can be sent; this one is paid"
+    );
+    assert_eq!(s.fake.creates(), 0);
+    assert!(s.batches().await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_batch_fails_its_requests_with_the_money_back() {
     let s = scene().await;
     let (_, wallet, a) = s.approved("ada", "25.00").await;
@@ -486,6 +553,24 @@ async fn webhooks_are_verified_and_applied_once_in_any_order() {
     assert_eq!(s.deliver(&success).await, StatusCode::OK);
     assert_eq!(s.status(b).await, WithdrawalStatus::Failed);
 
+    // A batch event makes Paydesk read the batch back, settling its items.
+    let (_, _, c) = s.approved("carl", "15.00").await;
+    s.send(&[c]).await;
+    s.fake.set_item_status(&c.to_string(), "SUCCESS");
+    let payout_batch_id = s
+        .batches()
+        .await
+        .last()
+        .unwrap()
+        .payout_batch_id
+        .clone()
+        .unwrap();
+    let (headers, body) =
+        s.fake
+            .batch_event(WEBHOOK_ID, "PAYMENT.PAYOUTSBATCH.SUCCESS", &payout_batch_id);
+    assert_eq!(s.deliver(&Webhook { headers, body }).await, StatusCode::OK);
+    assert_eq!(s.status(c).await, WithdrawalStatus::Paid);
+
     // And polling afterwards agrees without moving anything again.
     let entries = s.entries().await;
     s.poll().await;
@@ -591,4 +676,251 @@ async fn the_same_key_sends_once() {
     assert_eq!(first.batches, replay.batches);
     assert_eq!(s.fake.creates(), 1);
     assert_eq!(s.batches().await.len(), 1);
+
+    // The same key for other requests is refused, and sends nothing.
+    let (_, _, b) = s.approved("bob", "25.00").await;
+    let other = paypal::send(
+        &s.app.state.db,
+        &s.app.clock,
+        &s.client,
+        s.desk.admin.user_id,
+        &[b],
+        &key,
+    )
+    .await;
+    assert!(other.is_err(), "{other:?}");
+    assert_eq!(s.status(b).await, WithdrawalStatus::Approved);
+    assert_eq!(s.fake.creates(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limit_or_credential_refusal_is_retried_not_failed() {
+    let s = scene().await;
+    let (_, wallet, a) = s.approved("ada", "25.00").await;
+    let held = balance(&s.app, wallet).await;
+    s.fake.fail_next(&[Failure::RateLimit]);
+    let outcome = s.send(&[a]).await;
+    assert_eq!(outcome.unconfirmed, 1);
+    assert!(outcome.refused.is_empty());
+    assert_eq!(s.status(a).await, WithdrawalStatus::Processing);
+    assert_eq!(balance(&s.app, wallet).await, held);
+    assert_eq!(s.poll().await.confirmed, 1);
+    assert_eq!(s.fake.batch_count(), 1);
+    assert_ledger_clean(&s.app).await;
+}
+
+/// `n` members with an approved 5.00 USD PayPal request each, made in one
+/// transaction with the ledger's own primitives (accounts, a credit, the
+/// hold), so the ledger verifies clean, fast enough for tens of thousands.
+async fn approved_in_bulk(s: &Scene, n: usize) -> Vec<i64> {
+    use app::entities::{user, wallet};
+    use app::ledger::service::{self as ledger, EntryKind, Leg, NewEntry, SystemRole};
+    use sea_orm::{ActiveValue::Set, QuerySelect};
+
+    const AMOUNT: i64 = 500;
+    let now = s.app.clock.now();
+    let usd = s.desk.usd.id;
+    let txn = app::platform::db::begin_write(&s.app.state.db)
+        .await
+        .unwrap();
+    let numbers: Vec<usize> = (0..n).collect();
+    for chunk in numbers.chunks(500) {
+        user::Entity::insert_many(chunk.iter().map(|i| user::ActiveModel {
+            email: Set(format!("bulk{i}@example.com")),
+            display_name: Set(format!("Bulk member {i}")),
+            // Never signs in.
+            password_hash: Set("!".into()),
+            role: Set("member".into()),
+            is_active: Set(true),
+            is_verified: Set(true),
+            created_at: Set(now),
+            ..Default::default()
+        }))
+        .exec_without_returning(&txn)
+        .await
+        .unwrap();
+    }
+    let users: Vec<(i64, String)> = user::Entity::find()
+        .filter(user::Column::Email.starts_with("bulk"))
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::Email)
+        .order_by_asc(user::Column::Id)
+        .into_tuple()
+        .all(&txn)
+        .await
+        .unwrap();
+    let outside = ledger::system_wallet(&txn, now, SystemRole::OutsideWorld, usd)
+        .await
+        .unwrap();
+    let in_flight = ledger::system_wallet(&txn, now, SystemRole::InFlight, usd)
+        .await
+        .unwrap();
+    let mut ids = Vec::with_capacity(n);
+    for chunk in users.chunks(500) {
+        let user_ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+        let wallets = ledger::member_wallets(&txn, now, &user_ids, usd)
+            .await
+            .unwrap();
+        let wallets: Vec<&wallet::Model> = user_ids.iter().map(|id| &wallets[id]).collect();
+        ledger::post_entry(
+            &txn,
+            now,
+            NewEntry {
+                kind: EntryKind::Adjustment,
+                reference: None,
+                memo: Some("bulk test credit".into()),
+                actor_user_id: Some(s.desk.admin.user_id),
+                legs: wallets
+                    .iter()
+                    .map(|w| Leg {
+                        from: &outside,
+                        to: w,
+                        amount: AMOUNT,
+                    })
+                    .collect(),
+            },
+        )
+        .await
+        .unwrap();
+        withdrawal_request::Entity::insert_many(chunk.iter().zip(&wallets).map(
+            |((user_id, email), wallet)| withdrawal_request::ActiveModel {
+                member_user_id: Set(*user_id),
+                wallet_id: Set(wallet.id),
+                method: Set("paypal".into()),
+                amount: Set(AMOUNT),
+                currency_asset_id: Set(usd),
+                gross_minor: Set(AMOUNT),
+                fee_minor: Set(0),
+                net_minor: Set(AMOUNT),
+                status: Set("approved".into()),
+                payout_masked: Set(Some(email.clone())),
+                payout_details: Set(Some(serde_json::json!({ "email": email }).to_string())),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            },
+        ))
+        .exec_without_returning(&txn)
+        .await
+        .unwrap();
+        let requests = withdrawal_request::Entity::find()
+            .filter(withdrawal_request::Column::MemberUserId.is_in(user_ids.clone()))
+            .order_by_asc(withdrawal_request::Column::MemberUserId)
+            .all(&txn)
+            .await
+            .unwrap();
+        for (request, wallet) in requests.iter().zip(&wallets) {
+            assert_eq!(request.wallet_id, wallet.id);
+            ledger::post_entry(
+                &txn,
+                now,
+                NewEntry {
+                    kind: EntryKind::WithdrawalHold,
+                    reference: Some(format!("withdrawal:{}", request.id)),
+                    memo: None,
+                    actor_user_id: Some(request.member_user_id),
+                    legs: vec![Leg {
+                        from: wallet,
+                        to: &in_flight,
+                        amount: AMOUNT,
+                    }],
+                },
+            )
+            .await
+            .unwrap();
+            ids.push(request.id);
+        }
+    }
+    txn.commit().await.unwrap();
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_than_15000_requests_go_in_two_batches() {
+    let s = scene().await;
+    let ids = approved_in_bulk(&s, app::paypal::MAX_ITEMS_PER_BATCH + 1).await;
+    assert_ledger_clean(&s.app).await;
+
+    let outcome = s.send(&ids).await;
+    assert_eq!(outcome.sent.len(), 15_001);
+    assert!(outcome.skipped.is_empty(), "{:?}", &outcome.skipped[..1]);
+    assert_eq!(outcome.batches.len(), 2);
+    let batches = s.batches().await;
+    let sizes: Vec<i32> = batches.iter().map(|b| b.item_count).collect();
+    assert_eq!(sizes, vec![15_000, 1]);
+    assert!(batches.iter().all(|b| b.state == state::OPEN));
+    assert_eq!(s.fake.batch_count(), 2);
+    assert_eq!(
+        s.app
+            .count("SELECT COUNT(*) FROM withdrawal_requests WHERE status = 'processing'")
+            .await,
+        15_001
+    );
+    assert_ledger_clean(&s.app).await;
+
+    // Polling reads the big batch back page by page (PayPal gives at most
+    // 1000 items a page) and settles what PayPal settled, in either batch.
+    let (first, last) = (ids[0], *ids.last().unwrap());
+    s.fake.set_item_status(&first.to_string(), "SUCCESS");
+    s.fake.set_item_status(&ids[14_999].to_string(), "FAILED");
+    s.fake.set_item_status(&last.to_string(), "SUCCESS");
+    let pass = s.poll().await;
+    assert_eq!(pass.read, 2);
+    assert_eq!(pass.moved, 3);
+    assert_eq!(s.status(first).await, WithdrawalStatus::Paid);
+    assert_eq!(s.status(ids[14_999]).await, WithdrawalStatus::Failed);
+    assert_eq!(s.status(last).await, WithdrawalStatus::Paid);
+    let pending = paypal_item::Entity::find()
+        .filter(paypal_item::Column::TransactionStatus.eq("PENDING"))
+        .filter(paypal_item::Column::PayoutItemId.is_not_null())
+        .all(&s.app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        pending.len(),
+        14_998,
+        "every item has PayPal's id and status"
+    );
+    assert_eq!(s.batches().await[1].state, state::CLOSED);
+    assert_ledger_clean(&s.app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_news_from_many_sources_at_once_moves_money_once() {
+    use app::paypal::sync::{apply_report, Applied, Report, Source};
+    let s = scene().await;
+    let (_, _, a) = s.approved("ada", "25.00").await;
+    s.send(&[a]).await;
+    let entries = s.entries().await;
+    // Pollers on several instances and PayPal's webhook retries, together.
+    let reports: Vec<Report> = (0..12)
+        .map(|n| Report {
+            payout_item_id: None,
+            sender_item_id: Some(a.to_string()),
+            status: "SUCCESS".into(),
+            error: None,
+            source: if n % 2 == 0 {
+                Source::Poll
+            } else {
+                Source::Webhook
+            },
+            event_id: (n % 2 == 1).then(|| format!("WH-RACE-{n}")),
+        })
+        .collect();
+    let results = futures::future::join_all(
+        reports
+            .iter()
+            .map(|report| apply_report(&s.app.state.db, &s.app.clock, report)),
+    )
+    .await;
+    let paid = results
+        .iter()
+        .filter(|result| matches!(result, Ok(Applied::Paid)))
+        .count();
+    assert_eq!(paid, 1, "{results:?}");
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(s.status(a).await, WithdrawalStatus::Paid);
+    assert_eq!(s.entries().await, entries + 1, "one settlement entry");
+    assert_ledger_clean(&s.app).await;
 }
