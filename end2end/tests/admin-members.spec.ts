@@ -55,3 +55,42 @@ test('an admin finds a member, credits them and deactivates the account', async 
   await expect(account).toContainText('Inactive');
   await desk.context().close();
 });
+
+test('an admin makes a withdrawal request for a member, who sees it in their history', async ({ browser, page }) => {
+  const member = newMember();
+  await signUp(page, member);
+  credit(member.email, 'USD', '60');
+  await visit(page, '/account/payout-details');
+  const paypal = page.getByRole('region', { name: 'PayPal' });
+  await paypal.getByLabel('PayPal email').fill(member.email);
+  await paypal.getByRole('button', { name: 'Save PayPal details' }).click();
+  await expect(paypal.getByText('Default', { exact: true })).toBeVisible();
+
+  const desk = await signInAdmin(browser, page.viewportSize());
+  await visit(desk, `/admin/members?q=${encodeURIComponent(member.email)}`);
+  await desk.getByRole('row').filter({ hasText: member.email }).getByRole('link', { name: member.name }).click();
+  await expect(desk.getByRole('heading', { name: member.name, level: 1 })).toBeVisible();
+  await expect(desk.locator('body[data-hydrated]')).toHaveCount(1);
+
+  const form = desk.getByRole('region', { name: 'Request a withdrawal for this member' });
+  await expect(form.getByLabel('Pay to')).toContainText('PayPal');
+  // Above the balance: refused with the reason, nothing made.
+  await form.getByLabel('Amount').fill('75');
+  await form.getByRole('button', { name: 'Create request' }).click();
+  await expect(form.getByRole('alert')).toContainText('Insufficient funds');
+  await form.getByLabel('Amount').fill('45');
+  await form.getByLabel('Note to the member').fill('Your referral bonus, paid out');
+  await form.getByRole('button', { name: 'Create request' }).click();
+  await expect(form.getByRole('status')).toContainText(/Request #\d+ made: 45\.00 USD requested\./);
+  const latest = desk.getByRole('region', { name: 'Latest withdrawal requests' });
+  await expect(latest.getByRole('row').filter({ hasText: '45.00 USD' })).toContainText('Requested');
+  expect(await seriousViolations(desk)).toEqual([]);
+
+  // The member sees it, made for them, with the note.
+  await visit(page, '/account/withdrawals');
+  const mine = page.getByRole('region', { name: 'Your requests' }).getByRole('row').filter({ hasText: '45.00 USD' });
+  await expect(mine).toContainText('Requested');
+  await expect(mine).toContainText('Made for you by an administrator');
+  await expect(mine).toContainText('Your referral bonus, paid out');
+  await desk.context().close();
+});

@@ -13,6 +13,7 @@ mod m20261122_000004_create_payout_exports;
 mod m20261122_000005_create_incentives;
 mod m20261122_000006_email_delivery;
 mod m20261130_000007_paypal_payouts;
+mod m20261130_000008_requests_on_behalf;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_create_incentives::Migration),
             Box::new(m20261122_000006_email_delivery::Migration),
             Box::new(m20261130_000007_paypal_payouts::Migration),
+            Box::new(m20261130_000008_requests_on_behalf::Migration),
         ]
     }
 }

@@ -104,6 +104,55 @@ pub async fn adjust_member_balance(
     .await?)
 }
 
+/// Makes a withdrawal request for the member, from one of their wallets to
+/// one of their saved payout methods, with their own rules and limits.
+/// `max` ("on") withdraws all that is available, up to the method maximum.
+#[server(endpoint = "admin/members/request", client = CsrfClient)]
+pub async fn request_for_member(
+    member_id: i64,
+    wallet_id: i64,
+    method: String,
+    amount: Option<String>,
+    max: Option<String>,
+    note: Option<String>,
+    idempotency_key: String,
+) -> Result<crate::withdrawals::WithdrawalView, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+    use crate::withdrawals::service::{request_on_behalf, AmountRequest, NewWithdrawal};
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    super::service::find_member(&state.db, member_id).await?;
+    let amount = if max.is_some_and(|v| !v.is_empty()) {
+        AmountRequest::Max
+    } else {
+        match amount
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty())
+        {
+            Some(amount) => AmountRequest::Exact(amount),
+            None => return Err(AppError::invalid("Enter an amount, or choose the maximum")),
+        }
+    };
+    let view = request_on_behalf(
+        &state.db,
+        &state.clock,
+        admin.id,
+        NewWithdrawal {
+            member_user_id: member_id,
+            wallet_id,
+            method: &method,
+            amount,
+            idempotency_key: &idempotency_key,
+        },
+        note,
+    )
+    .await?;
+    state.live.requests_changed(&state.db).await;
+    Ok(view)
+}
+
 /// Approves or rejects (with a note the member sees) a submitted identity.
 #[server(endpoint = "admin/members/review", client = CsrfClient)]
 pub async fn review_member_verification(

@@ -10,7 +10,7 @@ use leptos_router::{
 };
 
 use super::api::{
-    list_members, member_detail, AdjustMemberBalance, RevealMemberDetails,
+    list_members, member_detail, AdjustMemberBalance, RequestForMember, RevealMemberDetails,
     ReviewMemberVerification, SetMemberActive,
 };
 use super::{MemberList, MemberView};
@@ -143,6 +143,7 @@ pub fn MemberPage() -> impl IntoView {
     let active = ServerAction::<SetMemberActive>::new();
     let adjust = ServerAction::<AdjustMemberBalance>::new();
     let review = ServerAction::<ReviewMemberVerification>::new();
+    let request = ServerAction::<RequestForMember>::new();
     // Not a refetch trigger: a reveal changes nothing the page shows.
     let reveal = ServerAction::<RevealMemberDetails>::new();
     let detail = Resource::new(
@@ -154,16 +155,17 @@ pub fn MemberPage() -> impl IntoView {
                 active.version().get(),
                 adjust.version().get(),
                 review.version().get(),
+                request.version().get(),
             )
         },
-        |(id, wallet, page, _, _, _)| member_detail(id, wallet, page),
+        |(id, wallet, page, ..)| member_detail(id, wallet, page),
     );
     view! {
         <Title text="Member · Paydesk admin" />
         <Transition fallback=|| view! { <Loading what="the member" /> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(view) => view! { <Member view active adjust review reveal /> }.into_any(),
+                    Ok(view) => view! { <Member view active adjust review reveal request /> }.into_any(),
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}
@@ -178,8 +180,12 @@ fn Member(
     adjust: ServerAction<AdjustMemberBalance>,
     review: ServerAction<ReviewMemberVerification>,
     reveal: ServerAction<RevealMemberDetails>,
+    request: ServerAction<RequestForMember>,
 ) -> impl IntoView {
     let m = view.member.clone();
+    let request_wallets = view.statement.wallets.clone();
+    let request_methods = view.payout_details.clone();
+    let request_key = view.fresh_key.clone();
     let reveal_error = Signal::derive(move || reveal.value().get().and_then(Result::err));
     let member_id = m.id;
     let active_error = Signal::derive(move || active.value().get().and_then(Result::err));
@@ -370,6 +376,8 @@ fn Member(
             </ActionForm>
         </section>
 
+        <RequestOnBehalf member_id wallets=request_wallets methods=request_methods key=request_key request />
+
         <AddIncentive member_id assets=incentive_assets />
 
         <MemberStatement member_id statement=view.statement />
@@ -541,6 +549,105 @@ fn AddIncentive(member_id: i64, assets: Vec<String>) -> impl IntoView {
                 }}
                 <button type="submit" disabled=move || create.pending().get()>"Add incentive"</button>
             </ActionForm>
+        </section>
+    }
+}
+
+/// An administrator makes a withdrawal request for the member: one of
+/// their wallets, one of their saved methods (admins cannot enter payout
+/// details for them), an amount or the maximum, and a note they see.
+#[component]
+fn RequestOnBehalf(
+    member_id: i64,
+    wallets: Vec<crate::ledger::statement::StatementWallet>,
+    methods: Vec<super::MaskedDetails>,
+    key: String,
+    request: ServerAction<RequestForMember>,
+) -> impl IntoView {
+    let error = Signal::derive(move || request.value().get().and_then(Result::err));
+    let made = move || request.value().get().and_then(Result::ok);
+    let body = if wallets.is_empty() || methods.is_empty() {
+        view! {
+            <p class="empty">
+                {if wallets.is_empty() {
+                    "The member has no wallet yet."
+                } else {
+                    "The member has no saved payout details: they add them on their own payout details page."
+                }}
+            </p>
+        }
+        .into_any()
+    } else {
+        view! {
+            <ActionForm action=request attr:class="stack">
+                <CsrfField />
+                <input type="hidden" name="member_id" value=member_id />
+                <input type="hidden" name="idempotency_key" value=key />
+                <div class="field">
+                    <label for="r-wallet">"From wallet"</label>
+                    <select id="r-wallet" name="wallet_id">
+                        {wallets
+                            .into_iter()
+                            .map(|w| {
+                                let label = format!(
+                                    "{} · {}",
+                                    w.asset.code,
+                                    format_amount(w.balance, &w.asset.code, w.asset.scale),
+                                );
+                                view! { <option value=w.wallet_id.to_string()>{label}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="r-method">"Pay to"</label>
+                    <select id="r-method" name="method">
+                        {methods
+                            .into_iter()
+                            .map(|d| {
+                                let label = format!("{} · {}", d.method, d.masked);
+                                view! { <option value=d.method_key.clone() selected=d.is_default>{label}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="r-amount">"Amount"</label>
+                    <input id="r-amount" name="amount" inputmode="decimal" />
+                </div>
+                <div class="field checkbox">
+                    <input id="r-max" name="max" type="checkbox" value="on" />
+                    <label for="r-max">"Withdraw the maximum available"</label>
+                </div>
+                <div class="field">
+                    <label for="r-note">"Note to the member"</label>
+                    <input id="r-note" name="note" />
+                </div>
+                <FormError error=error />
+                {move || {
+                    made()
+                        .map(|r| {
+                            view! {
+                                <p class="notice success" role="status">
+                                    {format!(
+                                        "Request #{} made: {} requested.",
+                                        r.id,
+                                        format_amount(r.gross_minor, &r.currency, r.currency_scale),
+                                    )}
+                                </p>
+                            }
+                        })
+                }}
+                <button type="submit" class="primary" disabled=move || request.pending().get()>"Create request"</button>
+            </ActionForm>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="card" aria-labelledby="request-title">
+            <h2 id="request-title">"Request a withdrawal for this member"</h2>
+            <p class="hint">"The member's own rules apply: balance, limits, fee, verification, one open request."</p>
+            {body}
         </section>
     }
 }

@@ -83,6 +83,9 @@ pub struct WithdrawalView {
     pub created_at: String,
     /// The payout details it will be paid to, masked.
     pub payout_masked: Option<String>,
+    /// Made by an administrator on the member's behalf.
+    #[serde(default)]
+    pub on_behalf: bool,
 }
 
 /// The fee on a gross amount: fixed plus percentage (rounded half up),

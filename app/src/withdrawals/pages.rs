@@ -660,6 +660,7 @@ fn HistoryLine(
                     })}
             </td>
             <td data-label="Details">
+                {r.on_behalf.then(|| view! { <p class="muted">"Made for you by an administrator"</p> })}
                 {r.note.clone().map(|note| view! { <p class="note">{note}</p> })}
                 {r
                     .external_reference

@@ -208,6 +208,7 @@ fn view_from(
         payment_date: request.payment_date.clone(),
         created_at: request.created_at.format("%Y-%m-%d %H:%M").to_string(),
         payout_masked: request.payout_masked.clone(),
+        on_behalf: request.created_by_user_id.is_some(),
     })
 }
 
@@ -258,16 +259,88 @@ pub async fn request_withdrawal(
         }
         Claim::New => {}
     }
-    let view = create_request(&txn, now, &input).await?;
+    let view = create_request(&txn, now, &input, None).await?;
     idempotency::complete(&txn, &scope, input.idempotency_key, &view.id.to_string()).await?;
     txn.commit().await?;
     Ok(view)
+}
+
+/// An administrator makes a request for a member: the member's own rules,
+/// limits and ledger effects, recorded as made by the admin, with a note
+/// the member sees.
+pub async fn request_on_behalf(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    admin_user_id: i64,
+    input: NewWithdrawal<'_>,
+    note: Option<String>,
+) -> Result<WithdrawalView, WithdrawalError> {
+    let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.chars().count() > 2_000) {
+        return Err(WithdrawalError::Invalid(
+            "The note must be at most 2000 characters".into(),
+        ));
+    }
+    let now = clock.now();
+    // The admin's key, in the admin's scope.
+    let scope = scope_of(admin_user_id);
+    let amount_text = match &input.amount {
+        AmountRequest::Exact(text) => text.as_str(),
+        AmountRequest::Max => "max",
+    };
+    let fingerprint = idempotency::fingerprint(&[
+        "withdrawal.request_on_behalf",
+        &input.member_user_id.to_string(),
+        &input.wallet_id.to_string(),
+        input.method,
+        amount_text,
+        note.as_deref().unwrap_or(""),
+    ]);
+    let txn = db::begin_write(db).await?;
+    match idempotency::claim(&txn, now, &scope, input.idempotency_key, &fingerprint).await? {
+        Claim::Replay(outcome) => {
+            txn.rollback().await?;
+            return find(db, replayed_id(&outcome)?).await;
+        }
+        Claim::New => {}
+    }
+    let admin = user::Entity::find_by_id(admin_user_id)
+        .one(&txn)
+        .await?
+        .filter(|admin| admin.role == Role::Admin.as_str())
+        .ok_or(WithdrawalError::Forbidden)?;
+    let member = user::Entity::find_by_id(input.member_user_id)
+        .one(&txn)
+        .await?
+        .filter(|member| member.role == Role::Member.as_str())
+        .ok_or_else(|| WithdrawalError::Invalid("Member not found".into()))?;
+    let by = OnBehalf {
+        admin_user_id: admin.id,
+        note,
+    };
+    let view = create_request(&txn, now, &input, Some(&by)).await?;
+    idempotency::complete(&txn, &scope, input.idempotency_key, &view.id.to_string()).await?;
+    txn.commit().await?;
+    tracing::info!(
+        request = view.id,
+        member = member.id,
+        admin = admin.id,
+        "withdrawal requested on a member's behalf"
+    );
+    Ok(view)
+}
+
+/// Who made a request for the member, and what they told them.
+struct OnBehalf {
+    admin_user_id: i64,
+    note: Option<String>,
 }
 
 async fn create_request(
     txn: &DatabaseTransaction,
     now: DateTime<Utc>,
     input: &NewWithdrawal<'_>,
+    by: Option<&OnBehalf>,
 ) -> Result<WithdrawalView, WithdrawalError> {
     let member = user::Entity::find_by_id(input.member_user_id)
         .one(txn)
@@ -407,6 +480,8 @@ async fn create_request(
         status: Set(WithdrawalStatus::Requested.as_str().to_owned()),
         payout_masked: Set(Some(payout_masked)),
         payout_details: Set(Some(payout_details)),
+        note: Set(by.and_then(|by| by.note.clone())),
+        created_by_user_id: Set(by.map(|by| by.admin_user_id)),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -439,23 +514,37 @@ async fn create_request(
         }
         Err(err) => return Err(anyhow::Error::from(err).into()),
     }
+    let actor = by.map_or(member.id, |by| by.admin_user_id);
+    let details = EventDetails {
+        note: by.and_then(|by| by.note.clone()),
+        ..EventDetails::default()
+    };
     record_event(
         txn,
         now,
         &inserted,
-        Some(member.id),
+        Some(actor),
         None,
         WithdrawalStatus::Requested,
-        &EventDetails::default(),
+        &details,
     )
     .await?;
+    let detail = match by {
+        None => format!("{} via {}", money(gross), method.label()),
+        Some(_) => format!(
+            "{} via {} on behalf of user:{}",
+            money(gross),
+            method.label(),
+            member.id
+        ),
+    };
     audit::record(
         txn,
         now,
         AuditEntry::new(AuditAction::WithdrawalRequested)
-            .actor(member.id)
+            .actor(actor)
             .subject(format!("withdrawal:{}", inserted.id))
-            .detail(format!("{} via {}", money(gross), method.label())),
+            .detail(detail),
     )
     .await?;
     enqueue_email(
@@ -463,8 +552,8 @@ async fn create_request(
         now,
         &inserted,
         WithdrawalStatus::Requested,
-        true,
-        &EventDetails::default(),
+        by.is_none(),
+        &details,
     )
     .await?;
     view_of(txn, &inserted).await

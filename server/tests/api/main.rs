@@ -17,6 +17,7 @@ mod ledger_properties;
 mod live;
 mod member_area;
 mod members;
+mod on_behalf;
 mod payouts_desk;
 mod paypal;
 mod paypal_payouts;
