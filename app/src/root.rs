@@ -21,6 +21,7 @@ use crate::funding::pages::FundingWalletsPage;
 use crate::incentives::pages::IncentivesPage;
 use crate::members::pages::{MemberPage, MembersPage};
 use crate::payout_details::pages::PayoutDetailsPage;
+use crate::payout_runs::pages::PayoutRunsPage;
 use crate::payouts::{pages::PayoutsPage, process::ProcessPage};
 use crate::settings::pages::SettingsPage;
 use crate::ui::{Header, Landing, NotFound};
@@ -127,6 +128,7 @@ fn Site() -> impl IntoView {
                 <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=AdminDashboard />
                     <Route path=path!("/payouts") view=PayoutsPage />
+                    <Route path=path!("/payouts/runs") view=PayoutRunsPage />
                     <Route path=path!("/payouts/:id") view=ProcessPage />
                     <Route path=path!("/audit") view=AuditLogPage />
                     <Route path=path!("/wallets") view=FundingWalletsPage />

@@ -14,6 +14,7 @@ mod m20261122_000005_create_incentives;
 mod m20261122_000006_email_delivery;
 mod m20261130_000007_paypal_payouts;
 mod m20261130_000008_requests_on_behalf;
+mod m20261130_000009_payout_runs;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_email_delivery::Migration),
             Box::new(m20261130_000007_paypal_payouts::Migration),
             Box::new(m20261130_000008_requests_on_behalf::Migration),
+            Box::new(m20261130_000009_payout_runs::Migration),
         ]
     }
 }

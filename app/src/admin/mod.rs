@@ -59,6 +59,7 @@ pub fn AdminLayout() -> impl IntoView {
                                     <A href="/admin/payouts">
                                         "Payout requests" <RequestedBadge initial=initial />
                                     </A>
+                                    <A href="/admin/payouts/runs">"Payout runs"</A>
                                     <A href="/admin/incentives">"Incentives"</A>
                                     <A href="/admin/members">"Members"</A>
                                     <A href="/admin/wallets">"Funding wallets"</A>

@@ -15,6 +15,8 @@ pub mod password_link;
 pub mod payout_detail;
 pub mod payout_export;
 pub mod payout_method_rule;
+pub mod payout_run;
+pub mod payout_run_member;
 pub mod paypal_batch;
 pub mod paypal_event;
 pub mod paypal_item;

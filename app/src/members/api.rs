@@ -147,6 +147,7 @@ pub async fn request_for_member(
             idempotency_key: &idempotency_key,
         },
         note,
+        false,
     )
     .await?;
     state.live.requests_changed(&state.db).await;

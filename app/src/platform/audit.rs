@@ -38,10 +38,11 @@ pub enum AuditAction {
     PasswordResetRequested,
     PasswordReset,
     PayPalBatchSent,
+    PayoutRunStarted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 30] = [
         AuditAction::SignedUp,
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
@@ -71,6 +72,7 @@ impl AuditAction {
         AuditAction::PasswordResetRequested,
         AuditAction::PasswordReset,
         AuditAction::PayPalBatchSent,
+        AuditAction::PayoutRunStarted,
     ];
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -109,6 +111,7 @@ impl AuditAction {
             AuditAction::PasswordResetRequested => "Password reset requested",
             AuditAction::PasswordReset => "Password reset",
             AuditAction::PayPalBatchSent => "Sent via PayPal",
+            AuditAction::PayoutRunStarted => "Payout run started",
         }
     }
 
@@ -143,6 +146,7 @@ impl AuditAction {
             AuditAction::PasswordResetRequested => "password_reset_requested",
             AuditAction::PasswordReset => "password_reset",
             AuditAction::PayPalBatchSent => "paypal_batch_sent",
+            AuditAction::PayoutRunStarted => "payout_run_started",
         }
     }
 }

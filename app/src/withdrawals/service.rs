@@ -274,6 +274,7 @@ pub async fn request_on_behalf(
     admin_user_id: i64,
     input: NewWithdrawal<'_>,
     note: Option<String>,
+    only_if_none_open: bool,
 ) -> Result<WithdrawalView, WithdrawalError> {
     let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     if note.as_ref().is_some_and(|n| n.chars().count() > 2_000) {
@@ -317,6 +318,7 @@ pub async fn request_on_behalf(
     let by = OnBehalf {
         admin_user_id: admin.id,
         note,
+        only_if_none_open,
     };
     let view = create_request(&txn, now, &input, Some(&by)).await?;
     idempotency::complete(&txn, &scope, input.idempotency_key, &view.id.to_string()).await?;
@@ -330,10 +332,36 @@ pub async fn request_on_behalf(
     Ok(view)
 }
 
+/// What `request_on_behalf` would decide for this input now, without
+/// keeping anything: the request is made inside a savepoint of the
+/// caller's transaction and undone. A preview that runs the very code
+/// that decides cannot disagree with it.
+pub async fn dry_run(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    admin_user_id: i64,
+    input: &NewWithdrawal<'_>,
+    only_if_none_open: bool,
+) -> Result<WithdrawalView, WithdrawalError> {
+    use sea_orm::TransactionTrait;
+    let savepoint = txn.begin().await?;
+    let by = OnBehalf {
+        admin_user_id,
+        note: None,
+        only_if_none_open,
+    };
+    let outcome = create_request(&savepoint, now, input, Some(&by)).await;
+    savepoint.rollback().await?;
+    outcome
+}
+
 /// Who made a request for the member, and what they told them.
 struct OnBehalf {
     admin_user_id: i64,
     note: Option<String>,
+    /// Refuse a member with an open request even when the desk allows
+    /// several (payout runs never stack a second request).
+    only_if_none_open: bool,
 }
 
 async fn create_request(
@@ -433,7 +461,7 @@ async fn create_request(
         }
     }
     let member_rules = rules::withdrawal_rules(txn).await?;
-    if member_rules.one_open_request {
+    if member_rules.one_open_request || by.is_some_and(|by| by.only_if_none_open) {
         let open = withdrawal_request::Entity::find()
             .filter(withdrawal_request::Column::MemberUserId.eq(member.id))
             .filter(

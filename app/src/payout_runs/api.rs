@@ -1,0 +1,68 @@
+//! Payout runs' server functions: administrators only.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use super::{RunParams, RunPreview, RunProgress, RunsPageData};
+use crate::error::AppError;
+
+/// Who a run would pay and who it would skip, and why. Changes nothing.
+#[server(endpoint = "admin/runs/preview", input = Json)]
+pub async fn preview_run(params: RunParams) -> Result<RunPreview, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    super::service::preview(&state.db, &state.clock, admin.id, params).await
+}
+
+/// Starts the run (once per key); the page then calls `step_run` until done.
+#[server(endpoint = "admin/runs/start", input = Json)]
+pub async fn start_run(
+    params: RunParams,
+    idempotency_key: String,
+) -> Result<RunProgress, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    super::service::start(&state.db, &state.clock, admin.id, params, &idempotency_key).await
+}
+
+/// Makes the next members' requests and says how far the run is.
+#[server(endpoint = "admin/runs/step", input = Json)]
+pub async fn step_run(run_id: i64) -> Result<RunProgress, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    require_admin().await?;
+    let state = app_state()?;
+    let progress = super::service::step(&state.db, &state.clock, run_id).await?;
+    if progress.created > 0 {
+        state.live.requests_changed(&state.db).await;
+    }
+    Ok(progress)
+}
+
+/// The assets a run may pay out, and the latest runs with their outcome.
+#[server(endpoint = "admin/runs/page", input = Json)]
+pub async fn runs_page() -> Result<RunsPageData, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    require_admin().await?;
+    let state = app_state()?;
+    let mut assets: Vec<String> = crate::ledger::service::assets_by_id(&state.db)
+        .await
+        .map_err(AppError::internal)?
+        .into_values()
+        .map(|asset| asset.code)
+        .collect();
+    assets.sort();
+    Ok(RunsPageData {
+        assets,
+        history: super::service::history(&state.db, 20).await?,
+    })
+}

@@ -1,0 +1,586 @@
+//! Previewing, starting and working through payout runs.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sea_orm::{
+    sea_query::Expr, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use std::collections::HashMap;
+
+use super::{RunLine, RunParams, RunPreview, RunProgress, RunSkip, RunSummary};
+use crate::entities::{asset, payout_detail, payout_run, payout_run_member, user, wallet};
+use crate::error::AppError;
+use crate::ledger::{
+    money::{format_amount, parse_amount, AssetKind},
+    service as ledger,
+};
+use crate::platform::{db, Clock};
+use crate::withdrawals::service::{
+    dry_run, request_on_behalf, AmountRequest, NewWithdrawal, WithdrawalError,
+};
+
+/// Members worked through per step: a step stays well under a second or
+/// two, so the page's progress moves.
+pub const STEP: u64 = 100;
+
+/// Most members one run covers.
+pub const MAX_MEMBERS: usize = 50_000;
+
+const PENDING: &str = "pending";
+const CREATED: &str = "created";
+const SKIPPED: &str = "skipped";
+
+fn internal(err: impl Into<anyhow::Error>) -> AppError {
+    AppError::internal(err)
+}
+
+/// The run's parameters, parsed: the asset, the currency requests are paid
+/// in, the threshold (in the asset's units) and the maximum per member (in
+/// the currency's).
+struct Plan {
+    asset: asset::Model,
+    currency: asset::Model,
+    rate: Option<crate::ledger::money::Rate>,
+    threshold: i64,
+    max: Option<i64>,
+}
+
+async fn plan(db: &DatabaseConnection, params: &RunParams) -> Result<Plan, AppError> {
+    let code = params.asset.trim().to_uppercase();
+    if code.is_empty() {
+        return Err(AppError::invalid("Choose an asset"));
+    }
+    let asset = ledger::find_asset(db, &code)
+        .await
+        .map_err(|_| AppError::invalid(format!("There is no asset {code}")))?;
+    let view = ledger::asset_view(&asset);
+    let (currency, rate) = match view.kind {
+        AssetKind::Currency => (asset.clone(), None),
+        AssetKind::Points => {
+            let (currency_id, rate) = ledger::current_rate(db, asset.id)
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| {
+                    AppError::invalid(format!(
+                        "No conversion rate is set for {code}; set one before paying it out"
+                    ))
+                })?;
+            let currency = asset::Entity::find_by_id(currency_id)
+                .one(db)
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| internal(anyhow::anyhow!("asset {currency_id} missing")))?;
+            (currency, Some(rate))
+        }
+    };
+    let threshold = parse_amount(params.threshold.trim(), &asset.code, view.scale)
+        .map_err(|err| AppError::invalid(format!("Threshold: {err}")))?;
+    let currency_view = ledger::asset_view(&currency);
+    let max = match params.max_per_member.trim() {
+        "" => None,
+        text => Some(
+            parse_amount(text, &currency.code, currency_view.scale)
+                .map_err(|err| AppError::invalid(format!("Maximum per member: {err}")))?,
+        ),
+    };
+    Ok(Plan {
+        asset,
+        currency,
+        rate,
+        threshold,
+        max,
+    })
+}
+
+/// A member at or above the threshold, with the wallet and default method.
+struct Candidate {
+    user: user::Model,
+    wallet: wallet::Model,
+    default_method: Option<String>,
+}
+
+async fn candidates(db: &DatabaseConnection, plan: &Plan) -> Result<Vec<Candidate>, AppError> {
+    let wallets = wallet::Entity::find()
+        .filter(wallet::Column::Kind.eq("member"))
+        .filter(wallet::Column::AssetId.eq(plan.asset.id))
+        .filter(wallet::Column::Balance.gte(plan.threshold))
+        .order_by_asc(wallet::Column::OwnerUserId)
+        .limit(MAX_MEMBERS as u64 + 1)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    if wallets.len() > MAX_MEMBERS {
+        return Err(AppError::invalid(format!(
+            "More than {MAX_MEMBERS} members are at or above this threshold; raise it"
+        )));
+    }
+    let mut found = Vec::with_capacity(wallets.len());
+    for chunk in wallets.chunks(500) {
+        let ids: Vec<i64> = chunk.iter().filter_map(|w| w.owner_user_id).collect();
+        let users: HashMap<i64, user::Model> = user::Entity::find()
+            .filter(user::Column::Id.is_in(ids.clone()))
+            .filter(user::Column::Role.eq("member"))
+            .all(db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let defaults: HashMap<i64, String> = payout_detail::Entity::find()
+            .filter(payout_detail::Column::UserId.is_in(ids))
+            .filter(payout_detail::Column::IsDefault.eq(true))
+            .all(db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|d| (d.user_id, d.method))
+            .collect();
+        for wallet in chunk {
+            let Some(user) = wallet.owner_user_id.and_then(|id| users.get(&id)) else {
+                continue;
+            };
+            found.push(Candidate {
+                user: user.clone(),
+                wallet: wallet.clone(),
+                default_method: defaults.get(&user.id).cloned(),
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// What to ask for: the whole available balance (within the method's
+/// maximum), or at most the run's maximum.
+fn amount_for(plan: &Plan, wallet: &wallet::Model) -> AmountRequest {
+    let Some(max) = plan.max else {
+        return AmountRequest::Max;
+    };
+    let available = match plan.rate {
+        None => wallet.balance,
+        Some(rate) => rate.money_for_points(wallet.balance).unwrap_or(0),
+    };
+    let scale = u32::try_from(plan.currency.scale).unwrap_or(0);
+    AmountRequest::Exact(Decimal::new(available.min(max), scale).to_string())
+}
+
+/// Why a member is left out, in an admin's words.
+fn reason(err: &WithdrawalError) -> String {
+    match err {
+        WithdrawalError::Inactive => "Inactive account".into(),
+        WithdrawalError::OneOpenRequest => "Has an open request already".into(),
+        WithdrawalError::NotVerified(limit) => {
+            format!("Not verified, and the amount is above the verification limit of {limit}")
+        }
+        WithdrawalError::NoPayoutDetails(method) => format!("No saved {method} details"),
+        other => other.to_string(),
+    }
+}
+
+const NO_DEFAULT: &str = "No default payout method";
+
+fn skip(candidate: &Candidate, reason: String) -> RunSkip {
+    RunSkip {
+        member_user_id: candidate.user.id,
+        member_name: candidate.user.display_name.clone(),
+        member_email: candidate.user.email.clone(),
+        reason,
+    }
+}
+
+/// Every member at or above the threshold: what each would get, or why not.
+pub async fn preview(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    admin_user_id: i64,
+    params: RunParams,
+) -> Result<RunPreview, AppError> {
+    let plan = plan(db, &params).await?;
+    let candidates = candidates(db, &plan).await?;
+    let now = clock.now();
+    let currency_scale = u32::try_from(plan.currency.scale).unwrap_or(0);
+    let mut eligible = Vec::new();
+    let mut skipped = Vec::new();
+    // Requests are made and undone: nothing here is kept.
+    let txn = db::begin_write(db).await.map_err(internal)?;
+    for candidate in &candidates {
+        let Some(method) = &candidate.default_method else {
+            skipped.push(skip(candidate, NO_DEFAULT.into()));
+            continue;
+        };
+        let input = NewWithdrawal {
+            member_user_id: candidate.user.id,
+            wallet_id: candidate.wallet.id,
+            method,
+            amount: amount_for(&plan, &candidate.wallet),
+            idempotency_key: "preview",
+        };
+        match dry_run(&txn, now, admin_user_id, &input, true).await {
+            Ok(view) => eligible.push(RunLine {
+                member_user_id: candidate.user.id,
+                member_name: candidate.user.display_name.clone(),
+                member_email: candidate.user.email.clone(),
+                method: view.method.label().to_owned(),
+                currency: view.currency.clone(),
+                currency_scale,
+                gross_minor: view.gross_minor,
+                fee_minor: view.fee_minor,
+                net_minor: view.net_minor,
+            }),
+            Err(WithdrawalError::Unexpected(err)) => {
+                txn.rollback().await.map_err(internal)?;
+                return Err(internal(err));
+            }
+            Err(err) => skipped.push(skip(candidate, reason(&err))),
+        }
+    }
+    txn.rollback().await.map_err(internal)?;
+    Ok(RunPreview {
+        params,
+        eligible,
+        skipped,
+        fresh_key: crate::withdrawals::queries::fresh_key(),
+    })
+}
+
+/// Records the run and its members (once per key), to be worked through by
+/// `step`.
+pub async fn start(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    admin_user_id: i64,
+    params: RunParams,
+    idempotency_key: &str,
+) -> Result<RunProgress, AppError> {
+    let key = idempotency_key.trim();
+    if key.is_empty() || key.len() > 128 {
+        return Err(AppError::invalid(
+            "Missing idempotency key: reload the page and try again",
+        ));
+    }
+    let full_key = format!("admin:{admin_user_id}:{key}");
+    if let Some(run) = run_by_key(db, &full_key).await? {
+        return progress(db, run.id).await;
+    }
+    let plan = plan(db, &params).await?;
+    let candidates = candidates(db, &plan).await?;
+    if candidates.is_empty() {
+        return Err(AppError::invalid(
+            "No member is at or above this threshold: nothing to run",
+        ));
+    }
+    let now = clock.now();
+    let txn = db::begin_write(db).await.map_err(internal)?;
+    let inserted = payout_run::Entity::insert(payout_run::ActiveModel {
+        idempotency_key: Set(full_key.clone()),
+        asset_id: Set(plan.asset.id),
+        threshold_minor: Set(plan.threshold),
+        max_minor: Set(plan.max),
+        status: Set("running".into()),
+        total: Set(i32::try_from(candidates.len()).map_err(internal)?),
+        created_by: Set(admin_user_id),
+        created_at: Set(now),
+        finished_at: Set(None),
+        ..Default::default()
+    })
+    .exec_with_returning(&txn)
+    .await;
+    let run = match inserted {
+        Ok(run) => run,
+        Err(err) if db::is_unique_violation(&err) => {
+            // The same confirm, twice at once: the other one made it.
+            txn.rollback().await.map_err(internal)?;
+            let run = run_by_key(db, &full_key)
+                .await?
+                .ok_or_else(|| internal(anyhow::anyhow!("run {full_key} vanished")))?;
+            return progress(db, run.id).await;
+        }
+        Err(err) => return Err(internal(err)),
+    };
+    for chunk in candidates.chunks(500) {
+        payout_run_member::Entity::insert_many(chunk.iter().map(|c| {
+            payout_run_member::ActiveModel {
+                run_id: Set(run.id),
+                member_user_id: Set(c.user.id),
+                wallet_id: Set(c.wallet.id),
+                status: Set(PENDING.into()),
+                request_id: Set(None),
+                reason: Set(None),
+                ..Default::default()
+            }
+        }))
+        .exec_without_returning(&txn)
+        .await
+        .map_err(internal)?;
+    }
+    crate::platform::audit::record(
+        &txn,
+        now,
+        crate::platform::audit::AuditEntry::new(
+            crate::platform::audit::AuditAction::PayoutRunStarted,
+        )
+        .actor(admin_user_id)
+        .subject(format!("payout_run:{}", run.id))
+        .detail(format!(
+            "{} members at or above {}",
+            candidates.len(),
+            format_amount(
+                plan.threshold,
+                &plan.asset.code,
+                u32::try_from(plan.asset.scale).unwrap_or(0)
+            )
+        )),
+    )
+    .await
+    .map_err(internal)?;
+    txn.commit().await.map_err(internal)?;
+    progress(db, run.id).await
+}
+
+async fn run_by_key(
+    db: &DatabaseConnection,
+    key: &str,
+) -> Result<Option<payout_run::Model>, AppError> {
+    payout_run::Entity::find()
+        .filter(payout_run::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await
+        .map_err(internal)
+}
+
+async fn find_run(db: &DatabaseConnection, run_id: i64) -> Result<payout_run::Model, AppError> {
+    payout_run::Entity::find_by_id(run_id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::new(crate::error::ErrorCode::NotFound, "Payout run not found"))
+}
+
+/// Makes the next members' requests (at most `STEP`), each with the key
+/// `run-{run}-{member}` in the starting admin's name, so a step repeated,
+/// or two at once, makes each request once.
+pub async fn step(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    run_id: i64,
+) -> Result<RunProgress, AppError> {
+    let run = find_run(db, run_id).await?;
+    if run.status == "done" {
+        return progress(db, run.id).await;
+    }
+    let asset = asset::Entity::find_by_id(run.asset_id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| internal(anyhow::anyhow!("asset {} missing", run.asset_id)))?;
+    let scale = u32::try_from(asset.scale).unwrap_or(0);
+    let mut plan = plan(
+        db,
+        &RunParams {
+            asset: asset.code.clone(),
+            threshold: Decimal::new(run.threshold_minor, scale).to_string(),
+            max_per_member: String::new(),
+        },
+    )
+    .await?;
+    plan.max = run.max_minor;
+    let pending = payout_run_member::Entity::find()
+        .filter(payout_run_member::Column::RunId.eq(run.id))
+        .filter(payout_run_member::Column::Status.eq(PENDING))
+        .order_by_asc(payout_run_member::Column::Id)
+        .limit(STEP)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    for member in pending {
+        let outcome = make_request(db, clock, &run, &plan, &member).await?;
+        let (status, request_id, reason) = match outcome {
+            Ok(request_id) => (CREATED, Some(request_id), None),
+            Err(reason) => (SKIPPED, None, Some(reason)),
+        };
+        // Guarded: a concurrent step that got here first wins; the request
+        // itself was made once either way (same key).
+        payout_run_member::Entity::update_many()
+            .col_expr(payout_run_member::Column::Status, Expr::value(status))
+            .col_expr(
+                payout_run_member::Column::RequestId,
+                Expr::value(request_id),
+            )
+            .col_expr(payout_run_member::Column::Reason, Expr::value(reason))
+            .filter(payout_run_member::Column::Id.eq(member.id))
+            .filter(payout_run_member::Column::Status.eq(PENDING))
+            .exec(db)
+            .await
+            .map_err(internal)?;
+    }
+    let left = payout_run_member::Entity::find()
+        .filter(payout_run_member::Column::RunId.eq(run.id))
+        .filter(payout_run_member::Column::Status.eq(PENDING))
+        .count(db)
+        .await
+        .map_err(internal)?;
+    if left == 0 {
+        finish(db, clock.now(), run.id).await?;
+    }
+    progress(db, run.id).await
+}
+
+async fn finish(db: &DatabaseConnection, now: DateTime<Utc>, run_id: i64) -> Result<(), AppError> {
+    payout_run::Entity::update_many()
+        .col_expr(payout_run::Column::Status, Expr::value("done"))
+        .col_expr(payout_run::Column::FinishedAt, Expr::value(now))
+        .filter(payout_run::Column::Id.eq(run_id))
+        .filter(payout_run::Column::Status.eq("running"))
+        .exec(db)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+/// One member's request: its id, or why the member is skipped.
+async fn make_request(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    run: &payout_run::Model,
+    plan: &Plan,
+    member: &payout_run_member::Model,
+) -> Result<Result<i64, String>, AppError> {
+    let wallet = wallet::Entity::find_by_id(member.wallet_id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| internal(anyhow::anyhow!("wallet {} missing", member.wallet_id)))?;
+    let default_method = payout_detail::Entity::find()
+        .filter(payout_detail::Column::UserId.eq(member.member_user_id))
+        .filter(payout_detail::Column::IsDefault.eq(true))
+        .one(db)
+        .await
+        .map_err(internal)?
+        .map(|d| d.method);
+    let Some(method) = default_method else {
+        return Ok(Err(NO_DEFAULT.into()));
+    };
+    let key = format!("run-{}-{}", run.id, member.member_user_id);
+    let made = request_on_behalf(
+        db,
+        clock,
+        run.created_by,
+        NewWithdrawal {
+            member_user_id: member.member_user_id,
+            wallet_id: wallet.id,
+            method: &method,
+            amount: amount_for(plan, &wallet),
+            idempotency_key: &key,
+        },
+        Some(format!("Payout run #{}", run.id)),
+        true,
+    )
+    .await;
+    match made {
+        Ok(view) => Ok(Ok(view.id)),
+        Err(WithdrawalError::Unexpected(err)) => Err(internal(err)),
+        Err(err) => Ok(Err(reason(&err))),
+    }
+}
+
+/// Where a run stands, counted from its members.
+pub async fn progress(db: &DatabaseConnection, run_id: i64) -> Result<RunProgress, AppError> {
+    let run = find_run(db, run_id).await?;
+    let counts: Vec<(String, i64)> = payout_run_member::Entity::find()
+        .select_only()
+        .column(payout_run_member::Column::Status)
+        .column_as(payout_run_member::Column::Id.count(), "n")
+        .filter(payout_run_member::Column::RunId.eq(run.id))
+        .group_by(payout_run_member::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let count = |status: &str| {
+        counts
+            .iter()
+            .find(|(s, _)| s == status)
+            .map_or(0, |(_, n)| u64::try_from(*n).unwrap_or(0))
+    };
+    let (created, skipped) = (count(CREATED), count(SKIPPED));
+    Ok(RunProgress {
+        run_id: run.id,
+        done: run.status == "done",
+        total: u64::try_from(run.total).unwrap_or(0),
+        processed: created + skipped,
+        created,
+        skipped,
+    })
+}
+
+/// Runs, newest first, with who started them and the members they skipped.
+pub async fn history(db: &DatabaseConnection, limit: u64) -> Result<Vec<RunSummary>, AppError> {
+    let runs = payout_run::Entity::find()
+        .order_by_desc(payout_run::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let assets = ledger::assets_by_id(db).await.map_err(internal)?;
+    let starters = crate::auth::service::users_by_id(db, runs.iter().map(|r| r.created_by))
+        .await
+        .map_err(internal)?;
+    let mut summaries = Vec::with_capacity(runs.len());
+    for run in runs {
+        let asset = assets
+            .get(&run.asset_id)
+            .ok_or_else(|| internal(anyhow::anyhow!("asset {} missing", run.asset_id)))?;
+        let skipped_rows = payout_run_member::Entity::find()
+            .filter(payout_run_member::Column::RunId.eq(run.id))
+            .filter(payout_run_member::Column::Status.eq(SKIPPED))
+            .order_by_asc(payout_run_member::Column::Id)
+            .limit(200)
+            .all(db)
+            .await
+            .map_err(internal)?;
+        let people =
+            crate::auth::service::users_by_id(db, skipped_rows.iter().map(|m| m.member_user_id))
+                .await
+                .map_err(internal)?;
+        let skipped = skipped_rows
+            .into_iter()
+            .map(|m| {
+                let person = people.get(&m.member_user_id);
+                RunSkip {
+                    member_user_id: m.member_user_id,
+                    member_name: person.map(|u| u.display_name.clone()).unwrap_or_default(),
+                    member_email: person.map(|u| u.email.clone()).unwrap_or_default(),
+                    reason: m.reason.unwrap_or_default(),
+                }
+            })
+            .collect();
+        let scale = u32::try_from(asset.scale).unwrap_or(0);
+        // The maximum is in the currency requests are paid in.
+        let currency_scale = match ledger::asset_view(asset).kind {
+            AssetKind::Currency => scale,
+            AssetKind::Points => ledger::current_rate(db, asset.id)
+                .await
+                .map_err(internal)?
+                .and_then(|(currency_id, _)| assets.get(&currency_id))
+                .map_or(0, |currency| u32::try_from(currency.scale).unwrap_or(0)),
+        };
+        summaries.push(RunSummary {
+            progress: progress(db, run.id).await?,
+            asset: asset.code.clone(),
+            threshold: format_amount(run.threshold_minor, &asset.code, scale),
+            max_per_member: run
+                .max_minor
+                .map(|max| Decimal::new(max, currency_scale).to_string()),
+            started_by: starters
+                .get(&run.created_by)
+                .map(|u| u.display_name.clone())
+                .unwrap_or_default(),
+            started_at: run.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            finished_at: run
+                .finished_at
+                .map(|at| at.format("%Y-%m-%d %H:%M").to_string()),
+            skipped,
+        });
+    }
+    Ok(summaries)
+}
