@@ -108,15 +108,24 @@ pub fn PayoutsPage() -> impl IntoView {
     // Requests changed anywhere (another admin, PayPal's reports): refetch,
     // so statuses move on screen without a reload.
     let changes = use_request_changes();
+    // Actions that went through, counted: a refused one changed nothing,
+    // so the table stays as it is, with the selection and what was typed.
+    let bulk_done = Memo::new(move |before: Option<&u64>| {
+        let before = before.copied().unwrap_or(0);
+        match bulk.value().get() {
+            Some(Ok(_)) => before + 1,
+            _ => before,
+        }
+    });
+    let sent = Memo::new(move |before: Option<&u64>| {
+        let before = before.copied().unwrap_or(0);
+        match send.value().get() {
+            Some(Ok(_)) => before + 1,
+            _ => before,
+        }
+    });
     let list = Resource::new(
-        move || {
-            (
-                query.get(),
-                bulk.version().get(),
-                send.version().get(),
-                changes.get(),
-            )
-        },
+        move || (query.get(), bulk_done.get(), sent.get(), changes.get()),
         |(query, ..)| list_payouts(query),
     );
     let paypal = Resource::new(|| (), |_| paypal_status());
@@ -124,8 +133,8 @@ pub fn PayoutsPage() -> impl IntoView {
     let chosen = RwSignal::new(BTreeSet::<i64>::new());
     Effect::new(move |_| {
         query.track();
-        bulk.version().track();
-        send.version().track();
+        bulk_done.track();
+        sent.track();
         chosen.set(BTreeSet::new());
     });
     // An export the server refused comes back here with its reason.
