@@ -199,7 +199,13 @@ fn Preview(
                     .map(|state| match state {
                         Ok(p) => {
                             let text = if p.done {
-                                format!("Run #{} done: {} requests created, {} skipped.", p.run_id, p.created, p.skipped)
+                                format!(
+                                    "Run #{} done: {} request{} created, {} skipped.",
+                                    p.run_id,
+                                    p.created,
+                                    if p.created == 1 { "" } else { "s" },
+                                    p.skipped
+                                )
                             } else {
                                 format!("Run #{}: {} of {} members done…", p.run_id, p.processed, p.total)
                             };

@@ -96,8 +96,37 @@ const ACTIONS: [(WithdrawalAction, &str); 5] = [
     (WithdrawalAction::Cancel, "Cancel"),
 ];
 
+/// What the admin has chosen and typed in the bulk and export forms. Kept
+/// by the page, not the table: the table is rebuilt whenever requests
+/// change (live), and that must not lose a note being typed.
+#[derive(Clone, Copy)]
+struct Controls {
+    action: RwSignal<String>,
+    note: RwSignal<String>,
+    reference: RwSignal<String>,
+    date: RwSignal<String>,
+    format: RwSignal<String>,
+    scope: RwSignal<String>,
+    mark_processing: RwSignal<bool>,
+}
+
+impl Controls {
+    fn new() -> Self {
+        Self {
+            action: RwSignal::new(format!("{:?}", WithdrawalAction::Approve)),
+            note: RwSignal::new(String::new()),
+            reference: RwSignal::new(String::new()),
+            date: RwSignal::new(String::new()),
+            format: RwSignal::new(ExportFormat::ALL[0].as_str().to_owned()),
+            scope: RwSignal::new("matching".to_owned()),
+            mark_processing: RwSignal::new(false),
+        }
+    }
+}
+
 #[component]
 pub fn PayoutsPage() -> impl IntoView {
+    let controls = Controls::new();
     let params = use_query_map();
     let query = Memo::new(move |_| query_from(&params.read()));
     let bulk = Action::new(|request: &BulkRequest| bulk_payouts(request.clone()));
@@ -136,6 +165,10 @@ pub fn PayoutsPage() -> impl IntoView {
         bulk_done.track();
         sent.track();
         chosen.set(BTreeSet::new());
+        // What was typed belonged to the action just done.
+        controls.note.set(String::new());
+        controls.reference.set(String::new());
+        controls.date.set(String::new());
     });
     // An export the server refused comes back here with its reason.
     let export_error = move || params.read().get("export_error");
@@ -150,7 +183,7 @@ pub fn PayoutsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let paypal_on = paypal.await.is_ok_and(|status| status.configured);
                     match list.await {
-                        Ok(list) => view! { <Table list query=query.get_untracked() bulk send chosen paypal_on /> }.into_any(),
+                        Ok(list) => view! { <Table list query=query.get_untracked() bulk send chosen controls paypal_on /> }.into_any(),
                         Err(error) => view! { <LoadError error /> }.into_any(),
                     }
                 })}
@@ -236,13 +269,17 @@ fn Table(
     bulk: Action<BulkRequest, Result<BulkOutcome, AppError>>,
     send: Action<(Selection, String), Result<SendOutcome, AppError>>,
     chosen: RwSignal<BTreeSet<i64>>,
+    controls: Controls,
     paypal_on: bool,
 ) -> impl IntoView {
     let page_ids: Vec<i64> = list.rows.iter().map(|r| r.request.id).collect();
-    let action = RwSignal::new(format!("{:?}", WithdrawalAction::Approve));
-    let note = RwSignal::new(String::new());
-    let reference = RwSignal::new(String::new());
-    let date = RwSignal::new(String::new());
+    let Controls {
+        action,
+        note,
+        reference,
+        date,
+        ..
+    } = controls;
     let key = list.fresh_key.clone();
     let total = list.total;
     let run = {
@@ -288,21 +325,25 @@ fn Table(
                 <select id="b-action" on:change=move |ev| action.set(event_target_value(&ev))>
                     {ACTIONS
                         .iter()
-                        .map(|(a, label)| view! { <option value=format!("{a:?}")>{*label}</option> })
+                        .map(|(a, label)| {
+                            let value = format!("{a:?}");
+                            let selected = action.get_untracked() == value;
+                            view! { <option value=value selected=selected>{*label}</option> }
+                        })
                         .collect_view()}
                 </select>
             </div>
             <div class="field">
                 <label for="b-note">"Note to the member"</label>
-                <input id="b-note" on:input=move |ev| note.set(event_target_value(&ev)) />
+                <input id="b-note" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev)) />
             </div>
             <div class="field">
                 <label for="b-reference">"Receipt number"</label>
-                <input id="b-reference" on:input=move |ev| reference.set(event_target_value(&ev)) />
+                <input id="b-reference" prop:value=move || reference.get() on:input=move |ev| reference.set(event_target_value(&ev)) />
             </div>
             <div class="field">
                 <label for="b-date">"Payment date"</label>
-                <input id="b-date" type="date" on:input=move |ev| date.set(event_target_value(&ev)) />
+                <input id="b-date" type="date" prop:value=move || date.get() on:input=move |ev| date.set(event_target_value(&ev)) />
             </div>
             <button
                 type="button"
@@ -337,7 +378,7 @@ fn Table(
         </section>
         <BulkResult bulk />
         <SendResult send />
-        <Export query=query.clone() chosen total key=list.fresh_key.clone() />
+        <Export query=query.clone() chosen controls total key=list.fresh_key.clone() />
         {if list.rows.is_empty() {
             view! { <p class="empty">"No requests match these filters."</p> }.into_any()
         } else {
@@ -412,9 +453,16 @@ fn Table(
 fn Export(
     query: PayoutQuery,
     chosen: RwSignal<BTreeSet<i64>>,
+    controls: Controls,
     total: u64,
     key: String,
 ) -> impl IntoView {
+    let Controls {
+        format,
+        scope,
+        mark_processing,
+        ..
+    } = controls;
     let ids = move || chosen.with(|c| c.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
     let filters = [
         ("q", query.q),
@@ -436,10 +484,13 @@ fn Export(
                 <input type="hidden" name="idempotency_key" value=key />
                 <div class="field">
                     <label for="x-format">"Format"</label>
-                    <select id="x-format" name="format">
+                    <select id="x-format" name="format" on:change=move |ev| format.set(event_target_value(&ev))>
                         {ExportFormat::ALL
                             .into_iter()
-                            .map(|f| view! { <option value=f.as_str()>{f.label()}</option> })
+                            .map(|f| {
+                                let selected = format.get_untracked() == f.as_str();
+                                view! { <option value=f.as_str() selected=selected>{f.label()}</option> }
+                            })
                             .collect_view()}
                     </select>
                 </div>
@@ -451,20 +502,41 @@ fn Export(
                             name="scope"
                             value="selected"
                             disabled=move || chosen.with(BTreeSet::is_empty)
+                            prop:checked=move || scope.get() == "selected"
+                            on:change=move |_| scope.set("selected".into())
                         />
                         {move || format!("The {} selected", chosen.with(BTreeSet::len))}
                     </label>
                     <label class="check">
-                        <input type="radio" name="scope" value="matching" checked=true />
+                        <input
+                            type="radio"
+                            name="scope"
+                            value="matching"
+                            checked=scope.get_untracked() == "matching"
+                            prop:checked=move || scope.get() == "matching"
+                            on:change=move |_| scope.set("matching".into())
+                        />
                         {format!("All {total} matching")}
                     </label>
                     <label class="check">
-                        <input type="radio" name="scope" value="new" />
+                        <input
+                            type="radio"
+                            name="scope"
+                            value="new"
+                            prop:checked=move || scope.get() == "new"
+                            on:change=move |_| scope.set("new".into())
+                        />
                         "Only new: matching and never exported"
                     </label>
                 </fieldset>
                 <label class="check">
-                    <input type="checkbox" name="mark_processing" value="1" />
+                    <input
+                        type="checkbox"
+                        name="mark_processing"
+                        value="1"
+                        prop:checked=move || mark_processing.get()
+                        on:change=move |ev| mark_processing.set(event_target_checked(&ev))
+                    />
                     "Mark exported approved requests as processing"
                 </label>
                 <button type="submit">"Download export"</button>

@@ -25,10 +25,16 @@ pub fn ProcessPage() -> impl IntoView {
     });
     let act = ServerAction::<ActOnPayout>::new();
     let reveal = ServerAction::<RevealPayoutDetails>::new();
-    // PayPal's reports and other admins move the request: follow them.
+    // While PayPal holds the request, its reports move it: follow them.
+    // Otherwise nothing but this page's own actions does, and a refetch
+    // would only throw away a note being typed.
     let changes = super::live::use_request_changes();
+    let held = RwSignal::new(false);
     let data = Resource::new(
-        move || (id.get(), act.version().get(), changes.get()),
+        move || {
+            let live = if held.get() { changes.get() } else { 0 };
+            (id.get(), act.version().get(), live)
+        },
         |(id, ..)| payout_process_view(id),
     );
     view! {
@@ -39,7 +45,10 @@ pub fn ProcessPage() -> impl IntoView {
         <Transition fallback=|| view! { <Loading what="the request" /> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(view) => view! { <Process view act reveal /> }.into_any(),
+                    Ok(view) => {
+                        held.set(view.paypal.as_ref().is_some_and(|trail| !trail.settled));
+                        view! { <Process view act reveal /> }.into_any()
+                    }
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}

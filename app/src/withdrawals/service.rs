@@ -771,7 +771,7 @@ pub async fn change_status(
             WithdrawalError::RequestNotFound
         });
     }
-    if paid_through_paypal(&txn, request.id).await? {
+    if held_by_paypal(&txn, request.id).await? {
         return Err(WithdrawalError::WithPayPal);
     }
     apply_transition(
@@ -796,7 +796,7 @@ pub async fn change_status(
 
 /// Whether PayPal holds this request: sent and not settled. Its status then
 /// follows PayPal's reports only, never an admin's hand.
-async fn paid_through_paypal(
+async fn held_by_paypal(
     txn: &DatabaseTransaction,
     request_id: i64,
 ) -> Result<bool, sea_orm::DbErr> {
