@@ -120,15 +120,9 @@ pub fn IncentivesPage() -> impl IntoView {
     });
     let import = Action::new(|text: &String| super::api::run_import(text.clone()));
     let pending = RwSignal::new(false);
-    // Counts decisions that went through. A refused one changed nothing, so
-    // the table stays as it is, with the selection and the note typed.
-    let decided = Memo::new(move |before: Option<&u64>| {
-        let before = before.copied().unwrap_or(0);
-        match decide.value().get() {
-            Some(Ok(_)) => before + 1,
-            _ => before,
-        }
-    });
+    // A refused decision changed nothing: the table stays as it is, with
+    // the selection and the note typed.
+    let decided = crate::ui::successes(decide);
     let list = Resource::new(
         move || {
             (

@@ -96,17 +96,10 @@ mod stream {
     /// `GET /admin/live/requested`: administrators only. Sends the count on
     /// connect and again after every change that alters it.
     pub async fn requested_events(State(state): State<AppState>, headers: HeaderMap) -> Response {
-        let token = cookie_value(&headers, COOKIE_NAME);
-        if let Err(status) = admin_session(&state, token.as_deref()).await {
-            return status.into_response();
-        }
-        // Subscribe before the first count, so no change slips between.
-        let feed = Feed {
-            changes: state.live.subscribe(),
-            closed: state.live.closed(),
-            last: None,
-            token,
-            state,
+        // Subscribed before the first count, so no change slips between.
+        let feed = match Feed::open(state, &headers).await {
+            Ok(feed) => feed,
+            Err(status) => return status.into_response(),
         };
         // Fused, so a poll after the end is answered rather than a panic.
         let stream =
@@ -123,16 +116,9 @@ mod stream {
     /// `GET /admin/live/changes`: administrators only. One `changed` event
     /// after each change; a page that gets one refetches what it shows.
     pub async fn change_events(State(state): State<AppState>, headers: HeaderMap) -> Response {
-        let token = cookie_value(&headers, COOKIE_NAME);
-        if let Err(status) = admin_session(&state, token.as_deref()).await {
-            return status.into_response();
-        }
-        let feed = Feed {
-            changes: state.live.subscribe(),
-            closed: state.live.closed(),
-            last: None,
-            token,
-            state,
+        let feed = match Feed::open(state, &headers).await {
+            Ok(feed) => feed,
+            Err(status) => return status.into_response(),
         };
         let stream =
             futures::StreamExt::fuse(futures::stream::unfold(feed, |mut feed| async move {
@@ -173,6 +159,19 @@ mod stream {
     }
 
     impl Feed {
+        /// An administrator's feed of change notices, subscribed now.
+        async fn open(state: AppState, headers: &HeaderMap) -> Result<Feed, StatusCode> {
+            let token = cookie_value(headers, COOKIE_NAME);
+            admin_session(&state, token.as_deref()).await?;
+            Ok(Feed {
+                changes: state.live.subscribe(),
+                closed: state.live.closed(),
+                last: None,
+                token,
+                state,
+            })
+        }
+
         /// The next count to send; `None` ends the stream (shutdown, signed
         /// out, or the database failing: the browser reconnects later).
         async fn next_count(&mut self) -> Option<u64> {

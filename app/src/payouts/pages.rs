@@ -22,7 +22,7 @@ use crate::paypal::{
     api::{paypal_status, send_via_paypal},
     SendOutcome,
 };
-use crate::ui::{CsrfField, LoadError, Loading, SelectPage, SelectRow};
+use crate::ui::{successes, CsrfField, LoadError, Loading, SelectPage, SelectRow};
 use crate::withdrawals::{PayoutMethod, WithdrawalAction, WithdrawalStatus};
 
 fn query_from(params: &ParamsMap) -> PayoutQuery {
@@ -137,22 +137,8 @@ pub fn PayoutsPage() -> impl IntoView {
     // Requests changed anywhere (another admin, PayPal's reports): refetch,
     // so statuses move on screen without a reload.
     let changes = use_request_changes();
-    // Actions that went through, counted: a refused one changed nothing,
-    // so the table stays as it is, with the selection and what was typed.
-    let bulk_done = Memo::new(move |before: Option<&u64>| {
-        let before = before.copied().unwrap_or(0);
-        match bulk.value().get() {
-            Some(Ok(_)) => before + 1,
-            _ => before,
-        }
-    });
-    let sent = Memo::new(move |before: Option<&u64>| {
-        let before = before.copied().unwrap_or(0);
-        match send.value().get() {
-            Some(Ok(_)) => before + 1,
-            _ => before,
-        }
-    });
+    // A refused action changed nothing: the table stays as it is.
+    let (bulk_done, sent) = (successes(bulk), successes(send));
     let list = Resource::new(
         move || (query.get(), bulk_done.get(), sent.get(), changes.get()),
         |(query, ..)| list_payouts(query),

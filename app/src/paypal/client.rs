@@ -235,6 +235,29 @@ async fn refusal(response: reqwest::Response) -> (u16, WireError) {
     (status, error)
 }
 
+/// A read or a check's answer: a 5xx may be anyone's fault and is
+/// ambiguous; another failure is PayPal's refusal; a success is read.
+async fn read_answer<T: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+) -> Result<T, PayPalError> {
+    let status = response.status();
+    if status.is_server_error() {
+        return Err(PayPalError::Ambiguous(format!("PayPal answered {status}")));
+    }
+    if !status.is_success() {
+        let (code, error) = refusal(response).await;
+        return Err(PayPalError::Refused {
+            status: code,
+            name: error.name,
+            message: error.message,
+        });
+    }
+    response
+        .json()
+        .await
+        .map_err(|err| PayPalError::Unreadable(err.to_string()))
+}
+
 impl PayPalClient {
     pub fn new(config: PayPalConfig, timeout: Duration) -> Result<Self, PayPalError> {
         let http = reqwest::Client::builder()
@@ -393,22 +416,7 @@ impl PayPalClient {
             .send()
             .await
             .map_err(ambiguous)?;
-        let status = response.status();
-        if status.is_server_error() {
-            return Err(PayPalError::Ambiguous(format!("PayPal answered {status}")));
-        }
-        if !status.is_success() {
-            let (code, error) = refusal(response).await;
-            return Err(PayPalError::Refused {
-                status: code,
-                name: error.name,
-                message: error.message,
-            });
-        }
-        let batch: WireBatch = response
-            .json()
-            .await
-            .map_err(|err| PayPalError::Unreadable(err.to_string()))?;
+        let batch: WireBatch = read_answer(response).await?;
         Ok(Batch {
             header: batch.batch_header.into(),
             items: batch
@@ -445,22 +453,7 @@ impl PayPalClient {
             .send()
             .await
             .map_err(ambiguous)?;
-        let status = response.status();
-        if status.is_server_error() {
-            return Err(PayPalError::Ambiguous(format!("PayPal answered {status}")));
-        }
-        if !status.is_success() {
-            let (code, error) = refusal(response).await;
-            return Err(PayPalError::Refused {
-                status: code,
-                name: error.name,
-                message: error.message,
-            });
-        }
-        let answer: VerifyAnswer = response
-            .json()
-            .await
-            .map_err(|err| PayPalError::Unreadable(err.to_string()))?;
+        let answer: VerifyAnswer = read_answer(response).await?;
         Ok(answer.verification_status == "SUCCESS")
     }
 }

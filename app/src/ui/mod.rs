@@ -7,7 +7,7 @@ mod selection;
 
 pub use csrf::{CsrfClient, CsrfField, CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER};
 pub use header::Header;
-pub use selection::{Chosen, SelectPage, SelectRow};
+pub use selection::{successes, Chosen, SelectPage, SelectRow};
 
 use leptos::prelude::*;
 use leptos_router::components::A;

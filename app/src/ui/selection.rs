@@ -62,3 +62,22 @@ pub fn SelectRow(id: i64, chosen: Chosen, label: String) -> impl IntoView {
         </td>
     }
 }
+
+/// Counts an action's successful completions: the source for a list that
+/// reloads after a change went through, and not after a refusal, which
+/// changed nothing (so the selection and what was typed stay).
+pub fn successes<I, T, E>(action: Action<I, Result<T, E>>) -> Memo<u64>
+where
+    I: Send + Sync + 'static,
+    T: Send + Sync + 'static,
+    E: Send + Sync + 'static,
+{
+    Memo::new(move |before: Option<&u64>| {
+        let before = before.copied().unwrap_or(0);
+        if action.value().with(|value| matches!(value, Some(Ok(_)))) {
+            before + 1
+        } else {
+            before
+        }
+    })
+}
