@@ -46,6 +46,32 @@ struct Plan {
     max: Option<i64>,
 }
 
+/// The currency requests from this asset are paid in (itself, for money),
+/// and for points the rate in force.
+async fn payout_currency(
+    db: &DatabaseConnection,
+    asset: &asset::Model,
+) -> Result<(asset::Model, Option<crate::ledger::money::Rate>), AppError> {
+    if ledger::asset_view(asset).kind == AssetKind::Currency {
+        return Ok((asset.clone(), None));
+    }
+    let (currency_id, rate) = ledger::current_rate(db, asset.id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| {
+            AppError::invalid(format!(
+                "No conversion rate is set for {}; set one before paying it out",
+                asset.code
+            ))
+        })?;
+    let currency = asset::Entity::find_by_id(currency_id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| internal(anyhow::anyhow!("asset {currency_id} missing")))?;
+    Ok((currency, Some(rate)))
+}
+
 async fn plan(db: &DatabaseConnection, params: &RunParams) -> Result<Plan, AppError> {
     let code = params.asset.trim().to_uppercase();
     if code.is_empty() {
@@ -55,25 +81,7 @@ async fn plan(db: &DatabaseConnection, params: &RunParams) -> Result<Plan, AppEr
         .await
         .map_err(|_| AppError::invalid(format!("There is no asset {code}")))?;
     let view = ledger::asset_view(&asset);
-    let (currency, rate) = match view.kind {
-        AssetKind::Currency => (asset.clone(), None),
-        AssetKind::Points => {
-            let (currency_id, rate) = ledger::current_rate(db, asset.id)
-                .await
-                .map_err(internal)?
-                .ok_or_else(|| {
-                    AppError::invalid(format!(
-                        "No conversion rate is set for {code}; set one before paying it out"
-                    ))
-                })?;
-            let currency = asset::Entity::find_by_id(currency_id)
-                .one(db)
-                .await
-                .map_err(internal)?
-                .ok_or_else(|| internal(anyhow::anyhow!("asset {currency_id} missing")))?;
-            (currency, Some(rate))
-        }
-    };
+    let (currency, rate) = payout_currency(db, &asset).await?;
     let threshold = parse_amount(params.threshold.trim(), &asset.code, view.scale)
         .map_err(|err| AppError::invalid(format!("Threshold: {err}")))?;
     let currency_view = ledger::asset_view(&currency);
@@ -373,17 +381,15 @@ pub async fn step(
         .await
         .map_err(internal)?
         .ok_or_else(|| internal(anyhow::anyhow!("asset {} missing", run.asset_id)))?;
-    let scale = u32::try_from(asset.scale).unwrap_or(0);
-    let mut plan = plan(
-        db,
-        &RunParams {
-            asset: asset.code.clone(),
-            threshold: Decimal::new(run.threshold_minor, scale).to_string(),
-            max_per_member: String::new(),
-        },
-    )
-    .await?;
-    plan.max = run.max_minor;
+    // The run's own parameters, as recorded: nothing to parse again.
+    let (currency, rate) = payout_currency(db, &asset).await?;
+    let plan = Plan {
+        asset,
+        currency,
+        rate,
+        threshold: run.threshold_minor,
+        max: run.max_minor,
+    };
     let pending = payout_run_member::Entity::find()
         .filter(payout_run_member::Column::RunId.eq(run.id))
         .filter(payout_run_member::Column::Status.eq(PENDING))
