@@ -63,12 +63,12 @@ export default defineConfig({
   projects: [
     {
       name: 'desktop',
-      testIgnore: [/no-js/, /alone/],
+      testIgnore: [/no-js/, /alone/, /last/],
       use: { ...devices['Desktop Chrome'], launchOptions },
     },
     {
       name: 'mobile',
-      testIgnore: [/no-js/, /alone/],
+      testIgnore: [/no-js/, /alone/, /last/],
       use: { browserName: 'chromium', ...phone, launchOptions },
     },
     {
@@ -88,6 +88,20 @@ export default defineConfig({
       name: 'alone-mobile',
       testMatch: /alone/,
       dependencies: ['alone-desktop'],
+      use: { browserName: 'chromium', ...phone, launchOptions },
+    },
+    // Tests that change what every member's form asks for run after all
+    // the others, one file at a time.
+    {
+      name: 'last-desktop',
+      testMatch: /last/,
+      dependencies: ['alone-mobile'],
+      use: { ...devices['Desktop Chrome'], launchOptions },
+    },
+    {
+      name: 'last-mobile',
+      testMatch: /last/,
+      dependencies: ['last-desktop'],
       use: { browserName: 'chromium', ...phone, launchOptions },
     },
   ],

@@ -18,6 +18,7 @@ pub mod incentives;
 pub mod ledger;
 pub mod members;
 pub mod payout_details;
+pub mod payout_fields;
 pub mod payout_runs;
 pub mod payouts;
 pub mod paypal;

@@ -63,3 +63,36 @@ test('an admin previews a payout run, confirms it, and the member sees the reque
   await expect(mine).toContainText(`Payout run #${runId}`);
   await desk.context().close();
 });
+
+test('an admin saves a run as a weekly schedule, sees when it runs next, and stops it', async ({ page, browser }) => {
+  const desk = await signInAdmin(browser, page.viewportSize());
+  await visit(desk, '/admin/payouts/runs');
+  await expect(desk.locator('body[data-hydrated]')).toHaveCount(1);
+  const form = desk.getByRole('form', { name: 'Payout run' });
+  await form.getByLabel('Asset').selectOption('USD');
+  await form.getByLabel('Threshold (balance at or above)').fill('900000');
+
+  // A weekday three days from today, so it cannot fall due while the
+  // suite runs (the schedule is stopped at the end anyway).
+  const weekdays = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+  const today = (new Date().getUTCDay() + 6) % 7;
+  const weekday = weekdays[(today + 3) % 7];
+  const schedule = desk.getByRole('form', { name: 'Save as schedule' });
+  await schedule.getByLabel('How often').selectOption('weekly');
+  await schedule.getByLabel('Weekday').selectOption({ label: weekday });
+  await schedule.getByLabel('Hour (UTC)').selectOption({ label: '03:00' });
+  await schedule.getByRole('button', { name: 'Save schedule' }).click();
+  const saved = schedule.getByRole('status');
+  await expect(saved).toContainText(new RegExp(`Schedule #\\d+ saved: Weekly on ${weekday} at 03:00 UTC; next run \\d{4}-\\d\\d-\\d\\d 03:00 UTC\\.`));
+  const id = /Schedule #(\d+)/.exec((await saved.textContent()) ?? '')?.[1];
+  expect(await seriousViolations(desk)).toEqual([]);
+
+  const schedules = desk.getByRole('region', { name: 'Schedules' });
+  const row = schedules.getByRole('row').filter({ hasText: `#${id}` });
+  await expect(row).toContainText(`Weekly on ${weekday} at 03:00 UTC`);
+  await expect(row).toContainText('900,000.00 USD or more');
+  await row.getByRole('button', { name: `Stop schedule #${id}` }).click();
+  await expect(row).toContainText('Stopped');
+  await expect(row.getByRole('button')).toHaveCount(0);
+  await desk.context().close();
+});

@@ -15,6 +15,8 @@ mod m20261122_000006_email_delivery;
 mod m20261130_000007_paypal_payouts;
 mod m20261130_000008_requests_on_behalf;
 mod m20261130_000009_payout_runs;
+mod m20261130_000010_payout_schedules;
+mod m20261130_000011_payout_method_fields;
 
 pub struct Migrator;
 
@@ -31,6 +33,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_paypal_payouts::Migration),
             Box::new(m20261130_000008_requests_on_behalf::Migration),
             Box::new(m20261130_000009_payout_runs::Migration),
+            Box::new(m20261130_000010_payout_schedules::Migration),
+            Box::new(m20261130_000011_payout_method_fields::Migration),
         ]
     }
 }

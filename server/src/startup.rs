@@ -167,6 +167,14 @@ pub async fn serve(
         }
         _ => None,
     };
+    let (stop_scheduler, scheduler_stop) = tokio::sync::watch::channel(false);
+    let scheduler = tokio::spawn(app::payout_runs::schedule::run(
+        state.db.clone(),
+        state.clock.clone(),
+        state.settings.schedule_every,
+        state.live.clone(),
+        scheduler_stop,
+    ));
     let janitor = tokio::spawn(purge_sessions_periodically(state.clone()));
     state.live.spawn_listener(&state.db);
     let live = state.live.clone();
@@ -186,6 +194,16 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     janitor.abort();
+    // A scheduled run stopped halfway is finished by the next pass (of any
+    // instance): each member's request is its own transaction.
+    let _ = stop_scheduler.send(true);
+    let mut scheduler = scheduler;
+    if tokio::time::timeout(Duration::from_secs(30), &mut scheduler)
+        .await
+        .is_err()
+    {
+        scheduler.abort();
+    }
     // The poller finishes the batch it is reading: each item's change is
     // its own transaction, so stopping between them loses nothing.
     let _ = stop_poller.send(true);

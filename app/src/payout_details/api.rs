@@ -37,6 +37,8 @@ pub async fn save_payout_details(
     address: Option<String>,
     brand: Option<String>,
     make_default: Option<String>,
+    /// Answers to the method's extra fields: inputs named `extra[ID]`.
+    extra: Option<std::collections::BTreeMap<String, String>>,
 ) -> Result<SavedDetails, AppError> {
     use super::{service, DetailsInput};
     use crate::auth::session::require_member;
@@ -57,6 +59,7 @@ pub async fn save_payout_details(
         network: network.unwrap_or_default(),
         address: address.unwrap_or_default(),
         brand: brand.unwrap_or_default(),
+        extra: extra.unwrap_or_default(),
     };
     let saved = service::save(
         &state.db,

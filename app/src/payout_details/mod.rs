@@ -8,6 +8,7 @@ pub mod service;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 use crate::withdrawals::PayoutMethod;
 
@@ -37,6 +38,10 @@ pub struct DetailsInput {
     pub address: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub brand: String,
+    /// Answers to the method's extra fields, by field id (see
+    /// `payout_fields`); checked and merged by the service on save.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
 }
 
 impl DetailsInput {
@@ -122,6 +127,7 @@ impl DetailsInput {
         match method {
             PayoutMethod::Paypal => DetailsInput {
                 email: t(&self.email),
+                extra: self.extra.clone(),
                 ..Default::default()
             },
             PayoutMethod::Bank => DetailsInput {
@@ -132,16 +138,19 @@ impl DetailsInput {
                 bic: t(&self.bic).to_ascii_uppercase(),
                 bank_name: t(&self.bank_name),
                 country: t(&self.country).to_ascii_uppercase(),
+                extra: self.extra.clone(),
                 ..Default::default()
             },
             PayoutMethod::Crypto => DetailsInput {
                 network: t(&self.network),
                 address: t(&self.address),
+                extra: self.extra.clone(),
                 ..Default::default()
             },
             PayoutMethod::GiftCard => DetailsInput {
                 brand: t(&self.brand),
                 email: t(&self.email),
+                extra: self.extra.clone(),
                 ..Default::default()
             },
         }
@@ -293,6 +302,8 @@ pub struct PayoutDetailsPage {
     /// Methods an admin has enabled, each with the member's details if saved.
     pub methods: Vec<(PayoutMethod, Option<SavedDetails>)>,
     pub gift_card_brands: Vec<String>,
+    /// The extra fields admins added, active ones, in form order.
+    pub extra_fields: Vec<crate::payout_fields::MethodField>,
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use super::api::{load_payout_details, SavePayoutDetails, SetDefaultPayoutMethod};
 use super::validate;
 use super::{DetailsInput, SavedDetails};
+use crate::payout_fields::MethodField;
 use crate::ui::{CsrfField, FormError, LoadError, Loading};
 use crate::withdrawals::PayoutMethod;
 
@@ -84,11 +85,17 @@ pub fn PayoutDetailsPage() -> impl IntoView {
                     }
                     Ok(page) => {
                         let brands = page.gift_card_brands.clone();
+                        let extra_fields = page.extra_fields.clone();
                         page.methods
                             .into_iter()
                             .map(|(method, saved)| {
+                                let extra: Vec<MethodField> = extra_fields
+                                    .iter()
+                                    .filter(|f| f.method == method)
+                                    .cloned()
+                                    .collect();
                                 view! {
-                                    <MethodCard method saved brands=brands.clone() save make_default />
+                                    <MethodCard method saved brands=brands.clone() extra save make_default />
                                 }
                             })
                             .collect_view()
@@ -106,6 +113,7 @@ fn MethodCard(
     method: PayoutMethod,
     saved: Option<SavedDetails>,
     brands: Vec<String>,
+    extra: Vec<MethodField>,
     save: ServerAction<SavePayoutDetails>,
     make_default: ServerAction<SetDefaultPayoutMethod>,
 ) -> impl IntoView {
@@ -134,7 +142,7 @@ fn MethodCard(
                         })}
                     <details class="edit">
                         <summary>{format!("Edit {} details", method.label())}</summary>
-                        <DetailsForm method fields=saved.fields brands save />
+                        <DetailsForm method fields=saved.fields brands extra save />
                     </details>
                 </section>
             }
@@ -143,7 +151,7 @@ fn MethodCard(
         None => view! {
             <section class="card" aria-labelledby=labelled_by>
                 <h2 id=title_id>{method.label()}</h2>
-                <DetailsForm method fields=DetailsInput::default() brands save />
+                <DetailsForm method fields=DetailsInput::default() brands extra save />
             </section>
         }
         .into_any(),
@@ -216,9 +224,36 @@ fn DetailsForm(
     method: PayoutMethod,
     fields: DetailsInput,
     brands: Vec<String>,
+    extra: Vec<MethodField>,
     save: ServerAction<SavePayoutDetails>,
 ) -> impl IntoView {
     let form = method.as_str().replace('_', "-");
+    // The admin's extra fields; the server checks them (patterns too).
+    let extra_inputs = extra
+        .into_iter()
+        .map(|field| {
+            let id = format!("{form}-extra-{}", field.id);
+            let hint_id = format!("{id}-hint");
+            let value = fields.extra.get(&field.key()).cloned().unwrap_or_default();
+            let has_help = !field.help.is_empty();
+            view! {
+                <label for=id.clone()>
+                    {field.label.clone()}
+                    {(!field.required).then(|| view! { <span class="muted">" (optional)"</span> })}
+                </label>
+                {has_help.then(|| view! { <p class="hint" id=hint_id.clone()>{field.help.clone()}</p> })}
+                <input
+                    id=id
+                    name=field.input_name()
+                    type="text"
+                    value=value
+                    maxlength=crate::payout_fields::MAX_ANSWER.to_string()
+                    required=field.required
+                    aria-describedby=has_help.then_some(hint_id)
+                />
+            }
+        })
+        .collect_view();
     let inputs = match method {
         PayoutMethod::Paypal => view! {
             <Field form=form.clone() name="email" label="PayPal email" value=fields.email.clone()
@@ -286,6 +321,7 @@ fn DetailsForm(
             <CsrfField />
             <input type="hidden" name="method" value=method.as_str() />
             {inputs}
+            {extra_inputs}
             <label class="check">
                 <input type="checkbox" name="make_default" value="1" />
                 "Make this my default payout method"

@@ -33,6 +33,9 @@ pub enum DetailsError {
     UnknownMethod(String),
     #[error("Save your {0} details first")]
     NotSaved(&'static str),
+    /// An extra field's answer (the message names the field).
+    #[error("{0}")]
+    Extra(String),
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -108,6 +111,7 @@ pub async fn page(db: &DatabaseConnection, user_id: i64) -> Result<PayoutDetails
     Ok(PayoutDetailsPage {
         methods,
         gift_card_brands: gift_card_brands(db).await?,
+        extra_fields: crate::payout_fields::service::fields(db, false).await?,
     })
 }
 
@@ -137,7 +141,7 @@ pub async fn save(
     make_default: bool,
     ip: Option<String>,
 ) -> Result<SavedDetails, DetailsError> {
-    let details = input.normalized(method);
+    let mut details = input.normalized(method);
     let brands = gift_card_brands(db).await?;
     if let Some(problem) = details.problems(method, &brands).into_iter().next() {
         return Err(DetailsError::Field {
@@ -149,10 +153,19 @@ pub async fn save(
         return Err(DetailsError::MethodDisabled(method.label()));
     }
     let masked = details.masked(method);
-    let json = serde_json::to_string(&details).map_err(|err| DbErr::Custom(err.to_string()))?;
     let now = clock.now();
 
     let txn = db::begin_write(db).await?;
+    // Extra fields are read in the write transaction, so a field added or
+    // retired meanwhile is judged as it now stands.
+    let active = crate::payout_fields::service::active_for(&txn, method).await?;
+    let before: DetailsInput = for_method(&txn, user_id, method)
+        .await?
+        .and_then(|(_, json)| serde_json::from_str(&json).ok())
+        .unwrap_or_default();
+    details.extra = crate::payout_fields::service::answers(&active, &input.extra, &before.extra)
+        .map_err(DetailsError::Extra)?;
+    let json = serde_json::to_string(&details).map_err(|err| DbErr::Custom(err.to_string()))?;
     payout_detail::Entity::insert(payout_detail::ActiveModel {
         user_id: Set(user_id),
         method: Set(method.as_str().to_owned()),

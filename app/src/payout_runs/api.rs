@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-use super::{RunParams, RunPreview, RunProgress, RunsPageData};
+use super::{RunParams, RunPreview, RunProgress, RunsPageData, ScheduleInput, ScheduleView};
 use crate::error::AppError;
 
 /// Who a run would pay and who it would skip, and why. Changes nothing.
@@ -63,6 +63,40 @@ pub async fn runs_page() -> Result<RunsPageData, AppError> {
     assets.sort();
     Ok(RunsPageData {
         assets,
+        fresh_key: crate::withdrawals::queries::fresh_key(),
+        schedules: super::schedule::list(&state.db).await?,
         history: super::service::history(&state.db, 20).await?,
     })
+}
+
+/// Saves a run's parameters as a schedule (once per key).
+#[server(endpoint = "admin/runs/schedules/save", input = Json)]
+pub async fn save_schedule(
+    schedule: ScheduleInput,
+    idempotency_key: String,
+) -> Result<ScheduleView, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    super::schedule::save(
+        &state.db,
+        &state.clock,
+        admin.id,
+        schedule,
+        &idempotency_key,
+    )
+    .await
+}
+
+/// Stops a schedule; the runs it started stay in the history.
+#[server(endpoint = "admin/runs/schedules/stop", input = Json)]
+pub async fn stop_schedule(schedule_id: i64) -> Result<(), AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    super::schedule::stop(&state.db, &state.clock, admin.id, schedule_id).await
 }

@@ -9,9 +9,15 @@
 //! through in steps of a few hundred members, each request made with the
 //! key `run-{run}-{member}`, so a step repeated or run twice at once makes
 //! nothing twice, and the page shows progress.
+//!
+//! A run can also be saved as a schedule (monthly on a day, or weekly on a
+//! weekday, at an hour UTC): the worker in `schedule` claims each due
+//! occurrence with a guarded update and works the run through the same way.
 
 pub mod api;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod schedule;
 #[cfg(feature = "ssr")]
 pub mod service;
 
@@ -80,6 +86,8 @@ pub struct RunSummary {
     pub threshold: String,
     pub max_per_member: Option<String>,
     pub started_by: String,
+    /// The schedule that started it, if one did.
+    pub schedule_id: Option<i64>,
     /// `YYYY-MM-DD HH:MM` UTC.
     pub started_at: String,
     pub finished_at: Option<String>,
@@ -91,5 +99,85 @@ pub struct RunSummary {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunsPageData {
     pub assets: Vec<String>,
+    /// The key saving a schedule from this page uses: saving twice is one
+    /// schedule.
+    pub fresh_key: String,
+    pub schedules: Vec<ScheduleView>,
     pub history: Vec<RunSummary>,
+}
+
+/// How often a schedule runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cadence {
+    /// On a day of the month, 1 to 28 (every month has it).
+    Monthly,
+    /// On a weekday, 1 = Monday to 7 = Sunday.
+    Weekly,
+}
+
+impl Cadence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cadence::Monthly => "monthly",
+            Cadence::Weekly => "weekly",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Cadence::Monthly, Cadence::Weekly]
+            .into_iter()
+            .find(|c| c.as_str() == text)
+    }
+}
+
+pub const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// "Monthly on day 1 at 06:00 UTC", "Weekly on Monday at 06:00 UTC".
+pub fn describe_cadence(cadence: Cadence, day: u32, hour: u32) -> String {
+    match cadence {
+        Cadence::Monthly => format!("Monthly on day {day} at {hour:02}:00 UTC"),
+        Cadence::Weekly => {
+            let name = WEEKDAYS
+                .get(day.saturating_sub(1) as usize)
+                .copied()
+                .unwrap_or("?");
+            format!("Weekly on {name} at {hour:02}:00 UTC")
+        }
+    }
+}
+
+/// A run saved as a schedule.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleInput {
+    pub params: RunParams,
+    /// "monthly" or "weekly".
+    pub cadence: String,
+    /// Monthly: the day of the month (1-28); weekly: 1 = Monday .. 7.
+    pub day: u32,
+    /// Hour of the day, UTC (0-23).
+    pub hour: u32,
+}
+
+/// A schedule as the runs page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleView {
+    pub id: i64,
+    pub asset: String,
+    pub threshold: String,
+    pub max_per_member: Option<String>,
+    /// "Monthly on day 1 at 06:00 UTC".
+    pub when: String,
+    /// `YYYY-MM-DD HH:MM` UTC; none once stopped.
+    pub next_run_at: Option<String>,
+    pub active: bool,
+    pub created_by: String,
 }

@@ -7,8 +7,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use super::api::{preview_run, runs_page, start_run, step_run};
-use super::{RunParams, RunPreview, RunProgress, RunSummary};
+use super::api::{preview_run, runs_page, save_schedule, start_run, step_run, stop_schedule};
+use super::{
+    RunParams, RunPreview, RunProgress, RunSummary, ScheduleInput, ScheduleView, WEEKDAYS,
+};
 use crate::error::AppError;
 use crate::ledger::money::format_amount;
 use crate::ui::{LoadError, Loading};
@@ -58,15 +60,27 @@ pub fn PayoutRunsPage() -> impl IntoView {
                 .is_some_and(|p| p.done)
         })
     };
-    let data = Resource::new(finished, |_| runs_page());
+    let cadence = RwSignal::new("monthly".to_owned());
+    let day = RwSignal::new(1_u32);
+    let hour = RwSignal::new(6_u32);
+    let save = Action::new(|(input, key): &(ScheduleInput, String)| {
+        save_schedule(input.clone(), key.clone())
+    });
+    let stop = Action::new(|id: &i64| stop_schedule(*id));
+    let (saved, stopped) = (crate::ui::successes(save), crate::ui::successes(stop));
+    let data = Resource::new(
+        move || (finished(), saved.get(), stopped.get()),
+        |_| runs_page(),
+    );
+    let params = move || RunParams {
+        asset: asset.get_untracked(),
+        threshold: threshold.get_untracked(),
+        max_per_member: max.get_untracked(),
+    };
     let run_preview = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         progress.set(None);
-        preview.dispatch(RunParams {
-            asset: asset.get_untracked(),
-            threshold: threshold.get_untracked(),
-            max_per_member: max.get_untracked(),
-        });
+        preview.dispatch(params());
     };
     view! {
         <Title text="Payout runs · Paydesk admin" />
@@ -107,6 +121,8 @@ pub fn PayoutRunsPage() -> impl IntoView {
                                     {move || if preview.pending().get() { "Previewing…" } else { "Preview run" }}
                                 </button>
                             </form>
+                            <ScheduleForm key=page.fresh_key.clone() params cadence day hour save />
+                            <Schedules schedules=page.schedules stop />
                             <History runs=page.history />
                         }
                             .into_any()
@@ -225,6 +241,164 @@ fn Preview(
     }
 }
 
+/// Saves the run above as a schedule.
+#[component]
+fn ScheduleForm(
+    key: String,
+    params: impl Fn() -> RunParams + Send + Sync + 'static,
+    cadence: RwSignal<String>,
+    day: RwSignal<u32>,
+    hour: RwSignal<u32>,
+    save: Action<(ScheduleInput, String), Result<ScheduleView, AppError>>,
+) -> impl IntoView {
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch((
+            ScheduleInput {
+                params: params(),
+                cadence: cadence.get_untracked(),
+                day: day.get_untracked(),
+                hour: hour.get_untracked(),
+            },
+            key.clone(),
+        ));
+    };
+    let weekly = move || cadence.get() == "weekly";
+    view! {
+        <form class="card stack" aria-labelledby="schedule-title" on:submit=submit>
+            <h2 id="schedule-title">"Save as schedule"</h2>
+            <p class="hint">"Runs with the asset, threshold and maximum above, at the time you choose, and appears in the runs history."</p>
+            <div class="field">
+                <label for="schedule-cadence">"How often"</label>
+                <select
+                    id="schedule-cadence"
+                    on:change=move |ev| {
+                        cadence.set(event_target_value(&ev));
+                        day.set(1);
+                    }
+                >
+                    <option value="monthly" selected=move || !weekly()>"Monthly"</option>
+                    <option value="weekly" selected=weekly>"Weekly"</option>
+                </select>
+            </div>
+            <div class="field">
+                <label for="schedule-day">{move || if weekly() { "Weekday" } else { "Day of the month" }}</label>
+                <select id="schedule-day" on:change=move |ev| day.set(event_target_value(&ev).parse().unwrap_or(1))>
+                    {move || {
+                        if weekly() {
+                            WEEKDAYS
+                                .iter()
+                                .enumerate()
+                                .map(|(i, name)| {
+                                    let value = i as u32 + 1;
+                                    view! { <option value=value.to_string() selected=day.get_untracked() == value>{*name}</option> }
+                                })
+                                .collect_view()
+                                .into_any()
+                        } else {
+                            (1..=28_u32)
+                                .map(|value| view! { <option value=value.to_string() selected=day.get_untracked() == value>{value.to_string()}</option> })
+                                .collect_view()
+                                .into_any()
+                        }
+                    }}
+                </select>
+            </div>
+            <div class="field">
+                <label for="schedule-hour">"Hour (UTC)"</label>
+                <select id="schedule-hour" on:change=move |ev| hour.set(event_target_value(&ev).parse().unwrap_or(0))>
+                    {(0..24_u32)
+                        .map(|value| view! { <option value=value.to_string() selected=hour.get_untracked() == value>{format!("{value:02}:00")}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <button type="submit" disabled=move || save.pending().get()>
+                {move || if save.pending().get() { "Saving…" } else { "Save schedule" }}
+            </button>
+            {move || {
+                save.value()
+                    .get()
+                    .map(|result| match result {
+                        Ok(saved) => view! {
+                            <p class="notice success" role="status">
+                                {format!("Schedule #{} saved: {}; next run {} UTC.", saved.id, saved.when, saved.next_run_at.unwrap_or_default())}
+                            </p>
+                        }
+                            .into_any(),
+                        Err(error) => view! { <p class="form-error" role="alert">{error.message}</p> }.into_any(),
+                    })
+            }}
+        </form>
+    }
+}
+
+#[component]
+fn Schedules(
+    schedules: Vec<ScheduleView>,
+    stop: Action<i64, Result<(), AppError>>,
+) -> impl IntoView {
+    view! {
+        <section aria-labelledby="schedules-title">
+            <h2 id="schedules-title">"Schedules"</h2>
+            {move || stop.value().get().and_then(Result::err).map(|error| view! { <p class="form-error" role="alert">{error.message}</p> })}
+            {if schedules.is_empty() {
+                view! { <p class="empty">"No scheduled runs."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="data">
+                        <caption class="visually-hidden">"Scheduled payout runs"</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">"Schedule"</th>
+                                <th scope="col">"When"</th>
+                                <th scope="col">"Asset and threshold"</th>
+                                <th scope="col">"Next run (UTC)"</th>
+                                <th scope="col">"Set up by"</th>
+                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {schedules
+                                .into_iter()
+                                .map(|schedule| {
+                                    let id = schedule.id;
+                                    let threshold = match &schedule.max_per_member {
+                                        Some(max) => format!("{} or more (at most {max} each)", schedule.threshold),
+                                        None => format!("{} or more", schedule.threshold),
+                                    };
+                                    view! {
+                                        <tr>
+                                            <th scope="row" data-label="Schedule">{format!("#{id}")}</th>
+                                            <td data-label="When">{schedule.when.clone()}</td>
+                                            <td data-label="Asset and threshold">{threshold}</td>
+                                            <td data-label="Next run (UTC)">{schedule.next_run_at.clone().unwrap_or_else(|| "Stopped".into())}</td>
+                                            <td data-label="Set up by">{schedule.created_by.clone()}</td>
+                                            <td data-label="Actions">
+                                                {schedule.active.then(|| view! {
+                                                    <button
+                                                        type="button"
+                                                        class="danger"
+                                                        aria-label=format!("Stop schedule #{id}")
+                                                        disabled=move || stop.pending().get()
+                                                        on:click=move |_| { stop.dispatch(id); }
+                                                    >
+                                                        "Stop"
+                                                    </button>
+                                                })}
+                                            </td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                    .into_any()
+            }}
+        </section>
+    }
+}
+
 #[component]
 fn Skips(skipped: Vec<super::RunSkip>, label: &'static str) -> impl IntoView {
     (!skipped.is_empty()).then(|| {
@@ -280,7 +454,12 @@ fn History(runs: Vec<RunSummary>) -> impl IntoView {
                                         <tr>
                                             <th scope="row" data-label="Run">{format!("#{}", p.run_id)}</th>
                                             <td data-label="Started">{run.started_at.clone()}</td>
-                                            <td data-label="By">{run.started_by.clone()}</td>
+                                            <td data-label="By">
+                                                {match run.schedule_id {
+                                                    Some(schedule) => format!("Schedule #{schedule} (set up by {})", run.started_by),
+                                                    None => run.started_by.clone(),
+                                                }}
+                                            </td>
                                             <td data-label="Asset and threshold">{threshold}</td>
                                             <td data-label="Outcome">
                                                 {outcome}

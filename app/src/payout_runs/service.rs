@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
-    sea_query::Expr, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::Expr, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
 
@@ -38,17 +38,17 @@ fn internal(err: impl Into<anyhow::Error>) -> AppError {
 /// The run's parameters, parsed: the asset, the currency requests are paid
 /// in, the threshold (in the asset's units) and the maximum per member (in
 /// the currency's).
-struct Plan {
-    asset: asset::Model,
+pub(super) struct Plan {
+    pub(super) asset: asset::Model,
     currency: asset::Model,
     rate: Option<crate::ledger::money::Rate>,
-    threshold: i64,
-    max: Option<i64>,
+    pub(super) threshold: i64,
+    pub(super) max: Option<i64>,
 }
 
 /// The currency requests from this asset are paid in (itself, for money),
 /// and for points the rate in force.
-async fn payout_currency(
+pub(super) async fn payout_currency(
     db: &DatabaseConnection,
     asset: &asset::Model,
 ) -> Result<(asset::Model, Option<crate::ledger::money::Rate>), AppError> {
@@ -72,7 +72,7 @@ async fn payout_currency(
     Ok((currency, Some(rate)))
 }
 
-async fn plan(db: &DatabaseConnection, params: &RunParams) -> Result<Plan, AppError> {
+pub(super) async fn plan(db: &DatabaseConnection, params: &RunParams) -> Result<Plan, AppError> {
     let code = params.asset.trim().to_uppercase();
     if code.is_empty() {
         return Err(AppError::invalid("Choose an asset"));
@@ -101,14 +101,39 @@ async fn plan(db: &DatabaseConnection, params: &RunParams) -> Result<Plan, AppEr
     })
 }
 
+/// A plan from parameters recorded earlier (a run's, a schedule's).
+pub(super) async fn recorded_plan(
+    db: &DatabaseConnection,
+    asset_id: i64,
+    threshold: i64,
+    max: Option<i64>,
+) -> Result<Plan, AppError> {
+    let asset = asset::Entity::find_by_id(asset_id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| internal(anyhow::anyhow!("asset {asset_id} missing")))?;
+    let (currency, rate) = payout_currency(db, &asset).await?;
+    Ok(Plan {
+        asset,
+        currency,
+        rate,
+        threshold,
+        max,
+    })
+}
+
 /// A member at or above the threshold, with the wallet and default method.
-struct Candidate {
+pub(super) struct Candidate {
     user: user::Model,
     wallet: wallet::Model,
     default_method: Option<String>,
 }
 
-async fn candidates(db: &DatabaseConnection, plan: &Plan) -> Result<Vec<Candidate>, AppError> {
+pub(super) async fn candidates(
+    db: &DatabaseConnection,
+    plan: &Plan,
+) -> Result<Vec<Candidate>, AppError> {
     let wallets = wallet::Entity::find()
         .filter(wallet::Column::Kind.eq("member"))
         .filter(wallet::Column::AssetId.eq(plan.asset.id))
@@ -277,23 +302,18 @@ pub async fn start(
             "No member is at or above this threshold: nothing to run",
         ));
     }
-    let now = clock.now();
     let txn = db::begin_write(db).await.map_err(internal)?;
-    let inserted = payout_run::Entity::insert(payout_run::ActiveModel {
-        idempotency_key: Set(full_key.clone()),
-        asset_id: Set(plan.asset.id),
-        threshold_minor: Set(plan.threshold),
-        max_minor: Set(plan.max),
-        status: Set("running".into()),
-        total: Set(i32::try_from(candidates.len()).map_err(internal)?),
-        created_by: Set(admin_user_id),
-        created_at: Set(now),
-        finished_at: Set(None),
-        ..Default::default()
-    })
-    .exec_with_returning(&txn)
+    let recorded = record_run(
+        &txn,
+        clock.now(),
+        admin_user_id,
+        &plan,
+        &candidates,
+        full_key.clone(),
+        None,
+    )
     .await;
-    let run = match inserted {
+    let run = match recorded {
         Ok(run) => run,
         Err(err) if db::is_unique_violation(&err) => {
             // The same confirm, twice at once: the other one made it.
@@ -305,6 +325,38 @@ pub async fn start(
         }
         Err(err) => return Err(internal(err)),
     };
+    txn.commit().await.map_err(internal)?;
+    progress(db, run.id).await
+}
+
+/// Records a run, its members and the audit row in the caller's
+/// transaction. A run with no member (a schedule's, on a quiet day) is
+/// recorded done, so the history shows that it ran.
+pub(super) async fn record_run(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    created_by: i64,
+    plan: &Plan,
+    candidates: &[Candidate],
+    idempotency_key: String,
+    schedule_id: Option<i64>,
+) -> Result<payout_run::Model, DbErr> {
+    let empty = candidates.is_empty();
+    let run = payout_run::Entity::insert(payout_run::ActiveModel {
+        idempotency_key: Set(idempotency_key),
+        asset_id: Set(plan.asset.id),
+        threshold_minor: Set(plan.threshold),
+        max_minor: Set(plan.max),
+        status: Set(if empty { "done" } else { "running" }.into()),
+        total: Set(i32::try_from(candidates.len()).map_err(|e| DbErr::Custom(e.to_string()))?),
+        created_by: Set(created_by),
+        created_at: Set(now),
+        finished_at: Set(empty.then_some(now)),
+        schedule_id: Set(schedule_id),
+        ..Default::default()
+    })
+    .exec_with_returning(txn)
+    .await?;
     for chunk in candidates.chunks(500) {
         payout_run_member::Entity::insert_many(chunk.iter().map(|c| {
             payout_run_member::ActiveModel {
@@ -317,32 +369,33 @@ pub async fn start(
                 ..Default::default()
             }
         }))
-        .exec_without_returning(&txn)
-        .await
-        .map_err(internal)?;
+        .exec_without_returning(txn)
+        .await?;
     }
+    let threshold = format_amount(
+        plan.threshold,
+        &plan.asset.code,
+        u32::try_from(plan.asset.scale).unwrap_or(0),
+    );
+    let detail = match schedule_id {
+        Some(schedule) => format!(
+            "{} members at or above {threshold}, by schedule #{schedule}",
+            candidates.len()
+        ),
+        None => format!("{} members at or above {threshold}", candidates.len()),
+    };
     crate::platform::audit::record(
-        &txn,
+        txn,
         now,
         crate::platform::audit::AuditEntry::new(
             crate::platform::audit::AuditAction::PayoutRunStarted,
         )
-        .actor(admin_user_id)
+        .actor(created_by)
         .subject(format!("payout_run:{}", run.id))
-        .detail(format!(
-            "{} members at or above {}",
-            candidates.len(),
-            format_amount(
-                plan.threshold,
-                &plan.asset.code,
-                u32::try_from(plan.asset.scale).unwrap_or(0)
-            )
-        )),
+        .detail(detail),
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
-    progress(db, run.id).await
+    .await?;
+    Ok(run)
 }
 
 async fn run_by_key(
@@ -376,20 +429,8 @@ pub async fn step(
     if run.status == "done" {
         return progress(db, run.id).await;
     }
-    let asset = asset::Entity::find_by_id(run.asset_id)
-        .one(db)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| internal(anyhow::anyhow!("asset {} missing", run.asset_id)))?;
     // The run's own parameters, as recorded: nothing to parse again.
-    let (currency, rate) = payout_currency(db, &asset).await?;
-    let plan = Plan {
-        asset,
-        currency,
-        rate,
-        threshold: run.threshold_minor,
-        max: run.max_minor,
-    };
+    let plan = recorded_plan(db, run.asset_id, run.threshold_minor, run.max_minor).await?;
     let pending = payout_run_member::Entity::find()
         .filter(payout_run_member::Column::RunId.eq(run.id))
         .filter(payout_run_member::Column::Status.eq(PENDING))
@@ -519,6 +560,30 @@ pub async fn progress(db: &DatabaseConnection, run_id: i64) -> Result<RunProgres
     })
 }
 
+/// A run's or schedule's threshold with its asset ("100.00 USD") and the
+/// maximum per member, which is in the currency requests are paid in.
+pub(super) async fn described_amounts(
+    db: &DatabaseConnection,
+    assets: &HashMap<i64, asset::Model>,
+    asset: &asset::Model,
+    threshold: i64,
+    max: Option<i64>,
+) -> Result<(String, Option<String>), AppError> {
+    let scale = u32::try_from(asset.scale).unwrap_or(0);
+    let currency_scale = match ledger::asset_view(asset).kind {
+        AssetKind::Currency => scale,
+        AssetKind::Points => ledger::current_rate(db, asset.id)
+            .await
+            .map_err(internal)?
+            .and_then(|(currency_id, _)| assets.get(&currency_id))
+            .map_or(0, |currency| u32::try_from(currency.scale).unwrap_or(0)),
+    };
+    Ok((
+        format_amount(threshold, &asset.code, scale),
+        max.map(|max| Decimal::new(max, currency_scale).to_string()),
+    ))
+}
+
 /// Runs, newest first, with who started them and the members they skipped.
 pub async fn history(db: &DatabaseConnection, limit: u64) -> Result<Vec<RunSummary>, AppError> {
     let runs = payout_run::Entity::find()
@@ -560,27 +625,18 @@ pub async fn history(db: &DatabaseConnection, limit: u64) -> Result<Vec<RunSumma
                 }
             })
             .collect();
-        let scale = u32::try_from(asset.scale).unwrap_or(0);
-        // The maximum is in the currency requests are paid in.
-        let currency_scale = match ledger::asset_view(asset).kind {
-            AssetKind::Currency => scale,
-            AssetKind::Points => ledger::current_rate(db, asset.id)
-                .await
-                .map_err(internal)?
-                .and_then(|(currency_id, _)| assets.get(&currency_id))
-                .map_or(0, |currency| u32::try_from(currency.scale).unwrap_or(0)),
-        };
+        let (threshold, max_per_member) =
+            described_amounts(db, &assets, asset, run.threshold_minor, run.max_minor).await?;
         summaries.push(RunSummary {
             progress: progress(db, run.id).await?,
             asset: asset.code.clone(),
-            threshold: format_amount(run.threshold_minor, &asset.code, scale),
-            max_per_member: run
-                .max_minor
-                .map(|max| Decimal::new(max, currency_scale).to_string()),
+            threshold,
+            max_per_member,
             started_by: starters
                 .get(&run.created_by)
                 .map(|u| u.display_name.clone())
                 .unwrap_or_default(),
+            schedule_id: run.schedule_id,
             started_at: run.created_at.format("%Y-%m-%d %H:%M").to_string(),
             finished_at: run
                 .finished_at

@@ -121,6 +121,7 @@ mod server {
     use crate::error::AppError;
     use crate::ledger::money::decimal_string;
     use crate::payout_details::DetailsInput;
+    use crate::payout_fields::MethodField;
     use crate::payouts::{service, BulkRequest, PayoutQuery, Selection, SortBy};
     use crate::platform::audit::{self, AuditAction, AuditEntry};
     use crate::platform::request::{cookie_value, ClientIp};
@@ -225,6 +226,9 @@ mod server {
         count: u64,
         marked: usize,
         payquicker_columns: Vec<String>,
+        /// Extra payout fields (retired ones too: older requests carry
+        /// their answers), one column each after the format's own.
+        extra: Vec<MethodField>,
     }
 
     async fn prepare(
@@ -238,6 +242,9 @@ mod server {
         let scope = ExportScope::parse(&form.scope)
             .ok_or_else(|| AppError::invalid(format!("Unknown export scope {:?}", form.scope)))?;
         let payquicker_columns = payquicker_columns(&state.db).await?;
+        let extra = crate::payout_fields::service::fields(&state.db, true)
+            .await
+            .map_err(AppError::internal)?;
         let mark = form.mark_processing.is_some();
         if mark && form.idempotency_key.trim().is_empty() {
             return Err(AppError::invalid("The idempotency key is missing"));
@@ -385,6 +392,7 @@ mod server {
             count,
             marked,
             payquicker_columns,
+            extra,
         })
     }
 
@@ -500,6 +508,21 @@ mod server {
                 r.payment_date.clone().unwrap_or_default(),
                 r.note.clone().unwrap_or_default(),
             ]
+        }
+
+        /// The answers to every extra field, in column order (empty where
+        /// the request's method has no such field).
+        fn extras(&self, fields: &[MethodField]) -> Vec<String> {
+            fields
+                .iter()
+                .map(|field| {
+                    self.details
+                        .extra
+                        .get(&field.key())
+                        .cloned()
+                        .unwrap_or_default()
+                })
+                .collect()
         }
 
         fn paypal(&self) -> Vec<String> {
@@ -634,6 +657,7 @@ mod server {
                 assets,
                 prepared.format,
                 prepared.payquicker_columns.clone(),
+                prepared.extra.clone(),
             ))
         };
         let filename = format!(
@@ -667,22 +691,25 @@ mod server {
         assets: HashMap<i64, asset::Model>,
         format: ExportFormat,
         columns: Vec<String>,
+        extra: Vec<MethodField>,
     ) -> impl futures::Stream<Item = std::io::Result<Bytes>> + Send {
-        let header: Vec<String> = match format {
+        let mut header: Vec<String> = match format {
             ExportFormat::PaypalCsv => PAYPAL_HEADER.iter().map(|h| (*h).to_owned()).collect(),
             ExportFormat::PayquickerCsv => columns.clone(),
             _ => GENERIC_HEADER.iter().map(|h| (*h).to_owned()).collect(),
         };
+        header.extend(extra.iter().map(MethodField::column));
         // State: the last id written, or None before the header.
         // Fused: the compression layer may poll again after the end, which
         // a bare `unfold` answers with a panic.
         futures::StreamExt::fuse(futures::stream::unfold(Some(None::<i64>), move |state| {
-            let (db, rows, assets, columns, header) = (
+            let (db, rows, assets, columns, header, extra) = (
                 db.clone(),
                 rows.clone(),
                 assets.clone(),
                 columns.clone(),
                 header.clone(),
+                extra.clone(),
             );
             async move {
                 let after = state?;
@@ -697,10 +724,16 @@ mod server {
                     }
                 };
                 let last = lines.last()?.request.id;
-                let records = lines.iter().map(|line| match format {
-                    ExportFormat::PaypalCsv => line.paypal(),
-                    ExportFormat::PayquickerCsv => line.payquicker(&columns),
-                    _ => line.generic().into_iter().map(defused).collect(),
+                let records = lines.iter().map(|line| {
+                    let mut record = match format {
+                        ExportFormat::PaypalCsv => line.paypal(),
+                        ExportFormat::PayquickerCsv => line.payquicker(&columns),
+                        _ => line.generic(),
+                    };
+                    record.extend(line.extras(&extra));
+                    // Members type the extra answers: no cell of theirs may
+                    // become a formula, in any format.
+                    record.into_iter().map(defused).collect::<Vec<_>>()
                 });
                 Some((csv_bytes(records), Some(Some(last))))
             }
@@ -724,9 +757,13 @@ mod server {
             .add_worksheet_with_constant_memory()
             .map_err(AppError::internal)?;
         sheet.set_name("Requests").map_err(AppError::internal)?;
-        for (col, title) in GENERIC_HEADER.iter().enumerate() {
+        let titles = GENERIC_HEADER
+            .iter()
+            .map(|title| (*title).to_owned())
+            .chain(prepared.extra.iter().map(MethodField::column));
+        for (col, title) in titles.enumerate() {
             sheet
-                .write_string_with_format(0, col as u16, *title, &bold)
+                .write_string_with_format(0, col as u16, title, &bold)
                 .map_err(AppError::internal)?;
         }
         let mut row: u32 = 1;
@@ -738,7 +775,11 @@ mod server {
             let Some(last) = lines.last() else { break };
             after = last.request.id;
             for line in &lines {
-                for (col, value) in line.generic().into_iter().enumerate() {
+                let values = line
+                    .generic()
+                    .into_iter()
+                    .chain(line.extras(&prepared.extra));
+                for (col, value) in values.enumerate() {
                     sheet
                         .write_string(row, col as u16, value)
                         .map_err(AppError::internal)?;

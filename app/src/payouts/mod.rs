@@ -149,6 +149,9 @@ pub struct ProcessView {
     pub allowed: Vec<WithdrawalAction>,
     /// The request's batch, item and status history at PayPal, if sent.
     pub paypal: Option<crate::paypal::PayPalTrail>,
+    /// Answers to the method's extra fields, labelled: not secret, so
+    /// shown without a reveal.
+    pub extra_details: Vec<(String, String)>,
     pub fresh_key: String,
 }
 

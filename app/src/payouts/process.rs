@@ -95,6 +95,11 @@ fn Process(
                 <dd>{format_amount(r.amount, &r.wallet_asset, scale)}</dd>
                 <dt>"Method"</dt>
                 <dd>{format!("{} · {}", r.method.label(), r.payout_masked.clone().unwrap_or_default())}</dd>
+                {view
+                    .extra_details
+                    .iter()
+                    .map(|(label, answer)| view! { <dt>{label.clone()}</dt> <dd>{answer.clone()}</dd> })
+                    .collect_view()}
                 <dt>"Requested"</dt>
                 <dd>{r.created_at.clone()}</dd>
             </dl>

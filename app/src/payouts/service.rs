@@ -327,6 +327,7 @@ pub async fn process_view(
         .as_ref()
         .and_then(|r| r.wallet.clone())
         .map(|w| w.asset);
+    let extra_details = extra_details(db, model.payout_details.as_deref()).await?;
     // While PayPal holds the request, its status follows PayPal only.
     let held_by_paypal = paypal.as_ref().is_some_and(|trail| !trail.settled);
     let allowed = WithdrawalAction::ALL
@@ -349,8 +350,30 @@ pub async fn process_view(
         wallet_scale: wallet_asset.map_or(0, |a| a.scale),
         allowed,
         paypal,
+        extra_details,
         fresh_key: crate::withdrawals::queries::fresh_key(),
     })
+}
+
+/// The answers to extra fields a request was frozen with, labelled (the
+/// fields retired since included).
+async fn extra_details(
+    db: &DatabaseConnection,
+    details_json: Option<&str>,
+) -> Result<Vec<(String, String)>, AppError> {
+    let details: crate::payout_details::DetailsInput = details_json
+        .and_then(|json| serde_json::from_str(json).ok())
+        .unwrap_or_default();
+    if details.extra.is_empty() {
+        return Ok(Vec::new());
+    }
+    let fields = crate::payout_fields::service::fields(db, true)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(crate::payout_fields::service::labelled(
+        &fields,
+        &details.extra,
+    ))
 }
 
 /// Shows an admin the full payout details a request will be paid to, and
@@ -382,6 +405,7 @@ pub async fn reveal(
     )
     .await
     .map_err(AppError::internal)?;
-    let fields = details.labelled();
+    let mut fields = extra_details(db, model.payout_details.as_deref()).await?;
+    fields.splice(0..0, details.labelled());
     Ok(super::RevealedDetails { fields })
 }

@@ -39,10 +39,13 @@ pub enum AuditAction {
     PasswordReset,
     PayPalBatchSent,
     PayoutRunStarted,
+    PayoutScheduleSaved,
+    PayoutScheduleStopped,
+    PayoutFieldChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 30] = [
+    pub const ALL: [AuditAction; 33] = [
         AuditAction::SignedUp,
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
@@ -73,6 +76,9 @@ impl AuditAction {
         AuditAction::PasswordReset,
         AuditAction::PayPalBatchSent,
         AuditAction::PayoutRunStarted,
+        AuditAction::PayoutScheduleSaved,
+        AuditAction::PayoutScheduleStopped,
+        AuditAction::PayoutFieldChanged,
     ];
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -112,6 +118,9 @@ impl AuditAction {
             AuditAction::PasswordReset => "Password reset",
             AuditAction::PayPalBatchSent => "Sent via PayPal",
             AuditAction::PayoutRunStarted => "Payout run started",
+            AuditAction::PayoutScheduleSaved => "Payout run scheduled",
+            AuditAction::PayoutScheduleStopped => "Payout schedule stopped",
+            AuditAction::PayoutFieldChanged => "Payout method field changed",
         }
     }
 
@@ -147,6 +156,9 @@ impl AuditAction {
             AuditAction::PasswordReset => "password_reset",
             AuditAction::PayPalBatchSent => "paypal_batch_sent",
             AuditAction::PayoutRunStarted => "payout_run_started",
+            AuditAction::PayoutScheduleSaved => "payout_schedule_saved",
+            AuditAction::PayoutScheduleStopped => "payout_schedule_stopped",
+            AuditAction::PayoutFieldChanged => "payout_field_changed",
         }
     }
 }

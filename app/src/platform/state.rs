@@ -32,6 +32,8 @@ pub struct Settings {
     pub mail: MailSettings,
     /// Automatic transfers; None when no PayPal credentials are configured.
     pub paypal: Option<PayPalSettings>,
+    /// How often the worker looks for scheduled payout runs that are due.
+    pub schedule_every: Duration,
 }
 
 /// Email delivery. With no SMTP server, messages wait in the outbox (and
@@ -100,6 +102,7 @@ impl Default for Settings {
             login_failure_window: Duration::from_secs(15 * 60),
             mail: MailSettings::default(),
             paypal: None,
+            schedule_every: Duration::from_secs(60),
         }
     }
 }

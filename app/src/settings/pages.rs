@@ -48,6 +48,7 @@ pub fn SettingsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <crate::payout_fields::pages::PayoutFields />
         <crate::incentives::pages::ApiKeys />
         <PayPalSettings />
     }

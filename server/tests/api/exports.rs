@@ -14,12 +14,12 @@ use sea_orm::EntityTrait;
 
 const EXPORT: &str = "/admin/payouts/export";
 
-async fn export(browser: &Browser, fields: &[(&str, &str)]) -> reqwest::Response {
+pub(crate) async fn export(browser: &Browser, fields: &[(&str, &str)]) -> reqwest::Response {
     browser.post_form(EXPORT, fields).await
 }
 
 /// The file's bytes, after checking it is an attachment of the given type.
-async fn file(response: reqwest::Response, kind: &str) -> Vec<u8> {
+pub(crate) async fn file(response: reqwest::Response, kind: &str) -> Vec<u8> {
     assert_eq!(response.status(), StatusCode::OK);
     let headers = response.headers();
     assert!(
@@ -38,7 +38,7 @@ async fn file(response: reqwest::Response, kind: &str) -> Vec<u8> {
     response.bytes().await.unwrap().to_vec()
 }
 
-fn csv_rows(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+pub(crate) fn csv_rows(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
     let mut reader = csv::Reader::from_reader(bytes);
     let header = reader
         .headers()

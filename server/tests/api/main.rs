@@ -18,6 +18,7 @@ mod live;
 mod member_area;
 mod members;
 mod on_behalf;
+mod payout_fields;
 mod payout_runs;
 mod payouts_desk;
 mod paypal;

@@ -7,7 +7,9 @@ use crate::ledger_fixture::{assert_ledger_clean, balance, desk, key, request, De
 use crate::payouts_desk::admin_browser;
 use app::auth::{service as auth, Role};
 use app::entities::{user, withdrawal_request};
-use app::payout_runs::{service as runs, RunParams, RunPreview, RunProgress};
+use app::payout_runs::{
+    schedule, service as runs, RunParams, RunPreview, RunProgress, ScheduleInput, ScheduleView,
+};
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
@@ -345,4 +347,313 @@ async fn runs_over_http_for_admins_only_with_bad_input_refused() {
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
     }
     assert_ledger_clean(&app).await;
+}
+
+/// `n` verified members with PayPal details as their default and `amount`
+/// in USD each, written in bulk (signing up each would take minutes).
+async fn funded_in_bulk(app: &TestApp, desk: &Desk, n: u64, amount: i64) {
+    use app::entities::{payout_detail, wallet};
+    use app::ledger::service::{self as ledger, EntryKind, Leg, NewEntry, SystemRole};
+    use sea_orm::{QueryOrder, QuerySelect};
+
+    let now = app.clock.now();
+    let usd = desk.usd.id;
+    let txn = app::platform::db::begin_write(&app.state.db).await.unwrap();
+    let numbers: Vec<u64> = (0..n).collect();
+    for chunk in numbers.chunks(500) {
+        user::Entity::insert_many(chunk.iter().map(|i| user::ActiveModel {
+            email: Set(format!("bulk{i}@example.com")),
+            display_name: Set(format!("Bulk member {i}")),
+            // Never signs in.
+            password_hash: Set("!".into()),
+            role: Set("member".into()),
+            is_active: Set(true),
+            is_verified: Set(true),
+            created_at: Set(now),
+            ..Default::default()
+        }))
+        .exec_without_returning(&txn)
+        .await
+        .unwrap();
+    }
+    let users: Vec<(i64, String)> = user::Entity::find()
+        .filter(user::Column::Email.starts_with("bulk"))
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::Email)
+        .order_by_asc(user::Column::Id)
+        .into_tuple()
+        .all(&txn)
+        .await
+        .unwrap();
+    let outside = ledger::system_wallet(&txn, now, SystemRole::OutsideWorld, usd)
+        .await
+        .unwrap();
+    for chunk in users.chunks(500) {
+        payout_detail::Entity::insert_many(chunk.iter().map(|(id, email)| {
+            payout_detail::ActiveModel {
+                user_id: Set(*id),
+                method: Set("paypal".into()),
+                details: Set(json!({ "email": email }).to_string()),
+                masked: Set(email.clone()),
+                is_default: Set(true),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+        }))
+        .exec_without_returning(&txn)
+        .await
+        .unwrap();
+        let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+        let wallets = ledger::member_wallets(&txn, now, &ids, usd).await.unwrap();
+        let wallets: Vec<&wallet::Model> = ids.iter().map(|id| &wallets[id]).collect();
+        ledger::post_entry(
+            &txn,
+            now,
+            NewEntry {
+                kind: EntryKind::Adjustment,
+                reference: None,
+                memo: Some("bulk test credit".into()),
+                actor_user_id: Some(desk.admin.user_id),
+                legs: wallets
+                    .iter()
+                    .map(|w| Leg {
+                        from: &outside,
+                        to: w,
+                        amount,
+                    })
+                    .collect(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    txn.commit().await.unwrap();
+}
+
+fn monthly(threshold: &str, day: u32, hour: u32) -> ScheduleInput {
+    ScheduleInput {
+        params: params(threshold, ""),
+        cadence: "monthly".into(),
+        day,
+        hour,
+    }
+}
+
+async fn scheduled_runs(app: &TestApp) -> i64 {
+    app.count("SELECT COUNT(*) FROM payout_runs WHERE schedule_id IS NOT NULL")
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_schedule_starts_each_occurrence_once_even_with_two_workers_at_once() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    let crowd = crowd(&app, &desk).await;
+    let admin = desk.admin.user_id;
+    let (db, clock) = (&app.state.db, &app.clock);
+    // The test clock starts on Monday 2026-03-02 at 09:00 UTC.
+    let saved = schedule::save(db, clock, admin, monthly("50.00", 5, 6), &key())
+        .await
+        .unwrap();
+    assert!(saved.active);
+    assert_eq!(saved.when, "Monthly on day 5 at 06:00 UTC");
+    assert_eq!(saved.next_run_at.as_deref(), Some("2026-03-05 06:00"));
+    let before = requests(&app).await;
+
+    // Not due yet: nothing starts.
+    assert_eq!(schedule::pass(db, clock).await.unwrap(), 0);
+    assert_eq!(scheduled_runs(&app).await, 0);
+
+    // Due: two workers (as two app instances would) pass at once.
+    clock.advance(chrono::Duration::days(3));
+    let (one, two) = tokio::join!(schedule::pass(db, clock), schedule::pass(db, clock));
+    one.unwrap();
+    two.unwrap();
+    assert_eq!(scheduled_runs(&app).await, 1, "one run for the occurrence");
+    // Ada alone is eligible (see `crowd`); Dora's earlier request is hers.
+    assert_eq!(requests(&app).await, before + 1);
+    let ada_requests = withdrawal_request::Entity::find()
+        .filter(withdrawal_request::Column::MemberUserId.eq(crowd.ada))
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(ada_requests.len(), 1);
+    assert_eq!(ada_requests[0].created_by_user_id, Some(admin));
+
+    let history = runs::history(db, 10).await.unwrap();
+    assert_eq!(history.len(), 1);
+    let run = &history[0];
+    assert_eq!(run.schedule_id, Some(saved.id));
+    assert!(run.progress.done);
+    assert_eq!((run.progress.created, run.progress.skipped), (1, 4));
+    let reasons: Vec<(i64, &str)> = run
+        .skipped
+        .iter()
+        .map(|s| (s.member_user_id, s.reason.as_str()))
+        .collect();
+    assert!(reasons.contains(&(crowd.bob, "No default payout method")));
+    assert!(reasons.contains(&(crowd.carl, "Inactive account")));
+    assert!(reasons.contains(&(crowd.dora, "Has an open request already")));
+    assert!(reasons
+        .iter()
+        .any(|(id, reason)| *id == crowd.fay && reason.starts_with("Not verified")));
+
+    // The schedule moved on to the next month; passing again starts nothing.
+    let listed = schedule::list(db).await.unwrap();
+    assert_eq!(listed[0].next_run_at.as_deref(), Some("2026-04-05 06:00"));
+    assert_eq!(schedule::pass(db, clock).await.unwrap(), 0);
+    assert_eq!(scheduled_runs(&app).await, 1);
+
+    // The next occurrence is a run of its own. Ada's balance went to her
+    // request, so she is no longer at the threshold; the others are
+    // skipped again, and nothing is requested twice.
+    clock.advance(chrono::Duration::days(31));
+    schedule::pass(db, clock).await.unwrap();
+    assert_eq!(scheduled_runs(&app).await, 2);
+    assert_eq!(requests(&app).await, before + 1);
+    let latest = &runs::history(db, 1).await.unwrap()[0];
+    assert_eq!(latest.schedule_id, Some(saved.id));
+    assert_eq!((latest.progress.created, latest.progress.skipped), (0, 4));
+    assert!(latest
+        .skipped
+        .iter()
+        .any(|s| s.member_user_id == crowd.dora && s.reason == "Has an open request already"));
+
+    // Stopped: no more runs, and the history keeps what ran.
+    schedule::stop(db, clock, admin, saved.id).await.unwrap();
+    clock.advance(chrono::Duration::days(31));
+    schedule::pass(db, clock).await.unwrap();
+    assert_eq!(scheduled_runs(&app).await, 2);
+    assert_eq!(schedule::list(db).await.unwrap()[0].next_run_at, None);
+    assert_ledger_clean(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_half_done_scheduled_run_is_finished_by_the_next_pass() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    // More members than one step takes.
+    let count = runs::STEP + 5;
+    funded_in_bulk(&app, &desk, count, 3_000).await;
+    let (db, clock) = (&app.state.db, &app.clock);
+    let saved = schedule::save(
+        db,
+        clock,
+        desk.admin.user_id,
+        ScheduleInput {
+            params: params("10.00", ""),
+            cadence: "weekly".into(),
+            day: 1,
+            hour: 10,
+        },
+        &key(),
+    )
+    .await
+    .unwrap();
+    // Monday 09:00 -> the same Monday at 10:00.
+    assert_eq!(saved.next_run_at.as_deref(), Some("2026-03-02 10:00"));
+    clock.advance(chrono::Duration::hours(1));
+    // An instance claims the occurrence and stops after one step...
+    let started = schedule::start_due(db, clock).await.unwrap();
+    assert_eq!(started.len(), 1);
+    let first = runs::step(db, clock, started[0]).await.unwrap();
+    assert!(!first.done);
+    // ...and the next pass (of any instance) finishes it, making each
+    // member's request once.
+    let made = schedule::pass(db, clock).await.unwrap();
+    assert_eq!(made, 5);
+    let done = runs::progress(db, started[0]).await.unwrap();
+    assert!(done.done);
+    assert_eq!(done.created, count);
+    assert_eq!(requests(&app).await, i64::try_from(count).unwrap());
+    assert_ledger_clean(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schedules_over_http_for_admins_only_with_bad_input_refused() {
+    let app = spawn_app().await;
+    let _desk = desk(&app).await;
+    let admin = admin_browser(&app).await;
+    let bad = [
+        (
+            json!({ "params": { "asset": "USD", "threshold": "10" }, "cadence": "monthly", "day": 29, "hour": 6 }),
+            "Day of the month",
+        ),
+        (
+            json!({ "params": { "asset": "USD", "threshold": "10" }, "cadence": "daily", "day": 1, "hour": 6 }),
+            "Choose how often",
+        ),
+        (
+            json!({ "params": { "asset": "USD", "threshold": "10" }, "cadence": "weekly", "day": 2, "hour": 24 }),
+            "Hour",
+        ),
+        (
+            json!({ "params": { "asset": "USD", "threshold": "ten" }, "cadence": "weekly", "day": 2, "hour": 6 }),
+            "Threshold:",
+        ),
+    ];
+    for (schedule, message) in bad {
+        let response = admin
+            .post_json(
+                "/api/admin/runs/schedules/save",
+                json!({ "schedule": schedule, "idempotency_key": key() }),
+            )
+            .await;
+        let (status, error) = crate::helpers::error_of(response).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(error.message.starts_with(message), "{}", error.message);
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM payout_schedules").await, 0);
+
+    let same_key = key();
+    let body = json!({
+        "schedule": { "params": { "asset": "USD", "threshold": "10" }, "cadence": "weekly", "day": 5, "hour": 8 },
+        "idempotency_key": same_key,
+    });
+    let first: ScheduleView = admin
+        .post_json("/api/admin/runs/schedules/save", body.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let again: ScheduleView = admin
+        .post_json("/api/admin/runs/schedules/save", body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first.id, again.id, "the same save twice is one schedule");
+    assert_eq!(first.when, "Weekly on Friday at 08:00 UTC");
+    assert_eq!(app.count("SELECT COUNT(*) FROM payout_schedules").await, 1);
+
+    let member = app.new_browser();
+    member.sign_up(&crate::helpers::TestUser::generate()).await;
+    let refused = member
+        .post_json(
+            "/api/admin/runs/schedules/stop",
+            json!({ "schedule_id": first.id }),
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let missing = admin
+        .post_json(
+            "/api/admin/runs/schedules/stop",
+            json!({ "schedule_id": 999_999 }),
+        )
+        .await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let stopped = admin
+        .post_json(
+            "/api/admin/runs/schedules/stop",
+            json!({ "schedule_id": first.id }),
+        )
+        .await;
+    assert_eq!(stopped.status(), StatusCode::OK);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM payout_schedules WHERE active")
+            .await,
+        0
+    );
 }

@@ -61,6 +61,8 @@ async fn entities_match_the_migrated_tables() {
     check::<paypal_batch::Entity>(&app).await;
     check::<payout_run::Entity>(&app).await;
     check::<payout_run_member::Entity>(&app).await;
+    check::<payout_schedule::Entity>(&app).await;
+    check::<payout_method_field::Entity>(&app).await;
     check::<paypal_item::Entity>(&app).await;
     check::<paypal_event::Entity>(&app).await;
     check::<setting::Entity>(&app).await;
