@@ -34,7 +34,7 @@ test('an admin adds a required extra field to PayPal, the member form asks for i
   await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
   const paypal = page.getByRole('region', { name: 'PayPal' });
   await expect(paypal.getByLabel(label)).toBeVisible();
-  await expect(paypal.getByText('Answer yes or no')).toBeVisible();
+  await expect(paypal.getByLabel(label)).toHaveAccessibleDescription('Answer yes or no');
   await paypal.getByLabel('PayPal email').fill(member.email);
   await paypal.getByLabel(label).fill('maybe');
   await paypal.getByRole('button', { name: 'Save PayPal details' }).click();
