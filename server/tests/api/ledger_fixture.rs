@@ -259,3 +259,42 @@ pub fn key() -> String {
     rand::fill(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// `n` verified members written in bulk (signing each up would take
+/// minutes), who never sign in: their ids and emails, in id order.
+pub async fn bulk_members(
+    txn: &sea_orm::DatabaseTransaction,
+    now: chrono::DateTime<chrono::Utc>,
+    n: usize,
+) -> Vec<(i64, String)> {
+    use app::entities::user;
+    use sea_orm::{ActiveValue::Set, ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+
+    let numbers: Vec<usize> = (0..n).collect();
+    for chunk in numbers.chunks(500) {
+        user::Entity::insert_many(chunk.iter().map(|i| user::ActiveModel {
+            email: Set(format!("bulk{i}@example.com")),
+            display_name: Set(format!("Bulk member {i}")),
+            // Never signs in.
+            password_hash: Set("!".into()),
+            role: Set("member".into()),
+            is_active: Set(true),
+            is_verified: Set(true),
+            created_at: Set(now),
+            ..Default::default()
+        }))
+        .exec_without_returning(txn)
+        .await
+        .unwrap();
+    }
+    user::Entity::find()
+        .filter(user::Column::Email.starts_with("bulk"))
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::Email)
+        .order_by_asc(user::Column::Id)
+        .into_tuple()
+        .all(txn)
+        .await
+        .unwrap()
+}

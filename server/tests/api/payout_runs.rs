@@ -354,38 +354,11 @@ async fn runs_over_http_for_admins_only_with_bad_input_refused() {
 async fn funded_in_bulk(app: &TestApp, desk: &Desk, n: u64, amount: i64) {
     use app::entities::{payout_detail, wallet};
     use app::ledger::service::{self as ledger, EntryKind, Leg, NewEntry, SystemRole};
-    use sea_orm::{QueryOrder, QuerySelect};
 
     let now = app.clock.now();
     let usd = desk.usd.id;
     let txn = app::platform::db::begin_write(&app.state.db).await.unwrap();
-    let numbers: Vec<u64> = (0..n).collect();
-    for chunk in numbers.chunks(500) {
-        user::Entity::insert_many(chunk.iter().map(|i| user::ActiveModel {
-            email: Set(format!("bulk{i}@example.com")),
-            display_name: Set(format!("Bulk member {i}")),
-            // Never signs in.
-            password_hash: Set("!".into()),
-            role: Set("member".into()),
-            is_active: Set(true),
-            is_verified: Set(true),
-            created_at: Set(now),
-            ..Default::default()
-        }))
-        .exec_without_returning(&txn)
-        .await
-        .unwrap();
-    }
-    let users: Vec<(i64, String)> = user::Entity::find()
-        .filter(user::Column::Email.starts_with("bulk"))
-        .select_only()
-        .column(user::Column::Id)
-        .column(user::Column::Email)
-        .order_by_asc(user::Column::Id)
-        .into_tuple()
-        .all(&txn)
-        .await
-        .unwrap();
+    let users = crate::ledger_fixture::bulk_members(&txn, now, usize::try_from(n).unwrap()).await;
     let outside = ledger::system_wallet(&txn, now, SystemRole::OutsideWorld, usd)
         .await
         .unwrap();

@@ -713,9 +713,9 @@ async fn a_rate_limit_or_credential_refusal_is_retried_not_failed() {
 /// transaction with the ledger's own primitives (accounts, a credit, the
 /// hold), so the ledger verifies clean, fast enough for tens of thousands.
 async fn approved_in_bulk(s: &Scene, n: usize) -> Vec<i64> {
-    use app::entities::{user, wallet};
+    use app::entities::wallet;
     use app::ledger::service::{self as ledger, EntryKind, Leg, NewEntry, SystemRole};
-    use sea_orm::{ActiveValue::Set, QuerySelect};
+    use sea_orm::ActiveValue::Set;
 
     const AMOUNT: i64 = 500;
     let now = s.app.clock.now();
@@ -723,33 +723,7 @@ async fn approved_in_bulk(s: &Scene, n: usize) -> Vec<i64> {
     let txn = app::platform::db::begin_write(&s.app.state.db)
         .await
         .unwrap();
-    let numbers: Vec<usize> = (0..n).collect();
-    for chunk in numbers.chunks(500) {
-        user::Entity::insert_many(chunk.iter().map(|i| user::ActiveModel {
-            email: Set(format!("bulk{i}@example.com")),
-            display_name: Set(format!("Bulk member {i}")),
-            // Never signs in.
-            password_hash: Set("!".into()),
-            role: Set("member".into()),
-            is_active: Set(true),
-            is_verified: Set(true),
-            created_at: Set(now),
-            ..Default::default()
-        }))
-        .exec_without_returning(&txn)
-        .await
-        .unwrap();
-    }
-    let users: Vec<(i64, String)> = user::Entity::find()
-        .filter(user::Column::Email.starts_with("bulk"))
-        .select_only()
-        .column(user::Column::Id)
-        .column(user::Column::Email)
-        .order_by_asc(user::Column::Id)
-        .into_tuple()
-        .all(&txn)
-        .await
-        .unwrap();
+    let users = crate::ledger_fixture::bulk_members(&txn, now, n).await;
     let outside = ledger::system_wallet(&txn, now, SystemRole::OutsideWorld, usd)
         .await
         .unwrap();
