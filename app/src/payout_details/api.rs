@@ -37,7 +37,7 @@ pub async fn save_payout_details(
     address: Option<String>,
     brand: Option<String>,
     make_default: Option<String>,
-    /// Answers to the method's extra fields: inputs named `extra[ID]`.
+    /// Answers to the method's extra fields: inputs named `extra[f{id}]`.
     extra: Option<std::collections::BTreeMap<String, String>>,
 ) -> Result<SavedDetails, AppError> {
     use super::{service, DetailsInput};

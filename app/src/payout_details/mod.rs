@@ -38,7 +38,7 @@ pub struct DetailsInput {
     pub address: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub brand: String,
-    /// Answers to the method's extra fields, by field id (see
+    /// Answers to the method's extra fields, keyed `f{id}` (see
     /// `payout_fields`); checked and merged by the service on save.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, String>,

@@ -273,8 +273,10 @@ fn ScheduleForm(
                 <select
                     id="schedule-cadence"
                     on:change=move |ev| {
-                        cadence.set(event_target_value(&ev));
+                        // The day first: the options drawn for the new
+                        // cadence select what it holds.
                         day.set(1);
+                        cadence.set(event_target_value(&ev));
                     }
                 >
                     <option value="monthly" selected=move || !weekly()>"Monthly"</option>
