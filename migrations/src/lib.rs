@@ -17,6 +17,8 @@ mod m20261130_000008_requests_on_behalf;
 mod m20261130_000009_payout_runs;
 mod m20261130_000010_payout_schedules;
 mod m20261130_000011_payout_method_fields;
+pub mod m20261201_000012_ledger_guards;
+mod m20261201_000013_sign_in_attempts;
 
 pub struct Migrator;
 
@@ -35,6 +37,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_payout_runs::Migration),
             Box::new(m20261130_000010_payout_schedules::Migration),
             Box::new(m20261130_000011_payout_method_fields::Migration),
+            Box::new(m20261201_000012_ledger_guards::Migration),
+            Box::new(m20261201_000013_sign_in_attempts::Migration),
         ]
     }
 }

@@ -113,6 +113,13 @@ pub struct ServeArgs {
     #[arg(long, env = "PAYDESK_TRUST_PROXY_HEADERS", default_value_t = false)]
     pub trust_proxy_headers: bool,
 
+    /// With trusted proxy headers: the addresses or ranges (`10.0.0.0/8`) of
+    /// the proxies in front of Paydesk, comma-separated. The client is the
+    /// right-most `X-Forwarded-For` address not among them (by default, the
+    /// right-most one: the address the one proxy saw).
+    #[arg(long, env = "PAYDESK_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "PAYDESK_SESSION_IDLE_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=10_080))]
     pub session_idle_minutes: u64,
@@ -197,6 +204,7 @@ impl Default for ServeArgs {
             cookie_secure: false,
             public_origin: None,
             trust_proxy_headers: false,
+            trusted_proxies: Vec::new(),
             session_idle_minutes: 60,
             session_absolute_hours: 12,
             smtp_url: None,
@@ -223,6 +231,7 @@ impl ServeArgs {
                 .as_ref()
                 .map(|origin| origin.trim_end_matches('/').to_owned()),
             trust_proxy_headers: self.trust_proxy_headers,
+            trusted_proxies: self.trusted_proxies.clone(),
             mail: app::platform::state::MailSettings {
                 smtp_url: self.smtp_url.clone().filter(|url| !url.trim().is_empty()),
                 from: self.mail_from.clone(),
@@ -292,4 +301,12 @@ pub struct CreateAdminArgs {
     /// Read the password from standard input (one line) instead of prompting.
     #[arg(long)]
     pub password_stdin: bool,
+}
+
+/// An address (`10.1.2.3`) or a range (`10.0.0.0/8`, `fd00::/8`).
+fn parse_proxy(raw: &str) -> Result<ipnet::IpNet, String> {
+    let raw = raw.trim();
+    raw.parse::<ipnet::IpNet>()
+        .or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{raw:?} is not an IP address or range (like 10.0.0.0/8)"))
 }

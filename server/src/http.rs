@@ -16,6 +16,7 @@ use std::net::SocketAddr;
 
 use app::error::{AppError, ErrorCode};
 use app::platform::{
+    input,
     request::{cookie_value, ClientIp, CsrfToken},
     AppState, Settings,
 };
@@ -25,6 +26,9 @@ use app::ui::{CSRF_COOKIE, CSRF_FIELD};
 const MAX_FORM_BYTES: usize = 1024 * 1024;
 /// A server-function error body is a short JSON object.
 const MAX_ERROR_BYTES: usize = 64 * 1024;
+/// The earnings API's largest batch (1,000 incentives) is far below this;
+/// axum's own JSON limit is the same.
+const MAX_JSON_BYTES: usize = 2 * 1024 * 1024;
 use app::ui::CSRF_HEADER;
 
 /// Resolves the client's address once, for audit rows and throttling.
@@ -36,19 +40,37 @@ pub async fn client_ip(State(state): State<AppState>, mut req: Request, next: Ne
     let forwarded = state
         .settings
         .trust_proxy_headers
-        .then(|| {
-            req.headers()
-                .get("x-forwarded-for")
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| value.split(',').next())
-                .map(|ip| ip.trim().to_owned())
-                .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
-        })
-        .flatten();
+        .then(|| forwarded_client(req.headers(), &state.settings.trusted_proxies))
+        .flatten()
+        .map(|ip| ip.to_string());
     if let Some(ip) = forwarded.or(peer) {
         req.extensions_mut().insert(ClientIp(ip));
     }
     next.run(req).await
+}
+
+/// The client address a chain of proxies reports: walking `X-Forwarded-For`
+/// from the right (the entry our own proxy wrote), past the trusted proxies,
+/// to the first address that is not one; the left-most if all are. Anything
+/// further left was sent by the client itself and could say anything. An
+/// entry that is not an address ends the walk with nothing (the peer counts).
+fn forwarded_client(headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> Option<std::net::IpAddr> {
+    let entries: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = None;
+    for entry in entries.iter().rev() {
+        let ip = entry.parse::<std::net::IpAddr>().ok()?;
+        client = Some(ip);
+        if !trusted.iter().any(|net| net.contains(&ip)) {
+            break;
+        }
+    }
+    client
 }
 
 fn new_csrf_token() -> String {
@@ -242,6 +264,77 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
     response
 }
 
+/// Refuses text no field accepts (see `app::platform::input`) in the query
+/// string, a form body or a JSON body, with a 400 that names the field,
+/// before any handler or server function sees it.
+pub async fn input_guard(req: Request, next: Next) -> Response {
+    if let Some(query) = req.uri().query() {
+        let checked = form_urlencoded::parse(query.as_bytes())
+            .try_for_each(|(key, value)| input::check_field(&key, &value));
+        if let Err(message) = checked {
+            return refuse_input(req.uri().path(), req.headers(), &message);
+        }
+    }
+    let json = match body_kind(req.headers()) {
+        BodyKind::UrlEncodedForm => false,
+        BodyKind::NotSimple if is_json(req.headers()) => true,
+        _ => return next.run(req).await,
+    };
+    let (parts, body) = req.into_parts();
+    let limit = if json { MAX_JSON_BYTES } else { MAX_FORM_BYTES };
+    let Ok(bytes) = to_bytes(body, limit).await else {
+        return refuse(
+            &parts.headers,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::Invalid,
+            "The request is too large",
+        );
+    };
+    let checked = if json {
+        // A body that is not JSON is left to the handler, which says so.
+        serde_json::from_slice::<serde_json::Value>(&bytes)
+            .map_or(Ok(()), |value| input::check_json(&value))
+    } else {
+        form_urlencoded::parse(&bytes).try_for_each(|(key, value)| input::check_field(&key, &value))
+    };
+    if let Err(message) = checked {
+        return refuse_input(parts.uri.path(), &parts.headers, &message);
+    }
+    // The exact bytes go on (the PayPal webhook verifies them as sent).
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// The earnings API answers errors in its own envelope; everything else as
+/// server functions and pages do.
+fn refuse_input(path: &str, headers: &HeaderMap, message: &str) -> Response {
+    if path.starts_with("/api/v1/") {
+        let body = serde_json::json!({ "error": AppError::invalid(message) });
+        return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+    }
+    refuse(
+        headers,
+        StatusCode::BAD_REQUEST,
+        ErrorCode::Invalid,
+        message,
+    )
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            let essence = v
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            essence == "application/json" || essence.ends_with("+json")
+        })
+}
+
 /// Server functions answer every error with 500; this gives each the status
 /// its code stands for (400, 401, 403, 409, 429...), so clients, proxies and
 /// logs see what happened. Form posts without JavaScript are redirects and
@@ -345,6 +438,33 @@ mod tests {
             ],
             false,
         );
+    }
+
+    #[test]
+    fn the_client_is_the_right_most_address_no_trusted_proxy_wrote() {
+        let client = |header: &'static str, trusted: &[&str]| {
+            let trusted: Vec<ipnet::IpNet> = trusted.iter().map(|t| t.parse().unwrap()).collect();
+            forwarded_client(&headers(&[("x-forwarded-for", header)]), &trusted)
+                .map(|ip| ip.to_string())
+        };
+        // One proxy: the address it saw, never what the client wrote first.
+        assert_eq!(client("203.0.113.9", &[]).as_deref(), Some("203.0.113.9"));
+        assert_eq!(
+            client("1.2.3.4, 203.0.113.9", &[]).as_deref(),
+            Some("203.0.113.9")
+        );
+        // A chain: past our own proxies to the first address they did not write.
+        assert_eq!(
+            client("1.2.3.4, 203.0.113.9, 10.0.0.5", &["10.0.0.0/8"]).as_deref(),
+            Some("203.0.113.9")
+        );
+        assert_eq!(
+            client("10.0.0.7, 10.0.0.5", &["10.0.0.0/8"]).as_deref(),
+            Some("10.0.0.7")
+        );
+        // Garbage where an address should be: no forwarded address at all.
+        assert_eq!(client("1.2.3.4, not-an-ip", &[]), None);
+        assert_eq!(client("", &[]), None);
     }
 
     #[test]

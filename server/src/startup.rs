@@ -115,6 +115,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::http::server_fn_status,
         ))
+        .layer(axum::middleware::from_fn(crate::http::input_guard))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::http::csrf_guard,
@@ -236,6 +237,10 @@ async fn purge_sessions_periodically(state: AppState) {
             Ok(0) => {}
             Ok(removed) => tracing::info!(removed, "expired sessions removed"),
             Err(err) => tracing::warn!(error = %err, "could not remove expired sessions"),
+        }
+        // Sign-in attempts older than any throttle looks back.
+        if let Err(err) = app::auth::throttle::purge(&state.db, state.clock.now()).await {
+            tracing::warn!(error = %err, "could not remove old sign-in attempts");
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::entities::{audit_event, user};
 use crate::error::AppError;
 use crate::platform::audit::AuditAction;
 use crate::platform::dates::day_range;
+use crate::platform::paging;
 
 fn like(text: &str, what: &str) -> Result<Option<String>, AppError> {
     let text = text.trim();
@@ -31,7 +32,7 @@ pub async fn list(db: &DatabaseConnection, query: &AuditQuery) -> Result<AuditPa
     } else {
         20
     };
-    let page = std::cmp::max(query.page, 1);
+    let page = paging::page(query.page);
     let mut select = audit_event::Entity::find();
     if !query.action.is_empty() {
         let action = AuditAction::parse(&query.action)
@@ -71,7 +72,7 @@ pub async fn list(db: &DatabaseConnection, query: &AuditQuery) -> Result<AuditPa
     let events = select
         .order_by_desc(audit_event::Column::Id)
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset(paging::offset(page, per_page))
         .all(db)
         .await
         .map_err(AppError::internal)?;

@@ -166,7 +166,12 @@ pub async fn redeem(
     }
     let hashed = password::hash(new_password.to_owned())
         .await
-        .map_err(internal)?;
+        .map_err(|err| match err {
+            password::HashError::Busy => {
+                AppError::new(crate::error::ErrorCode::TooManyRequests, err.to_string())
+            }
+            password::HashError::Failed(cause) => internal(cause),
+        })?;
     let txn = db::begin_write(conn).await.map_err(internal)?;
     // The guard: of two uses of one link, only the first gets here.
     let used = password_link::Entity::update_many()

@@ -3,13 +3,18 @@
 //! Policy follows NIST SP 800-63B: 8 to 128 characters, no composition rules,
 //! and a refusal of the most common passwords. Hashing is argon2id with
 //! m = 19456 KiB, t = 2, p = 1, run on the blocking pool so that a burst of
-//! sign-ins cannot stall the async workers.
+//! sign-ins cannot stall the async workers, and at most twice as many at
+//! once as there are cores: each one holds 19 MiB, and a flood of sign-ins
+//! must get "try again in a moment", not a pile of hashes that exhausts
+//! memory and makes every sign-in slow.
 
 use argon2::{
     password_hash::{phc::PasswordHash, PasswordHasher, PasswordVerifier},
     Algorithm, Argon2, Params, Version,
 };
 use std::sync::LazyLock;
+use std::time::Duration;
+use tokio::sync::Semaphore;
 
 pub const MIN_LENGTH: usize = 8;
 pub const MAX_LENGTH: usize = 128;
@@ -50,6 +55,41 @@ pub fn check_policy(password: &str) -> Result<(), PasswordPolicyError> {
     Ok(())
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    /// Every hashing slot stayed taken for [`SLOT_WAIT`].
+    #[error("Paydesk is busy checking other sign-ins. Try again in a moment")]
+    Busy,
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// Hashes running at once: about twice the cores, so the cores stay busy
+/// while memory stays bounded (19 MiB each).
+static SLOTS: LazyLock<Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    Semaphore::new(cores * 2)
+});
+
+/// How long a sign-in waits for a slot before it is told to try again: a
+/// short burst of people signing in at once is absorbed, a flood is not.
+const SLOT_WAIT: Duration = Duration::from_secs(2);
+
+/// Runs one argon2 computation on the blocking pool, in a slot.
+async fn in_slot<T: Send + 'static>(
+    work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> Result<T, HashError> {
+    let permit = tokio::time::timeout(SLOT_WAIT, SLOTS.acquire())
+        .await
+        .map_err(|_| HashError::Busy)?
+        .map_err(|err| HashError::Failed(err.into()))?;
+    let result = tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|err| HashError::Failed(err.into()))?;
+    drop(permit);
+    Ok(result?)
+}
+
 fn hasher() -> Argon2<'static> {
     // The defaults are the values above today; spelling them out keeps them
     // from changing under us with a crate upgrade.
@@ -58,14 +98,14 @@ fn hasher() -> Argon2<'static> {
 }
 
 /// Hashes a password into a PHC string, on the blocking pool.
-pub async fn hash(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
+pub async fn hash(password: String) -> Result<String, HashError> {
+    in_slot(move || {
         hasher()
             .hash_password(password.as_bytes())
             .map(|hash| hash.to_string())
             .map_err(|err| anyhow::anyhow!("hashing a password failed: {err}"))
     })
-    .await?
+    .await
 }
 
 /// A hash of a random password, verified against when the email is unknown
@@ -93,8 +133,8 @@ pub fn prepare() {
 
 /// Verifies a password against a stored hash (or, with `None`, against the
 /// dummy hash, always failing), on the blocking pool.
-pub async fn verify(password: String, stored: Option<String>) -> anyhow::Result<bool> {
-    tokio::task::spawn_blocking(move || {
+pub async fn verify(password: String, stored: Option<String>) -> Result<bool, HashError> {
+    in_slot(move || {
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| DUMMY_HASH.clone());
         let parsed = PasswordHash::new(&phc)
@@ -104,7 +144,7 @@ pub async fn verify(password: String, stored: Option<String>) -> anyhow::Result<
             .is_ok();
         Ok(known && matches)
     })
-    .await?
+    .await
 }
 
 #[cfg(test)]

@@ -5,12 +5,13 @@ use chrono::{DateTime, Utc};
 use email_address::EmailAddress;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    EntityTrait, QueryFilter,
 };
 use std::{collections::HashMap, str::FromStr};
 
+use super::throttle::Outcome;
 use super::{password, Role, UserView};
-use crate::entities::{audit_event, session, user};
+use crate::entities::{session, user};
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db,
@@ -31,6 +32,8 @@ pub enum AuthError {
     Deactivated,
     #[error("Too many failed sign-in attempts. Please wait {minutes} minutes and try again")]
     Throttled { minutes: u64 },
+    #[error("{0}")]
+    Busy(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -38,6 +41,15 @@ pub enum AuthError {
 impl From<DbErr> for AuthError {
     fn from(err: DbErr) -> Self {
         AuthError::Unexpected(err.into())
+    }
+}
+
+impl From<password::HashError> for AuthError {
+    fn from(err: password::HashError) -> Self {
+        match err {
+            password::HashError::Busy => AuthError::Busy(err.to_string()),
+            password::HashError::Failed(cause) => AuthError::Unexpected(cause),
+        }
     }
 }
 
@@ -50,7 +62,7 @@ impl From<AuthError> for crate::error::AppError {
             AuthError::InvalidCredentials | AuthError::Deactivated => {
                 AppError::new(ErrorCode::Unauthenticated, err.to_string())
             }
-            AuthError::Throttled { .. } => {
+            AuthError::Throttled { .. } | AuthError::Busy(_) => {
                 AppError::new(ErrorCode::TooManyRequests, err.to_string())
             }
             AuthError::Unexpected(cause) => AppError::internal(cause),
@@ -279,51 +291,6 @@ pub async fn set_verified(
     Ok(())
 }
 
-/// Failed sign-ins for an account (since its last success) or from an
-/// address, within the window.
-async fn check_throttle(
-    state: &AppState,
-    email: &str,
-    ip: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<(), AuthError> {
-    let window = chrono::Duration::from_std(state.settings.login_failure_window)
-        .map_err(anyhow::Error::from)?;
-    let minutes = state.settings.login_failure_window.as_secs().div_ceil(60);
-    let window_start = now - window;
-
-    let last_success = audit_event::Entity::find()
-        .filter(audit_event::Column::Action.eq(AuditAction::LoginSucceeded.as_str()))
-        .filter(audit_event::Column::Subject.eq(email))
-        .filter(audit_event::Column::OccurredAt.gt(window_start))
-        .order_by_desc(audit_event::Column::OccurredAt)
-        .one(&state.db)
-        .await?
-        .map(|event| event.occurred_at);
-    let since = last_success.map_or(window_start, |at| at.max(window_start));
-    let account_failures = audit_event::Entity::find()
-        .filter(audit_event::Column::Action.eq(AuditAction::LoginFailed.as_str()))
-        .filter(audit_event::Column::Subject.eq(email))
-        .filter(audit_event::Column::OccurredAt.gt(since))
-        .count(&state.db)
-        .await?;
-    if account_failures >= state.settings.login_max_failures_per_account {
-        return Err(AuthError::Throttled { minutes });
-    }
-    if let Some(ip) = ip {
-        let ip_failures = audit_event::Entity::find()
-            .filter(audit_event::Column::Action.eq(AuditAction::LoginFailed.as_str()))
-            .filter(audit_event::Column::Ip.eq(ip))
-            .filter(audit_event::Column::OccurredAt.gt(window_start))
-            .count(&state.db)
-            .await?;
-        if ip_failures >= state.settings.login_max_failures_per_ip {
-            return Err(AuthError::Throttled { minutes });
-        }
-    }
-    Ok(())
-}
-
 /// Signs a user in. Any session the browser already had is ended, so the
 /// session id always changes at sign-in.
 #[tracing::instrument(skip_all)]
@@ -339,12 +306,32 @@ pub async fn log_in(
     }
     // An address that cannot be valid is simply a wrong email: same message,
     // same work, so malformed input reveals nothing either.
-    let email = normalize_email(raw_email).unwrap_or_else(|_| raw_email.trim().to_lowercase());
+    let email = normalize_email(raw_email)
+        .unwrap_or_else(|_| audit::subject_text(&raw_email.trim().to_lowercase()));
     let now = state.clock.now();
-    check_throttle(state, &email, meta.ip.as_deref(), now).await?;
+    let attempt =
+        super::throttle::begin(&state.db, &state.settings, &email, meta.ip.as_deref(), now).await?;
+    let outcome =
+        check_password_and_sign_in(state, &email, password, previous_token, meta, now).await;
+    let ended = match &outcome {
+        Ok(_) => Outcome::Succeeded,
+        Err(AuthError::Busy(_)) => Outcome::Refused,
+        Err(_) => Outcome::Failed,
+    };
+    super::throttle::finish(&state.db, attempt, ended).await?;
+    outcome
+}
 
+async fn check_password_and_sign_in(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    previous_token: Option<&str>,
+    meta: &RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<IssuedSession, AuthError> {
     let found = user::Entity::find()
-        .filter(user::Column::Email.eq(email.as_str()))
+        .filter(user::Column::Email.eq(email))
         .one(&state.db)
         .await?;
     let verified = password::verify(

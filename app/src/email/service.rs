@@ -12,7 +12,7 @@ use crate::entities::{outbox_message, outbox_message::Column};
 use crate::error::AppError;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
-    db, Clock,
+    db, paging, Clock,
 };
 
 fn internal(err: impl Into<anyhow::Error>) -> AppError {
@@ -59,7 +59,7 @@ pub async fn list(
                 .ok_or_else(|| AppError::invalid(format!("Unknown email state {other:?}")))?,
         ),
     };
-    let page = query.page.max(1);
+    let page = paging::page(query.page);
     let mut select = outbox_message::Entity::find();
     if let Some(state) = state {
         select = select.filter(state_condition(state));
@@ -67,7 +67,7 @@ pub async fn list(
     let total = select.clone().count(conn).await.map_err(internal)?;
     let models = select
         .order_by_desc(Column::Id)
-        .offset((page - 1) * EMAIL_PAGE_SIZE)
+        .offset(paging::offset(page, EMAIL_PAGE_SIZE))
         .limit(EMAIL_PAGE_SIZE)
         .all(conn)
         .await

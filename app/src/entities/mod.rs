@@ -24,6 +24,7 @@ pub mod paypal_event;
 pub mod paypal_item;
 pub mod session;
 pub mod setting;
+pub mod sign_in_attempt;
 pub mod transfer;
 pub mod user;
 pub mod wallet;

@@ -200,6 +200,7 @@ pub async fn create_incentive(
     asset: String,
     amount: String,
     description: String,
+    idempotency_key: String,
 ) -> Result<super::IncentiveView, AppError> {
     use super::service::{Created, Origin};
     use super::{IncentiveInput, IncentiveSource};
@@ -209,7 +210,7 @@ pub async fn create_incentive(
     let admin = require_admin().await?;
     let state = app_state()?;
     let member = crate::members::service::find_member(&state.db, member_id).await?;
-    let created = super::service::create(
+    let created = super::service::create_keyed(
         &state.db,
         &state.clock,
         Origin {
@@ -226,6 +227,7 @@ pub async fn create_incentive(
             description,
             external_id: None,
         },
+        Some(&idempotency_key),
     )
     .await?;
     Ok(match created {

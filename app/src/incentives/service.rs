@@ -27,6 +27,7 @@ use crate::ledger::idempotency::{self, Claim};
 use crate::ledger::money::{decimal_string, parse_amount};
 use crate::ledger::service::{self as ledger, EntryKind, FanOut, LedgerError, WalletKind};
 use crate::payouts::{BulkOutcome, Skipped};
+use crate::platform::paging;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db, Clock,
@@ -243,6 +244,22 @@ pub async fn create(
     origin: Origin,
     input: &IncentiveInput,
 ) -> Result<Created, AppError> {
+    create_keyed(db, clock, origin, input, None).await
+}
+
+const CREATE_SCOPE: &str = "incentives.create";
+
+/// [`create`] for a person at a form: an incentive entered by hand has no
+/// external id to make a repeat harmless, so the form's idempotency key
+/// does. The same key again (a double click, a resent form) answers the
+/// incentive it made; with other values it is refused.
+pub async fn create_keyed(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    origin: Origin,
+    input: &IncentiveInput,
+    idempotency_key: Option<&str>,
+) -> Result<Created, AppError> {
     let checked = check(db, origin, input).await?;
     if let Some(existing) = existing(db, origin.source, checked.external_id.as_deref()).await? {
         return same_or_refused(db, &checked, existing).await;
@@ -250,6 +267,33 @@ pub async fn create(
     let create_missing = create_missing_members(db).await?;
     let now = clock.now();
     let txn = db::begin_write(db).await.map_err(internal)?;
+    if let Some(key) = idempotency_key {
+        let fingerprint = idempotency::fingerprint(&[
+            CREATE_SCOPE,
+            &checked.email,
+            &checked.program,
+            &checked.asset.code,
+            &checked.amount_minor.to_string(),
+            &checked.description,
+        ]);
+        if let Claim::Replay(outcome) =
+            idempotency::claim(&txn, now, CREATE_SCOPE, key, &fingerprint)
+                .await
+                .map_err(idempotency_error)?
+        {
+            drop(txn);
+            let id: i64 = outcome.parse().map_err(internal)?;
+            let model = incentive::Entity::find_by_id(id)
+                .one(db)
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| internal(anyhow::anyhow!("replayed incentive {id} vanished")))?;
+            let view = views(db, vec![model]).await?.pop();
+            return view
+                .map(Created::Existing)
+                .ok_or_else(|| internal(anyhow::anyhow!("view of a replayed incentive")));
+        }
+    }
     let member = member_for(&txn, now, &checked, create_missing).await?;
     let inserted = incentive::Entity::insert(incentive::ActiveModel {
         member_user_id: Set(member.id),
@@ -302,6 +346,11 @@ pub async fn create(
         )
         .await
         .map_err(internal)?;
+    }
+    if let Some(key) = idempotency_key {
+        idempotency::complete(&txn, CREATE_SCOPE, key, &model.id.to_string())
+            .await
+            .map_err(internal)?;
     }
     txn.commit().await.map_err(internal)?;
     let view = views(db, vec![model]).await?.pop();
@@ -699,6 +748,7 @@ pub async fn make_payment(
             "{wallet_name} no longer holds enough {}; nothing was paid",
             asset.code
         )),
+        overflow @ LedgerError::BalanceOverflow { .. } => AppError::invalid(overflow.to_string()),
         other => internal(other),
     })?;
     let paid: Vec<i64> = claimed.iter().map(|m| m.id).collect();
@@ -873,7 +923,7 @@ pub async fn list(
     } else {
         20
     };
-    let page = std::cmp::max(query.page, 1);
+    let page = paging::page(query.page);
     let select = filtered(db, query).await?;
     let total = select.clone().count(db).await.map_err(internal)?;
     let sums: Vec<(i64, Option<i64>)> = select
@@ -906,7 +956,7 @@ pub async fn list(
     let models = select
         .order_by_desc(incentive::Column::Id)
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset(paging::offset(page, per_page))
         .all(db)
         .await
         .map_err(internal)?;

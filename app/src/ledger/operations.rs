@@ -40,6 +40,9 @@ impl From<LedgerError> for OperationError {
     fn from(err: LedgerError) -> Self {
         match err {
             LedgerError::InsufficientFunds { .. } => OperationError::InsufficientFunds,
+            overflow @ LedgerError::BalanceOverflow { .. } => {
+                OperationError::Invalid(overflow.to_string())
+            }
             other => OperationError::Unexpected(other.into()),
         }
     }

@@ -21,6 +21,13 @@ pub enum LedgerError {
     MalformedTransfer,
     #[error("Unknown asset {0}")]
     UnknownAsset(String),
+    /// The credit would carry a balance past what an i64 of minor units
+    /// holds; refused rather than wrapped or reported as a database error.
+    #[error(
+        "That would take a wallet's balance past the largest amount Paydesk can hold, so nothing \
+         was moved. Check the amount"
+    )]
+    BalanceOverflow { wallet_id: i64 },
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -357,12 +364,15 @@ async fn debit_cached(
     Ok(())
 }
 
+/// Adds `amount` to a wallet's cached balance, guarded like a debit: a
+/// balance that would pass `i64::MAX` is refused (the database would fail
+/// the statement with an overflow otherwise, which reads as a 500).
 async fn credit_cached(
     conn: &impl ConnectionTrait,
     wallet_id: i64,
     amount: i64,
 ) -> Result<(), LedgerError> {
-    wallet::Entity::update_many()
+    let credited = wallet::Entity::update_many()
         .col_expr(
             wallet::Column::Balance,
             Expr::col(wallet::Column::Balance).add(amount),
@@ -372,8 +382,12 @@ async fn credit_cached(
             Expr::col(wallet::Column::Version).add(1),
         )
         .filter(wallet::Column::Id.eq(wallet_id))
+        .filter(wallet::Column::Balance.lte(i64::MAX - amount))
         .exec(conn)
         .await?;
+    if credited.rows_affected == 0 {
+        return Err(LedgerError::BalanceOverflow { wallet_id });
+    }
     Ok(())
 }
 

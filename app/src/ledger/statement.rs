@@ -105,6 +105,7 @@ mod server {
     use super::{StatementLine, StatementPage, StatementWallet};
     use crate::entities::{journal_entry, transfer, wallet};
     use crate::ledger::service::asset_view;
+    use crate::platform::paging;
 
     pub const STATEMENT_PAGE_SIZE: u64 = 20;
 
@@ -159,7 +160,7 @@ mod server {
         wallet_id: Option<i64>,
         page: u64,
     ) -> Result<Option<StatementPage>, DbErr> {
-        let page = std::cmp::max(page, 1);
+        let page = paging::page(page);
         let assets = crate::ledger::service::assets_by_id(db).await?;
         let wallets: Vec<StatementWallet> = choices
             .iter()
@@ -203,7 +204,7 @@ mod server {
             .filter(touches)
             .order_by_desc(transfer::Column::Id)
             .limit(STATEMENT_PAGE_SIZE)
-            .offset((page - 1) * STATEMENT_PAGE_SIZE)
+            .offset(paging::offset(page, STATEMENT_PAGE_SIZE))
             .all(db)
             .await?;
         let mut lines = Vec::with_capacity(rows.len());

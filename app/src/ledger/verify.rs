@@ -9,10 +9,17 @@
 //! 6. An incentive names the journal entry that paid it exactly when it is
 //!    paid, and each Make Payment entry moved exactly the incentives that
 //!    name it: one transfer each, the same total.
+//! 7. Every paid (or since returned) request was settled exactly once, and
+//!    every closed one was credited back or returned exactly once.
+//! 8. The database still refuses to change or delete transfers and journal
+//!    entries and to take a wallet below zero (its triggers and constraint
+//!    are in place: someone with a SQL prompt may have dropped them).
 
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
+use migration::m20261201_000012_ledger_guards as guards;
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use crate::ledger::service::EntryKind;
 use crate::withdrawals::status::WithdrawalStatus;
 
 #[derive(Debug, Default)]
@@ -43,6 +50,11 @@ struct WalletRow {
 #[derive(FromQueryResult)]
 struct CountRow {
     n: i64,
+}
+
+#[derive(FromQueryResult)]
+struct NameRow {
+    name: String,
 }
 
 #[derive(FromQueryResult)]
@@ -147,7 +159,8 @@ pub async fn verify(conn: &impl ConnectionTrait) -> Result<VerifyReport, DbErr> 
     )
     .await?;
     let mut held: HashMap<String, i64> = HashMap::new();
-    let mut holds: HashMap<String, HashSet<i64>> = HashMap::new();
+    // Per request and entry kind, the entries that moved its money.
+    let mut entries: HashMap<(String, String), HashSet<i64>> = HashMap::new();
     for leg in &legs {
         let flow = if in_flight.contains(&leg.credit_wallet_id) {
             leg.amount
@@ -157,13 +170,16 @@ pub async fn verify(conn: &impl ConnectionTrait) -> Result<VerifyReport, DbErr> 
             0
         };
         *held.entry(leg.reference.clone()).or_default() += flow;
-        if leg.kind == "withdrawal_hold" {
-            holds
-                .entry(leg.reference.clone())
-                .or_default()
-                .insert(leg.entry_id);
-        }
+        entries
+            .entry((leg.reference.clone(), leg.kind.clone()))
+            .or_default()
+            .insert(leg.entry_id);
     }
+    let entries_of = |reference: &str, kind: EntryKind| {
+        entries
+            .get(&(reference.to_owned(), kind.as_str().to_owned()))
+            .map_or(0, HashSet::len)
+    };
     let requests: Vec<RequestRow> = all(
         conn,
         "SELECT id, status, amount FROM withdrawal_requests ORDER BY id",
@@ -172,7 +188,7 @@ pub async fn verify(conn: &impl ConnectionTrait) -> Result<VerifyReport, DbErr> 
     report.requests = requests.len();
     for request in &requests {
         let reference = format!("withdrawal:{}", request.id);
-        let hold_count = holds.get(&reference).map_or(0, HashSet::len);
+        let hold_count = entries_of(&reference, EntryKind::WithdrawalHold);
         if hold_count != 1 {
             report.violations.push(format!(
                 "withdrawal {} was held {hold_count} times, not once",
@@ -186,6 +202,27 @@ pub async fn verify(conn: &impl ConnectionTrait) -> Result<VerifyReport, DbErr> 
             ));
             continue;
         };
+        use WithdrawalStatus as S;
+        let settled = matches!(status, S::Paid | S::Returned);
+        let credited = matches!(status, S::Rejected | S::Canceled | S::Failed);
+        for (kind, expected) in [
+            (EntryKind::WithdrawalSettle, usize::from(settled)),
+            (EntryKind::CreditBack, usize::from(credited)),
+            (
+                EntryKind::WithdrawalReturn,
+                usize::from(status == S::Returned),
+            ),
+        ] {
+            let found = entries_of(&reference, kind);
+            if found != expected {
+                report.violations.push(format!(
+                    "withdrawal {} ({}) has {found} {} entries, expected {expected}",
+                    request.id,
+                    request.status,
+                    kind.as_str()
+                ));
+            }
+        }
         let expected = if status.is_open() { request.amount } else { 0 };
         let actual = held.get(&reference).copied().unwrap_or(0);
         if actual != expected {
@@ -240,5 +277,41 @@ pub async fn verify(conn: &impl ConnectionTrait) -> Result<VerifyReport, DbErr> 
             row.n
         ));
     }
+
+    for missing in missing_guards(conn).await? {
+        report.violations.push(format!(
+            "the database guard {missing} is missing: transfers, journal entries or balances \
+             are no longer protected (run `paydesk migrate` on a fresh database, or restore it)"
+        ));
+    }
     Ok(report)
+}
+
+/// The ledger guards of migration 12 that are not in the database.
+async fn missing_guards(conn: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
+    let (expected, sql): (Vec<&str>, &str) = match conn.get_database_backend() {
+        DbBackend::Sqlite => (
+            guards::SQLITE_TRIGGERS.to_vec(),
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'",
+        ),
+        DbBackend::Postgres => (
+            guards::POSTGRES_TRIGGERS
+                .into_iter()
+                .chain([guards::POSTGRES_CHECK])
+                .collect(),
+            "SELECT tgname::text AS name FROM pg_trigger WHERE NOT tgisinternal \
+             UNION ALL SELECT conname::text AS name FROM pg_constraint WHERE contype = 'c'",
+        ),
+        _ => return Ok(Vec::new()),
+    };
+    let present: HashSet<String> = all::<NameRow>(conn, sql)
+        .await?
+        .into_iter()
+        .map(|row| row.name)
+        .collect();
+    Ok(expected
+        .into_iter()
+        .filter(|name| !present.contains(*name))
+        .map(str::to_owned)
+        .collect())
 }

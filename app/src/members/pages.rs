@@ -186,6 +186,7 @@ fn Member(
     let request_wallets = view.statement.wallets.clone();
     let request_methods = view.payout_details.clone();
     let request_key = view.fresh_key.clone();
+    let incentive_key = view.fresh_key.clone();
     let reveal_error = Signal::derive(move || reveal.value().get().and_then(Result::err));
     let member_id = m.id;
     let active_error = Signal::derive(move || active.value().get().and_then(Result::err));
@@ -378,7 +379,7 @@ fn Member(
 
         <RequestOnBehalf member_id wallets=request_wallets methods=request_methods key=request_key request />
 
-        <AddIncentive member_id assets=incentive_assets />
+        <AddIncentive member_id assets=incentive_assets key=incentive_key />
 
         <MemberStatement member_id statement=view.statement />
 
@@ -501,15 +502,25 @@ fn MemberStatement(member_id: i64, statement: StatementPage) -> impl IntoView {
 /// An incentive entered by hand for this member: pending approval, then
 /// paid from the incentives dashboard like any other.
 #[component]
-fn AddIncentive(member_id: i64, assets: Vec<String>) -> impl IntoView {
+fn AddIncentive(member_id: i64, assets: Vec<String>, key: String) -> impl IntoView {
     let create = ServerAction::<crate::incentives::api::CreateIncentive>::new();
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
+    // One key per incentive: a double click or a resend repeats this one,
+    // and each one added moves the form on to the next key.
+    let added = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if create.value().get().is_some_and(|made| made.is_ok()) {
+            added.update(|n| *n += 1);
+        }
+    });
+    let key = move || format!("incentive-{key}-{}", added.get());
     view! {
         <section class="card" aria-labelledby="add-incentive-title">
             <h2 id="add-incentive-title">"Add an incentive"</h2>
             <ActionForm action=create attr:class="stack">
                 <CsrfField />
                 <input type="hidden" name="member_id" value=member_id />
+                <input type="hidden" name="idempotency_key" value=key />
                 <div class="field">
                     <label for="n-program">"Program"</label>
                     <input id="n-program" name="program" required maxlength="40" list="n-programs" placeholder="SPIFF" />

@@ -20,7 +20,7 @@ use crate::error::{AppError, ErrorCode};
 use crate::ledger::service::EntryKind;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
-    db, Clock,
+    db, paging, Clock,
 };
 use crate::withdrawals::WithdrawalStatus;
 
@@ -29,7 +29,7 @@ fn internal(err: sea_orm::DbErr) -> AppError {
 }
 
 pub async fn list(db: &DatabaseConnection, q: &str, page: u64) -> Result<MemberList, AppError> {
-    let page = std::cmp::max(page, 1);
+    let page = paging::page(page);
     let mut select = user::Entity::find().filter(user::Column::Role.eq(Role::Member.as_str()));
     let keyword = q.trim();
     if !keyword.is_empty() {
@@ -49,7 +49,7 @@ pub async fn list(db: &DatabaseConnection, q: &str, page: u64) -> Result<MemberL
     let users = select
         .order_by_desc(user::Column::Id)
         .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        .offset(paging::offset(page, PAGE_SIZE))
         .all(db)
         .await
         .map_err(internal)?;

@@ -396,6 +396,9 @@ pub async fn run(
     live: crate::platform::live::Live,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    if every.is_zero() {
+        return;
+    }
     loop {
         match pass(&db, &clock).await {
             Ok(0) => {}

@@ -17,7 +17,7 @@ use super::{
 use crate::auth::{service::users_by_id, Role};
 use crate::entities::{asset, user, withdrawal_request};
 use crate::error::AppError;
-use crate::platform::Clock;
+use crate::platform::{paging, Clock};
 use crate::withdrawals::{
     service::{self as withdrawals, Actor, EventDetails, WithdrawalError},
     PayoutMethod, WithdrawalAction, WithdrawalStatus,
@@ -104,7 +104,7 @@ pub async fn list(db: &DatabaseConnection, query: &PayoutQuery) -> Result<Payout
     } else {
         20
     };
-    let page = std::cmp::max(query.page, 1);
+    let page = paging::page(query.page);
     let select = filtered(db, query).await?;
     let total = select.clone().count(db).await.map_err(AppError::internal)?;
     let column = match query.sort {
@@ -122,7 +122,7 @@ pub async fn list(db: &DatabaseConnection, query: &PayoutQuery) -> Result<Payout
         // Ties broken by id, so pages never overlap or skip.
         .order_by(withdrawal_request::Column::Id, order)
         .limit(per_page)
-        .offset((page - 1) * per_page)
+        .offset(paging::offset(page, per_page))
         .all(db)
         .await
         .map_err(AppError::internal)?;

@@ -188,19 +188,41 @@ impl AuditEntry {
         self
     }
 
+    /// Kept to the column's size (see [`subject_text`]).
     pub fn subject(mut self, subject: impl Into<String>) -> Self {
-        self.subject = Some(subject.into());
+        self.subject = Some(subject_text(&subject.into()));
         self
     }
 
     pub fn ip(mut self, ip: Option<String>) -> Self {
-        self.ip = ip;
+        self.ip = ip.map(|ip| clip(&ip, IP_CHARS));
         self
     }
 
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+        self.detail = Some(clip(&detail.into(), DETAIL_CHARS));
         self
+    }
+}
+
+/// The sizes of `audit_events.subject` and `.ip` (PostgreSQL refuses a
+/// longer value outright), and a bound on the free-text detail.
+pub const SUBJECT_CHARS: usize = 254;
+const IP_CHARS: usize = 64;
+const DETAIL_CHARS: usize = 4_000;
+
+/// A subject as it is stored. Whatever a client typed (a 10,000-character
+/// "email" at sign-in) is cut to fit, so the row is always written: a failed
+/// sign-in that could not be recorded would not be counted by the throttle.
+/// Lookups by subject (the throttle's) go through this too, to match.
+pub fn subject_text(subject: &str) -> String {
+    clip(subject, SUBJECT_CHARS)
+}
+
+fn clip(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((end, _)) => text[..end].to_owned(),
+        None => text.to_owned(),
     }
 }
 

@@ -6,7 +6,9 @@ pub mod audit;
 pub mod clock;
 pub mod dates;
 pub mod db;
+pub mod input;
 pub mod live;
+pub mod paging;
 pub mod request;
 pub mod state;
 

@@ -24,6 +24,10 @@ pub struct Settings {
     /// Take the client address from `X-Forwarded-For` (only behind a proxy
     /// that sets it).
     pub trust_proxy_headers: bool,
+    /// The proxies in front of Paydesk. The client is the right-most
+    /// `X-Forwarded-For` address that is not one of them: everything to its
+    /// left was written by the client and proves nothing.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Failed sign-ins for one account within the window before refusing.
     pub login_max_failures_per_account: u64,
     /// Failed sign-ins from one address within the window before refusing.
@@ -33,6 +37,8 @@ pub struct Settings {
     /// Automatic transfers; None when no PayPal credentials are configured.
     pub paypal: Option<PayPalSettings>,
     /// How often the worker looks for scheduled payout runs that are due.
+    /// Zero: this instance runs no scheduler and leaves scheduled runs to
+    /// the other instances (tests use it to be the only one stepping a run).
     pub schedule_every: Duration,
 }
 
@@ -97,6 +103,7 @@ impl Default for Settings {
             cookie_secure: false,
             public_origin: None,
             trust_proxy_headers: false,
+            trusted_proxies: Vec::new(),
             login_max_failures_per_account: 5,
             login_max_failures_per_ip: 20,
             login_failure_window: Duration::from_secs(15 * 60),

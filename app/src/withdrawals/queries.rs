@@ -14,6 +14,7 @@ use super::{rules, service, PayoutMethod, WithdrawalStatus};
 use crate::entities::{payout_method_rule, wallet, withdrawal_event, withdrawal_request};
 use crate::ledger::{money::AssetKind, service as ledger};
 use crate::payout_details::service as payout_details;
+use crate::platform::paging;
 use crate::verification::service as verification;
 
 /// The setting holding the admin's message shown after a request.
@@ -125,7 +126,7 @@ pub async fn history(
     user_id: i64,
     page: u64,
 ) -> Result<HistoryPage, service::WithdrawalError> {
-    let page = page.max(1);
+    let page = paging::page(page);
     let filter = withdrawal_request::Column::MemberUserId.eq(user_id);
     let total = withdrawal_request::Entity::find()
         .filter(filter.clone())
@@ -135,7 +136,7 @@ pub async fn history(
         .filter(filter)
         .order_by_desc(withdrawal_request::Column::Id)
         .limit(HISTORY_PAGE_SIZE)
-        .offset((page - 1) * HISTORY_PAGE_SIZE)
+        .offset(paging::offset(page, HISTORY_PAGE_SIZE))
         .all(db)
         .await?;
     let ids: Vec<i64> = requests.iter().map(|r| r.id).collect();

@@ -4,8 +4,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    sea_query::Expr, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    sea_query::{Expr, LockType},
+    ActiveValue::Set,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use super::{
@@ -370,7 +372,14 @@ async fn create_request(
     input: &NewWithdrawal<'_>,
     by: Option<&OnBehalf>,
 ) -> Result<WithdrawalView, WithdrawalError> {
+    // The member's row is locked for the rest of the transaction, so the
+    // "one open request" and "minimum delay" rules below read what every
+    // earlier request of theirs committed: on PostgreSQL two requests at once
+    // would otherwise both see none open (SQLite's write lock already
+    // serialises them). NO KEY UPDATE leaves rows that merely reference the
+    // member (sessions, audit rows) free to be written meanwhile.
     let member = user::Entity::find_by_id(input.member_user_id)
+        .lock(LockType::NoKeyUpdate)
         .one(txn)
         .await?
         .ok_or(WithdrawalError::Inactive)?;
@@ -928,6 +937,13 @@ async fn apply_money_effect(
         },
     )
     .await
-    .map_err(|err| WithdrawalError::Unexpected(err.into()))?;
+    .map_err(|err| match err {
+        // A member credited up to the limit meanwhile cannot take the
+        // money back: say so, and leave the request where it was.
+        overflow @ LedgerError::BalanceOverflow { .. } => {
+            WithdrawalError::Invalid(overflow.to_string())
+        }
+        other => WithdrawalError::Unexpected(other.into()),
+    })?;
     Ok(())
 }

@@ -832,7 +832,7 @@ async fn an_admin_adds_one_by_hand_and_the_member_sees_theirs() {
         .count("SELECT id FROM users WHERE email = 'ada@example.com'")
         .await;
     let admin = crate::payouts_desk::admin_browser(&app).await;
-    let add = |amount: &'static str| {
+    let add = |amount: &'static str, key: &'static str| {
         let admin = &admin;
         let id = ada.to_string();
         async move {
@@ -845,20 +845,34 @@ async fn an_admin_adds_one_by_hand_and_the_member_sees_theirs() {
                         ("asset", "USD"),
                         ("amount", amount),
                         ("description", "Great quarter"),
+                        ("idempotency_key", key),
                     ],
                 )
                 .await
         }
     };
-    let first: app::incentives::IncentiveView = add("20").await.json().await.unwrap();
+    let first: app::incentives::IncentiveView = add("20", "k1").await.json().await.unwrap();
     assert_eq!(
         (first.status, first.amount.as_str()),
         (IncentiveStatus::Pending, "20.00")
     );
-    let (status, error) = crate::helpers::error_of(add("0").await).await;
+    // A double submit of the same form is the same incentive, not a second
+    // one that would be paid too; the key with other values is refused.
+    let again: app::incentives::IncentiveView = add("20", "k1").await.json().await.unwrap();
+    assert_eq!(again.id, first.id);
+    let (status, _) = crate::helpers::error_of(add("21", "k1").await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, error) = crate::helpers::error_of(add("20", "").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        error.message.contains("idempotency key"),
+        "{}",
+        error.message
+    );
+    let (status, error) = crate::helpers::error_of(add("0", "k0").await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error.message.starts_with("amount:"), "{}", error.message);
-    let second: app::incentives::IncentiveView = add("5.50").await.json().await.unwrap();
+    let second: app::incentives::IncentiveView = add("5.50", "k2").await.json().await.unwrap();
     decide(&app, &desk, &[second.id], IncentiveAction::Approve, "").await;
     pending(&app, &desk, "bob", &[999]).await;
 
@@ -886,7 +900,8 @@ async fn an_admin_adds_one_by_hand_and_the_member_sees_theirs() {
                     ("program", "bonus"),
                     ("asset", "USD"),
                     ("amount", "1"),
-                    ("description", "")
+                    ("description", ""),
+                    ("idempotency_key", "m1")
                 ],
             )
             .await

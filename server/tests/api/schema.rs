@@ -57,6 +57,7 @@ async fn entities_match_the_migrated_tables() {
     check::<outbox_message::Entity>(&app).await;
     check::<password_link::Entity>(&app).await;
     check::<idempotency_key::Entity>(&app).await;
+    check::<sign_in_attempt::Entity>(&app).await;
     check::<payout_method_rule::Entity>(&app).await;
     check::<paypal_batch::Entity>(&app).await;
     check::<payout_run::Entity>(&app).await;
@@ -68,4 +69,44 @@ async fn entities_match_the_migrated_tables() {
     check::<setting::Entity>(&app).await;
     check::<payout_detail::Entity>(&app).await;
     check::<identity_verification::Entity>(&app).await;
+}
+
+/// The database refuses what the ledger forbids, whoever asks, and `verify`
+/// notices when those refusals have been taken away.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_keeps_the_ledger_append_only_and_balances_non_negative() {
+    let app = spawn_app().await;
+    let desk = crate::ledger_fixture::desk(&app).await;
+    let ada = desk.member(&app, "ada").await;
+    let wallet = desk.credit(&app, &ada, &desk.usd, 1_000).await;
+    let db = &app.state.db;
+    let refused = |sql: String| async move {
+        let result = db.execute_unprepared(&sql).await;
+        assert!(result.is_err(), "the database let this through: {sql}");
+    };
+    refused("UPDATE transfers SET amount = amount + 1".into()).await;
+    refused("DELETE FROM transfers".into()).await;
+    refused("UPDATE journal_entries SET memo = 'rewritten'".into()).await;
+    refused("DELETE FROM journal_entries".into()).await;
+    refused(format!(
+        "UPDATE wallets SET balance = -1 WHERE id = {}",
+        wallet.id
+    ))
+    .await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM transfers").await, 1);
+    crate::ledger_fixture::assert_ledger_clean(&app).await;
+
+    // Someone with a SQL prompt drops a guard: verify says which.
+    let drop = match db.get_database_backend() {
+        DbBackend::Sqlite => "DROP TRIGGER transfers_no_update",
+        _ => "DROP TRIGGER transfers_append_only ON transfers",
+    };
+    db.execute_unprepared(drop).await.unwrap();
+    let report = app::ledger::verify::verify(db).await.unwrap();
+    assert_eq!(report.violations.len(), 1, "{:#?}", report.violations);
+    assert!(
+        report.violations[0].contains("guard transfers_"),
+        "{:#?}",
+        report.violations
+    );
 }

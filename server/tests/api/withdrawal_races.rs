@@ -41,6 +41,49 @@ async fn two_hundred_requests_against_a_balance_for_k_of_them() {
     assert_ledger_clean(&app).await;
 }
 
+/// "One open request" and "a minimum delay between requests" are read and
+/// written in one transaction: twenty requests at once, each with its own
+/// key and money for all of them, make exactly one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_requests_at_once_make_one_when_one_may_be_open() {
+    for (setting, value) in [
+        (app::withdrawals::rules::ONE_OPEN_REQUEST, "true"),
+        (app::withdrawals::rules::MIN_DELAY_SECONDS, "86400"),
+    ] {
+        let app = Arc::new(spawn_app().await);
+        let desk = desk(&app).await;
+        let ada = Arc::new(desk.member(&app, "ada").await);
+        let wallet = desk.credit(&app, &ada, &desk.usd, 100_000).await;
+        app::withdrawals::rules::put_setting(&app.state.db, setting, value)
+            .await
+            .unwrap();
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let (app, ada) = (app.clone(), ada.clone());
+                tokio::spawn(async move {
+                    request(&app, &ada, wallet.id, "paypal", "10.00", &key()).await
+                })
+            })
+            .collect();
+        let mut made = 0;
+        for task in tasks {
+            match task.await.unwrap() {
+                Ok(_) => made += 1,
+                Err(WithdrawalError::OneOpenRequest | WithdrawalError::TooSoon(_)) => {}
+                Err(other) => panic!("{setting}: unexpected error: {other}"),
+            }
+        }
+        assert_eq!(made, 1, "{setting}");
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM withdrawal_requests").await,
+            1,
+            "{setting}"
+        );
+        assert_eq!(balance(&app, wallet.id).await, 100_000 - 1_000);
+        assert_ledger_clean(&app).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_admins_finishing_the_same_request_at_once_move_money_once() {
     let app = Arc::new(spawn_app().await);

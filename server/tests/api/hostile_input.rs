@@ -1,0 +1,214 @@
+//! Input no form would send: page numbers at the edge of u64, control
+//! characters, amounts at the edge of i64. Each gets a clear answer and
+//! changes nothing; none reaches a panic or a 500.
+
+use crate::helpers::{error_of, spawn_app, Browser};
+use crate::ledger_fixture::{assert_ledger_clean, balance, desk, key};
+use crate::payouts_desk::{admin_browser, some_requests};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn ok_json(browser: &Browser, path: &str, body: Value) -> Value {
+    let response = browser.post_json(path, body.clone()).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path} {body}");
+    response.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_list_answers_a_page_past_the_end_with_an_empty_page() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    some_requests(&app, &desk).await;
+    let admin = admin_browser(&app).await;
+    let member = app.new_browser();
+    member.log_in("ada@example.com", "member passphrase").await;
+    let huge = u64::MAX;
+    for page in [huge, huge / 2, 100_001, 0] {
+        let history = ok_json(&member, "/api/withdrawals/history", json!({ "page": page })).await;
+        let statement = ok_json(
+            &member,
+            "/api/account/statement",
+            json!({ "wallet_id": null, "page": page }),
+        )
+        .await;
+        let members = ok_json(
+            &admin,
+            "/api/admin/members/list",
+            json!({ "q": "", "page": page }),
+        )
+        .await;
+        let payouts = ok_json(
+            &admin,
+            "/api/admin/payouts/list",
+            json!({ "query": { "page": page, "per_page": 50 } }),
+        )
+        .await;
+        let incentives = ok_json(
+            &admin,
+            "/api/admin/incentives/list",
+            json!({ "query": { "page": page, "per_page": 50 } }),
+        )
+        .await;
+        let audit = ok_json(
+            &admin,
+            "/api/admin/audit/list",
+            json!({ "query": { "page": page, "per_page": 50 } }),
+        )
+        .await;
+        let email = ok_json(
+            &admin,
+            "/api/admin/email/list",
+            json!({ "query": { "page": page } }),
+        )
+        .await;
+        // Page 0 is the first page (where the desk has rows); every other
+        // page asked for is past the end.
+        for (name, rows, has_rows) in [
+            ("history", &history["rows"], true),
+            ("statement", &statement["lines"], true),
+            ("members", &members["rows"], true),
+            ("payouts", &payouts["rows"], true),
+            ("incentives", &incentives["rows"], false),
+            ("audit", &audit["rows"], true),
+            ("email", &email["rows"], false),
+        ] {
+            let rows = rows.as_array().unwrap_or_else(|| panic!("{name}: {rows}"));
+            if page == 0 {
+                assert!(!has_rows || !rows.is_empty(), "{name} page {page}");
+            } else {
+                assert!(rows.is_empty(), "{name} page {page}");
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_characters_are_refused_by_name_and_change_nothing() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    some_requests(&app, &desk).await;
+    let admin = admin_browser(&app).await;
+    let ada = app
+        .count("SELECT id FROM users WHERE email = 'ada@example.com'")
+        .await;
+    let wallet = app
+        .count(&format!(
+            "SELECT id FROM wallets WHERE owner_user_id = {ada}"
+        ))
+        .await;
+    let before = balance(&app, wallet).await;
+    let audit_rows = app.count("SELECT COUNT(*) FROM audit_events").await;
+
+    // A form field (PostgreSQL would refuse the NUL with a 500).
+    let response = admin
+        .post_form(
+            "/api/admin/members/adjust",
+            &[
+                ("member_id", ada.to_string().as_str()),
+                ("asset", "USD"),
+                ("direction", "credit"),
+                ("amount", "5"),
+                ("reason", "Good\0will"),
+                ("idempotency_key", &key()),
+            ],
+        )
+        .await;
+    let (status, error) = error_of(response).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error.message.contains("\"reason\""), "{}", error.message);
+    assert!(error.message.contains("U+0000"), "{}", error.message);
+    // A JSON field, named by its path.
+    let (status, error) = error_of(
+        admin
+            .post_json(
+                "/api/admin/payouts/list",
+                json!({ "query": { "q": "a\u{0}b" } }),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error.message.contains("query.q"), "{}", error.message);
+    // A direction override hiding who is paid.
+    let (status, _) = error_of(
+        admin
+            .post_json(
+                "/api/admin/members/list",
+                json!({ "q": "ada\u{202E}", "page": 1 }),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // A page's query string.
+    let response = admin.get("/admin/members?q=%1B%5B31m").await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    // Line breaks and tabs in a note are fine.
+    let response = admin
+        .post_form(
+            "/api/admin/members/adjust",
+            &[
+                ("member_id", ada.to_string().as_str()),
+                ("asset", "USD"),
+                ("direction", "credit"),
+                ("amount", "5"),
+                ("reason", "Goodwill\r\nfor the delay\t(ticket 12)"),
+                ("idempotency_key", &key()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(balance(&app, wallet).await, before + 500);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events").await,
+        audit_rows + 1,
+        "only the good adjustment left a trace"
+    );
+    assert_ledger_clean(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_credit_past_the_largest_balance_is_refused_and_moves_nothing() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    some_requests(&app, &desk).await;
+    let admin = admin_browser(&app).await;
+    let ada = app
+        .count("SELECT id FROM users WHERE email = 'ada@example.com'")
+        .await;
+    let wallet = app
+        .count(&format!(
+            "SELECT id FROM wallets WHERE owner_user_id = {ada}"
+        ))
+        .await;
+    let credit = |amount: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .post_form(
+                    "/api/admin/members/adjust",
+                    &[
+                        ("member_id", ada.to_string().as_str()),
+                        ("asset", "USD"),
+                        ("direction", "credit"),
+                        ("amount", amount),
+                        ("reason", "Largest ever"),
+                        ("idempotency_key", &key()),
+                    ],
+                )
+                .await
+        }
+    };
+    // 90 quadrillion dollars fit once (9.0e18 cents of 9.22e18), not twice.
+    assert_eq!(credit("90000000000000000").await.status(), StatusCode::OK);
+    let after_first = balance(&app, wallet).await;
+    let (status, error) = error_of(credit("90000000000000000").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        error.message.contains("largest amount Paydesk can hold"),
+        "{}",
+        error.message
+    );
+    assert_eq!(balance(&app, wallet).await, after_first);
+    assert_ledger_clean(&app).await;
+}
