@@ -9,13 +9,18 @@ ensure_rust_tools
 ensure_chromium
 ensure_e2e_deps
 
+# Everything below builds in the `ci` profile (see Cargo.toml): clippy
+# shares its proc macros and build scripts with the tests, and the tests'
+# build of the `paydesk` binary is the server the end-to-end suite drives.
+PROFILE=ci
+
 # cargo-nextest (when installed) ends and names a stuck test instead of
 # hanging; see .config/nextest.toml. There are no doctests to lose.
 rust_tests() {
   if command -v cargo-nextest >/dev/null; then
-    cargo nextest run "$@"
+    cargo nextest run --cargo-profile "$PROFILE" "$@"
   else
-    cargo test "$@"
+    cargo test --profile "$PROFILE" "$@"
   fi
 }
 
@@ -23,7 +28,7 @@ say "rustfmt"
 cargo fmt --all --check
 
 say "clippy"
-cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
+cargo clippy --profile "$PROFILE" --workspace --exclude frontend --all-targets -- -D warnings
 
 say "Rust tests on SQLite"
 (unset TEST_DATABASE_URL; rust_tests --workspace --exclude frontend)
@@ -36,8 +41,8 @@ else
   say "TEST_DATABASE_URL is not set: skipping the PostgreSQL run"
 fi
 
-say "building the release for the end-to-end tests"
-cargo leptos build --release
+build_site wasm-ci
 
 say "Playwright end-to-end tests"
-(cd end2end && npx playwright test)
+(cd end2end && PAYDESK_BIN="$CARGO_TARGET_DIR/$PROFILE/paydesk" \
+  LEPTOS_SITE_ROOT="$CARGO_TARGET_DIR/site" npx playwright test)

@@ -6,8 +6,10 @@ TOOLS_DIR="${PAYDESK_TOOLS_DIR:-$HOME/.cache/paydesk-tools}"
 export PATH="$TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
 
-CARGO_LEPTOS_VERSION=0.3.10
 BINARYEN_VERSION=132.0.0
+# Builds go to one target directory; CI points it outside the clone so that
+# one run's dependencies serve the next.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -25,16 +27,14 @@ ensure_rust_tools() {
     say "adding the wasm32 target"
     rustup target add wasm32-unknown-unknown
   fi
-  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-    say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 17 minutes the first time)"
-    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
-  fi
   local bindgen
   bindgen=$(wasm_bindgen_version)
   if ! wasm-bindgen --version 2>/dev/null | grep -q "$bindgen"; then
     say "installing wasm-bindgen-cli $bindgen"
     # Not --locked: its own lockfile's dependencies do not build with this rustc.
-    cargo install wasm-bindgen-cli --version "$bindgen" --force
+    # A tool we only run: no LTO, many codegen units, so it installs in minutes.
+    env -u CARGO_TARGET_DIR CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      cargo install wasm-bindgen-cli --version "$bindgen" --force
   fi
   # Debian's binaryen (wasm-opt 108) silently breaks hydration; npm's 132 does not.
   if ! "$TOOLS_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}"; then
@@ -60,4 +60,32 @@ ensure_e2e_deps() {
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
     cp end2end/package-lock.json "$stamp"
   fi
+}
+
+# build_site PROFILE [optimise]: the client bundle and assets in
+# $CARGO_TARGET_DIR/site, laid out as cargo-leptos would and as the server
+# (built with LEPTOS_OUTPUT_NAME=paydesk, see .cargo/config.toml) links
+# them: pkg/paydesk.js, pkg/paydesk.wasm, pkg/paydesk.css, and public/ at
+# the root. With "optimise", wasm-opt shrinks the wasm too (minutes; for
+# releases).
+build_site() {
+  local profile=$1 optimise=${2:-}
+  local site="$CARGO_TARGET_DIR/site"
+  say "building the client bundle ($profile)"
+  cargo build --profile "$profile" -p frontend --lib --target wasm32-unknown-unknown
+  rm -rf "$site"
+  mkdir -p "$site/pkg"
+  wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name paydesk \
+    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile/frontend.wasm"
+  if [ "$optimise" = optimise ]; then
+    say "optimising the wasm"
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+      --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      "$site/pkg/paydesk_bg.wasm" -o "$site/pkg/paydesk.wasm"
+    rm "$site/pkg/paydesk_bg.wasm"
+  else
+    mv "$site/pkg/paydesk_bg.wasm" "$site/pkg/paydesk.wasm"
+  fi
+  cp style/main.css "$site/pkg/paydesk.css"
+  cp -R public/. "$site/"
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the release server for the end-to-end tests on a scratch database,
+# Starts the server (PAYDESK_BIN, the release build by default) for the end-to-end tests on a scratch database,
 # filled by `paydesk demo`, with one more administrator made by
 # `paydesk create-admin`, `paydesk mail-catcher` as its SMTP server (the
 # tests read the emails it caught over HTTP), and `paydesk paypal-fake` as
@@ -14,11 +14,11 @@ mkdir -p "$scratch"
 # E2E_DATABASE_URL runs the suite on another database, e.g. an empty
 # PostgreSQL database; the default is a scratch SQLite file.
 export DATABASE_URL="${E2E_DATABASE_URL:-sqlite://$scratch/e2e.db?mode=rwc}"
-export LEPTOS_SITE_ROOT="$root/target/site"
+export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$root/target/site}"
 export LEPTOS_ENV=PROD
 export PAYDESK_ADDR="127.0.0.1:${E2E_PORT:-3210}"
 export RUST_LOG="${RUST_LOG:-warn}"
-bin="$root/target/release/paydesk"
+bin="${PAYDESK_BIN:-$root/target/release/paydesk}"
 smtp="127.0.0.1:${E2E_SMTP_PORT:-3225}"
 export PAYDESK_SMTP_URL="smtp://$smtp"
 export PAYDESK_PUBLIC_URL="http://$PAYDESK_ADDR"

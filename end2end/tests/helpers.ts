@@ -48,6 +48,7 @@ export async function signUp(page: Page, member: ReturnType<typeof newMember>, h
 
 /**
  * Credits a member's wallet the way an operator would: `paydesk adjust`
+ * (the binary start-server.sh runs: PAYDESK_BIN, or the release build)
  * against the server's own database (start-server.sh's scratch file, or
  * E2E_DATABASE_URL).
  */
@@ -55,7 +56,7 @@ export function credit(email: string, asset: string, amount: string) {
   const root = path.resolve(__dirname, '..', '..');
   const database = path.resolve(__dirname, '..', '.e2e', 'e2e.db');
   execFileSync(
-    path.join(root, 'target', 'release', 'paydesk'),
+    process.env.PAYDESK_BIN ?? path.join(root, 'target', 'release', 'paydesk'),
     ['adjust', '--admin', admin.email, '--member', email, '--asset', asset, '--amount', amount, '--reason', 'Reward for the end-to-end test'],
     {
       env: { ...process.env, DATABASE_URL: process.env.E2E_DATABASE_URL ?? `sqlite://${database}?mode=rwc`, RUST_LOG: 'warn' },
