@@ -28,6 +28,8 @@ export PAYDESK_PAYPAL_BASE_URL="http://$paypal"
 export PAYDESK_PAYPAL_CLIENT_ID="fake-client-id"
 export PAYDESK_PAYPAL_CLIENT_SECRET="fake-client-secret"
 export PAYDESK_PAYPAL_POLL_SECONDS=1
+# Every test signs its members up from this one address.
+export PAYDESK_ACCOUNT_REQUESTS_PER_ADDRESS=100000
 
 "$bin" mail-catcher --smtp "$smtp" --http "127.0.0.1:${E2E_MAIL_PORT:-3226}" &
 catcher=$!

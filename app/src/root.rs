@@ -22,7 +22,11 @@ use crate::incentives::pages::IncentivesPage;
 use crate::members::pages::{MemberPage, MembersPage};
 use crate::payout_details::pages::PayoutDetailsPage;
 use crate::payout_runs::pages::PayoutRunsPage;
-use crate::payouts::{pages::PayoutsPage, process::ProcessPage};
+use crate::payouts::{
+    files_pages::{ExportsPage, PaymentFilePage},
+    pages::PayoutsPage,
+    process::ProcessPage,
+};
 use crate::settings::pages::SettingsPage;
 use crate::ui::{Header, Landing, NotFound};
 use crate::verification::pages::VerificationPage;
@@ -129,6 +133,8 @@ fn Site() -> impl IntoView {
                     <Route path=path!("") view=AdminDashboard />
                     <Route path=path!("/payouts") view=PayoutsPage />
                     <Route path=path!("/payouts/runs") view=PayoutRunsPage />
+                    <Route path=path!("/payouts/files") view=ExportsPage />
+                    <Route path=path!("/payouts/files/:id") view=PaymentFilePage />
                     <Route path=path!("/payouts/:id") view=ProcessPage />
                     <Route path=path!("/audit") view=AuditLogPage />
                     <Route path=path!("/wallets") view=FundingWalletsPage />

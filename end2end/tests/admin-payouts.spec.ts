@@ -108,11 +108,11 @@ test('an admin downloads the matching requests as CSV', async ({ browser, page }
   await expect(desk.getByRole('status').filter({ hasText: 'match' })).toHaveText('1 request matches');
 
   const exporter = desk.getByRole('region', { name: 'Export' });
-  await exporter.getByLabel('Format').selectOption({ label: 'CSV' });
+  await exporter.getByLabel('Format').selectOption({ label: 'CSV report (not for upload)' });
   await expect(exporter.getByRole('radio', { name: 'All 1 matching' })).toBeChecked();
   const [download] = await Promise.all([
     desk.waitForEvent('download'),
-    exporter.getByRole('button', { name: 'Download export' }).click(),
+    exporter.getByRole('button', { name: 'Download report' }).click(),
   ]);
   expect(download.suggestedFilename()).toMatch(/^paydesk-csv-\d+\.csv$/);
   const text = readFileSync(await download.path(), 'utf8');

@@ -19,6 +19,7 @@ mod m20261130_000010_payout_schedules;
 mod m20261130_000011_payout_method_fields;
 pub mod m20261201_000012_ledger_guards;
 mod m20261201_000013_sign_in_attempts;
+mod m20261201_000014_payment_files;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_payout_method_fields::Migration),
             Box::new(m20261201_000012_ledger_guards::Migration),
             Box::new(m20261201_000013_sign_in_attempts::Migration),
+            Box::new(m20261201_000014_payment_files::Migration),
         ]
     }
 }

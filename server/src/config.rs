@@ -120,6 +120,12 @@ pub struct ServeArgs {
     #[arg(long, env = "PAYDESK_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
 
+    /// Sign-ups (and, apart, password-reset requests) one address may make
+    /// per 15 minutes. Raise it for a rush of sign-ups behind one office
+    /// address.
+    #[arg(long, env = "PAYDESK_ACCOUNT_REQUESTS_PER_ADDRESS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    pub account_requests_per_address: u64,
+
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "PAYDESK_SESSION_IDLE_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=10_080))]
     pub session_idle_minutes: u64,
@@ -205,6 +211,7 @@ impl Default for ServeArgs {
             public_origin: None,
             trust_proxy_headers: false,
             trusted_proxies: Vec::new(),
+            account_requests_per_address: 20,
             session_idle_minutes: 60,
             session_absolute_hours: 12,
             smtp_url: None,
@@ -232,6 +239,7 @@ impl ServeArgs {
                 .map(|origin| origin.trim_end_matches('/').to_owned()),
             trust_proxy_headers: self.trust_proxy_headers,
             trusted_proxies: self.trusted_proxies.clone(),
+            account_requests_per_address: self.account_requests_per_address,
             mail: app::platform::state::MailSettings {
                 smtp_url: self.smtp_url.clone().filter(|url| !url.trim().is_empty()),
                 from: self.mail_from.clone(),

@@ -242,6 +242,7 @@ pub async fn fill(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<Demo
                     note: Some("Thank you for your work this quarter".into()),
                     external_reference: Some(format!("RCPT-{:05}", 10_000 + request.id)),
                     payment_date: Some(now.date_naive().to_string()),
+                    payment_file_id: None,
                 },
                 WithdrawalAction::Reject => EventDetails {
                     note: Some("Payout details could not be confirmed".into()),
@@ -338,7 +339,7 @@ async fn create_member(
     }
     if email.starts_with("ada") {
         let (first, last) = name.split_once(' ').unwrap_or((name, ""));
-        verification::submit(
+        let submitted = verification::submit(
             db,
             clock,
             member.id,
@@ -353,7 +354,8 @@ async fn create_member(
             None,
         )
         .await?;
-        verification::review(db, clock, admin_id, member.id, true, None).await?;
+        let submission = submitted.submission.unwrap_or_default();
+        verification::review(db, clock, admin_id, member.id, true, None, &submission).await?;
     }
     Ok(member.id)
 }

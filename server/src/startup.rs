@@ -95,6 +95,10 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(app::payouts::export::export_requests),
         )
         .route(
+            "/admin/payouts/files/{id}/download",
+            get(app::payouts::payment_files::download),
+        )
+        .route(
             app::incentives::api_v1::INCENTIVES_PATH,
             axum::routing::post(app::incentives::api_v1::post_incentives),
         )

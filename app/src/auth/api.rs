@@ -88,7 +88,14 @@ pub async fn forgot_password(email: String) -> Result<String, AppError> {
     use crate::platform::{request::request_meta, state::app_state};
 
     let state = app_state()?;
-    super::links::request_reset(&state.db, &state.clock, &email, &request_meta()).await?;
+    super::links::request_reset(
+        &state.db,
+        &state.clock,
+        &state.settings,
+        &email,
+        &request_meta(),
+    )
+    .await?;
     Ok(super::links::RESET_SENT.to_owned())
 }
 

@@ -19,7 +19,7 @@ use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db,
     request::RequestMeta,
-    Clock,
+    Clock, Settings,
 };
 
 /// What the forgot-password form always answers, whether or not the
@@ -87,10 +87,15 @@ pub async fn issue(
 }
 
 /// "Forgot password": sends a link when the address has an account. The
-/// caller answers [`RESET_SENT`] either way.
+/// caller answers [`RESET_SENT`] either way, and the work is alike either
+/// way too: every request is one write transaction with its audit row (an
+/// unknown or recently sent address writes just that), so neither the
+/// answer nor its timing tells whether the address has an account. One
+/// address may ask `account_requests_per_address` times per window.
 pub async fn request_reset(
     conn: &DatabaseConnection,
     clock: &Clock,
+    settings: &Settings,
     raw_email: &str,
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
@@ -103,33 +108,46 @@ pub async fn request_reset(
         .map_err(|_| AppError::invalid("Email: this is not a valid email address"))?;
     let now = clock.now();
     let txn = db::begin_write(conn).await.map_err(internal)?;
-    let Some(member) = user::Entity::find()
+    super::throttle::check_address(
+        &txn,
+        settings,
+        AuditAction::PasswordResetRequested,
+        meta.ip.as_deref(),
+        now,
+    )
+    .await?;
+    let member = user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str()))
         .one(&txn)
         .await
-        .map_err(internal)?
-    else {
-        return Ok(());
+        .map_err(internal)?;
+    let outcome = match &member {
+        None => "unknown email",
+        Some(member) => {
+            let recent = password_link::Entity::find()
+                .filter(password_link::Column::UserId.eq(member.id))
+                .filter(password_link::Column::Purpose.eq(LinkPurpose::Reset.as_str()))
+                .filter(password_link::Column::CreatedAt.gt(now - RESEND_AFTER))
+                .one(&txn)
+                .await
+                .map_err(internal)?;
+            if recent.is_some() {
+                "a link was sent moments ago"
+            } else {
+                issue(&txn, now, member.id, LinkPurpose::Reset)
+                    .await
+                    .map_err(internal)?;
+                "link sent"
+            }
+        }
     };
-    let recent = password_link::Entity::find()
-        .filter(password_link::Column::UserId.eq(member.id))
-        .filter(password_link::Column::Purpose.eq(LinkPurpose::Reset.as_str()))
-        .filter(password_link::Column::CreatedAt.gt(now - RESEND_AFTER))
-        .one(&txn)
-        .await
-        .map_err(internal)?;
-    if recent.is_some() {
-        return Ok(());
-    }
-    issue(&txn, now, member.id, LinkPurpose::Reset)
-        .await
-        .map_err(internal)?;
     audit::record(
         &txn,
         now,
         AuditEntry::new(AuditAction::PasswordResetRequested)
-            .subject(member.email.clone())
-            .ip(meta.ip.clone()),
+            .subject(email)
+            .ip(meta.ip.clone())
+            .detail(outcome),
     )
     .await
     .map_err(internal)?;

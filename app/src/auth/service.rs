@@ -34,6 +34,8 @@ pub enum AuthError {
     Throttled { minutes: u64 },
     #[error("{0}")]
     Busy(String),
+    #[error("Too many attempts from your address. Please wait {minutes} minutes and try again")]
+    TooManyFromHere { minutes: u64 },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -62,7 +64,9 @@ impl From<AuthError> for crate::error::AppError {
             AuthError::InvalidCredentials | AuthError::Deactivated => {
                 AppError::new(ErrorCode::Unauthenticated, err.to_string())
             }
-            AuthError::Throttled { .. } | AuthError::Busy(_) => {
+            AuthError::Throttled { .. }
+            | AuthError::Busy(_)
+            | AuthError::TooManyFromHere { .. } => {
                 AppError::new(ErrorCode::TooManyRequests, err.to_string())
             }
             AuthError::Unexpected(cause) => AppError::internal(cause),
@@ -206,8 +210,16 @@ pub async fn sign_up(
     meta: &RequestMeta,
 ) -> Result<IssuedSession, AuthError> {
     validate_new_user(&new_user)?;
-    let hash = password::hash(new_user.password.to_owned()).await?;
     let now = state.clock.now();
+    super::throttle::check_address(
+        &state.db,
+        &state.settings,
+        AuditAction::SignedUp,
+        meta.ip.as_deref(),
+        now,
+    )
+    .await?;
+    let hash = password::hash(new_user.password.to_owned()).await?;
     let txn = db::begin_write(&state.db).await?;
     let model = insert_user(&txn, now, &new_user, hash).await?;
     audit::record(

@@ -21,8 +21,12 @@ use sea_orm::{
 };
 
 use super::service::AuthError;
+use crate::entities::audit_event;
 use crate::entities::sign_in_attempt::{self, Column};
-use crate::platform::{audit, state::Settings};
+use crate::platform::{
+    audit::{self, AuditAction},
+    state::Settings,
+};
 
 /// How far back failures for an account and address are counted: the
 /// longest wait the doubling reaches.
@@ -188,6 +192,33 @@ fn throttled(wait: Duration) -> AuthError {
         .unwrap_or(1)
         .div_ceil(60);
     AuthError::Throttled { minutes }
+}
+
+/// Refuses a sign-up or password-reset request from an address that made
+/// `account_requests_per_address` of them within the sign-in window (each
+/// costs an argon2 hash or an email), counting their audit rows (every one
+/// is audited, whatever its outcome).
+pub async fn check_address(
+    conn: &impl sea_orm::ConnectionTrait,
+    settings: &Settings,
+    action: AuditAction,
+    ip: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), AuthError> {
+    let Some(ip) = ip else { return Ok(()) };
+    let window = Duration::from_std(settings.login_failure_window)
+        .map_err(|err| AuthError::Unexpected(err.into()))?;
+    let made = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq(action.as_str()))
+        .filter(audit_event::Column::Ip.eq(ip))
+        .filter(audit_event::Column::OccurredAt.gt(now - window))
+        .count(conn)
+        .await?;
+    if made >= settings.account_requests_per_address {
+        let minutes = u64::try_from(window.num_minutes().max(1)).unwrap_or(15);
+        return Err(AuthError::TooManyFromHere { minutes });
+    }
+    Ok(())
 }
 
 /// Attempts older than anything a limit looks at.

@@ -5,6 +5,7 @@ use leptos::server_fn::codec::Json;
 
 use super::{EmailList, EmailQuery};
 use crate::error::AppError;
+use crate::ui::CsrfClient;
 
 #[server(endpoint = "admin/email/list", input = Json)]
 pub async fn list_emails(query: EmailQuery) -> Result<EmailList, AppError> {
@@ -17,7 +18,9 @@ pub async fn list_emails(query: EmailQuery) -> Result<EmailList, AppError> {
     super::service::list(&state.db, &query, configured).await
 }
 
-#[server(endpoint = "admin/email/retry")]
+// A form post: the CSRF token travels as a header (`CsrfClient`), since the
+// hydrated form sends only the function's own arguments.
+#[server(endpoint = "admin/email/retry", client = CsrfClient)]
 pub async fn retry_email(id: i64) -> Result<(), AppError> {
     use crate::auth::session::require_admin;
     use crate::platform::state::app_state;
@@ -28,7 +31,7 @@ pub async fn retry_email(id: i64) -> Result<(), AppError> {
 }
 
 /// Switches the daily digest of requests waiting, to every admin, on or off.
-#[server(endpoint = "admin/email/digest")]
+#[server(endpoint = "admin/email/digest", client = CsrfClient)]
 pub async fn set_digest(on: bool) -> Result<(), AppError> {
     use crate::auth::session::require_admin;
     use crate::platform::state::app_state;

@@ -25,6 +25,8 @@ pub struct Model {
     pub payout_details: Option<String>,
     /// The first export that carried this request ("only new" skips it).
     pub first_export_id: Option<i64>,
+    /// The payment file that claimed it (approved -> processing).
+    pub payment_file_id: Option<i64>,
     /// The administrator who made it on the member's behalf (None: the member).
     pub created_by_user_id: Option<i64>,
     pub created_at: DateTimeUtc,

@@ -160,6 +160,7 @@ pub async fn review_member_verification(
     member_id: i64,
     decision: String,
     note: Option<String>,
+    #[server(default)] submission: String,
 ) -> Result<crate::verification::VerificationView, AppError> {
     use crate::auth::session::require_admin;
     use crate::platform::state::app_state;
@@ -182,6 +183,7 @@ pub async fn review_member_verification(
         member_id,
         approve,
         note.as_deref(),
+        &submission,
     )
     .await?)
 }

@@ -269,6 +269,8 @@ fn Member(
                         <ActionForm action=review attr:class="stack">
                             <CsrfField />
                             <input type="hidden" name="member_id" value=member_id />
+                            // The submission shown above: a newer one makes this review stale.
+                            <input type="hidden" name="submission" value=verification.submission.clone().unwrap_or_default() />
                             <div class="field">
                                 <label for="v-decision">"Decision"</label>
                                 <select id="v-decision" name="decision">

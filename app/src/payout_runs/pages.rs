@@ -92,9 +92,11 @@ pub fn PayoutRunsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(page) => {
-                        if asset.get_untracked().is_empty() {
+                        // try_: on the server the page may be gone (a
+                        // redirect ended the response) by the time the data is.
+                        if asset.try_get_untracked().is_some_and(|a| a.is_empty()) {
                             if let Some(first) = page.assets.first() {
-                                asset.set(first.clone());
+                                asset.try_set(first.clone());
                             }
                         }
                         view! {

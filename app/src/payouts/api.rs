@@ -113,10 +113,34 @@ pub async fn act_on_payout(
             note,
             external_reference,
             payment_date,
+            payment_file_id: None,
         },
         &idempotency_key,
     )
     .await?;
     state.live.requests_changed(&state.db).await;
     Ok(view)
+}
+
+/// One payment file: what it claimed, what it skipped and why, and where to
+/// download it.
+#[server(endpoint = "admin/payouts/files/get", input = Json)]
+pub async fn payment_file(id: i64) -> Result<super::payment_files::PaymentFileView, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    require_admin().await?;
+    let state = app_state()?;
+    super::payment_files::view(&state.db, id).await
+}
+
+/// The latest exports, payment files and reports, newest first.
+#[server(endpoint = "admin/payouts/files/list", input = Json)]
+pub async fn export_history() -> Result<Vec<super::payment_files::ExportSummary>, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::state::app_state;
+
+    require_admin().await?;
+    let state = app_state()?;
+    super::payment_files::history(&state.db).await
 }

@@ -1,7 +1,11 @@
-//! Exports of withdrawal requests: generic CSV, Excel, and the upload files
-//! of PayPal Payouts and PayQuicker. An export is a form POST to
-//! `/admin/payouts/export` answered with the file, so it works without the
-//! wasm bundle; the file is streamed page by page, never loaded whole.
+//! Exports of withdrawal requests, in two kinds. **Reports** (CSV, Excel)
+//! carry requests in any status and move nothing; they are labelled "not for
+//! upload". **Payment files** (PayPal Payouts Web, PayQuicker) claim the
+//! approved requests they carry: see `payment_files`. An export is a form
+//! POST to `/admin/payouts/export`, so it works without the wasm bundle: a
+//! report is answered with the file, streamed page by page and never loaded
+//! whole; a payment file is made and the admin is sent to its page, which
+//! lists what it claimed and skipped and downloads it.
 
 use serde::{Deserialize, Serialize};
 
@@ -55,10 +59,18 @@ impl ExportFormat {
 
     pub fn label(self) -> &'static str {
         match self {
-            ExportFormat::Csv => "CSV",
-            ExportFormat::Xlsx => "Excel (.xlsx)",
-            ExportFormat::PaypalCsv => "PayPal Payouts CSV (PayPal requests only)",
-            ExportFormat::PayquickerCsv => "PayQuicker CSV",
+            ExportFormat::Csv => "CSV report (not for upload)",
+            ExportFormat::Xlsx => "Excel report (not for upload)",
+            ExportFormat::PaypalCsv => "PayPal Payouts file (claims approved PayPal requests)",
+            ExportFormat::PayquickerCsv => "PayQuicker file (claims approved requests)",
+        }
+    }
+
+    /// A file a provider pays from, which claims the requests it carries.
+    pub fn is_payment_file(self) -> bool {
+        match self {
+            ExportFormat::PaypalCsv | ExportFormat::PayquickerCsv => true,
+            ExportFormat::Csv | ExportFormat::Xlsx => false,
         }
     }
 }
@@ -97,6 +109,8 @@ impl ExportScope {
 
 #[cfg(feature = "ssr")]
 pub use server::export_requests;
+#[cfg(feature = "ssr")]
+pub(crate) use server::{csv_bytes, defused, page, payquicker_columns, payquicker_file, Line};
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -110,8 +124,9 @@ mod server {
     use axum::Extension;
     use chrono::SecondsFormat;
     use sea_orm::{
-        sea_query::Expr, ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection,
-        EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+        sea_query::Expr, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait,
+        DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+        QueryTrait, Select,
     };
     use serde::Deserialize;
 
@@ -122,11 +137,11 @@ mod server {
     use crate::ledger::money::decimal_string;
     use crate::payout_details::DetailsInput;
     use crate::payout_fields::MethodField;
-    use crate::payouts::{service, BulkRequest, PayoutQuery, Selection, SortBy};
+    use crate::payouts::{service, PayoutQuery, SortBy};
     use crate::platform::audit::{self, AuditAction, AuditEntry};
     use crate::platform::request::{cookie_value, ClientIp};
     use crate::platform::{db, AppState};
-    use crate::withdrawals::{PayoutMethod, WithdrawalAction, WithdrawalStatus};
+    use crate::withdrawals::{PayoutMethod, WithdrawalStatus};
 
     /// Rows read from the database per page of the file.
     const PAGE: u64 = 500;
@@ -153,9 +168,6 @@ mod server {
         from: String,
         #[serde(default)]
         to: String,
-        /// Present when "mark exported requests as processing" is ticked.
-        #[serde(default)]
-        mark_processing: Option<String>,
         #[serde(default)]
         idempotency_key: String,
     }
@@ -197,7 +209,19 @@ mod server {
             None => return (StatusCode::UNAUTHORIZED, "Please sign in").into_response(),
         };
         let ip = client_ip.map(|Extension(ClientIp(ip))| ip);
-        match prepare(&state, admin.id, ip, &form).await {
+        let made = match ExportFormat::parse(&form.format) {
+            Some(format) if format.is_payment_file() => {
+                match payment_file(&state, admin.id, ip, format, &form).await {
+                    Ok(id) => {
+                        let page = format!("{}/{id}", crate::payouts::payment_files::FILES_PATH);
+                        return Redirect::to(&page).into_response();
+                    }
+                    Err(err) => Err(err),
+                }
+            }
+            _ => prepare(&state, admin.id, ip, &form).await,
+        };
+        match made {
             Ok(prepared) => respond(state.db.clone(), prepared).await,
             Err(err) if err.code == crate::error::ErrorCode::Invalid => {
                 let back = crate::payouts::pages::href_for(&form.query(), 1);
@@ -217,18 +241,71 @@ mod server {
             .into_response()
     }
 
-    /// An export recorded and ready to be written.
+    /// A report recorded and ready to be written.
     struct Prepared {
         export_id: i64,
         format: ExportFormat,
         /// The requests in the file, in id order when paged.
         rows: Select<withdrawal_request::Entity>,
         count: u64,
-        marked: usize,
-        payquicker_columns: Vec<String>,
         /// Extra payout fields (retired ones too: older requests carry
         /// their answers), one column each after the format's own.
         extra: Vec<MethodField>,
+    }
+
+    /// What the form's scope matches.
+    async fn scoped(
+        state: &AppState,
+        scope: ExportScope,
+        form: &ExportForm,
+    ) -> Result<Select<withdrawal_request::Entity>, AppError> {
+        Ok(match scope {
+            ExportScope::Selected => {
+                let ids = parse_ids(&form.ids)?;
+                withdrawal_request::Entity::find().filter(withdrawal_request::Column::Id.is_in(ids))
+            }
+            ExportScope::Matching => service::filtered(&state.db, &form.query()).await?,
+            ExportScope::New => service::filtered(&state.db, &form.query())
+                .await?
+                .filter(withdrawal_request::Column::FirstExportId.is_null()),
+        })
+    }
+
+    /// A payment file of what the form's scope matches.
+    async fn payment_file(
+        state: &AppState,
+        admin_id: i64,
+        ip: Option<String>,
+        format: ExportFormat,
+        form: &ExportForm,
+    ) -> Result<i64, AppError> {
+        let scope = ExportScope::parse(&form.scope)
+            .ok_or_else(|| AppError::invalid(format!("Unknown export scope {:?}", form.scope)))?;
+        let chosen = scoped(state, scope, form).await?;
+        let fingerprint = [
+            scope.as_str(),
+            &form.ids,
+            &form.q,
+            &form.status,
+            &form.method,
+            &form.currency,
+            &form.from,
+            &form.to,
+        ]
+        .join("\u{0}");
+        crate::payouts::payment_files::create(
+            state,
+            admin_id,
+            ip,
+            crate::payouts::payment_files::NewPaymentFile {
+                format,
+                scope,
+                chosen,
+                fingerprint,
+                idempotency_key: &form.idempotency_key,
+            },
+        )
+        .await
     }
 
     async fn prepare(
@@ -241,30 +318,10 @@ mod server {
             .ok_or_else(|| AppError::invalid(format!("Unknown export format {:?}", form.format)))?;
         let scope = ExportScope::parse(&form.scope)
             .ok_or_else(|| AppError::invalid(format!("Unknown export scope {:?}", form.scope)))?;
-        let payquicker_columns = payquicker_columns(&state.db).await?;
         let extra = crate::payout_fields::service::fields(&state.db, true)
             .await
             .map_err(AppError::internal)?;
-        let mark = form.mark_processing.is_some();
-        if mark && form.idempotency_key.trim().is_empty() {
-            return Err(AppError::invalid("The idempotency key is missing"));
-        }
-
-        let mut chosen = match scope {
-            ExportScope::Selected => {
-                let ids = parse_ids(&form.ids)?;
-                withdrawal_request::Entity::find().filter(withdrawal_request::Column::Id.is_in(ids))
-            }
-            ExportScope::Matching => service::filtered(&state.db, &form.query()).await?,
-            ExportScope::New => service::filtered(&state.db, &form.query())
-                .await?
-                .filter(withdrawal_request::Column::FirstExportId.is_null()),
-        };
-        if format == ExportFormat::PaypalCsv {
-            // PayPal can only pay PayPal requests.
-            chosen =
-                chosen.filter(withdrawal_request::Column::Method.eq(PayoutMethod::Paypal.as_str()));
-        }
+        let chosen = scoped(state, scope, form).await?;
 
         let now = state.clock.now();
         let txn = db::begin_write(&state.db)
@@ -314,32 +371,10 @@ mod server {
         };
         if count == 0 {
             // Dropping the transaction rolls the export row back.
-            return Err(AppError::invalid(match (scope, format) {
-                (ExportScope::New, _) => "No new requests to export since the last export",
-                (_, ExportFormat::PaypalCsv) => "None of these requests is paid by PayPal",
+            return Err(AppError::invalid(match scope {
+                ExportScope::New => "No new requests to export since the last export",
                 _ => "No requests to export",
             }));
-        }
-        // Which approved requests to move on: checked before committing, so
-        // a refusal leaves no export behind.
-        let to_mark: Vec<i64> = if mark {
-            rows.clone()
-                .filter(withdrawal_request::Column::Status.eq(WithdrawalStatus::Approved.as_str()))
-                .select_only()
-                .column(withdrawal_request::Column::Id)
-                .order_by_asc(withdrawal_request::Column::Id)
-                .into_tuple()
-                .all(&txn)
-                .await
-                .map_err(AppError::internal)?
-        } else {
-            Vec::new()
-        };
-        if to_mark.len() > service::BULK_LIMIT {
-            return Err(AppError::invalid(format!(
-                "At most {} requests can be marked processing at once; narrow the filter",
-                service::BULK_LIMIT
-            )));
         }
         let mut recorded: payout_export::ActiveModel = export.into();
         recorded.row_count = Set(i64::try_from(count).map_err(AppError::internal)?);
@@ -362,36 +397,11 @@ mod server {
         .map_err(AppError::internal)?;
         txn.commit().await.map_err(AppError::internal)?;
 
-        let marked = if to_mark.is_empty() {
-            0
-        } else {
-            // Each request moves in its own transaction with its own audit
-            // row; a request someone else moved meanwhile is skipped.
-            service::bulk(
-                &state.db,
-                &state.clock,
-                admin_id,
-                BulkRequest {
-                    selection: Selection::Ids(to_mark),
-                    action: WithdrawalAction::MarkProcessing,
-                    note: String::new(),
-                    external_reference: String::new(),
-                    payment_date: String::new(),
-                    idempotency_key: format!("{}:export", form.idempotency_key.trim()),
-                },
-            )
-            .await?
-            .succeeded
-            .len()
-        };
-
         Ok(Prepared {
             export_id: export.id,
             format,
             rows,
             count,
-            marked,
-            payquicker_columns,
             extra,
         })
     }
@@ -418,7 +428,9 @@ mod server {
     }
 
     /// The configured PayQuicker columns, or the defaults.
-    async fn payquicker_columns(db: &DatabaseConnection) -> Result<Vec<String>, AppError> {
+    pub(crate) async fn payquicker_columns(
+        db: &DatabaseConnection,
+    ) -> Result<Vec<String>, AppError> {
         let configured = crate::withdrawals::rules::get_setting(db, PAYQUICKER_COLUMNS_SETTING)
             .await
             .map_err(AppError::internal)?;
@@ -442,15 +454,15 @@ mod server {
     }
 
     /// One request as the files show it.
-    struct Line {
-        request: withdrawal_request::Model,
+    pub(crate) struct Line {
+        pub(crate) request: withdrawal_request::Model,
         member: Option<user::Model>,
         currency: Option<asset::Model>,
-        details: DetailsInput,
+        pub(crate) details: DetailsInput,
     }
 
     impl Line {
-        fn money(&self, minor: i64) -> String {
+        pub(crate) fn money(&self, minor: i64) -> String {
             decimal_string(
                 minor,
                 self.currency
@@ -459,7 +471,7 @@ mod server {
             )
         }
 
-        fn code(&self) -> String {
+        pub(crate) fn code(&self) -> String {
             self.currency
                 .as_ref()
                 .map(|a| a.code.clone())
@@ -525,18 +537,6 @@ mod server {
                 .collect()
         }
 
-        fn paypal(&self) -> Vec<String> {
-            let r = &self.request;
-            vec![
-                "EMAIL".to_owned(),
-                self.details.email.clone(),
-                self.money(r.net_minor),
-                self.code(),
-                r.id.to_string(),
-                format!("Paydesk withdrawal #{}", r.id),
-            ]
-        }
-
         fn payquicker(&self, columns: &[String]) -> Vec<String> {
             let r = &self.request;
             columns
@@ -573,19 +573,10 @@ mod server {
         "note",
     ];
 
-    const PAYPAL_HEADER: [&str; 6] = [
-        "recipient_type",
-        "receiver",
-        "amount",
-        "currency",
-        "sender_item_id",
-        "note",
-    ];
-
     /// The next page of the file's requests after `after`, with what the
     /// lines need.
-    async fn page(
-        db: &DatabaseConnection,
+    pub(crate) async fn page(
+        db: &impl ConnectionTrait,
         rows: &Select<withdrawal_request::Entity>,
         assets: &HashMap<i64, asset::Model>,
         after: i64,
@@ -614,7 +605,7 @@ mod server {
     }
 
     /// A cell a spreadsheet could take for a formula is made plain text.
-    fn defused(value: String) -> String {
+    pub(crate) fn defused(value: String) -> String {
         if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
             format!("'{value}")
         } else {
@@ -622,7 +613,9 @@ mod server {
         }
     }
 
-    fn csv_bytes(records: impl IntoIterator<Item = Vec<String>>) -> std::io::Result<Bytes> {
+    pub(crate) fn csv_bytes(
+        records: impl IntoIterator<Item = Vec<String>>,
+    ) -> std::io::Result<Bytes> {
         let mut writer = csv::Writer::from_writer(Vec::new());
         for record in records {
             writer.write_record(&record)?;
@@ -655,8 +648,6 @@ mod server {
                 db,
                 prepared.rows.clone(),
                 assets,
-                prepared.format,
-                prepared.payquicker_columns.clone(),
                 prepared.extra.clone(),
             ))
         };
@@ -675,7 +666,6 @@ mod server {
         for (name, value) in [
             ("x-paydesk-export-id", prepared.export_id.to_string()),
             ("x-paydesk-rows", prepared.count.to_string()),
-            ("x-paydesk-marked-processing", prepared.marked.to_string()),
         ] {
             if let Ok(value) = HeaderValue::from_str(&value) {
                 headers.insert(name, value);
@@ -684,30 +674,43 @@ mod server {
         response
     }
 
-    /// The CSV formats, one page of requests per chunk.
+    /// PayQuicker's upload file: its header (the configured columns, then
+    /// one per extra payout field) and a row per request.
+    pub(crate) fn payquicker_file(
+        lines: &[Line],
+        columns: &[String],
+        extra: &[MethodField],
+    ) -> std::io::Result<Vec<u8>> {
+        let header: Vec<String> = columns
+            .iter()
+            .cloned()
+            .chain(extra.iter().map(MethodField::column))
+            .collect();
+        let rows = lines.iter().map(|line| {
+            let mut record = line.payquicker(columns);
+            record.extend(line.extras(extra));
+            record.into_iter().map(defused).collect::<Vec<_>>()
+        });
+        csv_bytes(std::iter::once(header).chain(rows)).map(|bytes| bytes.to_vec())
+    }
+
+    /// The CSV report, one page of requests per chunk.
     fn csv_stream(
         db: DatabaseConnection,
         rows: Select<withdrawal_request::Entity>,
         assets: HashMap<i64, asset::Model>,
-        format: ExportFormat,
-        columns: Vec<String>,
         extra: Vec<MethodField>,
     ) -> impl futures::Stream<Item = std::io::Result<Bytes>> + Send {
-        let mut header: Vec<String> = match format {
-            ExportFormat::PaypalCsv => PAYPAL_HEADER.iter().map(|h| (*h).to_owned()).collect(),
-            ExportFormat::PayquickerCsv => columns.clone(),
-            _ => GENERIC_HEADER.iter().map(|h| (*h).to_owned()).collect(),
-        };
+        let mut header: Vec<String> = GENERIC_HEADER.iter().map(|h| (*h).to_owned()).collect();
         header.extend(extra.iter().map(MethodField::column));
         // State: the last id written, or None before the header.
         // Fused: the compression layer may poll again after the end, which
         // a bare `unfold` answers with a panic.
         futures::StreamExt::fuse(futures::stream::unfold(Some(None::<i64>), move |state| {
-            let (db, rows, assets, columns, header, extra) = (
+            let (db, rows, assets, header, extra) = (
                 db.clone(),
                 rows.clone(),
                 assets.clone(),
-                columns.clone(),
                 header.clone(),
                 extra.clone(),
             );
@@ -725,11 +728,7 @@ mod server {
                 };
                 let last = lines.last()?.request.id;
                 let records = lines.iter().map(|line| {
-                    let mut record = match format {
-                        ExportFormat::PaypalCsv => line.paypal(),
-                        ExportFormat::PayquickerCsv => line.payquicker(&columns),
-                        _ => line.generic(),
-                    };
+                    let mut record = line.generic();
                     record.extend(line.extras(&extra));
                     // Members type the extra answers: no cell of theirs may
                     // become a formula, in any format.

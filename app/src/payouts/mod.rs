@@ -3,8 +3,10 @@
 
 pub mod api;
 pub mod export;
+pub mod files_pages;
 pub mod live;
 pub mod pages;
+pub mod payment_files;
 pub mod process;
 #[cfg(feature = "ssr")]
 pub mod service;

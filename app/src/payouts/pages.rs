@@ -107,7 +107,6 @@ struct Controls {
     date: RwSignal<String>,
     format: RwSignal<String>,
     scope: RwSignal<String>,
-    mark_processing: RwSignal<bool>,
 }
 
 impl Controls {
@@ -119,7 +118,6 @@ impl Controls {
             date: RwSignal::new(String::new()),
             format: RwSignal::new(ExportFormat::ALL[0].as_str().to_owned()),
             scope: RwSignal::new("matching".to_owned()),
-            mark_processing: RwSignal::new(false),
         }
     }
 }
@@ -443,12 +441,9 @@ fn Export(
     total: u64,
     key: String,
 ) -> impl IntoView {
-    let Controls {
-        format,
-        scope,
-        mark_processing,
-        ..
-    } = controls;
+    let Controls { format, scope, .. } = controls;
+    let payment_file =
+        move || ExportFormat::parse(&format.get()).is_some_and(ExportFormat::is_payment_file);
     let ids = move || chosen.with(|c| c.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
     let filters = [
         ("q", query.q),
@@ -470,15 +465,37 @@ fn Export(
                 <input type="hidden" name="idempotency_key" value=key />
                 <div class="field">
                     <label for="x-format">"Format"</label>
-                    <select id="x-format" name="format" on:change=move |ev| format.set(event_target_value(&ev))>
-                        {ExportFormat::ALL
+                    <select
+                        id="x-format"
+                        name="format"
+                        aria-describedby="x-format-help"
+                        on:change=move |ev| format.set(event_target_value(&ev))
+                    >
+                        {[("Reports: any status, move nothing", false), ("Payment files: for upload to the provider", true)]
                             .into_iter()
-                            .map(|f| {
-                                let selected = format.get_untracked() == f.as_str();
-                                view! { <option value=f.as_str() selected=selected>{f.label()}</option> }
+                            .map(|(group, paying)| {
+                                view! {
+                                    <optgroup label=group>
+                                        {ExportFormat::ALL
+                                            .into_iter()
+                                            .filter(|f| f.is_payment_file() == paying)
+                                            .map(|f| {
+                                                let selected = format.get_untracked() == f.as_str();
+                                                view! { <option value=f.as_str() selected=selected>{f.label()}</option> }
+                                            })
+                                            .collect_view()}
+                                    </optgroup>
+                                }
                             })
                             .collect_view()}
                     </select>
+                    <p id="x-format-help" class="muted">
+                        {move || if payment_file() {
+                            "A payment file takes only approved requests, each once: they move to processing and can then only be marked paid or failed. The next page lists what it took and skipped, and downloads it."
+                        } else {
+                            "A report lists requests in any status and changes nothing. It is not for upload to a provider."
+                        }}
+                    </p>
                 </div>
                 <fieldset class="choices">
                     <legend>"Requests"</legend>
@@ -515,17 +532,10 @@ fn Export(
                         "Only new: matching and never exported"
                     </label>
                 </fieldset>
-                <label class="check">
-                    <input
-                        type="checkbox"
-                        name="mark_processing"
-                        value="1"
-                        prop:checked=move || mark_processing.get()
-                        on:change=move |ev| mark_processing.set(event_target_checked(&ev))
-                    />
-                    "Mark exported approved requests as processing"
-                </label>
-                <button type="submit">"Download export"</button>
+                <button type="submit">
+                    {move || if payment_file() { "Make payment file" } else { "Download report" }}
+                </button>
+                <p><A href=crate::payouts::payment_files::FILES_PATH>"Exports history"</A></p>
             </form>
         </section>
     }

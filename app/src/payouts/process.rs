@@ -46,7 +46,9 @@ pub fn ProcessPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(view) => {
-                        held.set(view.paypal.as_ref().is_some_and(|trail| !trail.settled));
+                        // try_set: on the server the page may be gone (a
+                        // redirect ended the response) by the time the data is.
+                        held.try_set(view.paypal.as_ref().is_some_and(|trail| !trail.settled));
                         view! { <Process view act reveal /> }.into_any()
                     }
                     Err(error) => view! { <LoadError error /> }.into_any(),

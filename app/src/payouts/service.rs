@@ -206,6 +206,7 @@ pub async fn bulk(
         note: Some(note),
         external_reference: Some(request.external_reference),
         payment_date: Some(request.payment_date),
+        payment_file_id: None,
     }
     .validated()?;
     let actor = Actor {

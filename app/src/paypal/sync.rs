@@ -268,6 +268,7 @@ pub async fn apply_report(
                     .clone()
                     .or_else(|| item.payout_item_id.clone()),
                 payment_date: Some(now.date_naive().format("%Y-%m-%d").to_string()),
+                ..EventDetails::default()
             },
             _ => EventDetails {
                 note: reason,

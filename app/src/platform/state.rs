@@ -33,6 +33,9 @@ pub struct Settings {
     /// Failed sign-ins from one address within the window before refusing.
     pub login_max_failures_per_ip: u64,
     pub login_failure_window: Duration,
+    /// Sign-ups, and password-reset requests, one address may make within
+    /// the window (each).
+    pub account_requests_per_address: u64,
     pub mail: MailSettings,
     /// Automatic transfers; None when no PayPal credentials are configured.
     pub paypal: Option<PayPalSettings>,
@@ -107,6 +110,7 @@ impl Default for Settings {
             login_max_failures_per_account: 5,
             login_max_failures_per_ip: 20,
             login_failure_window: Duration::from_secs(15 * 60),
+            account_requests_per_address: 20,
             mail: MailSettings::default(),
             paypal: None,
             schedule_every: Duration::from_secs(60),

@@ -49,8 +49,14 @@ impl VerificationStatus {
     }
 
     /// A member may (re)submit unless already verified.
+    /// A member may submit when nothing is verified or waiting: a
+    /// submission under review cannot be replaced (the reviewer would
+    /// approve details they never saw).
     pub fn can_submit(self) -> bool {
-        self != VerificationStatus::Verified
+        matches!(
+            self,
+            VerificationStatus::Unverified | VerificationStatus::Rejected
+        )
     }
 }
 
@@ -66,6 +72,9 @@ pub struct VerificationView {
     pub address: String,
     pub review_note: Option<String>,
     pub submitted_at: Option<String>,
+    /// Which submission this is, exactly: a review names the one the admin
+    /// saw, and is refused if the member has submitted since.
+    pub submission: Option<String>,
 }
 
 /// What a member submits.

@@ -24,6 +24,13 @@ pub enum VerificationError {
     AlreadyVerified,
     #[error("There is no submission waiting for review")]
     NothingToReview,
+    #[error("Your verification is being reviewed: you can change it once it has been reviewed")]
+    UnderReview,
+    #[error(
+        "The member has submitted new details since this page was loaded: reload it and review \
+         those"
+    )]
+    StaleReview,
     #[error("A rejection needs a note telling the member what to fix")]
     NoteRequired,
     #[error(transparent)]
@@ -34,9 +41,10 @@ impl From<VerificationError> for AppError {
     fn from(err: VerificationError) -> Self {
         match err {
             VerificationError::Db(err) => AppError::internal(err),
-            VerificationError::NothingToReview | VerificationError::AlreadyVerified => {
-                AppError::conflict(err.to_string())
-            }
+            VerificationError::NothingToReview
+            | VerificationError::AlreadyVerified
+            | VerificationError::UnderReview
+            | VerificationError::StaleReview => AppError::conflict(err.to_string()),
             other => AppError::invalid(other.to_string()),
         }
     }
@@ -54,6 +62,7 @@ fn view(row: Option<identity_verification::Model>) -> VerificationView {
             address: String::new(),
             review_note: None,
             submitted_at: None,
+            submission: None,
         },
         Some(row) => VerificationView {
             status: VerificationStatus::parse(&row.status).unwrap_or(VerificationStatus::Submitted),
@@ -65,8 +74,22 @@ fn view(row: Option<identity_verification::Model>) -> VerificationView {
             address: row.address,
             review_note: row.review_note,
             submitted_at: Some(row.submitted_at.format("%Y-%m-%d %H:%M UTC").to_string()),
+            submission: Some(submission_token(row.submitted_at)),
         },
     }
+}
+
+/// Whether the member has a submission waiting for review.
+async fn waiting(conn: &impl sea_orm::ConnectionTrait, member_user_id: i64) -> Result<bool, DbErr> {
+    Ok(identity_verification::Entity::find_by_id(member_user_id)
+        .one(conn)
+        .await?
+        .is_some_and(|row| row.status == VerificationStatus::Submitted.as_str()))
+}
+
+/// A submission's exact time, as the review form carries it.
+fn submission_token(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 pub async fn get(db: &DatabaseConnection, user_id: i64) -> Result<VerificationView, DbErr> {
@@ -129,6 +152,9 @@ pub async fn submit(
             // verified member cannot reopen their verification.
             let status = VerificationStatus::parse(&existing.status)
                 .unwrap_or(VerificationStatus::Submitted);
+            if status == VerificationStatus::Submitted {
+                return Err(VerificationError::UnderReview);
+            }
             if !status.can_submit() {
                 return Err(VerificationError::AlreadyVerified);
             }
@@ -164,8 +190,12 @@ pub async fn review(
     member_user_id: i64,
     approve: bool,
     note: Option<&str>,
+    submission: &str,
 ) -> Result<VerificationView, VerificationError> {
     let note = note.map(str::trim).filter(|n| !n.is_empty());
+    let seen = chrono::DateTime::parse_from_rfc3339(submission.trim())
+        .map(|at| at.with_timezone(&chrono::Utc))
+        .ok();
     if !approve && note.is_none() {
         return Err(VerificationError::NoteRequired);
     }
@@ -176,6 +206,15 @@ pub async fn review(
         VerificationStatus::Rejected
     };
     let txn = db::begin_write(db).await?;
+    let Some(seen) = seen else {
+        return Err(if waiting(&txn, member_user_id).await? {
+            VerificationError::Invalid(
+                "The review does not say which submission it is about: reload the page".into(),
+            )
+        } else {
+            VerificationError::NothingToReview
+        });
+    };
     let moved = identity_verification::Entity::update_many()
         .col_expr(
             identity_verification::Column::Status,
@@ -192,10 +231,16 @@ pub async fn review(
         )
         .filter(identity_verification::Column::UserId.eq(member_user_id))
         .filter(identity_verification::Column::Status.eq(VerificationStatus::Submitted.as_str()))
+        .filter(identity_verification::Column::SubmittedAt.eq(seen))
         .exec(&txn)
         .await?;
     if moved.rows_affected == 0 {
-        return Err(VerificationError::NothingToReview);
+        // Waiting, but not the submission the admin saw: they must look again.
+        return Err(if waiting(&txn, member_user_id).await? {
+            VerificationError::StaleReview
+        } else {
+            VerificationError::NothingToReview
+        });
     }
     user::Entity::update_many()
         .col_expr(user::Column::IsVerified, Expr::value(approve))

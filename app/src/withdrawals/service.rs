@@ -635,6 +635,9 @@ pub struct EventDetails {
     pub external_reference: Option<String>,
     /// YYYY-MM-DD
     pub payment_date: Option<String>,
+    /// The payment file taking the request (approved -> processing): named
+    /// on the request and in its timeline.
+    pub payment_file_id: Option<i64>,
 }
 
 impl EventDetails {
@@ -646,6 +649,7 @@ impl EventDetails {
             note: clean(self.note),
             external_reference: clean(self.external_reference),
             payment_date: clean(self.payment_date),
+            payment_file_id: self.payment_file_id,
         };
         if details
             .note
@@ -689,7 +693,11 @@ async fn record_event(
         occurred_at: Set(now),
         from_status: Set(from.map(|s| s.as_str().to_owned())),
         to_status: Set(to.as_str().to_owned()),
-        note: Set(details.note.clone()),
+        note: Set(details.note.clone().or_else(|| {
+            details
+                .payment_file_id
+                .map(|file| format!("In payment file #{file}"))
+        })),
         external_reference: Set(details.external_reference.clone()),
         payment_date: Set(details.payment_date.clone()),
         ..Default::default()
@@ -853,6 +861,9 @@ pub async fn apply_transition(
             withdrawal_request::Column::PaymentDate,
             Expr::value(date.clone()),
         );
+    }
+    if let Some(file) = details.payment_file_id {
+        update = update.col_expr(withdrawal_request::Column::PaymentFileId, Expr::value(file));
     }
     let moved = update
         .filter(withdrawal_request::Column::Id.eq(request.id))

@@ -100,6 +100,7 @@ async fn each_member_email_goes_out_once_with_its_facts() {
             note: Some("Thanks for the deals".into()),
             external_reference: Some("RCPT-8841".into()),
             payment_date: Some("2026-03-02".into()),
+            ..EventDetails::default()
         },
         &key(),
     )
@@ -282,6 +283,11 @@ async fn submit_and_review(
         member.actor.user_id,
         approve,
         note,
+        &app::verification::service::get(&app.state.db, member.actor.user_id)
+            .await
+            .unwrap()
+            .submission
+            .unwrap_or_default(),
     )
     .await
     .unwrap();

@@ -1,6 +1,7 @@
 //! Exports over HTTP: each format read back with a real parser and compared
-//! with the database, scopes ("selected", "matching", "only new"), marking as
-//! processing, two admins exporting new requests at once, and bad input.
+//! with the database, scopes ("selected", "matching", "only new"), payment
+//! files that claim what they carry (and nothing twice), two admins
+//! exporting at once, and bad input.
 
 use std::collections::BTreeSet;
 
@@ -51,6 +52,48 @@ pub(crate) fn csv_rows(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
         .map(|r| r.unwrap().iter().map(str::to_owned).collect())
         .collect();
     (header, rows)
+}
+
+/// Makes a payment file: the export answers with the file's page.
+pub(crate) async fn payment_file(browser: &Browser, fields: &[(&str, &str)]) -> i64 {
+    let response = export(browser, fields).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{fields:?}");
+    let location = response.headers()[header::LOCATION].to_str().unwrap();
+    location
+        .strip_prefix("/admin/payouts/files/")
+        .unwrap_or_else(|| panic!("{location}"))
+        .parse()
+        .unwrap()
+}
+
+/// A payment file's bytes, and whether the server called it a re-download.
+pub(crate) async fn download(browser: &Browser, id: i64) -> (Vec<u8>, bool) {
+    let response = browser
+        .get(&format!("/admin/payouts/files/{id}/download"))
+        .await;
+    let again = response.headers()["x-paydesk-redownload"] == "true";
+    (file(response, "text/csv").await, again)
+}
+
+/// PayPal Payouts Web has no header row: every line is a payout.
+fn headerless_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(bytes)
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+async fn file_view(browser: &Browser, id: i64) -> app::payouts::payment_files::PaymentFileView {
+    let response = browser
+        .post_json(
+            "/api/admin/payouts/files/get",
+            serde_json::json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
 }
 
 /// The refusal message an export sent the admin back with.
@@ -211,38 +254,182 @@ async fn a_csv_export_matches_the_database() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn paypal_and_payquicker_files_carry_what_those_services_read() {
+async fn a_paypal_payment_file_claims_its_approved_requests_in_paypals_own_layout() {
     let app = spawn_app().await;
     let desk = desk(&app).await;
     let ids = some_requests(&app, &desk).await;
     let admin = admin_browser(&app).await;
-
-    let response = export(&admin, &[("format", "paypal_csv"), ("scope", "matching")]).await;
-    let (header, rows) = csv_rows(&file(response, "text/csv").await);
+    // Ada's two PayPal requests (USD) and Bob's first (bank) are approved;
+    // Cy's PayPal request (JPY) and Bob's second are not.
+    for id in [ids[0], ids[1], ids[2]] {
+        act(&app, desk.admin, id, A::Approve, &key()).await.unwrap();
+    }
+    let form_key = key();
+    let file_id = payment_file(
+        &admin,
+        &[
+            ("format", "paypal_csv"),
+            ("scope", "matching"),
+            ("idempotency_key", &form_key),
+        ],
+    )
+    .await;
+    let (bytes, again) = download(&admin, file_id).await;
+    assert!(!again);
+    let rows = headerless_rows(&bytes);
     assert_eq!(
-        header,
-        [
-            "recipient_type",
-            "receiver",
-            "amount",
-            "currency",
-            "sender_item_id",
-            "note"
-        ]
+        rows.len(),
+        2,
+        "Ada's two approved PayPal requests, no header"
     );
-    // Only the PayPal requests: Ada's two and Cy's; Bob is paid by bank.
-    let paypal = [ids[0], ids[1], ids[4]];
-    assert_eq!(rows.len(), paypal.len());
-    for (row, id) in rows.iter().zip(paypal) {
+    for (row, id) in rows.iter().zip([ids[0], ids[1]]) {
         let want = expected(&app, id).await;
-        assert_eq!(row[0], "EMAIL");
+        assert_eq!(row.len(), 6, "{row:?}");
         assert_eq!(
-            row[1], want.email,
+            row[0], want.email,
             "the PayPal email saved with the request"
         );
-        assert_eq!(row[2], expected_amount(want.model.net_minor, want.scale));
-        assert_eq!(row[3], want.code);
-        assert_eq!(row[4], id.to_string());
+        assert_eq!(row[1], expected_amount(want.model.net_minor, want.scale));
+        assert_eq!(row[2], "USD");
+        assert_eq!(row[3], id.to_string());
+        assert!(row[3].len() <= 30 && !row[3].contains(' '));
+        assert!(row[4].chars().count() <= 400);
+        assert_eq!(row[5], "PAYPAL");
+        // Claimed: processing, naming the file, with the timeline saying so.
+        assert_eq!(want.model.status, S::Processing.as_str());
+        assert_eq!(want.model.payment_file_id, Some(file_id));
+        assert_eq!(
+            app.count(&format!(
+                "SELECT COUNT(*) FROM withdrawal_events WHERE request_id = {id} AND note = 'In payment file #{file_id}'"
+            ))
+            .await,
+            1
+        );
+    }
+    // Everything else the scope matched is listed with why, and unchanged.
+    let view = file_view(&admin, file_id).await;
+    assert_eq!((view.rows, view.skipped_count), (2, 3));
+    let reasons: Vec<(i64, &str)> = view
+        .skipped
+        .iter()
+        .map(|s| (s.request_id, s.reason.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (ids[2], "Paid by Bank transfer, not PayPal"),
+            (ids[3], "Not approved yet"),
+            (ids[4], "Not approved yet"),
+        ]
+    );
+    assert_eq!(
+        expected(&app, ids[2]).await.model.status,
+        S::Approved.as_str()
+    );
+    let net =
+        expected(&app, ids[0]).await.model.net_minor + expected(&app, ids[1]).await.model.net_minor;
+    assert_eq!(view.total, Some(format!("{} USD", expected_amount(net, 2))));
+
+    // The same form again is the same file; a download again is the same
+    // bytes, and says so.
+    let again_id = payment_file(
+        &admin,
+        &[
+            ("format", "paypal_csv"),
+            ("scope", "matching"),
+            ("idempotency_key", &form_key),
+        ],
+    )
+    .await;
+    assert_eq!(again_id, file_id);
+    let (second, again) = download(&admin, file_id).await;
+    assert!(again);
+    assert_eq!(second, bytes);
+    assert_eq!(file_view(&admin, file_id).await.downloads, 2);
+
+    // A new export finds nothing left to claim, and says why.
+    let response = export(
+        &admin,
+        &[
+            ("format", "paypal_csv"),
+            ("scope", "selected"),
+            ("ids", &format!("{},{}", ids[0], ids[1])),
+            ("idempotency_key", &key()),
+        ],
+    )
+    .await;
+    let said = refusal(&response);
+    assert!(
+        said.contains(&format!("2 already in payment file #{file_id}")),
+        "{said}"
+    );
+
+    // In a payment file, a request ends only as paid or failed: the member
+    // cannot cancel it and the admin cannot reject it or send it by API.
+    for action in [A::Cancel, A::Reject, A::Approve] {
+        let refused = act(&app, desk.admin, ids[0], action, &key()).await;
+        assert!(refused.is_err(), "{action:?}");
+    }
+    act(&app, desk.admin, ids[0], A::MarkPaid, &key())
+        .await
+        .unwrap();
+    act(&app, desk.admin, ids[1], A::MarkFailed, &key())
+        .await
+        .unwrap();
+    assert_ledger_clean(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paypal_file_takes_one_currency_and_is_refused_up_front_otherwise() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    let ids = some_requests(&app, &desk).await;
+    let admin = admin_browser(&app).await;
+    // Ada's PayPal requests are in USD, Cy's in JPY.
+    for id in [ids[0], ids[4]] {
+        act(&app, desk.admin, id, A::Approve, &key()).await.unwrap();
+    }
+    let before = exports_recorded(&app).await;
+    let response = export(
+        &admin,
+        &[
+            ("format", "paypal_csv"),
+            ("scope", "matching"),
+            ("idempotency_key", &key()),
+        ],
+    )
+    .await;
+    let said = refusal(&response);
+    assert!(said.contains("1 in JPY, 1 in USD"), "{said}");
+    assert!(said.contains("need 2 files"), "{said}");
+    assert_eq!(exports_recorded(&app).await, before);
+    for id in [ids[0], ids[4]] {
+        assert_eq!(expected(&app, id).await.model.status, S::Approved.as_str());
+    }
+    // One currency at a time works.
+    let file_id = payment_file(
+        &admin,
+        &[
+            ("format", "paypal_csv"),
+            ("scope", "matching"),
+            ("currency", "JPY"),
+            ("idempotency_key", &key()),
+        ],
+    )
+    .await;
+    let rows = headerless_rows(&download(&admin, file_id).await.0);
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0][1].as_str(), rows[0][2].as_str()), ("5000", "JPY"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payquicker_files_carry_the_configured_columns() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    let ids = some_requests(&app, &desk).await;
+    let admin = admin_browser(&app).await;
+    for id in [ids[2], ids[4]] {
+        act(&app, desk.admin, id, A::Approve, &key()).await.unwrap();
     }
 
     // PayQuicker's columns come from the settings, in that order.
@@ -254,16 +441,17 @@ async fn paypal_and_payquicker_files_carry_what_those_services_read() {
     .await
     .unwrap();
     let selected = format!("{},{}", ids[2], ids[4]);
-    let response = export(
+    let file_id = payment_file(
         &admin,
         &[
             ("format", "payquicker_csv"),
             ("scope", "selected"),
             ("ids", &selected),
+            ("idempotency_key", &key()),
         ],
     )
     .await;
-    let (header, rows) = csv_rows(&file(response, "text/csv").await);
+    let (header, rows) = csv_rows(&download(&admin, file_id).await.0);
     assert_eq!(
         header,
         [
@@ -292,10 +480,17 @@ async fn paypal_and_payquicker_files_carry_what_those_services_read() {
     )
     .await
     .unwrap();
+    act(&app, desk.admin, ids[0], A::Approve, &key())
+        .await
+        .unwrap();
     let before = exports_recorded(&app).await;
     let response = export(
         &admin,
-        &[("format", "payquicker_csv"), ("scope", "matching")],
+        &[
+            ("format", "payquicker_csv"),
+            ("scope", "matching"),
+            ("idempotency_key", &key()),
+        ],
     )
     .await;
     assert!(refusal(&response).contains("\"shoeSize\""));
@@ -337,7 +532,7 @@ async fn an_excel_export_reads_back_with_exact_amounts() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn only_new_requests_and_marking_them_processing() {
+async fn only_new_requests_and_reports_move_nothing() {
     let app = spawn_app().await;
     let desk = desk(&app).await;
     let ids = some_requests(&app, &desk).await;
@@ -346,24 +541,12 @@ async fn only_new_requests_and_marking_them_processing() {
         act(&app, desk.admin, id, A::Approve, &key()).await.unwrap();
     }
 
-    let response = export(
-        &admin,
-        &[
-            ("format", "csv"),
-            ("scope", "new"),
-            ("mark_processing", "1"),
-            ("idempotency_key", &key()),
-        ],
-    )
-    .await;
-    assert_eq!(response.headers()["x-paydesk-marked-processing"], "2");
+    let response = export(&admin, &[("format", "csv"), ("scope", "new")]).await;
     let (_, rows) = csv_rows(&file(response, "text/csv").await);
     assert_eq!(rows.len(), 5);
+    // A report is not a payment file: the approved stay approved.
     for id in [ids[0], ids[2]] {
-        assert_eq!(
-            expected(&app, id).await.model.status,
-            S::Processing.as_str()
-        );
+        assert_eq!(expected(&app, id).await.model.status, S::Approved.as_str());
     }
     for id in [ids[1], ids[3], ids[4]] {
         assert_eq!(expected(&app, id).await.model.status, S::Requested.as_str());
@@ -459,15 +642,12 @@ async fn bad_input_and_strangers_change_nothing() {
                 ("format", "paypal_csv"),
                 ("scope", "selected"),
                 ("ids", &selected),
+                ("idempotency_key", "k-bank"),
             ],
-            "None of these requests is paid by PayPal",
+            "1 not approved yet",
         ),
         (
-            vec![
-                ("format", "csv"),
-                ("scope", "matching"),
-                ("mark_processing", "1"),
-            ],
+            vec![("format", "paypal_csv"), ("scope", "matching")],
             "idempotency key",
         ),
     ] {

@@ -10,6 +10,7 @@ mod email;
 mod exports;
 mod funding;
 mod helpers;
+mod hostile_fuzz;
 mod hostile_input;
 mod incentives;
 mod ledger_fixture;

@@ -765,6 +765,11 @@ async fn verification_is_submitted_reviewed_and_unlocks_large_withdrawals() {
         member.actor.user_id,
         false,
         None,
+        &app::verification::service::get(&app.state.db, member.actor.user_id)
+            .await
+            .unwrap()
+            .submission
+            .unwrap_or_default(),
     )
     .await
     .expect_err("a rejection needs a note");
@@ -775,6 +780,11 @@ async fn verification_is_submitted_reviewed_and_unlocks_large_withdrawals() {
         member.actor.user_id,
         false,
         Some("The address does not match the tax record"),
+        &app::verification::service::get(&app.state.db, member.actor.user_id)
+            .await
+            .unwrap()
+            .submission
+            .unwrap_or_default(),
     )
     .await
     .unwrap();
@@ -807,6 +817,11 @@ async fn verification_is_submitted_reviewed_and_unlocks_large_withdrawals() {
         member.actor.user_id,
         true,
         None,
+        &app::verification::service::get(&app.state.db, member.actor.user_id)
+            .await
+            .unwrap()
+            .submission
+            .unwrap_or_default(),
     )
     .await
     .unwrap();

@@ -265,9 +265,12 @@ async fn the_member_page_and_what_an_admin_may_change() {
     assert_eq!(set_active("true").await.status(), StatusCode::OK);
 
     // Verification: nothing to review until the member submits.
+    // As the page does: the review names the submission it shows.
     let review = |decision: &'static str, note: &'static str| {
         let admin = &admin;
         async move {
+            let shown: MemberView = detail(admin, ada).await.json().await.unwrap();
+            let submission = shown.verification.submission.unwrap_or_default();
             admin
                 .post_form(
                     "/api/admin/members/review",
@@ -275,6 +278,7 @@ async fn the_member_page_and_what_an_admin_may_change() {
                         ("member_id", ada.to_string().as_str()),
                         ("decision", decision),
                         ("note", note),
+                        ("submission", submission.as_str()),
                     ],
                 )
                 .await
@@ -375,4 +379,94 @@ async fn the_member_page_and_what_an_admin_may_change() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+/// A review is of the submission the admin saw: a member cannot swap the
+/// details under review, and a review of details since replaced is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_is_bound_to_the_submission_the_admin_saw() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    some_requests(&app, &desk).await;
+    let admin = admin_browser(&app).await;
+    let ada = user_id(&app, "ada@example.com").await;
+    let member = app.new_browser();
+    member.log_in("ada@example.com", "member passphrase").await;
+    let submit = |address: &'static str| {
+        let member = &member;
+        async move {
+            member
+                .post_form(
+                    "/api/verification/submit",
+                    &[
+                        ("first_name", "Ada"),
+                        ("last_name", "Lovelace"),
+                        ("tax_id", "AB 12 34 56 C"),
+                        ("mobile", "+44 7700 900123"),
+                        ("country", "GB"),
+                        ("address", address),
+                    ],
+                )
+                .await
+        }
+    };
+    let review = |decision: &'static str, note: &'static str, submission: String| {
+        let admin = &admin;
+        async move {
+            admin
+                .post_form(
+                    "/api/admin/members/review",
+                    &[
+                        ("member_id", ada.to_string().as_str()),
+                        ("decision", decision),
+                        ("note", note),
+                        ("submission", submission.as_str()),
+                    ],
+                )
+                .await
+        }
+    };
+    let seen = || {
+        let admin = &admin;
+        async move {
+            let view: MemberView = detail(admin, ada).await.json().await.unwrap();
+            view.verification.submission.unwrap()
+        }
+    };
+    assert_eq!(
+        submit("12 St James's Square").await.status(),
+        StatusCode::OK
+    );
+    // Under review: the member cannot replace it.
+    let (status, error) = error_of(submit("1 Somewhere Else").await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        error.message.contains("being reviewed"),
+        "{}",
+        error.message
+    );
+
+    let first = seen().await;
+    assert_eq!(
+        review("reject", "Unreadable", first.clone()).await.status(),
+        StatusCode::OK
+    );
+    app.clock.advance(chrono::Duration::seconds(5));
+    assert_eq!(submit("1 Somewhere Else").await.status(), StatusCode::OK);
+    // A second admin's tab still shows the first submission: its approval
+    // would verify details nobody looked at.
+    let (status, error) = error_of(review("approve", "", first).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(error.message.contains("reload"), "{}", error.message);
+    let (status, _) = error_of(review("approve", "", String::new()).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let view: MemberView = detail(&admin, ada).await.json().await.unwrap();
+    assert_eq!(view.verification.status, VerificationStatus::Submitted);
+    assert_eq!(view.verification.address, "1 Somewhere Else");
+    // Reviewing what is shown now works.
+    let current = seen().await;
+    assert_eq!(
+        review("approve", "", current).await.status(),
+        StatusCode::OK
+    );
 }

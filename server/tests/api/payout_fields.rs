@@ -264,9 +264,38 @@ async fn extra_fields_are_validated_stored_kept_when_retired_and_exported() {
         "PayPal: Tax form on file",
         "Bank transfer: Branch code",
     ];
-    for format in ["csv", "paypal_csv", "payquicker_csv"] {
-        let response = export(&admin, &[("format", format), ("scope", "matching")]).await;
-        let (header, rows) = csv_rows(&file(response, "text/csv").await);
+    // (PayPal Payouts Web has a fixed layout PayPal reads, so no extras.)
+    let response = export(&admin, &[("format", "csv"), ("scope", "matching")]).await;
+    let report = file(response, "text/csv").await;
+    let request_id: i64 = csv_rows(&report).1[0][0].parse().unwrap();
+    app::withdrawals::service::change_status(
+        &app.state.db,
+        &app.clock,
+        app::withdrawals::service::Actor {
+            user_id: app
+                .count("SELECT id FROM users WHERE email = 'boss@example.com'")
+                .await,
+            role: app::auth::Role::Admin,
+        },
+        request_id,
+        app::withdrawals::WithdrawalAction::Approve,
+        Default::default(),
+        &crate::ledger_fixture::key(),
+    )
+    .await
+    .unwrap();
+    let payquicker = crate::exports::payment_file(
+        &admin,
+        &[
+            ("format", "payquicker_csv"),
+            ("scope", "matching"),
+            ("idempotency_key", &crate::ledger_fixture::key()),
+        ],
+    )
+    .await;
+    let payquicker = crate::exports::download(&admin, payquicker).await.0;
+    for (format, bytes) in [("csv", report), ("payquicker_csv", payquicker)] {
+        let (header, rows) = csv_rows(&bytes);
         let at = header.len() - 3;
         assert_eq!(header[at..], columns, "{format}");
         assert_eq!(rows.len(), 1, "{format}");

@@ -227,6 +227,89 @@ async fn an_email_longer_than_any_column_is_a_counted_failure_not_a_500() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_may_sign_up_and_ask_for_reset_links_only_so_often() {
+    let settings = Settings {
+        trust_proxy_headers: true,
+        ..Settings::default()
+    };
+    let app = spawn_app_with(settings, false).await;
+    let limit = app.state.settings.account_requests_per_address;
+    let post_from = |ip: &'static str, path: &'static str, fields: Vec<(String, String)>| {
+        let app = &app;
+        async move {
+            let token = app.csrf_token().await;
+            let mut fields = fields;
+            fields.push(("csrf_token".into(), token));
+            app.client
+                .post(format!("{}{path}", app.address))
+                .header(reqwest::header::ORIGIN, &app.address)
+                .header("x-forwarded-for", ip)
+                .form(&fields)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let sign_up = |n: u64| {
+        vec![
+            ("email".to_owned(), format!("new-{n}@example.com")),
+            ("display_name".to_owned(), format!("New {n}")),
+            ("password".to_owned(), "a fine long passphrase".to_owned()),
+        ]
+    };
+    for n in 0..limit {
+        let response = post_from("203.0.113.30", "/api/auth/signup", sign_up(n)).await;
+        assert!(
+            response.status().is_success() || response.status().is_redirection(),
+            "{}",
+            response.status()
+        );
+    }
+    let (status, error) =
+        error_of(post_from("203.0.113.30", "/api/auth/signup", sign_up(99)).await).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        error.message.contains("from your address"),
+        "{}",
+        error.message
+    );
+    let other = post_from("203.0.113.31", "/api/auth/signup", sign_up(100)).await;
+    assert!(other.status().is_success() || other.status().is_redirection());
+
+    // Reset links: known and unknown addresses count alike.
+    let forgot = |email: String| vec![("email".to_owned(), email)];
+    for n in 0..limit {
+        let email = if n % 2 == 0 {
+            format!("new-{n}@example.com")
+        } else {
+            format!("nobody-{n}@example.com")
+        };
+        let response = post_from("203.0.113.40", "/api/auth/forgot-password", forgot(email)).await;
+        assert!(
+            response.status().is_success() || response.status().is_redirection(),
+            "{}",
+            response.status()
+        );
+    }
+    let (status, _) = error_of(
+        post_from(
+            "203.0.113.40",
+            "/api/auth/forgot-password",
+            forgot("new-1@example.com".into()),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // Every request left its audit row, unknown addresses too.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'password_reset_requested'")
+            .await,
+        limit as i64
+    );
+}
+
 async fn log_in_from(app: &TestApp, ip: &str, email: &str, password: &str) -> reqwest::Response {
     let token = app.csrf_token().await;
     app.client

@@ -469,6 +469,7 @@ async fn the_timeline_keeps_receipt_date_and_note() {
         note: Some("Paid, thanks!".into()),
         external_reference: Some("RCPT-42".into()),
         payment_date: Some("2026-03-02".into()),
+        ..EventDetails::default()
     };
     let paid = withdrawals::change_status(
         &app.state.db,

@@ -1,0 +1,640 @@
+//! Payment files: the exports a provider pays from (PayPal Payouts Web,
+//! PayQuicker), as opposed to reports (CSV, Excel), which carry anything and
+//! move nothing.
+//!
+//! A payment file carries only requests it claims itself. In the export's
+//! one transaction each approved request of the scope moves approved ->
+//! processing through the one transition function (guarded, with its
+//! timeline event "In payment file #N", audit row and the file's id on the
+//! request), and the file's exact bytes are stored. From there a request can
+//! only end as paid or failed: it is no longer approved, so nobody can
+//! cancel, reject or send it through the PayPal API, and no second payment
+//! file takes it. Everything else the scope matched is listed as skipped,
+//! with the reason. Downloading again gives the same bytes and says so.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a payment file's page lives: `/admin/payouts/files/{id}`.
+pub const FILES_PATH: &str = "/admin/payouts/files";
+
+/// PayPal Payouts Web reads at most this many rows from one file.
+pub const PAYPAL_FILE_ROWS: usize = 5_000;
+
+/// A request the scope matched that the file did not take.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkippedRequest {
+    pub request_id: i64,
+    pub reason: String,
+}
+
+/// One request the file carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileLine {
+    pub request_id: i64,
+    pub member: String,
+    pub amount: String,
+}
+
+/// A payment file as its page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentFileView {
+    pub id: i64,
+    pub format_label: String,
+    pub created_at: String,
+    pub created_by: String,
+    pub rows: i64,
+    pub currency: Option<String>,
+    pub total: Option<String>,
+    pub downloads: i32,
+    pub download_href: String,
+    /// The first lines (at most [`LINES_SHOWN`]); the file has them all.
+    pub lines: Vec<FileLine>,
+    pub skipped: Vec<SkippedRequest>,
+    pub skipped_count: i64,
+}
+
+/// How many of a file's requests its page lists.
+pub const LINES_SHOWN: u64 = 200;
+/// How many skipped requests a file keeps, with their reasons.
+pub const SKIPPED_KEPT: usize = 500;
+
+/// An export in the history list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportSummary {
+    pub id: i64,
+    pub payment_file: bool,
+    pub format_label: String,
+    pub created_at: String,
+    pub created_by: String,
+    pub rows: i64,
+    pub currency: Option<String>,
+    pub downloads: i32,
+}
+
+#[cfg(feature = "ssr")]
+pub use server::{create, download, history, view, NewPaymentFile};
+
+#[cfg(feature = "ssr")]
+mod server {
+    use axum::body::Body;
+    use axum::extract::{Path, State};
+    use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+    use axum::response::{IntoResponse, Response};
+    use sea_orm::{
+        sea_query::{Expr, ExprTrait},
+        ActiveModelTrait,
+        ActiveValue::Set,
+        ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    };
+    use std::collections::BTreeMap;
+
+    use super::{
+        ExportSummary, FileLine, PaymentFileView, SkippedRequest, FILES_PATH, LINES_SHOWN,
+        PAYPAL_FILE_ROWS, SKIPPED_KEPT,
+    };
+    use crate::auth::service::users_by_id;
+    use crate::auth::session::{authenticate, COOKIE_NAME};
+    use crate::entities::{payout_export, paypal_item, withdrawal_request};
+    use crate::error::AppError;
+    use crate::ledger::idempotency::{self, Claim};
+    use crate::ledger::money::{decimal_string, format_amount};
+    use crate::payouts::export::{self, ExportFormat, ExportScope, Line};
+    use crate::platform::audit::{self, AuditAction, AuditEntry};
+    use crate::platform::request::cookie_value;
+    use crate::platform::{db, AppState};
+    use crate::withdrawals::service::{apply_transition, EventDetails, WithdrawalError};
+    use crate::withdrawals::{PayoutMethod, WithdrawalAction, WithdrawalStatus};
+
+    const SCOPE: &str = "payouts.payment_file";
+
+    /// What the export form asked for.
+    pub struct NewPaymentFile<'a> {
+        pub format: ExportFormat,
+        pub scope: ExportScope,
+        /// What the form's scope matched, in any status.
+        pub chosen: Select<withdrawal_request::Entity>,
+        /// The form's fields, for the idempotency key's fingerprint.
+        pub fingerprint: String,
+        pub idempotency_key: &'a str,
+    }
+
+    /// Makes a payment file of the approved requests in `chosen` (what the
+    /// export form's scope matched), claiming each; answers the file's id.
+    /// Refused, with nothing written, when nothing can be claimed, or when a
+    /// PayPal file would need more than one file (several currencies, more
+    /// than 5,000 rows). The same idempotency key again answers the same file.
+    pub async fn create(
+        state: &AppState,
+        admin_id: i64,
+        ip: Option<String>,
+        asked: NewPaymentFile<'_>,
+    ) -> Result<i64, AppError> {
+        let NewPaymentFile {
+            format,
+            scope,
+            chosen,
+            fingerprint: fingerprint_of_form,
+            idempotency_key,
+        } = asked;
+        let payquicker_columns = export::payquicker_columns(&state.db).await?;
+        let extra = crate::payout_fields::service::fields(&state.db, true)
+            .await
+            .map_err(AppError::internal)?;
+        let now = state.clock.now();
+        let txn = db::begin_write(&state.db)
+            .await
+            .map_err(AppError::internal)?;
+        let fingerprint = idempotency::fingerprint(&[SCOPE, format.as_str(), &fingerprint_of_form]);
+        match idempotency::claim(&txn, now, SCOPE, idempotency_key, &fingerprint)
+            .await
+            .map_err(|err| match err {
+                idempotency::IdempotencyError::Db(err) => AppError::internal(err),
+                idempotency::IdempotencyError::Missing => AppError::invalid(err.to_string()),
+                other => AppError::conflict(other.to_string()),
+            })? {
+            Claim::Replay(outcome) => return outcome.parse().map_err(AppError::internal),
+            Claim::New => {}
+        }
+
+        let candidates: Vec<withdrawal_request::Model> = chosen
+            .order_by_asc(withdrawal_request::Column::Id)
+            .all(&txn)
+            .await
+            .map_err(AppError::internal)?;
+        let held: std::collections::HashSet<i64> = paypal_item::Entity::find()
+            .select_only()
+            .column(paypal_item::Column::RequestId)
+            .filter(paypal_item::Column::Settled.eq(false))
+            .filter(
+                paypal_item::Column::RequestId
+                    .is_in(candidates.iter().map(|r| r.id).collect::<Vec<_>>()),
+            )
+            .into_tuple()
+            .all(&txn)
+            .await
+            .map_err(AppError::internal)?
+            .into_iter()
+            .collect();
+        let mut claimable = Vec::new();
+        let mut skipped = Vec::new();
+        for request in candidates {
+            match skip_reason(&request, format, held.contains(&request.id)) {
+                Some(reason) => skipped.push(SkippedRequest {
+                    request_id: request.id,
+                    reason,
+                }),
+                None => claimable.push(request),
+            }
+        }
+        if claimable.is_empty() {
+            return Err(AppError::invalid(nothing_to_claim(scope, &skipped)));
+        }
+        let assets = crate::ledger::service::assets_by_id(&txn)
+            .await
+            .map_err(AppError::internal)?;
+        let mut per_currency: BTreeMap<String, usize> = BTreeMap::new();
+        for request in &claimable {
+            let code = assets
+                .get(&request.currency_asset_id)
+                .map_or_else(String::new, |a| a.code.clone());
+            *per_currency.entry(code).or_default() += 1;
+        }
+        if format == ExportFormat::PaypalCsv {
+            refuse_what_paypal_cannot_read(&per_currency, claimable.len())?;
+        } else if claimable.len() > crate::payouts::service::BULK_LIMIT {
+            return Err(AppError::invalid(format!(
+                "{} requests are more than one file takes ({}): narrow the filter",
+                claimable.len(),
+                crate::payouts::service::BULK_LIMIT
+            )));
+        }
+
+        let file = payout_export::ActiveModel {
+            admin_user_id: Set(admin_id),
+            format: Set(format.as_str().to_owned()),
+            scope: Set(scope.as_str().to_owned()),
+            row_count: Set(0),
+            created_at: Set(now),
+            skipped_count: Set(0),
+            downloads: Set(0),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(AppError::internal)?;
+        let details = EventDetails {
+            payment_file_id: Some(file.id),
+            ..EventDetails::default()
+        };
+        let mut claimed = Vec::with_capacity(claimable.len());
+        for request in claimable {
+            match apply_transition(
+                &txn,
+                now,
+                &request,
+                WithdrawalAction::MarkProcessing,
+                Some(admin_id),
+                false,
+                &details,
+            )
+            .await
+            {
+                Ok(_) => claimed.push(request.id),
+                // Moved by someone else since it was read (PostgreSQL): it
+                // is theirs now, not this file's.
+                Err(WithdrawalError::Stale) => skipped.push(SkippedRequest {
+                    request_id: request.id,
+                    reason: "Changed while the file was being made".into(),
+                }),
+                Err(err) => return Err(err.into()),
+            }
+        }
+        if claimed.is_empty() {
+            return Err(AppError::conflict(
+                "Every request changed while the file was being made; nothing was claimed",
+            ));
+        }
+        // The file, from the claimed requests as they now are.
+        let rows = withdrawal_request::Entity::find()
+            .filter(withdrawal_request::Column::PaymentFileId.eq(file.id));
+        let mut lines = Vec::with_capacity(claimed.len());
+        let mut after = 0;
+        loop {
+            let page = export::page(&txn, &rows, &assets, after)
+                .await
+                .map_err(AppError::internal)?;
+            let Some(last) = page.last() else { break };
+            after = last.request.id;
+            lines.extend(page);
+        }
+        let content = match format {
+            ExportFormat::PaypalCsv => paypal_payouts_web(&lines),
+            _ => export::payquicker_file(&lines, &payquicker_columns, &extra),
+        }
+        .map_err(AppError::internal)?;
+        let single_currency = (per_currency.len() == 1)
+            .then(|| per_currency.keys().next().cloned())
+            .flatten();
+        let total = single_currency
+            .as_ref()
+            .map(|_| lines.iter().map(|l| l.request.net_minor).sum::<i64>());
+        skipped.sort_by_key(|s| s.request_id);
+        let skipped_count = skipped.len();
+        skipped.truncate(SKIPPED_KEPT);
+        let mut recorded: payout_export::ActiveModel = file.into();
+        recorded.row_count = Set(i64::try_from(claimed.len()).map_err(AppError::internal)?);
+        recorded.content = Set(Some(content));
+        recorded.currency_code = Set(single_currency.clone());
+        recorded.total_minor = Set(total);
+        recorded.skipped = Set(Some(
+            serde_json::to_string(&skipped).map_err(AppError::internal)?,
+        ));
+        recorded.skipped_count = Set(i64::try_from(skipped_count).map_err(AppError::internal)?);
+        let file = recorded.update(&txn).await.map_err(AppError::internal)?;
+        // "Only new" means never exported before, by a report or a file.
+        withdrawal_request::Entity::update_many()
+            .col_expr(
+                withdrawal_request::Column::FirstExportId,
+                Expr::value(file.id),
+            )
+            .filter(withdrawal_request::Column::PaymentFileId.eq(file.id))
+            .filter(withdrawal_request::Column::FirstExportId.is_null())
+            .exec(&txn)
+            .await
+            .map_err(AppError::internal)?;
+        audit::record(
+            &txn,
+            now,
+            AuditEntry::new(AuditAction::PayoutsExported)
+                .actor(admin_id)
+                .subject(format!("export:{}", file.id))
+                .ip(ip)
+                .detail(format!(
+                    "payment file {} of {} requests ({}), {} skipped",
+                    format.as_str(),
+                    claimed.len(),
+                    scope.as_str(),
+                    skipped_count
+                )),
+        )
+        .await
+        .map_err(AppError::internal)?;
+        idempotency::complete(&txn, SCOPE, idempotency_key, &file.id.to_string())
+            .await
+            .map_err(AppError::internal)?;
+        txn.commit().await.map_err(AppError::internal)?;
+        Ok(file.id)
+    }
+
+    /// Why a request the scope matched cannot go in this file, if it cannot.
+    fn skip_reason(
+        request: &withdrawal_request::Model,
+        format: ExportFormat,
+        held_by_paypal: bool,
+    ) -> Option<String> {
+        if let Some(file) = request.payment_file_id {
+            return Some(format!("Already in payment file #{file}"));
+        }
+        if held_by_paypal {
+            return Some("Held by PayPal (sent through the API)".into());
+        }
+        let status = WithdrawalStatus::parse(&request.status)?;
+        if status != WithdrawalStatus::Approved {
+            return Some(match status {
+                WithdrawalStatus::Requested => "Not approved yet".to_owned(),
+                other => format!("{}, not approved", other.label()),
+            });
+        }
+        if format == ExportFormat::PaypalCsv && request.method != PayoutMethod::Paypal.as_str() {
+            let method = PayoutMethod::parse(&request.method)
+                .map_or(request.method.clone(), |m| m.label().to_owned());
+            return Some(format!("Paid by {method}, not PayPal"));
+        }
+        None
+    }
+
+    fn nothing_to_claim(scope: ExportScope, skipped: &[SkippedRequest]) -> String {
+        if skipped.is_empty() {
+            return match scope {
+                ExportScope::New => "No new requests to export since the last export".into(),
+                _ => "No requests to export".into(),
+            };
+        }
+        let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+        for skip in skipped {
+            *reasons.entry(skip.reason.as_str()).or_default() += 1;
+        }
+        let said: Vec<String> = reasons
+            .into_iter()
+            .map(|(reason, n)| format!("{n} {}", reason.to_lowercase()))
+            .collect();
+        format!(
+            "No request here can go in a payment file: a payment file takes approved requests \
+             only, each once ({}). Approve requests first, or choose a report to list them",
+            said.join("; ")
+        )
+    }
+
+    /// PayPal Payouts Web reads one currency and at most 5,000 rows a file.
+    fn refuse_what_paypal_cannot_read(
+        per_currency: &BTreeMap<String, usize>,
+        rows: usize,
+    ) -> Result<(), AppError> {
+        let files: usize = per_currency
+            .values()
+            .map(|n| n.div_ceil(PAYPAL_FILE_ROWS))
+            .sum();
+        if files <= 1 {
+            return Ok(());
+        }
+        let counts: Vec<String> = per_currency
+            .iter()
+            .map(|(code, n)| format!("{n} in {code}"))
+            .collect();
+        Err(AppError::invalid(format!(
+            "PayPal takes one currency and at most {PAYPAL_FILE_ROWS} payouts per file: these {rows} \
+             approved requests ({}) need {files} files. Filter by currency{} and export each",
+            counts.join(", "),
+            if per_currency.values().any(|n| *n > PAYPAL_FILE_ROWS) {
+                " and select at most 5,000 at a time"
+            } else {
+                ""
+            }
+        )))
+    }
+
+    /// PayPal Payouts Web, as PayPal documents it: no header row; recipient
+    /// (the PayPal email), amount (`12.34`), currency, customer id (the
+    /// request id), note to recipient, recipient wallet (`PAYPAL`).
+    fn paypal_payouts_web(lines: &[Line]) -> std::io::Result<Vec<u8>> {
+        let records = lines.iter().map(|line| {
+            let r = &line.request;
+            [
+                line.details.email.clone(),
+                line.money(r.net_minor),
+                line.code(),
+                r.id.to_string(),
+                format!("Paydesk withdrawal #{}", r.id),
+                "PAYPAL".to_owned(),
+            ]
+            .into_iter()
+            .map(export::defused)
+            .collect::<Vec<_>>()
+        });
+        export::csv_bytes(records).map(|bytes| bytes.to_vec())
+    }
+
+    /// The page of one payment file.
+    pub async fn view(db: &DatabaseConnection, id: i64) -> Result<PaymentFileView, AppError> {
+        let file = payout_export::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .map_err(AppError::internal)?
+            .filter(|file| file.content.is_some())
+            .ok_or_else(|| {
+                AppError::new(crate::error::ErrorCode::NotFound, "No such payment file")
+            })?;
+        let format = ExportFormat::parse(&file.format);
+        let requests = withdrawal_request::Entity::find()
+            .filter(withdrawal_request::Column::PaymentFileId.eq(id))
+            .order_by_asc(withdrawal_request::Column::Id)
+            .limit(LINES_SHOWN)
+            .all(db)
+            .await
+            .map_err(AppError::internal)?;
+        let people = users_by_id(
+            db,
+            requests
+                .iter()
+                .map(|r| r.member_user_id)
+                .chain([file.admin_user_id]),
+        )
+        .await
+        .map_err(AppError::internal)?;
+        let assets = crate::ledger::service::assets_by_id(db)
+            .await
+            .map_err(AppError::internal)?;
+        let lines = requests
+            .iter()
+            .map(|r| {
+                let asset = assets.get(&r.currency_asset_id);
+                FileLine {
+                    request_id: r.id,
+                    member: people
+                        .get(&r.member_user_id)
+                        .map(|u| u.display_name.clone())
+                        .unwrap_or_default(),
+                    amount: asset.map_or_else(
+                        || decimal_string(r.net_minor, 0),
+                        |a| {
+                            format_amount(r.net_minor, &a.code, u32::try_from(a.scale).unwrap_or(0))
+                        },
+                    ),
+                }
+            })
+            .collect();
+        let scale = file
+            .currency_code
+            .as_ref()
+            .and_then(|code| assets.values().find(|a| &a.code == code))
+            .map_or(0, |a| u32::try_from(a.scale).unwrap_or(0));
+        Ok(PaymentFileView {
+            id,
+            format_label: format.map_or(file.format.clone(), |f| f.label().to_owned()),
+            created_at: file.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            created_by: people
+                .get(&file.admin_user_id)
+                .map(|u| u.display_name.clone())
+                .unwrap_or_default(),
+            rows: file.row_count,
+            total: file
+                .currency_code
+                .as_ref()
+                .zip(file.total_minor)
+                .map(|(code, total)| format_amount(total, code, scale)),
+            currency: file.currency_code,
+            downloads: file.downloads,
+            download_href: format!("{FILES_PATH}/{id}/download"),
+            lines,
+            skipped: file
+                .skipped
+                .as_deref()
+                .and_then(|json| serde_json::from_str(json).ok())
+                .unwrap_or_default(),
+            skipped_count: file.skipped_count,
+        })
+    }
+
+    /// The latest exports, payment files and reports, newest first.
+    pub async fn history(db: &DatabaseConnection) -> Result<Vec<ExportSummary>, AppError> {
+        let exports: Vec<payout_export::Model> = payout_export::Entity::find()
+            .order_by_desc(payout_export::Column::Id)
+            .limit(100)
+            .all(db)
+            .await
+            .map_err(AppError::internal)?;
+        let people = users_by_id(db, exports.iter().map(|e| e.admin_user_id))
+            .await
+            .map_err(AppError::internal)?;
+        Ok(exports
+            .into_iter()
+            .map(|e| ExportSummary {
+                id: e.id,
+                payment_file: e.content.is_some(),
+                format_label: ExportFormat::parse(&e.format)
+                    .map_or(e.format.clone(), |f| f.label().to_owned()),
+                created_at: e.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                created_by: people
+                    .get(&e.admin_user_id)
+                    .map(|u| u.display_name.clone())
+                    .unwrap_or_default(),
+                rows: e.row_count,
+                currency: e.currency_code,
+                downloads: e.downloads,
+            })
+            .collect())
+    }
+
+    /// `GET /admin/payouts/files/{id}/download`: administrators only. The
+    /// stored bytes, every time; a download after the first says it is a
+    /// re-download (header and file name), and each one is audited.
+    pub async fn download(
+        State(state): State<AppState>,
+        Path(id): Path<i64>,
+        headers: HeaderMap,
+    ) -> Response {
+        let admin = match cookie_value(&headers, COOKIE_NAME) {
+            Some(token) => match authenticate(&state, &token).await {
+                Ok(Some(user)) if user.is_admin() => user,
+                Ok(Some(_)) => {
+                    return (StatusCode::FORBIDDEN, "Administrators only").into_response()
+                }
+                _ => return (StatusCode::UNAUTHORIZED, "Please sign in").into_response(),
+            },
+            None => return (StatusCode::UNAUTHORIZED, "Please sign in").into_response(),
+        };
+        match counted_download(&state, admin.id, id).await {
+            Ok(Some((file, again))) => {
+                let format = ExportFormat::parse(&file.format).unwrap_or(ExportFormat::PaypalCsv);
+                let name = format!(
+                    "paydesk-payment-file-{}-{}{}.csv",
+                    format.as_str().replace('_', "-"),
+                    file.id,
+                    if again { "-redownload" } else { "" }
+                );
+                let mut response = Response::new(Body::from(file.content.unwrap_or_default()));
+                let headers = response.headers_mut();
+                headers.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/csv; charset=utf-8"),
+                );
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                if let Ok(value) =
+                    HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+                {
+                    headers.insert(header::CONTENT_DISPOSITION, value);
+                }
+                headers.insert(
+                    "x-paydesk-redownload",
+                    HeaderValue::from_static(if again { "true" } else { "false" }),
+                );
+                response
+            }
+            Ok(None) => (StatusCode::NOT_FOUND, "No such payment file").into_response(),
+            Err(err) => {
+                tracing::warn!(error = %err.message, "payment file download failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "The download failed; please try again",
+                )
+                    .into_response()
+            }
+        }
+    }
+
+    /// The file, counted and audited; with whether it was downloaded before.
+    async fn counted_download(
+        state: &AppState,
+        admin_id: i64,
+        id: i64,
+    ) -> Result<Option<(payout_export::Model, bool)>, AppError> {
+        let now = state.clock.now();
+        let txn = db::begin_write(&state.db)
+            .await
+            .map_err(AppError::internal)?;
+        let Some(file) = payout_export::Entity::find_by_id(id)
+            .one(&txn)
+            .await
+            .map_err(AppError::internal)?
+            .filter(|file| file.content.is_some())
+        else {
+            return Ok(None);
+        };
+        payout_export::Entity::update_many()
+            .col_expr(
+                payout_export::Column::Downloads,
+                Expr::col(payout_export::Column::Downloads).add(1),
+            )
+            .filter(payout_export::Column::Id.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(AppError::internal)?;
+        let again = file.downloads > 0;
+        audit::record(
+            &txn,
+            now,
+            AuditEntry::new(AuditAction::PayoutsExported)
+                .actor(admin_id)
+                .subject(format!("export:{id}"))
+                .detail(if again {
+                    "payment file downloaded again (the same file)"
+                } else {
+                    "payment file downloaded"
+                }),
+        )
+        .await
+        .map_err(AppError::internal)?;
+        txn.commit().await.map_err(AppError::internal)?;
+        Ok(Some((file, again)))
+    }
+}
