@@ -232,7 +232,13 @@ impl ServeArgs {
         Settings {
             session_idle_timeout: Duration::from_secs(self.session_idle_minutes * 60),
             session_absolute_timeout: Duration::from_secs(self.session_absolute_hours * 3600),
-            cookie_secure: self.cookie_secure,
+            // Served over HTTPS (the public origin says so): Secure cookies
+            // whether or not the flag was given.
+            cookie_secure: self.cookie_secure
+                || self
+                    .public_origin
+                    .as_deref()
+                    .is_some_and(|origin| origin.starts_with("https://")),
             public_origin: self
                 .public_origin
                 .as_ref()

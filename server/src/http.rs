@@ -358,9 +358,36 @@ pub async fn server_fn_status(req: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// Headers every answer gets. Signed-in pages and every API answer are
+/// `no-store` (a shared or back-button cache must not keep someone's
+/// balances or payout details); the client bundle and assets stay
+/// cacheable. Behind HTTPS (an `https://` public origin) browsers are told
+/// to use nothing else (HSTS).
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let asset = path.starts_with("/pkg/") || path == "/favicon.svg";
+    let private = !asset
+        && (path.starts_with("/api/")
+            || cookie_value(req.headers(), app::auth::session::COOKIE_NAME).is_some());
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
+    if private && !headers.contains_key(axum::http::header::CACHE_CONTROL) {
+        headers.insert(
+            axum::http::header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        );
+    }
+    if state
+        .settings
+        .public_origin
+        .as_deref()
+        .is_some_and(|origin| origin.starts_with("https://"))
+    {
+        headers.insert(
+            "strict-transport-security",
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     headers.insert(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),

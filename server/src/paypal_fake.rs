@@ -44,6 +44,9 @@ pub enum Failure {
     Stall,
     /// 429: too many requests; nothing created.
     RateLimit,
+    /// When the batch exists already: 400 `DUPLICATE_REQUEST_ID` with no
+    /// link to it (PayPal's idempotency answer, which names no batch).
+    DuplicateWithoutLink,
 }
 
 /// How long a stalled answer takes.
@@ -385,6 +388,17 @@ fn create_now(fake: &FakePayPal, body: &Value) -> (bool, Response) {
         .unwrap_or_default()
         .to_owned();
     if let Some(existing) = inner.by_sender.get(&sender_batch_id) {
+        if failure == Some(Failure::DuplicateWithoutLink) {
+            return (
+                false,
+                error(
+                    StatusCode::BAD_REQUEST,
+                    "DUPLICATE_REQUEST_ID",
+                    "The value of PayPal-Request-Id or sender_batch_id has been used already",
+                    json!([]),
+                ),
+            );
+        }
         let href = format!("{}/v1/payments/payouts/{existing}", fake.base_url);
         return (
             false,

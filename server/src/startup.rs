@@ -128,7 +128,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             crate::http::client_ip,
         ))
-        .layer(axum::middleware::from_fn(crate::http::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::security_headers,
+        ))
         .layer(CompressionLayer::new())
         .with_state(state)
 }

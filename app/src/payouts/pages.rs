@@ -160,6 +160,11 @@ pub fn PayoutsPage() -> impl IntoView {
         <Title text="Payout requests · Paydesk admin" />
         <h1>"Payout requests"</h1>
         {move || export_error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                paypal.await.ok().map(|status| view! { <NeedsAttention items=status.attention /> })
+            })}
+        </Suspense>
         <Filters query=query.get_untracked() />
         // Busy while a new page loads: the old rows stay on screen meanwhile.
         <div class="results" aria-busy=move || pending.get().to_string()>
@@ -174,6 +179,37 @@ pub fn PayoutsPage() -> impl IntoView {
             </Transition>
         </div>
     }
+}
+
+/// PayPal payouts unclaimed past the claim period. Only PayPal's own word
+/// credits them back; until then a person may remind the receiver or ask
+/// PayPal.
+#[component]
+fn NeedsAttention(items: Vec<crate::paypal::AttentionItem>) -> impl IntoView {
+    (!items.is_empty()).then(|| {
+        let count = items.len();
+        view! {
+            <section class="card attention" aria-labelledby="attention-title">
+                <h2 id="attention-title">
+                    "Needs attention " <span class="badge" aria-label=format!("{count} payouts")>{count}</span>
+                </h2>
+                <p class="muted">
+                    "Sent through PayPal and still unclaimed after PayPal's 30-day claim period. Nothing is credited back until PayPal reports the payment returned: remind the member to accept it, or check it at PayPal."
+                </p>
+                <ul>
+                    {items
+                        .into_iter()
+                        .map(|item| view! {
+                            <li>
+                                <A href=format!("/admin/payouts/{}", item.request_id)>{format!("Request #{}", item.request_id)}</A>
+                                {format!(" · unclaimed, sent {} days ago", item.days)}
+                            </li>
+                        })
+                        .collect_view()}
+                </ul>
+            </section>
+        }
+    })
 }
 
 #[component]

@@ -15,13 +15,18 @@ pub async fn paypal_status() -> Result<PayPalStatus, AppError> {
 
     require_admin().await?;
     let state = app_state()?;
+    let attention = super::sync::needs_attention(&state.db, state.clock.now()).await?;
     Ok(match (&state.settings.paypal, &state.paypal) {
         (Some(settings), Some(_)) => PayPalStatus {
             configured: true,
             mode: settings.mode.clone(),
             webhook_configured: settings.webhook_id.is_some(),
+            attention,
         },
-        _ => PayPalStatus::default(),
+        _ => PayPalStatus {
+            attention,
+            ..PayPalStatus::default()
+        },
     })
 }
 

@@ -375,6 +375,15 @@ impl PayPalClient {
                 return Ok(existing.header);
             }
         }
+        // A duplicate that names no batch still says PayPal has ours: never
+        // a refusal (that would credit back money PayPal is paying out).
+        // It stays unconfirmed and is asked again under the same id.
+        if says_duplicate(&error.name, &error.message) {
+            return Err(PayPalError::Ambiguous(format!(
+                "PayPal says this batch was sent already ({}: {}); asking again until it names it",
+                error.name, error.message
+            )));
+        }
         Err(PayPalError::Refused {
             status: code,
             name: error.name,
@@ -472,5 +481,33 @@ mod tests {
         let shown = format!("{config:?}");
         assert!(!shown.contains("s3cr3t"), "{shown}");
         assert!(shown.contains("[redacted]"));
+    }
+}
+
+/// Whether PayPal's refusal of a create call says the batch exists already.
+fn says_duplicate(name: &str, message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    name.to_ascii_uppercase().contains("DUPLICATE")
+        || message.contains("already exists")
+        || message.contains("used already")
+        || message.contains("duplicate")
+}
+
+#[cfg(test)]
+mod duplicate_tests {
+    use super::says_duplicate;
+
+    #[test]
+    fn duplicate_answers_are_recognised_by_name_or_wording() {
+        assert!(says_duplicate("DUPLICATE_REQUEST_ID", ""));
+        assert!(says_duplicate(
+            "USER_BUSINESS_ERROR",
+            "Batch with given sender_batch_id already exists"
+        ));
+        assert!(!says_duplicate(
+            "INSUFFICIENT_FUNDS",
+            "Sender does not have sufficient funds"
+        ));
+        assert!(!says_duplicate("VALIDATION_ERROR", "Invalid request"));
     }
 }

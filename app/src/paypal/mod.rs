@@ -52,6 +52,17 @@ pub struct PayPalStatus {
     /// "sandbox" or "live".
     pub mode: String,
     pub webhook_configured: bool,
+    /// Payouts unclaimed past PayPal's claim period: only PayPal's word
+    /// (returned, ...) credits them back, so a person should look.
+    pub attention: Vec<AttentionItem>,
+}
+
+/// A PayPal payout that needs a person: unclaimed past the claim period.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttentionItem {
+    pub request_id: i64,
+    /// Days since the batch was sent.
+    pub days: i64,
 }
 
 /// A request's life at PayPal, for the process view.

@@ -26,7 +26,10 @@ use crate::withdrawals::{
     status::WithdrawalAction,
 };
 
-/// PayPal returns an unclaimed payment after this long.
+/// PayPal's claim period: an unclaimed payment still unclaimed after this
+/// long needs attention. Paydesk never credits it back on its own clock:
+/// only PayPal's own answer (RETURNED, ...) does, so money that PayPal may
+/// still deliver is never paid twice.
 pub const UNCLAIMED_EXPIRY_DAYS: i64 = 30;
 
 /// A batch still "sending" this long after it was recorded lost its
@@ -47,8 +50,8 @@ fn is_reversal(status: &str) -> bool {
     matches!(status, "RETURNED" | "REFUNDED" | "REVERSED")
 }
 
-/// PayPal's item status, read against how long the batch has existed (an
-/// unclaimed payment comes back after 30 days).
+/// PayPal's item status, read against how long the batch has existed (for
+/// the reason shown while a payment stays unclaimed).
 pub fn classify(status: &str, error: Option<&str>, age: Span) -> Outcome {
     let because = |text: &str| match error {
         Some(error) if !error.is_empty() => format!("{text} ({error})"),
@@ -63,16 +66,63 @@ pub fn classify(status: &str, error: Option<&str>, age: Span) -> Outcome {
         "RETURNED" => Outcome::Failed(because("PayPal returned the payment")),
         "REFUNDED" => Outcome::Failed(because("The payment was refunded")),
         "REVERSED" => Outcome::Failed(because("PayPal reversed the payment")),
-        "UNCLAIMED" if age >= Span::days(UNCLAIMED_EXPIRY_DAYS) => Outcome::Failed(because(
-            "Unclaimed for 30 days: PayPal returned the payment",
+        "UNCLAIMED" if age >= Span::days(UNCLAIMED_EXPIRY_DAYS) => Outcome::Waiting(because(
+            "Unclaimed for over 30 days: needs attention. Nothing is credited back until \
+             PayPal reports the payment returned",
         )),
         "UNCLAIMED" => Outcome::Waiting(because(
-            "Unclaimed: the receiver has not accepted it yet (PayPal returns it after 30 days)",
+            "Unclaimed: the receiver has not accepted it yet (PayPal returns it if they never do)",
         )),
         "ONHOLD" => Outcome::Waiting(because("On hold at PayPal for review")),
         "PENDING" | "NEW" => Outcome::Waiting(because("PayPal is processing it")),
         other => Outcome::Waiting(because(&format!("PayPal reports {other}"))),
     }
+}
+
+/// PayPal payouts unclaimed past the claim period, oldest first.
+pub async fn needs_attention(
+    db: &DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<super::AttentionItem>, AppError> {
+    let cutoff = now - Span::days(UNCLAIMED_EXPIRY_DAYS);
+    let old_batches: HashMap<i64, chrono::DateTime<chrono::Utc>> = paypal_batch::Entity::find()
+        .filter(paypal_batch::Column::CreatedAt.lte(cutoff))
+        .filter(
+            paypal_batch::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(paypal_item::Column::BatchId)
+                    .from(paypal_item::Entity)
+                    .and_where(paypal_item::Column::Settled.eq(false))
+                    .and_where(paypal_item::Column::TransactionStatus.eq("UNCLAIMED"))
+                    .to_owned(),
+            ),
+        )
+        .all(db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|batch| (batch.id, batch.created_at))
+        .collect();
+    let items = paypal_item::Entity::find()
+        .filter(paypal_item::Column::Settled.eq(false))
+        .filter(paypal_item::Column::TransactionStatus.eq("UNCLAIMED"))
+        .filter(paypal_item::Column::BatchId.is_in(old_batches.keys().copied()))
+        .order_by_asc(paypal_item::Column::RequestId)
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let mut attention: Vec<super::AttentionItem> = items
+        .into_iter()
+        .filter_map(|item| {
+            let sent = old_batches.get(&item.batch_id)?;
+            Some(super::AttentionItem {
+                request_id: item.request_id,
+                days: (now - *sent).num_days(),
+            })
+        })
+        .collect();
+    attention.sort_by_key(|item| std::cmp::Reverse(item.days));
+    Ok(attention)
 }
 
 /// Where a status report came from.
@@ -564,9 +614,14 @@ mod tests {
                 "{waiting}"
             );
         }
+        // Never failed on Paydesk's clock, however long it waits.
         assert!(matches!(
             classify("UNCLAIMED", None, Span::days(UNCLAIMED_EXPIRY_DAYS)),
-            Outcome::Failed(_)
+            Outcome::Waiting(reason) if reason.contains("needs attention")
+        ));
+        assert!(matches!(
+            classify("UNCLAIMED", None, Span::days(3_650)),
+            Outcome::Waiting(_)
         ));
         assert!(matches!(
             classify(

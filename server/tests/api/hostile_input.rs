@@ -212,3 +212,44 @@ async fn a_credit_past_the_largest_balance_is_refused_and_moves_nothing() {
     assert_eq!(balance(&app, wallet).await, after_first);
     assert_ledger_clean(&app).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_in_pages_and_api_answers_are_never_stored_and_https_desks_send_hsts() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    some_requests(&app, &desk).await;
+    let cache = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get(reqwest::header::CACHE_CONTROL)
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let visitor = app.new_browser();
+    let landing = visitor.get("/").await;
+    assert_ne!(cache(&landing).as_deref(), Some("no-store"));
+    let me = visitor.post_json("/api/auth/me", json!({})).await;
+    assert_eq!(cache(&me).as_deref(), Some("no-store"));
+    assert!(me.headers().get("strict-transport-security").is_none());
+
+    let member = app.new_browser();
+    member.log_in("ada@example.com", "member passphrase").await;
+    let page = member.get("/account/withdrawals").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(cache(&page).as_deref(), Some("no-store"));
+    let asset = member.get("/pkg/paydesk.css").await;
+    assert_ne!(cache(&asset).as_deref(), Some("no-store"));
+
+    let https = crate::helpers::spawn_app_with(
+        app::platform::Settings {
+            public_origin: Some("https://pay.example.com".into()),
+            ..app::platform::Settings::default()
+        },
+        false,
+    )
+    .await;
+    let answer = https.get("/healthz").await;
+    assert_eq!(
+        answer.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+}

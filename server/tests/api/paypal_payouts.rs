@@ -336,6 +336,44 @@ async fn a_5xx_or_a_lost_answer_is_reconciled_under_the_same_id() {
     assert_ledger_clean(&s.app).await;
 }
 
+/// A retry answered "duplicate" without naming the batch is not a refusal:
+/// PayPal has the batch and pays it, so crediting the money back would pay
+/// the member twice. It stays unconfirmed until PayPal names the batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duplicate_answer_without_a_link_never_credits_back() {
+    let s = scene().await;
+    let (_, wallet, a) = s.approved("ada", "25.00").await;
+    let after_request = balance(&s.app, wallet).await;
+    s.fake
+        .fail_next(&[Failure::LoseAnswer, Failure::DuplicateWithoutLink]);
+    assert_eq!(s.send(&[a]).await.unconfirmed, 1);
+    // The retry: PayPal says "used already" and names nothing.
+    assert_eq!(s.poll().await.confirmed, 0);
+    assert_eq!(s.status(a).await, WithdrawalStatus::Processing);
+    assert_eq!(
+        balance(&s.app, wallet).await,
+        after_request,
+        "nothing credited back"
+    );
+    let batch = &s.batches().await[0];
+    assert_eq!(batch.state, state::UNCONFIRMED);
+    assert!(
+        batch
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("DUPLICATE_REQUEST_ID")),
+        "{:?}",
+        batch.last_error
+    );
+    // The next retry gets the ordinary duplicate answer, with the link.
+    assert_eq!(s.poll().await.confirmed, 1);
+    assert_eq!(s.fake.batch_count(), 1, "one batch at PayPal all along");
+    s.fake.set_item_status(&a.to_string(), "SUCCESS");
+    assert_eq!(s.poll().await.moved, 1);
+    assert_eq!(s.status(a).await, WithdrawalStatus::Paid);
+    assert_ledger_clean(&s.app).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timeout_is_reconciled_not_resent() {
     let s = scene_with_timeout(Duration::from_secs(1)).await;
@@ -464,12 +502,32 @@ async fn each_item_status_maps_to_its_outcome() {
     }
     assert_eq!(s.batches().await[0].state, state::OPEN, "three still open");
 
-    // An unclaimed payment comes back after 30 days: failed, money back.
+    // Unclaimed past PayPal's claim period: never credited back on our
+    // clock (PayPal may still deliver it), but listed as needing attention.
     let (unclaimed, unclaimed_wallet, _) = requests[8];
-    s.app.clock.advance(chrono::Duration::days(30));
+    let held = balance(&s.app, unclaimed_wallet).await;
+    assert!(attention(&s.app).await.is_empty());
+    s.app.clock.advance(chrono::Duration::days(31));
+    s.poll().await;
+    assert_eq!(s.status(unclaimed).await, WithdrawalStatus::Processing);
+    assert_eq!(balance(&s.app, unclaimed_wallet).await, held);
+    let listed = attention(&s.app).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!((listed[0].request_id, listed[0].days), (unclaimed, 31));
+    let admin = crate::payouts_desk::admin_browser(&s.app).await;
+    let status: app::paypal::PayPalStatus = admin
+        .post_json("/api/admin/paypal/status", serde_json::json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status.attention, listed);
+    // PayPal's own word settles it: returned, the money comes back once.
+    s.fake.set_item_status(&unclaimed.to_string(), "RETURNED");
     s.poll().await;
     assert_eq!(s.status(unclaimed).await, WithdrawalStatus::Failed);
     assert_eq!(balance(&s.app, unclaimed_wallet).await, 10_000);
+    assert!(attention(&s.app).await.is_empty());
     assert_ledger_clean(&s.app).await;
 }
 
@@ -897,4 +955,10 @@ async fn the_same_news_from_many_sources_at_once_moves_money_once() {
     assert_eq!(s.status(a).await, WithdrawalStatus::Paid);
     assert_eq!(s.entries().await, entries + 1, "one settlement entry");
     assert_ledger_clean(&s.app).await;
+}
+
+async fn attention(app: &crate::helpers::TestApp) -> Vec<app::paypal::AttentionItem> {
+    app::paypal::sync::needs_attention(&app.state.db, app.clock.now())
+        .await
+        .unwrap()
 }
