@@ -84,7 +84,8 @@ mod server {
         sea_query::{Expr, ExprTrait},
         ActiveModelTrait,
         ActiveValue::Set,
-        ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+        ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+        QueryOrder, QuerySelect, Select,
     };
     use std::collections::BTreeMap;
 
@@ -156,8 +157,52 @@ mod server {
             Claim::New => {}
         }
 
-        let candidates: Vec<withdrawal_request::Model> = chosen
+        // What the file can take: approved, in no file yet, and for PayPal
+        // paid by PayPal. Counted per currency before anything is read, so
+        // a scope over years of history costs a count, not a load.
+        let takes = {
+            let mut takes = Condition::all()
+                .add(withdrawal_request::Column::Status.eq(WithdrawalStatus::Approved.as_str()))
+                .add(withdrawal_request::Column::PaymentFileId.is_null());
+            if format == ExportFormat::PaypalCsv {
+                takes =
+                    takes.add(withdrawal_request::Column::Method.eq(PayoutMethod::Paypal.as_str()));
+            }
+            takes
+        };
+        let assets = crate::ledger::service::assets_by_id(&txn)
+            .await
+            .map_err(AppError::internal)?;
+        let counts: Vec<(i64, i64)> = chosen
+            .clone()
+            .filter(takes.clone())
+            .select_only()
+            .column(withdrawal_request::Column::CurrencyAssetId)
+            .column_as(Expr::col(withdrawal_request::Column::Id).count(), "n")
+            .group_by(withdrawal_request::Column::CurrencyAssetId)
+            .into_tuple()
+            .all(&txn)
+            .await
+            .map_err(AppError::internal)?;
+        let mut per_currency: BTreeMap<String, usize> = BTreeMap::new();
+        for (asset_id, n) in counts {
+            let code = assets
+                .get(&asset_id)
+                .map_or_else(String::new, |a| a.code.clone());
+            *per_currency.entry(code).or_default() += usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        let claimable_count: usize = per_currency.values().sum();
+        // The rest of the scope: counted, and the first few hundred read
+        // for their reasons.
+        let left_out = chosen.clone().filter(takes.clone().not());
+        let left_out_count = left_out
+            .clone()
+            .count(&txn)
+            .await
+            .map_err(AppError::internal)?;
+        let left_out_rows: Vec<withdrawal_request::Model> = left_out
             .order_by_asc(withdrawal_request::Column::Id)
+            .limit(SKIPPED_KEPT as u64)
             .all(&txn)
             .await
             .map_err(AppError::internal)?;
@@ -167,7 +212,7 @@ mod server {
             .filter(paypal_item::Column::Settled.eq(false))
             .filter(
                 paypal_item::Column::RequestId
-                    .is_in(candidates.iter().map(|r| r.id).collect::<Vec<_>>()),
+                    .is_in(left_out_rows.iter().map(|r| r.id).collect::<Vec<_>>()),
             )
             .into_tuple()
             .all(&txn)
@@ -175,39 +220,35 @@ mod server {
             .map_err(AppError::internal)?
             .into_iter()
             .collect();
-        let mut claimable = Vec::new();
-        let mut skipped = Vec::new();
-        for request in candidates {
-            match skip_reason(&request, format, held.contains(&request.id)) {
-                Some(reason) => skipped.push(SkippedRequest {
-                    request_id: request.id,
-                    reason,
-                }),
-                None => claimable.push(request),
-            }
-        }
-        if claimable.is_empty() {
-            return Err(AppError::invalid(nothing_to_claim(scope, &skipped)));
-        }
-        let assets = crate::ledger::service::assets_by_id(&txn)
-            .await
-            .map_err(AppError::internal)?;
-        let mut per_currency: BTreeMap<String, usize> = BTreeMap::new();
-        for request in &claimable {
-            let code = assets
-                .get(&request.currency_asset_id)
-                .map_or_else(String::new, |a| a.code.clone());
-            *per_currency.entry(code).or_default() += 1;
+        let mut skipped: Vec<SkippedRequest> = left_out_rows
+            .iter()
+            .map(|request| SkippedRequest {
+                request_id: request.id,
+                reason: skip_reason(request, format, held.contains(&request.id)),
+            })
+            .collect();
+        let mut skipped_count = usize::try_from(left_out_count).unwrap_or(usize::MAX);
+        if claimable_count == 0 {
+            return Err(AppError::invalid(nothing_to_claim(
+                scope,
+                &skipped,
+                skipped_count,
+            )));
         }
         if format == ExportFormat::PaypalCsv {
-            refuse_what_paypal_cannot_read(&per_currency, claimable.len())?;
-        } else if claimable.len() > crate::payouts::service::BULK_LIMIT {
+            refuse_what_paypal_cannot_read(&per_currency, claimable_count)?;
+        } else if claimable_count > crate::payouts::service::BULK_LIMIT {
             return Err(AppError::invalid(format!(
-                "{} requests are more than one file takes ({}): narrow the filter",
-                claimable.len(),
+                "{claimable_count} requests are more than one file takes ({}): narrow the filter",
                 crate::payouts::service::BULK_LIMIT
             )));
         }
+        let claimable: Vec<withdrawal_request::Model> = chosen
+            .filter(takes)
+            .order_by_asc(withdrawal_request::Column::Id)
+            .all(&txn)
+            .await
+            .map_err(AppError::internal)?;
 
         let file = payout_export::ActiveModel {
             admin_user_id: Set(admin_id),
@@ -242,10 +283,13 @@ mod server {
                 Ok(_) => claimed.push(request.id),
                 // Moved by someone else since it was read (PostgreSQL): it
                 // is theirs now, not this file's.
-                Err(WithdrawalError::Stale) => skipped.push(SkippedRequest {
-                    request_id: request.id,
-                    reason: "Changed while the file was being made".into(),
-                }),
+                Err(WithdrawalError::Stale) => {
+                    skipped_count += 1;
+                    skipped.push(SkippedRequest {
+                        request_id: request.id,
+                        reason: "Changed while the file was being made".into(),
+                    });
+                }
                 Err(err) => return Err(err.into()),
             }
         }
@@ -279,7 +323,6 @@ mod server {
             .as_ref()
             .map(|_| lines.iter().map(|l| l.request.net_minor).sum::<i64>());
         skipped.sort_by_key(|s| s.request_id);
-        let skipped_count = skipped.len();
         skipped.truncate(SKIPPED_KEPT);
         let mut recorded: payout_export::ActiveModel = file.into();
         recorded.row_count = Set(i64::try_from(claimed.len()).map_err(AppError::internal)?);
@@ -326,34 +369,33 @@ mod server {
         Ok(file.id)
     }
 
-    /// Why a request the scope matched cannot go in this file, if it cannot.
+    /// Why a request the scope matched is not in this file.
     fn skip_reason(
         request: &withdrawal_request::Model,
         format: ExportFormat,
         held_by_paypal: bool,
-    ) -> Option<String> {
+    ) -> String {
         if let Some(file) = request.payment_file_id {
-            return Some(format!("Already in payment file #{file}"));
+            return format!("Already in payment file #{file}");
         }
         if held_by_paypal {
-            return Some("Held by PayPal (sent through the API)".into());
+            return "Held by PayPal (sent through the API)".into();
         }
-        let status = WithdrawalStatus::parse(&request.status)?;
-        if status != WithdrawalStatus::Approved {
-            return Some(match status {
-                WithdrawalStatus::Requested => "Not approved yet".to_owned(),
-                other => format!("{}, not approved", other.label()),
-            });
+        match WithdrawalStatus::parse(&request.status) {
+            Some(WithdrawalStatus::Requested) => return "Not approved yet".into(),
+            Some(WithdrawalStatus::Approved) => {}
+            Some(other) => return format!("{}, not approved", other.label()),
+            None => return format!("Unknown status {:?}", request.status),
         }
         if format == ExportFormat::PaypalCsv && request.method != PayoutMethod::Paypal.as_str() {
             let method = PayoutMethod::parse(&request.method)
                 .map_or(request.method.clone(), |m| m.label().to_owned());
-            return Some(format!("Paid by {method}, not PayPal"));
+            return format!("Paid by {method}, not PayPal");
         }
-        None
+        "Not payable by this file".into()
     }
 
-    fn nothing_to_claim(scope: ExportScope, skipped: &[SkippedRequest]) -> String {
+    fn nothing_to_claim(scope: ExportScope, skipped: &[SkippedRequest], total: usize) -> String {
         if skipped.is_empty() {
             return match scope {
                 ExportScope::New => "No new requests to export since the last export".into(),
@@ -364,10 +406,13 @@ mod server {
         for skip in skipped {
             *reasons.entry(skip.reason.as_str()).or_default() += 1;
         }
-        let said: Vec<String> = reasons
+        let mut said: Vec<String> = reasons
             .into_iter()
             .map(|(reason, n)| format!("{n} {}", reason.to_lowercase()))
             .collect();
+        if total > skipped.len() {
+            said.push(format!("{} more", total - skipped.len()));
+        }
         format!(
             "No request here can go in a payment file: a payment file takes approved requests \
              only, each once ({}). Approve requests first, or choose a report to list them",

@@ -119,6 +119,19 @@ impl Deref for TestApp {
     }
 }
 
+/// Returns once the server answers: its router is built. Starting a
+/// server renders the app once to list its routes, and while that runs
+/// Leptos holds every resource in the process (a global switch), so a page
+/// that another server in this test process renders meanwhile would wait
+/// forever. The listener is bound already, so this one request simply
+/// waits for the server, with no polling.
+async fn wait_until_serving(address: &str) {
+    let answer = reqwest::get(format!("{address}/healthz"))
+        .await
+        .expect("the test server answers");
+    assert!(answer.status().is_success(), "{}", answer.status());
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(Settings::default(), false).await
 }
@@ -145,6 +158,7 @@ pub async fn spawn_app_with(settings: Settings, force_sqlite: bool) -> TestApp {
         std::future::pending(),
     ));
     let address = format!("http://{addr}");
+    wait_until_serving(&address).await;
     TestApp {
         browser: Browser::new(&address),
         address,
@@ -183,10 +197,9 @@ impl TestApp {
         options.site_addr = addr;
         let state = startup::app_state(db, settings, self.clock.clone(), options);
         let served = tokio::spawn(startup::serve(listener, state, shutdown));
-        Instance {
-            address: format!("http://{addr}"),
-            served,
-        }
+        let address = format!("http://{addr}");
+        wait_until_serving(&address).await;
+        Instance { address, served }
     }
 
     /// Another browser with its own cookies.
