@@ -110,7 +110,9 @@ impl ExportScope {
 #[cfg(feature = "ssr")]
 pub use server::export_requests;
 #[cfg(feature = "ssr")]
-pub(crate) use server::{csv_bytes, defused, page, payquicker_columns, payquicker_file, Line};
+pub(crate) use server::{
+    admin_of, csv_bytes, defused, page, payquicker_columns, payquicker_file, Line,
+};
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -197,16 +199,9 @@ mod server {
         headers: HeaderMap,
         Form(form): Form<ExportForm>,
     ) -> Response {
-        let admin = match cookie_value(&headers, COOKIE_NAME) {
-            Some(token) => match authenticate(&state, &token).await {
-                Ok(Some(user)) if user.is_admin() => user,
-                Ok(Some(_)) => {
-                    return (StatusCode::FORBIDDEN, "Administrators only").into_response()
-                }
-                Ok(None) => return (StatusCode::UNAUTHORIZED, "Please sign in").into_response(),
-                Err(err) => return error_response(&err),
-            },
-            None => return (StatusCode::UNAUTHORIZED, "Please sign in").into_response(),
+        let admin = match admin_of(&state, &headers).await {
+            Ok(admin) => admin,
+            Err(refused) => return refused,
         };
         let ip = client_ip.map(|Extension(ClientIp(ip))| ip);
         let made = match ExportFormat::parse(&form.format) {
@@ -229,6 +224,23 @@ mod server {
                 Redirect::to(&format!("{back}&export_error={message}")).into_response()
             }
             Err(err) => error_response(&err),
+        }
+    }
+
+    /// The signed-in administrator of a plain route (exports and payment
+    /// file downloads are not server functions), or the answer refusing.
+    pub(crate) async fn admin_of(
+        state: &AppState,
+        headers: &HeaderMap,
+    ) -> Result<crate::auth::UserView, Response> {
+        let Some(token) = cookie_value(headers, COOKIE_NAME) else {
+            return Err((StatusCode::UNAUTHORIZED, "Please sign in").into_response());
+        };
+        match authenticate(state, &token).await {
+            Ok(Some(user)) if user.is_admin() => Ok(user),
+            Ok(Some(_)) => Err((StatusCode::FORBIDDEN, "Administrators only").into_response()),
+            Ok(None) => Err((StatusCode::UNAUTHORIZED, "Please sign in").into_response()),
+            Err(err) => Err(error_response(&err)),
         }
     }
 

@@ -94,14 +94,12 @@ mod server {
         PAYPAL_FILE_ROWS, SKIPPED_KEPT,
     };
     use crate::auth::service::users_by_id;
-    use crate::auth::session::{authenticate, COOKIE_NAME};
     use crate::entities::{payout_export, paypal_item, withdrawal_request};
     use crate::error::AppError;
     use crate::ledger::idempotency::{self, Claim};
     use crate::ledger::money::{decimal_string, format_amount};
     use crate::payouts::export::{self, ExportFormat, ExportScope, Line};
     use crate::platform::audit::{self, AuditAction, AuditEntry};
-    use crate::platform::request::cookie_value;
     use crate::platform::{db, AppState};
     use crate::withdrawals::service::{apply_transition, EventDetails, WithdrawalError};
     use crate::withdrawals::{PayoutMethod, WithdrawalAction, WithdrawalStatus};
@@ -588,15 +586,9 @@ mod server {
         Path(id): Path<i64>,
         headers: HeaderMap,
     ) -> Response {
-        let admin = match cookie_value(&headers, COOKIE_NAME) {
-            Some(token) => match authenticate(&state, &token).await {
-                Ok(Some(user)) if user.is_admin() => user,
-                Ok(Some(_)) => {
-                    return (StatusCode::FORBIDDEN, "Administrators only").into_response()
-                }
-                _ => return (StatusCode::UNAUTHORIZED, "Please sign in").into_response(),
-            },
-            None => return (StatusCode::UNAUTHORIZED, "Please sign in").into_response(),
+        let admin = match export::admin_of(&state, &headers).await {
+            Ok(admin) => admin,
+            Err(refused) => return refused,
         };
         match counted_download(&state, admin.id, id).await {
             Ok(Some((file, again))) => {

@@ -347,6 +347,36 @@ async fn a_paypal_payment_file_claims_its_approved_requests_in_paypals_own_layou
     assert_eq!(second, bytes);
     assert_eq!(file_view(&admin, file_id).await.downloads, 2);
 
+    // Members and visitors get neither the file nor its page.
+    let member = app.new_browser();
+    member.log_in("ada@example.com", "member passphrase").await;
+    let visitor = app.new_browser();
+    for (browser, status) in [
+        (&member, StatusCode::FORBIDDEN),
+        (&visitor, StatusCode::UNAUTHORIZED),
+    ] {
+        let path = format!("/admin/payouts/files/{file_id}/download");
+        assert_eq!(browser.get(&path).await.status(), status);
+        for (endpoint, body) in [
+            (
+                "/api/admin/payouts/files/get",
+                serde_json::json!({ "id": file_id }),
+            ),
+            ("/api/admin/payouts/files/list", serde_json::json!({})),
+        ] {
+            assert_eq!(
+                browser.post_json(endpoint, body).await.status(),
+                status,
+                "{endpoint}"
+            );
+        }
+    }
+    assert_eq!(
+        file_view(&admin, file_id).await.downloads,
+        2,
+        "refusals count nothing"
+    );
+
     // A new export finds nothing left to claim, and says why.
     let response = export(
         &admin,

@@ -8,6 +8,19 @@ use crate::payouts_desk::{admin_browser, some_requests};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+/// Ada (of `some_requests`) and her USD wallet.
+async fn ada_and_wallet(app: &crate::helpers::TestApp) -> (i64, i64) {
+    let ada = app
+        .count("SELECT id FROM users WHERE email = 'ada@example.com'")
+        .await;
+    let wallet = app
+        .count(&format!(
+            "SELECT id FROM wallets WHERE owner_user_id = {ada}"
+        ))
+        .await;
+    (ada, wallet)
+}
+
 async fn ok_json(browser: &Browser, path: &str, body: Value) -> Value {
     let response = browser.post_json(path, body.clone()).await;
     assert_eq!(response.status(), StatusCode::OK, "{path} {body}");
@@ -88,14 +101,7 @@ async fn control_characters_are_refused_by_name_and_change_nothing() {
     let desk = desk(&app).await;
     some_requests(&app, &desk).await;
     let admin = admin_browser(&app).await;
-    let ada = app
-        .count("SELECT id FROM users WHERE email = 'ada@example.com'")
-        .await;
-    let wallet = app
-        .count(&format!(
-            "SELECT id FROM wallets WHERE owner_user_id = {ada}"
-        ))
-        .await;
+    let (ada, wallet) = ada_and_wallet(&app).await;
     let before = balance(&app, wallet).await;
     let audit_rows = app.count("SELECT COUNT(*) FROM audit_events").await;
 
@@ -173,14 +179,7 @@ async fn a_credit_past_the_largest_balance_is_refused_and_moves_nothing() {
     let desk = desk(&app).await;
     some_requests(&app, &desk).await;
     let admin = admin_browser(&app).await;
-    let ada = app
-        .count("SELECT id FROM users WHERE email = 'ada@example.com'")
-        .await;
-    let wallet = app
-        .count(&format!(
-            "SELECT id FROM wallets WHERE owner_user_id = {ada}"
-        ))
-        .await;
+    let (ada, wallet) = ada_and_wallet(&app).await;
     let credit = |amount: &'static str| {
         let admin = &admin;
         async move {
