@@ -12,7 +12,7 @@ use crate::admin::{AdminDashboard, AdminLayout};
 use crate::audit_log::pages::AuditLogPage;
 use crate::auth::{
     api::{me, LogOut},
-    pages::{ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage},
+    pages::{ConfirmEmailPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage},
     UserView,
 };
 use crate::email::pages::EmailOutboxPage;
@@ -122,6 +122,7 @@ fn Site() -> impl IntoView {
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
                 <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />
+                <Route path=path!("/confirm-email") view=ConfirmEmailPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("/account") view=AccountLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=AccountOverview />
                     <Route path=path!("/withdrawals") view=WithdrawalsPage />

@@ -1,7 +1,7 @@
 import { expect, test } from './fixtures';
-import { admin, emailTo, newMember, openMenu, seriousViolations, signUp, visit } from './helpers';
+import { admin, confirmationLink, emailTo, newMember, openMenu, seriousViolations, signUp, visit } from './helpers';
 
-test('a visitor signs up, lands in the member area, signs out and back in', async ({ page }) => {
+test('a visitor signs up, confirms the address from the email, signs out and back in', async ({ page }) => {
   const member = newMember();
   await visit(page, '/');
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Payouts');
@@ -13,7 +13,37 @@ test('a visitor signs up, lands in the member area, signs out and back in', asyn
   await page.getByLabel('Password').fill(member.password);
   await page.getByRole('button', { name: 'Create account' }).click();
 
+  // The same answer for a new and a taken address, and nobody signed in.
+  await expect(page).toHaveURL(/\/signup\?sent=1$/);
+  await expect(page.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
+  await expect(page.getByRole('status')).toContainText('Open it within 24 hours');
+  expect(await seriousViolations(page)).toEqual([]);
+
+  // Before confirming, the member may sign in; the area says what is missing.
+  await page.getByRole('main').getByRole('link', { name: 'Sign in' }).click();
+  await page.getByLabel('Email').fill(member.email);
+  await page.getByLabel('Password').fill(member.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/account$/);
+  const banner = page.getByRole('region', { name: 'Confirm your email address' });
+  await expect(banner).toContainText(member.email);
+  await banner.getByRole('button', { name: 'Send the link again' }).click();
+  await expect(banner.getByRole('status')).toContainText('moments ago');
+  expect(await seriousViolations(page)).toEqual([]);
+
+  // The emailed link asks for the password: a wrong one confirms nothing.
+  await visit(page, await confirmationLink(page.request, member.email));
+  await expect(page.getByRole('heading', { name: 'Confirm your email address' })).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.getByLabel('Password').fill('certainly not mine');
+  await page.getByRole('button', { name: 'Confirm my address' }).click();
+  await expect(page.getByRole('alert')).toContainText('Wrong password');
+  await page.getByLabel('Password').fill(member.password);
+  await page.getByRole('button', { name: 'Confirm my address' }).click();
+
+  await expect(page).toHaveURL(/\/account\?email=confirmed$/);
+  await expect(page.getByRole('status').filter({ hasText: 'Your email address is confirmed' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Confirm your email address' })).toHaveCount(0);
   await expect(page.getByRole('heading', { name: 'My account' })).toBeVisible();
   await expect(page.getByRole('main').getByText(member.name)).toBeVisible();
   await expect(page.getByText('You have no credit yet')).toBeVisible();
@@ -72,14 +102,26 @@ test('an admin made by create-admin sees the payouts desk', async ({ page }) => 
   await expect(sidebar.getByRole('link', { name: 'Dashboard' })).toBeVisible();
 });
 
+test('signing up with a taken address answers the same and tells its owner', async ({ browser, page, request }) => {
+  const member = newMember();
+  await signUp(page, member);
+  const context = await browser.newContext({ viewport: page.viewportSize() ?? undefined });
+  const stranger = await context.newPage();
+  await visit(stranger, '/signup');
+  await stranger.getByLabel('Email').fill(member.email.toUpperCase());
+  await stranger.getByLabel('Your name').fill('Someone Else');
+  await stranger.getByLabel('Password').fill('the stranger passphrase');
+  await stranger.getByRole('button', { name: 'Create account' }).click();
+  await expect(stranger).toHaveURL(/\/signup\?sent=1$/);
+  await expect(stranger.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
+  const told = await emailTo(request, member.email, 'Someone tried to sign up');
+  expect(told.text).toContain('nothing was created');
+  await context.close();
+});
+
 test('a member does not get into the admin area', async ({ page }) => {
   const member = newMember();
-  await visit(page, '/signup');
-  await page.getByLabel('Email').fill(member.email);
-  await page.getByLabel('Your name').fill(member.name);
-  await page.getByLabel('Password').fill(member.password);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  await signUp(page, member);
 
   const response = await page.goto('/admin');
   expect(response?.status()).toBe(403);

@@ -1,19 +1,14 @@
 import { expect, test } from './fixtures';
-import { newMember } from './helpers';
+import { newMember, signUp } from './helpers';
 
 // JavaScript is off in this project: every step is a plain form post and a
 // server redirect, which is what a slow phone sees before the wasm loads.
 
-test('sign up, sign out and sign in work without JavaScript', async ({ page }) => {
+test('sign up, confirmation, sign out and sign in work without JavaScript', async ({ page }) => {
   const member = newMember();
-  await page.goto('/signup');
-  await page.getByLabel('Email').fill(member.email);
-  await page.getByLabel('Your name').fill(member.name);
-  await page.getByLabel('Password').fill(member.password);
-  await page.getByRole('button', { name: 'Create account' }).click();
-
-  await expect(page).toHaveURL(/\/account$/);
+  await signUp(page, member, false);
   await expect(page.getByRole('heading', { name: 'My account' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Your email address is confirmed' })).toBeVisible();
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/$/);

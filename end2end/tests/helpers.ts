@@ -32,18 +32,31 @@ export async function openMenu(page: Page) {
   }
 }
 
-/** Signs a fresh member up through the form and lands in their account. */
+/**
+ * Signs a fresh member up through the form, confirms the address with the
+ * emailed link and the password, and lands in their account.
+ */
 export async function signUp(page: Page, member: ReturnType<typeof newMember>, hydrated = true) {
-  if (hydrated) {
-    await visit(page, '/signup');
-  } else {
-    await page.goto('/signup');
-  }
+  const open = async (url: string) => (hydrated ? visit(page, url) : page.goto(url));
+  await open('/signup');
   await page.getByLabel('Email').fill(member.email);
   await page.getByLabel('Your name').fill(member.name);
   await page.getByLabel('Password').fill(member.password);
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(/\/account$/);
+  await expect(page).toHaveURL(/\/signup\?sent=1$/);
+  await expect(page.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
+  await open(await confirmationLink(page.request, member.email));
+  await page.getByLabel('Password').fill(member.password);
+  await page.getByRole('button', { name: 'Confirm my address' }).click();
+  await expect(page).toHaveURL(/\/account\?email=confirmed$/);
+}
+
+/** The link in the latest confirmation email to the address. */
+export async function confirmationLink(request: APIRequestContext, email: string): Promise<string> {
+  const message = await emailTo(request, email, 'Confirm your email address');
+  const link = message.text.split(/\s+/).find((word) => word.includes('/confirm-email?token='));
+  expect(link, message.text).toBeTruthy();
+  return link as string;
 }
 
 /**

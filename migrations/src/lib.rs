@@ -20,6 +20,7 @@ mod m20261130_000011_payout_method_fields;
 pub mod m20261201_000012_ledger_guards;
 mod m20261201_000013_sign_in_attempts;
 mod m20261201_000014_payment_files;
+mod m20261202_000015_email_confirmation;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_ledger_guards::Migration),
             Box::new(m20261201_000013_sign_in_attempts::Migration),
             Box::new(m20261201_000014_payment_files::Migration),
+            Box::new(m20261202_000015_email_confirmation::Migration),
         ]
     }
 }

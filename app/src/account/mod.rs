@@ -10,6 +10,7 @@ use leptos_meta::Title;
 use leptos_router::components::{Outlet, Redirect, A};
 
 use crate::auth::api::me;
+use crate::auth::pages::ConfirmEmailBanner;
 use crate::auth::UserView;
 use crate::ui::{LoadError, Loading};
 use crate::withdrawals::api::load_withdraw_page;
@@ -30,6 +31,9 @@ pub fn AccountLayout() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match user.await {
+                    Ok(Some(user)) if !user.email_confirmed => {
+                        view! { <ConfirmEmailBanner email=user.email /> }.into_any()
+                    }
                     Ok(Some(_)) => ().into_any(),
                     Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
                     Err(err) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
@@ -54,6 +58,8 @@ pub fn AccountLayout() -> impl IntoView {
 #[component]
 pub fn AccountOverview() -> impl IntoView {
     let user = Resource::new(|| (), |_| me());
+    let params = leptos_router::hooks::use_query_map();
+    let confirmed = move || params.read().get("email").as_deref() == Some("confirmed");
     let data = Resource::new(|| (), |_| load_withdraw_page());
     let who = move |pick: fn(&UserView) -> String| {
         Suspend::new(async move {
@@ -67,6 +73,16 @@ pub fn AccountOverview() -> impl IntoView {
     view! {
         <Title text="My account · Paydesk" />
         <h1>"My account"</h1>
+        {move || {
+            confirmed()
+                .then(|| {
+                    view! {
+                        <p class="notice success" role="status">
+                            "Your email address is confirmed: earnings reported for it are paid to this account, and you can withdraw."
+                        </p>
+                    }
+                })
+        }}
         <Transition fallback=|| ()>
             <p>"Welcome, " <strong>{move || who(|u| u.display_name.clone())}</strong> "."</p>
         </Transition>

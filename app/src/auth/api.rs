@@ -15,17 +15,19 @@ pub async fn me() -> Result<Option<UserView>, AppError> {
     super::session::current_user().await
 }
 
+/// Sign-up answers the same for a new address and a taken one (see
+/// `service::sign_up`), and signs nobody in: the confirmation link does.
 #[server(endpoint = "auth/signup", client = CsrfClient)]
 pub async fn sign_up(
     email: String,
     display_name: String,
     password: String,
-) -> Result<UserView, AppError> {
-    use super::{service, session, Role};
+) -> Result<String, AppError> {
+    use super::{service, Role};
     use crate::platform::{request::request_meta, state::app_state};
 
     let state = app_state()?;
-    let issued = service::sign_up(
+    service::sign_up(
         &state,
         service::NewUser {
             email: &email,
@@ -36,9 +38,45 @@ pub async fn sign_up(
         &request_meta(),
     )
     .await?;
+    // The page says "check your inbox" from its address, so a form posted
+    // without JavaScript shows it too.
+    leptos_axum::redirect("/signup?sent=1");
+    Ok(service::SIGN_UP_SENT.to_owned())
+}
+
+/// Confirms the address with the link's token and the account's password,
+/// and signs the account in.
+#[server(endpoint = "auth/confirm-email", client = CsrfClient)]
+pub async fn confirm_email(token: String, password: String) -> Result<UserView, AppError> {
+    use super::session;
+    use crate::platform::{
+        request::{request_cookie, request_meta},
+        state::app_state,
+    };
+
+    let state = app_state()?;
+    let previous = request_cookie(session::COOKIE_NAME);
+    let issued = super::links::confirm_email(
+        &state,
+        &token,
+        &password,
+        previous.as_deref(),
+        &request_meta(),
+    )
+    .await?;
     session::set_session_cookie(&state, &issued.token)?;
-    leptos_axum::redirect(super::home_for(issued.user.role));
+    leptos_axum::redirect("/account?email=confirmed");
     Ok(issued.user)
+}
+
+/// A new confirmation link for the signed-in member.
+#[server(endpoint = "auth/resend-confirmation", client = CsrfClient)]
+pub async fn resend_confirmation() -> Result<String, AppError> {
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let user = super::session::require_user().await?;
+    let state = app_state()?;
+    super::links::resend_confirmation(&state.db, &state.clock, user.id, &request_meta()).await
 }
 
 #[server(endpoint = "auth/login", client = CsrfClient)]

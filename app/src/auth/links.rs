@@ -1,7 +1,9 @@
-//! Single-use links that set a password: "forgot password", and claiming an
+//! Single-use links sent to an address: "forgot password", claiming an
 //! account someone else opened for the member (an admin, or the earnings
-//! API). The token travels only in the email; the database keeps its
-//! SHA-256, so a copy of the database opens no account.
+//! API), and confirming the address after sign-up. The token travels only
+//! in the email; the database keeps its SHA-256, so a copy of the database
+//! opens no account. Using any of them proves the mailbox is the account's,
+//! so each one confirms the address.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Duration, Utc};
@@ -11,15 +13,16 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use super::{password, service::normalize_email};
+use super::password;
+use super::service::{self, normalize_email, AuthError, IssuedSession};
 use crate::email::notice::{self, LinkPurpose, Notice};
-use crate::entities::{password_link, session, user};
+use crate::entities::{password_link, payout_detail, session, user};
 use crate::error::AppError;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db,
     request::RequestMeta,
-    Clock, Settings,
+    AppState, Clock, Settings,
 };
 
 /// What the forgot-password form always answers, whether or not the
@@ -29,10 +32,15 @@ pub const RESET_SENT: &str = "If an account uses this address, we sent it a link
 pub const INVALID_LINK: &str =
     "This link is invalid, already used or expired. Ask for a new one on the sign-in page.";
 
+pub const INVALID_CONFIRM_LINK: &str = "This confirmation link is invalid, already used or expired. Sign in and ask for a new one on your account page.";
+
+pub const WRONG_CONFIRM_PASSWORD: &str = "Wrong password: enter the password you chose when you signed up. Forgot it? Choose a new one through \"Forgot your password?\" on the sign-in page; that confirms the address too.";
+
 fn valid_for(purpose: LinkPurpose) -> Duration {
     match purpose {
         LinkPurpose::Reset => Duration::hours(1),
         LinkPurpose::Invite => Duration::days(7),
+        LinkPurpose::Confirm => Duration::hours(24),
     }
 }
 
@@ -168,13 +176,9 @@ pub async fn redeem(
     meta: &RequestMeta,
 ) -> Result<String, AppError> {
     let now = clock.now();
-    let token_hash = hash(token.trim());
-    let link = password_link::Entity::find()
-        .filter(password_link::Column::TokenHash.eq(token_hash.as_str()))
-        .one(conn)
+    let link = usable(conn, now, token, &[LinkPurpose::Reset, LinkPurpose::Invite])
         .await
         .map_err(internal)?
-        .filter(|link| link.used_at.is_none() && link.expires_at > now)
         .ok_or_else(|| AppError::invalid(INVALID_LINK))?;
     password::check_policy(new_password).map_err(|err| AppError::invalid(err.to_string()))?;
     if new_password != confirm {
@@ -225,17 +229,194 @@ pub async fn redeem(
         .await
         .map_err(internal)?
         .ok_or_else(|| AppError::invalid(INVALID_LINK))?;
+    let mut detail = link.purpose.clone();
+    if member.email_confirmed_at.is_none() {
+        // The link reached the mailbox: the address is the account's now.
+        // Whoever signed up without proving it may have saved payout
+        // details of their own; the owner taking the account over through
+        // "forgot password" must not have money sent there.
+        let removed = if link.purpose == LinkPurpose::Reset.as_str() {
+            payout_detail::Entity::delete_many()
+                .filter(payout_detail::Column::UserId.eq(member.id))
+                .exec(&txn)
+                .await
+                .map_err(internal)?
+                .rows_affected
+        } else {
+            0
+        };
+        mark_confirmed(&txn, now, member.id)
+            .await
+            .map_err(internal)?;
+        detail.push_str("; email confirmed");
+        if removed > 0 {
+            detail.push_str(&format!(
+                "; {removed} payout details saved before the address was confirmed were removed"
+            ));
+        }
+    }
     audit::record(
         &txn,
         now,
         AuditEntry::new(AuditAction::PasswordReset)
             .actor(member.id)
             .subject(member.email.clone())
-            .detail(link.purpose.clone())
+            .detail(detail)
             .ip(meta.ip.clone()),
     )
     .await
     .map_err(internal)?;
     txn.commit().await.map_err(internal)?;
     Ok(member.email)
+}
+
+/// A link of one of these purposes that can still be used (not used, not
+/// expired), by its token.
+async fn usable(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    token: &str,
+    purposes: &[LinkPurpose],
+) -> Result<Option<password_link::Model>, DbErr> {
+    let token_hash = hash(token.trim());
+    Ok(password_link::Entity::find()
+        .filter(password_link::Column::TokenHash.eq(token_hash.as_str()))
+        .filter(password_link::Column::Purpose.is_in(purposes.iter().map(|p| p.as_str())))
+        .one(conn)
+        .await?
+        .filter(|link| link.used_at.is_none() && link.expires_at > now))
+}
+
+/// Sets the account's address confirmed, once: a repeat changes nothing.
+async fn mark_confirmed(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    user_id: i64,
+) -> Result<u64, DbErr> {
+    Ok(user::Entity::update_many()
+        .col_expr(user::Column::EmailConfirmedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(user_id))
+        .filter(user::Column::EmailConfirmedAt.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
+/// Confirms the address with the sign-up link and the account's password,
+/// and signs the account in. The password is asked for because the link
+/// alone goes to whoever owns the mailbox: if a stranger signed up with
+/// someone's address, the owner clicking the link must not hand the
+/// stranger's account the owner's earnings. The password check is a
+/// sign-in, counted and throttled like any other.
+pub async fn confirm_email(
+    state: &AppState,
+    token: &str,
+    password: &str,
+    previous_token: Option<&str>,
+    meta: &RequestMeta,
+) -> Result<IssuedSession, AppError> {
+    let now = state.clock.now();
+    let link = usable(&state.db, now, token, &[LinkPurpose::Confirm])
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::invalid(INVALID_CONFIRM_LINK))?;
+    if password.is_empty() {
+        return Err(AppError::invalid(
+            "Password: enter the password you chose when you signed up",
+        ));
+    }
+    let member = user::Entity::find_by_id(link.user_id)
+        .one(&state.db)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::invalid(INVALID_CONFIRM_LINK))?;
+    let mut issued = service::log_in(state, &member.email, password, previous_token, meta)
+        .await
+        .map_err(|err| match err {
+            AuthError::InvalidCredentials => AppError::new(
+                crate::error::ErrorCode::Unauthenticated,
+                WRONG_CONFIRM_PASSWORD,
+            ),
+            other => other.into(),
+        })?;
+    let txn = db::begin_write(&state.db).await.map_err(internal)?;
+    // Guarded: of two uses of one link, one marks it; the address is
+    // confirmed either way.
+    password_link::Entity::update_many()
+        .col_expr(password_link::Column::UsedAt, Expr::value(now))
+        .filter(password_link::Column::Id.eq(link.id))
+        .filter(password_link::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await
+        .map_err(internal)?;
+    if mark_confirmed(&txn, now, member.id)
+        .await
+        .map_err(internal)?
+        == 1
+    {
+        audit::record(
+            &txn,
+            now,
+            AuditEntry::new(AuditAction::EmailConfirmed)
+                .actor(member.id)
+                .subject(member.email.clone())
+                .ip(meta.ip.clone()),
+        )
+        .await
+        .map_err(internal)?;
+    }
+    txn.commit().await.map_err(internal)?;
+    issued.user.email_confirmed = true;
+    Ok(issued)
+}
+
+/// Sends the signed-in member a new confirmation link (at most one every
+/// two minutes). Answers what to tell them.
+pub async fn resend_confirmation(
+    conn: &DatabaseConnection,
+    clock: &Clock,
+    user_id: i64,
+    meta: &RequestMeta,
+) -> Result<String, AppError> {
+    let now = clock.now();
+    let txn = db::begin_write(conn).await.map_err(internal)?;
+    let member = user::Entity::find_by_id(user_id)
+        .one(&txn)
+        .await
+        .map_err(internal)?
+        .ok_or_else(AppError::unauthenticated)?;
+    if member.email_confirmed_at.is_some() {
+        return Ok("Your email address is confirmed already: nothing to do.".to_owned());
+    }
+    let recent = password_link::Entity::find()
+        .filter(password_link::Column::UserId.eq(member.id))
+        .filter(password_link::Column::Purpose.eq(LinkPurpose::Confirm.as_str()))
+        .filter(password_link::Column::CreatedAt.gt(now - RESEND_AFTER))
+        .one(&txn)
+        .await
+        .map_err(internal)?;
+    if recent.is_some() {
+        return Ok(format!(
+            "We sent a link to {} moments ago: check your inbox and spam folder. You can ask for another in two minutes.",
+            member.email
+        ));
+    }
+    issue(&txn, now, member.id, LinkPurpose::Confirm)
+        .await
+        .map_err(internal)?;
+    audit::record(
+        &txn,
+        now,
+        AuditEntry::new(AuditAction::ConfirmationSent)
+            .actor(member.id)
+            .subject(member.email.clone())
+            .ip(meta.ip.clone()),
+    )
+    .await
+    .map_err(internal)?;
+    txn.commit().await.map_err(internal)?;
+    Ok(format!(
+        "We sent a new link to {}. It works once, for 24 hours.",
+        member.email
+    ))
 }

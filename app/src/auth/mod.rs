@@ -47,6 +47,9 @@ pub struct UserView {
     pub email: String,
     pub display_name: String,
     pub role: Role,
+    /// Whether the owner of the address has confirmed it: until then no
+    /// incentive is paid to the account and it cannot withdraw.
+    pub email_confirmed: bool,
 }
 
 impl UserView {

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
-use super::api::{ForgotPassword, LogIn, ResetPassword, SignUp};
+use super::api::{ConfirmEmail, ForgotPassword, LogIn, ResendConfirmation, ResetPassword, SignUp};
 use crate::root::use_session;
 use crate::ui::{CsrfField, FormError};
 
@@ -124,18 +124,34 @@ pub fn ResetPasswordPage() -> impl IntoView {
     }
 }
 
+/// What the sign-up page says once the form is sent (the same whether the
+/// address was new or had an account).
+const CHECK_INBOX: &str = "We sent a link to the address you entered. Open it within 24 hours and enter your password to confirm the address. Until then you can sign in and fill in your details, but no earnings are paid to the account and it cannot withdraw. No email? Check your spam folder, or sign in and send the link again.";
+
 #[component]
 pub fn SignupPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
-    let session = use_session();
-    Effect::new(move |_| {
-        if matches!(action.value().get(), Some(Ok(_))) {
-            session.changed();
-        }
-    });
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let params = use_query_map();
+    let sent = move || params.read().get("sent").as_deref() == Some("1");
     view! {
         <Title text="Create an account · Paydesk" />
+        <Show when=sent fallback=move || view! { <SignupForm action error /> }>
+            <section class="card narrow" aria-labelledby="signup-sent-title">
+                <h1 id="signup-sent-title">"Check your inbox"</h1>
+                <p class="notice success" role="status">{CHECK_INBOX}</p>
+                <p class="muted"><A href="/login">"Sign in"</A></p>
+            </section>
+        </Show>
+    }
+}
+
+#[component]
+fn SignupForm(
+    action: ServerAction<SignUp>,
+    error: Signal<Option<crate::error::AppError>>,
+) -> impl IntoView {
+    view! {
         <section class="card narrow" aria-labelledby="signup-title">
             <h1 id="signup-title">"Create an account"</h1>
             <ActionForm action=action attr:class="stack">
@@ -158,6 +174,76 @@ pub fn SignupPage() -> impl IntoView {
                 </button>
             </ActionForm>
             <p class="muted">"Already have an account? " <A href="/login">"Sign in"</A></p>
+        </section>
+    }
+}
+
+/// The page a confirmation link opens: the account's password, with the
+/// link's token, confirms the address and signs in.
+#[component]
+pub fn ConfirmEmailPage() -> impl IntoView {
+    let action = ServerAction::<ConfirmEmail>::new();
+    let session = use_session();
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(_))) {
+            session.changed();
+        }
+    });
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let params = use_query_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    view! {
+        <Title text="Confirm your email address · Paydesk" />
+        <section class="card narrow" aria-labelledby="confirm-title">
+            <h1 id="confirm-title">"Confirm your email address"</h1>
+            <p>
+                "Enter the password you chose when you signed up. It shows the address is yours and the account is yours too."
+            </p>
+            <ActionForm action=action attr:class="stack">
+                <CsrfField />
+                <input type="hidden" name="token" value=token />
+                <label for="confirm-password">"Password"</label>
+                <input
+                    id="confirm-password"
+                    type="password"
+                    name="password"
+                    autocomplete="current-password"
+                    maxlength="128"
+                    required
+                />
+                <FormError error />
+                <button type="submit" class="primary" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Confirming…" } else { "Confirm my address" }}
+                </button>
+            </ActionForm>
+            <p class="muted">
+                "Did not sign up? Then ignore the email: nothing is paid to an address until it is confirmed."
+            </p>
+        </section>
+    }
+}
+
+/// Shown across the member's area until the address is confirmed.
+#[component]
+pub fn ConfirmEmailBanner(email: String) -> impl IntoView {
+    let action = ServerAction::<ResendConfirmation>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let sent = move || action.value().get().and_then(Result::ok);
+    view! {
+        <section class="notice warning" aria-labelledby="confirm-banner-title">
+            <h2 id="confirm-banner-title">"Confirm your email address"</h2>
+            <p>
+                "We sent a link to " <strong>{email}</strong>
+                ". Open it and enter your password. Until then no earnings are paid to your account and you cannot withdraw."
+            </p>
+            <ActionForm action=action attr:class="inline-form">
+                <CsrfField />
+                <FormError error />
+                {move || sent().map(|message| view! { <p class="notice success" role="status">{message}</p> })}
+                <button type="submit" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Sending…" } else { "Send the link again" }}
+                </button>
+            </ActionForm>
         </section>
     }
 }

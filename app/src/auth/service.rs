@@ -11,6 +11,7 @@ use std::{collections::HashMap, str::FromStr};
 
 use super::throttle::Outcome;
 use super::{password, Role, UserView};
+use crate::email::notice::{self, LinkPurpose, Notice};
 use crate::entities::{session, user};
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
@@ -153,6 +154,7 @@ pub fn user_view(model: &user::Model) -> Result<UserView, AuthError> {
         email: model.email.clone(),
         display_name: model.display_name.clone(),
         role,
+        email_confirmed: model.email_confirmed_at.is_some(),
     })
 }
 
@@ -163,12 +165,15 @@ pub struct NewUser<'a> {
     pub role: Role,
 }
 
-/// Validates and inserts a user; the caller's transaction commits it with its audit row.
+/// Validates and inserts a user; the caller's transaction commits it with
+/// its audit row. `confirmed` says whether the address counts as proven
+/// already (an account an operator made), or waits for its owner's link.
 async fn insert_user(
     conn: &impl ConnectionTrait,
     now: DateTime<Utc>,
     new_user: &NewUser<'_>,
     password_hash: String,
+    confirmed: bool,
 ) -> Result<user::Model, AuthError> {
     let email = normalize_email(new_user.email)?;
     let inserted = user::Entity::insert(user::ActiveModel {
@@ -178,6 +183,7 @@ async fn insert_user(
         role: Set(new_user.role.as_str().to_owned()),
         is_active: Set(true),
         created_at: Set(now),
+        email_confirmed_at: Set(confirmed.then_some(now)),
         ..Default::default()
     })
     .exec_with_returning(conn)
@@ -202,14 +208,29 @@ pub struct IssuedSession {
     pub user: UserView,
 }
 
-/// Creates a member account and signs it in.
+/// What sign-up answers, whether the address was new or had an account:
+/// the form must not tell who is a member.
+pub const SIGN_UP_SENT: &str = "Check your inbox: we sent a link to the address you entered. Open it within 24 hours and enter your password to confirm the address. Until then you can sign in and fill in your details, but no earnings are paid to the account and it cannot withdraw.";
+
+/// A "someone tried to sign up with your address" email is sent to an
+/// owner at most this often, so the form cannot flood their mailbox.
+const ATTEMPT_NOTICE_EVERY: chrono::Duration = chrono::Duration::hours(1);
+
+/// Sign-up: a new address gets an account and a confirmation link (the
+/// account signs in, but no money follows the address until the link is
+/// used); an address that has an account already gets an email telling its
+/// owner. The caller answers [`SIGN_UP_SENT`] either way, and the work is
+/// the same either way (the password is hashed, one write transaction with
+/// an outbox row and an audit row), so neither the answer nor its timing
+/// tells whether the address is taken.
 #[tracing::instrument(skip_all)]
 pub async fn sign_up(
     state: &AppState,
     new_user: NewUser<'_>,
     meta: &RequestMeta,
-) -> Result<IssuedSession, AuthError> {
+) -> Result<(), AuthError> {
     validate_new_user(&new_user)?;
+    let email = normalize_email(new_user.email)?;
     let now = state.clock.now();
     super::throttle::check_address(
         &state.db,
@@ -221,22 +242,87 @@ pub async fn sign_up(
     .await?;
     let hash = password::hash(new_user.password.to_owned()).await?;
     let txn = db::begin_write(&state.db).await?;
-    let model = insert_user(&txn, now, &new_user, hash).await?;
+    if let Some(owner) = account_of(&txn, &email).await? {
+        tell_owner_of_attempt(&txn, &owner, meta, now).await?;
+        txn.commit().await?;
+        return Ok(());
+    }
+    let model = match insert_user(&txn, now, &new_user, hash, false).await {
+        Ok(model) => model,
+        Err(AuthError::EmailTaken) => {
+            // Taken meanwhile by a parallel sign-up. PostgreSQL cannot go
+            // on in a transaction after a failed insert: a new one.
+            drop(txn);
+            let txn = db::begin_write(&state.db).await?;
+            let owner = account_of(&txn, &email)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("the account of a taken address vanished"))?;
+            tell_owner_of_attempt(&txn, &owner, meta, now).await?;
+            txn.commit().await?;
+            return Ok(());
+        }
+        Err(other) => return Err(other),
+    };
+    super::links::issue(&txn, now, model.id, LinkPurpose::Confirm).await?;
     audit::record(
         &txn,
         now,
         AuditEntry::new(AuditAction::SignedUp)
             .actor(model.id)
             .subject(model.email.clone())
-            .ip(meta.ip.clone()),
+            .ip(meta.ip.clone())
+            .detail("confirmation link sent"),
     )
     .await?;
-    let token = super::session::insert(&txn, now, model.id, meta).await?;
     txn.commit().await?;
-    Ok(IssuedSession {
-        token,
-        user: user_view(&model)?,
-    })
+    Ok(())
+}
+
+async fn account_of(
+    conn: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(conn)
+        .await
+}
+
+/// The taken-address half of [`sign_up`]: the owner hears of the attempt
+/// (at most once an hour), and the audit row counts against the address's
+/// sign-up limit like any other sign-up.
+async fn tell_owner_of_attempt(
+    txn: &impl ConnectionTrait,
+    owner: &user::Model,
+    meta: &RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<(), AuthError> {
+    use crate::entities::outbox_message;
+    let attempted = Notice::SignUpAttempted;
+    let told_lately = outbox_message::Entity::find()
+        .filter(outbox_message::Column::RecipientUserId.eq(owner.id))
+        .filter(outbox_message::Column::Kind.eq(attempted.kind()))
+        .filter(outbox_message::Column::CreatedAt.gt(now - ATTEMPT_NOTICE_EVERY))
+        .one(txn)
+        .await?
+        .is_some();
+    if !told_lately {
+        notice::enqueue(txn, now, owner.id, &attempted).await?;
+    }
+    audit::record(
+        txn,
+        now,
+        AuditEntry::new(AuditAction::SignedUp)
+            .subject(owner.email.clone())
+            .ip(meta.ip.clone())
+            .detail(if told_lately {
+                "address has an account; its owner was told less than an hour ago"
+            } else {
+                "address has an account; its owner was told"
+            }),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Creates an account on an operator's behalf (the `create-admin` and
@@ -251,7 +337,8 @@ pub async fn create_account(
     validate_new_user(&new_user)?;
     let hash = password::hash(new_user.password.to_owned()).await?;
     let txn = db::begin_write(db).await?;
-    let model = insert_user(&txn, now, &new_user, hash).await?;
+    // The operator vouches for the address.
+    let model = insert_user(&txn, now, &new_user, hash, true).await?;
     let action = match new_user.role {
         Role::Admin => AuditAction::AdminCreated,
         Role::Member => AuditAction::SignedUp,
@@ -462,7 +549,8 @@ pub async fn invite_member(
     let hash = tokio::task::spawn_blocking(password::unguessable_hash)
         .await
         .map_err(|err| AuthError::Unexpected(err.into()))?;
-    let model = insert_user(conn, now, &new_user, hash).await?;
+    // Confirmed when the member uses the invitation's link.
+    let model = insert_user(conn, now, &new_user, hash, false).await?;
     audit::record(
         conn,
         now,
@@ -471,13 +559,7 @@ pub async fn invite_member(
             .detail(format!("invited: {how}")),
     )
     .await?;
-    super::links::issue(
-        conn,
-        now,
-        model.id,
-        crate::email::notice::LinkPurpose::Invite,
-    )
-    .await?;
+    super::links::issue(conn, now, model.id, LinkPurpose::Invite).await?;
     Ok(model)
 }
 

@@ -76,7 +76,12 @@ fn template_of(notice: &Notice) -> Option<Template> {
             purpose: LinkPurpose::Invite,
             ..
         } => template!("account_invite"),
+        Notice::PasswordLink {
+            purpose: LinkPurpose::Confirm,
+            ..
+        } => template!("email_confirm"),
         Notice::AdminDigest { .. } => template!("admin_digest"),
+        Notice::SignUpAttempted => template!("signup_attempted"),
     })
 }
 
@@ -207,8 +212,16 @@ async fn values_for(
                     format!("{base}/admin/payouts?status=requested"),
                 )
         }
+        Notice::SignUpAttempted => {
+            let base = mail.public_url.trim_end_matches('/');
+            values
+                .set("login_url", format!("{base}/login"))
+                .set("forgot_url", format!("{base}/forgot-password"))
+        }
         Notice::PasswordLink {
-            token, expires_at, ..
+            purpose,
+            token,
+            expires_at,
         } => {
             if token.is_empty() {
                 return Err(ComposeError::Unsendable(
@@ -216,8 +229,12 @@ async fn values_for(
                 ));
             }
             let base = mail.public_url.trim_end_matches('/');
+            let page = match purpose {
+                LinkPurpose::Confirm => "confirm-email",
+                LinkPurpose::Reset | LinkPurpose::Invite => "reset-password",
+            };
             values
-                .set("link", format!("{base}/reset-password?token={token}"))
+                .set("link", format!("{base}/{page}?token={token}"))
                 .set(
                     "expires",
                     expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
@@ -262,6 +279,7 @@ mod tests {
             is_active: true,
             is_verified: false,
             created_at: chrono::Utc::now(),
+            email_confirmed_at: None,
         }
     }
 
@@ -286,7 +304,9 @@ mod tests {
             .set("link", "http://x/reset-password?token=t")
             .set("expires", "2026-03-02 10:00 UTC")
             .set("waiting", "3 withdrawal requests are")
-            .set("payouts_url", "http://x/admin/payouts?status=requested");
+            .set("payouts_url", "http://x/admin/payouts?status=requested")
+            .set("login_url", "http://x/login")
+            .set("forgot_url", "http://x/forgot-password");
         let at = chrono::Utc::now();
         let mut notices: Vec<Notice> = WithdrawalStatus::ALL
             .into_iter()
@@ -323,7 +343,13 @@ mod tests {
                 token: "t".into(),
                 expires_at: at,
             },
+            Notice::PasswordLink {
+                purpose: LinkPurpose::Confirm,
+                token: "t".into(),
+                expires_at: at,
+            },
             Notice::AdminDigest { waiting: 3 },
+            Notice::SignUpAttempted,
         ]);
         for notice in &notices {
             let Some(template) = template_of(notice) else {

@@ -17,6 +17,9 @@ pub enum LinkPurpose {
     /// An account made for the member (by an admin or the earnings API):
     /// the member claims it by choosing a password. Valid for a week.
     Invite,
+    /// Sign-up: proves the address belongs to whoever signed up (the link
+    /// and the account's password together). Valid for a day.
+    Confirm,
 }
 
 impl LinkPurpose {
@@ -24,13 +27,18 @@ impl LinkPurpose {
         match self {
             LinkPurpose::Reset => "reset",
             LinkPurpose::Invite => "invite",
+            LinkPurpose::Confirm => "confirm",
         }
     }
 
     pub fn parse(value: &str) -> Option<Self> {
-        [LinkPurpose::Reset, LinkPurpose::Invite]
-            .into_iter()
-            .find(|p| p.as_str() == value)
+        [
+            LinkPurpose::Reset,
+            LinkPurpose::Invite,
+            LinkPurpose::Confirm,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == value)
     }
 }
 
@@ -68,6 +76,10 @@ pub enum Notice {
     },
     /// To an admin: withdrawal requests waiting (the daily digest).
     AdminDigest { waiting: u64 },
+    /// To the owner of an address: someone tried to sign up with it. Sign-up
+    /// answers alike for new and taken addresses; this is how the owner
+    /// hears of it (and how they get back in, if it was them).
+    SignUpAttempted,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -109,6 +121,13 @@ struct LinkPayload {
 const WITHDRAWAL: &str = "withdrawal.";
 pub const PASSWORD_RESET: &str = "password.reset";
 pub const ACCOUNT_INVITE: &str = "account.invite";
+pub const EMAIL_CONFIRM: &str = "email.confirm";
+const SIGN_UP_ATTEMPTED: &str = "account.signup_attempted";
+
+/// The kinds whose payload carries a link's token until delivery.
+pub fn carries_token(kind: &str) -> bool {
+    matches!(kind, PASSWORD_RESET | ACCOUNT_INVITE | EMAIL_CONFIRM)
+}
 const ADMIN_DIGEST: &str = "admin.digest";
 
 impl Notice {
@@ -128,7 +147,12 @@ impl Notice {
                 purpose: LinkPurpose::Invite,
                 ..
             } => ACCOUNT_INVITE.to_owned(),
+            Notice::PasswordLink {
+                purpose: LinkPurpose::Confirm,
+                ..
+            } => EMAIL_CONFIRM.to_owned(),
             Notice::AdminDigest { .. } => ADMIN_DIGEST.to_owned(),
+            Notice::SignUpAttempted => SIGN_UP_ATTEMPTED.to_owned(),
         }
     }
 
@@ -169,6 +193,7 @@ impl Notice {
             Notice::AdminDigest { waiting } => {
                 serde_json::to_value(DigestPayload { waiting: *waiting })
             }
+            Notice::SignUpAttempted => Ok(serde_json::json!({})),
         };
         value.map(|v| v.to_string()).unwrap_or_else(|_| "{}".into())
     }
@@ -208,13 +233,13 @@ impl Notice {
                     note: p.note,
                 })
             }
-            PASSWORD_RESET | ACCOUNT_INVITE => {
+            PASSWORD_RESET | ACCOUNT_INVITE | EMAIL_CONFIRM => {
                 let p: LinkPayload = json(payload)?;
                 Ok(Notice::PasswordLink {
-                    purpose: if kind == PASSWORD_RESET {
-                        LinkPurpose::Reset
-                    } else {
-                        LinkPurpose::Invite
+                    purpose: match kind {
+                        PASSWORD_RESET => LinkPurpose::Reset,
+                        ACCOUNT_INVITE => LinkPurpose::Invite,
+                        _ => LinkPurpose::Confirm,
                     },
                     token: p.token,
                     expires_at: p.expires_at,
@@ -224,6 +249,7 @@ impl Notice {
                 let p: DigestPayload = json(payload)?;
                 Ok(Notice::AdminDigest { waiting: p.waiting })
             }
+            SIGN_UP_ATTEMPTED => Ok(Notice::SignUpAttempted),
             other => Err(format!("no email is defined for {other:?}")),
         }
     }
@@ -300,7 +326,13 @@ mod tests {
                 token: "t".into(),
                 expires_at: at,
             },
+            Notice::PasswordLink {
+                purpose: LinkPurpose::Confirm,
+                token: "t".into(),
+                expires_at: at,
+            },
             Notice::AdminDigest { waiting: 4 },
+            Notice::SignUpAttempted,
         ];
         for notice in notices {
             assert_eq!(

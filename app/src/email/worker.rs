@@ -17,7 +17,7 @@ use sea_orm::{
 
 use super::compose::{compose, ComposeError};
 use super::mailer::Mailer;
-use super::notice::{Notice, ACCOUNT_INVITE, PASSWORD_RESET};
+use super::notice::{carries_token, Notice};
 use crate::entities::outbox_message::{self, Column};
 use crate::platform::{db, state::MailSettings, Clock};
 
@@ -168,7 +168,7 @@ async fn record(
                 update = update.col_expr(Column::LastError, Expr::value(None::<String>));
                 // The link's token has reached the member: it need not stay
                 // in the database any longer (only its hash does).
-                if row.kind == PASSWORD_RESET || row.kind == ACCOUNT_INVITE {
+                if carries_token(&row.kind) {
                     if let Ok(Notice::PasswordLink {
                         purpose,
                         expires_at,

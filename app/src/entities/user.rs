@@ -12,6 +12,9 @@ pub struct Model {
     pub is_active: bool,
     pub is_verified: bool,
     pub created_at: DateTimeUtc,
+    /// When the owner of the mailbox proved it (None: not yet). Money
+    /// follows the address only once it is set.
+    pub email_confirmed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

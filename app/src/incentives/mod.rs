@@ -137,6 +137,9 @@ pub struct IncentiveView {
     pub member_id: i64,
     pub member_email: String,
     pub member_name: String,
+    /// False while the member has not confirmed their address: the
+    /// incentive waits, and Make Payment skips it.
+    pub member_confirmed: bool,
     pub program: String,
     pub asset: String,
     pub scale: u32,

@@ -406,6 +406,14 @@ fn Table(
                                         <td data-label="Amount" class="num">{format_amount(r.amount_minor, &r.asset, r.scale)}</td>
                                         <td data-label="Status">
                                             <span class="badge">{r.status.label()}</span>
+                                            {(!r.member_confirmed
+                                                && matches!(r.status, IncentiveStatus::Pending | IncentiveStatus::Approved))
+                                                .then(|| {
+                                                    view! {
+                                                        <br />
+                                                        <span class="muted">"Waiting for the member to confirm their email"</span>
+                                                    }
+                                                })}
                                             {r.note.clone().map(|n| view! { <br /><span class="muted">{n}</span> })}
                                         </td>
                                         <td data-label="Date">{r.created_at.clone()}</td>

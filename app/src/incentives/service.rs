@@ -435,6 +435,7 @@ pub async fn views(
                 member_id: m.member_user_id,
                 member_email: member.map(|u| u.email.clone()).unwrap_or_default(),
                 member_name: member.map(|u| u.display_name.clone()).unwrap_or_default(),
+                member_confirmed: member.is_some_and(|u| u.email_confirmed_at.is_some()),
                 program: m.program,
                 asset: asset.map(|a| a.code.clone()).unwrap_or_default(),
                 scale,
@@ -600,6 +601,42 @@ fn id_list(ids: &[i64]) -> String {
     text.join(", ")
 }
 
+/// Why an approved incentive is not paid yet: money follows an address
+/// only once its owner has proven it (a stranger who signed up with it
+/// would be paid otherwise). It is paid by a later Make Payment, once the
+/// member has confirmed.
+pub const WAITING: &str = "waiting for the member to confirm their email";
+
+/// The members whose address is not confirmed yet, as a subquery.
+fn unconfirmed_members() -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(user::Column::Id)
+        .from(user::Entity)
+        .and_where(user::Column::EmailConfirmedAt.is_null())
+        .to_owned()
+}
+
+/// The members of these incentives whose address is not confirmed yet.
+async fn waiting_members(
+    conn: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<HashSet<i64>, AppError> {
+    let mut found = HashSet::new();
+    for chunk in ids.chunks(CHUNK) {
+        let members: Vec<i64> = incentive::Entity::find()
+            .select_only()
+            .column(incentive::Column::MemberUserId)
+            .filter(incentive::Column::Id.is_in(chunk.iter().copied()))
+            .filter(incentive::Column::MemberUserId.in_subquery(unconfirmed_members()))
+            .into_tuple()
+            .all(conn)
+            .await
+            .map_err(internal)?;
+        found.extend(members);
+    }
+    Ok(found)
+}
+
 /// Make Payment as asked.
 #[derive(Clone, Debug, Default)]
 pub struct PaymentInput {
@@ -669,6 +706,7 @@ pub async fn make_payment(
             .filter(incentive::Column::Id.is_in(chunk.iter().copied()))
             .filter(incentive::Column::Status.eq(IncentiveStatus::Approved.as_str()))
             .filter(incentive::Column::AssetId.eq(asset.id))
+            .filter(incentive::Column::MemberUserId.not_in_subquery(unconfirmed_members()))
             .into_tuple::<Option<i64>>()
             .one(&txn)
             .await
@@ -676,11 +714,19 @@ pub async fn make_payment(
             .flatten();
         due = due.saturating_add(sum.unwrap_or(0));
     }
+    let waiting = waiting_members(&txn, &ids).await?;
     if due == 0 {
-        return Err(AppError::invalid(format!(
-            "None of the selected incentives is approved and in {}",
-            asset.code
-        )));
+        return Err(AppError::invalid(if waiting.is_empty() {
+            format!(
+                "None of the selected incentives is approved and in {}",
+                asset.code
+            )
+        } else {
+            format!(
+                "None of the selected incentives can be paid now: {WAITING} (their members have not confirmed their email address yet), and none of the others is approved and in {}",
+                asset.code
+            )
+        }));
     }
     if funding.balance < due {
         return Err(AppError::invalid(format!(
@@ -707,6 +753,7 @@ pub async fn make_payment(
                 .filter(incentive::Column::Id.is_in(chunk.iter().copied()))
                 .filter(incentive::Column::Status.eq(IncentiveStatus::Approved.as_str()))
                 .filter(incentive::Column::AssetId.eq(asset.id))
+                .filter(incentive::Column::MemberUserId.not_in_subquery(unconfirmed_members()))
                 .exec_with_returning(&txn)
                 .await
                 .map_err(internal)?,
@@ -781,10 +828,12 @@ pub async fn make_payment(
     let done: HashSet<i64> = paid.iter().copied().collect();
     let code = asset.code.clone();
     let skipped = skip_reasons(&txn, &ids, &done, IncentiveAction::Pay, |m| {
-        (m.asset_id != asset.id).then(|| {
+        if m.asset_id != asset.id {
             let theirs = assets.get(&m.asset_id).map_or("", |a| a.code.as_str());
-            format!("in {theirs}, not {code}")
-        })
+            return Some(format!("in {theirs}, not {code}"));
+        }
+        (m.status == IncentiveStatus::Approved.as_str() && waiting.contains(&m.member_user_id))
+            .then(|| WAITING.to_owned())
     })
     .await?;
     let outcome = PaymentOutcome {
@@ -1003,6 +1052,16 @@ pub async fn for_member(
 ) -> Result<MemberIncentives, AppError> {
     use sea_orm::QueryOrder;
 
+    // Until the address is proven, whoever signed up with it is not shown
+    // what the vendor reported for it either.
+    let confirmed = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await
+        .map_err(internal)?
+        .is_some_and(|u| u.email_confirmed_at.is_some());
+    if !confirmed {
+        return Ok(MemberIncentives::default());
+    }
     let latest = incentive::Entity::find()
         .filter(incentive::Column::MemberUserId.eq(user_id))
         .order_by_desc(incentive::Column::Id)

@@ -24,6 +24,9 @@ pub struct MemberRow {
     pub email: String,
     pub active: bool,
     pub verified: bool,
+    /// Whether the member has confirmed their email address (until then
+    /// their incentives wait and they cannot withdraw).
+    pub email_confirmed: bool,
     /// What the member's wallets hold now, per asset.
     pub balances: Vec<Money>,
     /// Everything credited to the member (credit-backs of unpaid

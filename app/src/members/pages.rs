@@ -98,6 +98,7 @@ fn MembersTable(list: MemberList, q: String) -> impl IntoView {
                                         <td data-label="Account">
                                             {if m.active { "Active" } else { "Inactive" }}
                                             {if m.verified { ", verified" } else { "" }}
+                                            {(!m.email_confirmed).then(|| view! { <br /><span class="muted">"Email not confirmed"</span> })}
                                         </td>
                                         <td data-label="Balance" class="num">{money_lines(&m.balances)}</td>
                                         <td data-label="Earned" class="num">{money_lines(&m.earned)}</td>

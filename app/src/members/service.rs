@@ -185,6 +185,7 @@ async fn rows_for(
             email: u.email,
             active: u.is_active,
             verified: u.is_verified,
+            email_confirmed: u.email_confirmed_at.is_some(),
         })
         .collect())
 }

@@ -201,6 +201,7 @@ fn amount_for(plan: &Plan, wallet: &wallet::Model) -> AmountRequest {
 fn reason(err: &WithdrawalError) -> String {
     match err {
         WithdrawalError::Inactive => "Inactive account".into(),
+        WithdrawalError::EmailNotConfirmed => "Email address not confirmed yet".into(),
         WithdrawalError::OneOpenRequest => "Has an open request already".into(),
         WithdrawalError::NotVerified(limit) => {
             format!("Not verified, and the amount is above the verification limit of {limit}")

@@ -42,10 +42,12 @@ pub enum AuditAction {
     PayoutScheduleSaved,
     PayoutScheduleStopped,
     PayoutFieldChanged,
+    EmailConfirmed,
+    ConfirmationSent,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 33] = [
+    pub const ALL: [AuditAction; 35] = [
         AuditAction::SignedUp,
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
@@ -79,6 +81,8 @@ impl AuditAction {
         AuditAction::PayoutScheduleSaved,
         AuditAction::PayoutScheduleStopped,
         AuditAction::PayoutFieldChanged,
+        AuditAction::EmailConfirmed,
+        AuditAction::ConfirmationSent,
     ];
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -121,6 +125,8 @@ impl AuditAction {
             AuditAction::PayoutScheduleSaved => "Payout run scheduled",
             AuditAction::PayoutScheduleStopped => "Payout schedule stopped",
             AuditAction::PayoutFieldChanged => "Payout method field changed",
+            AuditAction::EmailConfirmed => "Email address confirmed",
+            AuditAction::ConfirmationSent => "Confirmation link sent",
         }
     }
 
@@ -159,6 +165,8 @@ impl AuditAction {
             AuditAction::PayoutScheduleSaved => "payout_schedule_saved",
             AuditAction::PayoutScheduleStopped => "payout_schedule_stopped",
             AuditAction::PayoutFieldChanged => "payout_field_changed",
+            AuditAction::EmailConfirmed => "email_confirmed",
+            AuditAction::ConfirmationSent => "confirmation_sent",
         }
     }
 }

@@ -61,6 +61,8 @@ pub enum WithdrawalError {
     NoPayoutDetails(&'static str),
     #[error("This account is not active")]
     Inactive,
+    #[error("Confirm your email address before withdrawing: open the link we sent to it (your account page can send a new one)")]
+    EmailNotConfirmed,
     #[error(
         "You already have an open withdrawal request. Wait until it is completed or cancel it"
     )]
@@ -101,6 +103,7 @@ impl From<WithdrawalError> for AppError {
             | WithdrawalError::NotVerified(_)
             | WithdrawalError::NoPayoutDetails(_)
             | WithdrawalError::Inactive
+            | WithdrawalError::EmailNotConfirmed
             | WithdrawalError::OneOpenRequest
             | WithdrawalError::TooSoon(_) => ErrorCode::Invalid,
             WithdrawalError::WalletNotFound | WithdrawalError::RequestNotFound => {
@@ -385,6 +388,11 @@ async fn create_request(
         .ok_or(WithdrawalError::Inactive)?;
     if !member.is_active {
         return Err(WithdrawalError::Inactive);
+    }
+    // Money follows an address only once its owner has proven it: a
+    // stranger who signed up with someone's address withdraws nothing.
+    if member.email_confirmed_at.is_none() {
+        return Err(WithdrawalError::EmailNotConfirmed);
     }
     // Scoped by owner: another member's wallet is simply not found.
     let wallet = wallet::Entity::find_by_id(input.wallet_id)

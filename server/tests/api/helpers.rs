@@ -8,7 +8,7 @@ use reqwest::{cookie::CookieStore, cookie::Jar, header, StatusCode, Url};
 use sea_orm::{ConnectionTrait, Database, Statement};
 
 /// Where a test's database lives, and how it is removed afterwards.
-enum TestDb {
+pub enum TestDb {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres { admin_url: String, name: String },
 }
@@ -52,7 +52,7 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
-async fn fresh_database(force_sqlite: bool) -> (String, TestDb) {
+pub async fn fresh_database(force_sqlite: bool) -> (String, TestDb) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(admin_url) if !force_sqlite && !admin_url.is_empty() => {
             let mut suffix = [0u8; 8];
@@ -102,13 +102,14 @@ pub struct TestApp {
 /// Another app instance on a test app's database, as behind a load balancer.
 pub struct Instance {
     pub address: String,
+    db: sea_orm::DatabaseConnection,
     /// Ends when the instance has shut down.
     pub served: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
 impl Instance {
     pub fn new_browser(&self) -> Browser {
-        Browser::new(&self.address)
+        Browser::new(&self.address, self.db.clone())
     }
 }
 
@@ -160,7 +161,7 @@ pub async fn spawn_app_with(settings: Settings, force_sqlite: bool) -> TestApp {
     let address = format!("http://{addr}");
     wait_until_serving(&address).await;
     TestApp {
-        browser: Browser::new(&address),
+        browser: Browser::new(&address, state.db.clone()),
         address,
         state,
         clock,
@@ -195,16 +196,20 @@ impl TestApp {
         let addr = listener.local_addr().expect("local addr");
         let mut options = startup::leptos_options();
         options.site_addr = addr;
-        let state = startup::app_state(db, settings, self.clock.clone(), options);
+        let state = startup::app_state(db.clone(), settings, self.clock.clone(), options);
         let served = tokio::spawn(startup::serve(listener, state, shutdown));
         let address = format!("http://{addr}");
         wait_until_serving(&address).await;
-        Instance { address, served }
+        Instance {
+            address,
+            db,
+            served,
+        }
     }
 
     /// Another browser with its own cookies.
     pub fn new_browser(&self) -> Browser {
-        Browser::new(&self.address)
+        Browser::new(&self.address, self.state.db.clone())
     }
 
     pub async fn create_admin(&self, user: &TestUser) -> UserView {
@@ -237,6 +242,10 @@ pub struct Browser {
     pub address: String,
     pub jar: Arc<Jar>,
     pub client: reqwest::Client,
+    /// The app's database, for the one shortcut a browser takes: the
+    /// confirmation of an address it signed up with (the link's own flow
+    /// is tested in `confirmation.rs`).
+    db: sea_orm::DatabaseConnection,
 }
 
 #[derive(Clone, Debug)]
@@ -260,7 +269,7 @@ impl TestUser {
 }
 
 impl Browser {
-    fn new(address: &str) -> Self {
+    fn new(address: &str, db: sea_orm::DatabaseConnection) -> Self {
         let jar = Arc::new(Jar::default());
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
@@ -271,6 +280,7 @@ impl Browser {
             address: address.to_owned(),
             jar,
             client,
+            db,
         }
     }
 
@@ -337,7 +347,37 @@ impl Browser {
             .expect("POST json")
     }
 
+    /// A member as most tests need one: signed up through the form, the
+    /// address confirmed, signed in. Answers the sign-in (the sign-up's
+    /// answer when the form refused it).
     pub async fn sign_up(&self, user: &TestUser) -> reqwest::Response {
+        let answer = self.sign_up_form(user).await;
+        if answer.status() != StatusCode::OK {
+            return answer;
+        }
+        self.confirm_address(&user.email).await;
+        self.log_in(&user.email, &user.password).await
+    }
+
+    /// Marks the address confirmed, as its owner's link would.
+    pub async fn confirm_address(&self, email: &str) {
+        use app::entities::user;
+        use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
+        user::Entity::update_many()
+            .col_expr(
+                user::Column::EmailConfirmedAt,
+                Expr::col(user::Column::CreatedAt),
+            )
+            .filter(user::Column::Email.eq(email.to_lowercase()))
+            .filter(user::Column::EmailConfirmedAt.is_null())
+            .exec(&self.db)
+            .await
+            .expect("confirm the address");
+    }
+
+    /// The sign-up form alone: nobody is signed in, the address waits for
+    /// its link.
+    pub async fn sign_up_form(&self, user: &TestUser) -> reqwest::Response {
         self.post_form(
             "/api/auth/signup",
             &[

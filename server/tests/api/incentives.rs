@@ -522,6 +522,7 @@ async fn ten_thousand_incentives_are_paid_in_one_payment() {
             is_active: Set(true),
             is_verified: Set(false),
             created_at: Set(now),
+            email_confirmed_at: Set(Some(now)),
             ..Default::default()
         })
         .collect();

@@ -281,6 +281,7 @@ pub async fn bulk_members(
             is_active: Set(true),
             is_verified: Set(true),
             created_at: Set(now),
+            email_confirmed_at: Set(Some(now)),
             ..Default::default()
         }))
         .exec_without_returning(txn)

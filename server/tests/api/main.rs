@@ -4,6 +4,7 @@
 mod audit_log;
 mod auth;
 mod cli;
+mod confirmation;
 mod csrf;
 mod dashboard;
 mod email;

@@ -141,7 +141,7 @@ async fn a_stranger_failing_from_their_address_does_not_lock_the_owner_out() {
 async fn fifty_guesses_at_once_are_fifty_attempts_and_at_most_the_limit_are_checked() {
     let app = std::sync::Arc::new(spawn_app().await);
     let user = TestUser::generate();
-    app.new_browser().sign_up(&user).await;
+    app.new_browser().sign_up_form(&user).await;
     let limit = app.state.settings.login_max_failures_per_account;
     let guesses: Vec<_> = (0..50)
         .map(|n| {

@@ -206,6 +206,7 @@ pub async fn bench(
             is_active: Set(true),
             is_verified: Set(false),
             created_at: Set(now),
+            email_confirmed_at: Set(Some(now)),
             ..Default::default()
         })
         .collect();

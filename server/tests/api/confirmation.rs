@@ -1,0 +1,490 @@
+//! An email address proves it belongs to the account before money follows
+//! it: sign-up answers alike for new and taken addresses, the confirmation
+//! link needs the account's password and works once for a day, and until
+//! then incentives wait and withdrawals are refused.
+
+use crate::helpers::{error_of, fresh_database, spawn_app, Browser, TestApp, TestUser};
+use crate::incentives::funding;
+use crate::ledger_fixture::{assert_ledger_clean, balance, desk, key, Member};
+use app::auth::Role;
+use app::entities::{outbox_message, user};
+use app::incentives::{service::WAITING, PaymentOutcome};
+use app::withdrawals::service::Actor;
+use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement};
+use serde_json::{json, Value};
+
+async fn account(app: &TestApp, email: &str) -> user::Model {
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("an account for the address")
+}
+
+/// The token of the latest link of this kind to the address, read from the
+/// outbox before delivery (no SMTP server: the row keeps it).
+async fn link_token(app: &TestApp, email: &str, kind: &str) -> String {
+    let member = account(app, email).await;
+    let row = outbox_message::Entity::find()
+        .filter(outbox_message::Column::RecipientUserId.eq(member.id))
+        .filter(outbox_message::Column::Kind.eq(kind))
+        .order_by_desc(outbox_message::Column::Id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("a link in the outbox");
+    let payload: Value = serde_json::from_str(&row.payload).unwrap();
+    payload["token"].as_str().unwrap().to_owned()
+}
+
+async fn confirm(browser: &Browser, token: &str, password: &str) -> reqwest::Response {
+    browser
+        .post_form(
+            "/api/auth/confirm-email",
+            &[("token", token), ("password", password)],
+        )
+        .await
+}
+
+async fn unconfirmed(app: &TestApp) -> i64 {
+    app.count("SELECT COUNT(*) FROM users WHERE email_confirmed_at IS NULL")
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_up_answers_alike_for_new_and_taken_addresses_and_signs_nobody_in() {
+    let app = spawn_app().await;
+    let user = TestUser::generate();
+    let first = app.new_browser();
+    let answer = first.sign_up_form(&user).await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    let said: String = answer.json().await.unwrap();
+    assert!(said.contains("Check your inbox"), "{said}");
+    assert!(first.session_token().is_none(), "nobody is signed in");
+    assert!(first.me().await.is_none());
+    assert_eq!(unconfirmed(&app).await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM password_links WHERE purpose = 'confirm'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'email.confirm'")
+            .await,
+        1
+    );
+
+    // The same address again, as a stranger types it: the same answer,
+    // nothing created, and the owner is told (once an hour at most).
+    let stranger = TestUser {
+        email: format!("  {}  ", user.email.to_uppercase()),
+        ..TestUser::generate()
+    };
+    for _ in 0..2 {
+        let browser = app.new_browser();
+        let answer = browser.sign_up_form(&stranger).await;
+        assert_eq!(answer.status(), StatusCode::OK);
+        let again: String = answer.json().await.unwrap();
+        assert_eq!(again, said);
+        assert!(browser.session_token().is_none());
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 1);
+    let owner = account(&app, &user.email).await;
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'account.signup_attempted' AND recipient_user_id = {}",
+            owner.id
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'signed_up'")
+            .await,
+        3
+    );
+    // The stranger's password opens nothing; the owner's still works, and
+    // an unconfirmed account may sign in.
+    let (status, _) = error_of(
+        app.new_browser()
+            .log_in(&user.email, &stranger.password)
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        first.log_in(&user.email, &user.password).await.status(),
+        StatusCode::OK
+    );
+    let me = first.me().await.expect("signed in");
+    assert_eq!((me.role, me.email_confirmed), (Role::Member, false));
+
+    // An administrator made by create-admin is confirmed.
+    let admin = app.create_admin(&TestUser::generate()).await;
+    assert!(admin.email_confirmed);
+    assert_eq!(unconfirmed(&app).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_confirmation_link_needs_the_password_works_once_and_expires() {
+    let app = spawn_app().await;
+    let user = TestUser::generate();
+    app.sign_up_form(&user).await;
+    let token = link_token(&app, &user.email, "email.confirm").await;
+    // Only the hash is stored.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM password_links WHERE token_hash = '{token}'"
+        ))
+        .await,
+        0
+    );
+
+    // The mailbox's owner clicking a link they did not ask for confirms
+    // nothing: the link needs the password of whoever signed up.
+    let visitor = app.new_browser();
+    let (status, error) = error_of(confirm(&visitor, &token, "not the password").await).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        error.message.contains("Wrong password"),
+        "{}",
+        error.message
+    );
+    let (status, error) = error_of(confirm(&visitor, &token, "").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error.message.starts_with("Password:"), "{}", error.message);
+    assert_eq!(unconfirmed(&app).await, 1);
+    assert!(visitor.session_token().is_none());
+
+    let answer = confirm(&visitor, &token, &user.password).await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    let me = visitor.me().await.expect("the link signs in");
+    assert!(me.email_confirmed);
+    assert_eq!(unconfirmed(&app).await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'email_confirmed'")
+            .await,
+        1
+    );
+    let (status, error) = error_of(confirm(&app.new_browser(), &token, &user.password).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error.message.contains("already used"), "{}", error.message);
+
+    // A confirmation token sets no password, and it expires after a day.
+    let later = TestUser::generate();
+    let browser = app.new_browser();
+    browser.sign_up_form(&later).await;
+    let token = link_token(&app, &later.email, "email.confirm").await;
+    let (status, _) = error_of(
+        browser
+            .post_form(
+                "/api/auth/reset-password",
+                &[
+                    ("token", token.as_str()),
+                    ("password", "a brand new passphrase"),
+                    ("confirm", "a brand new passphrase"),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    app.clock
+        .advance(chrono::Duration::hours(24) + chrono::Duration::minutes(1));
+    let (status, error) = error_of(confirm(&browser, &token, &later.password).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error.message.contains("expired"), "{}", error.message);
+    assert_eq!(unconfirmed(&app).await, 1);
+
+    // Signed in, the member asks for a new link (not twice in a row).
+    assert_eq!(
+        browser.log_in(&later.email, &later.password).await.status(),
+        StatusCode::OK
+    );
+    let sent: String = browser
+        .post_form("/api/auth/resend-confirmation", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(sent.contains("We sent a new link"), "{sent}");
+    let again: String = browser
+        .post_form("/api/auth/resend-confirmation", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(again.contains("moments ago"), "{again}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM password_links WHERE purpose = 'confirm'")
+            .await,
+        3
+    );
+    let fresh = link_token(&app, &later.email, "email.confirm").await;
+    assert_ne!(fresh, token);
+    assert_eq!(
+        confirm(&browser, &fresh, &later.password).await.status(),
+        StatusCode::OK
+    );
+    assert!(browser.me().await.unwrap().email_confirmed);
+    let (status, _) = error_of(
+        app.new_browser()
+            .post_form("/api/auth/resend-confirmation", &[])
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+async fn ask(browser: &Browser, wallet_id: i64, amount: &str) -> reqwest::Response {
+    let wallet = wallet_id.to_string();
+    let key = key();
+    browser
+        .post_form(
+            "/api/withdrawals/request",
+            &[
+                ("wallet_id", wallet.as_str()),
+                ("method", "paypal"),
+                ("idempotency_key", key.as_str()),
+                ("amount", amount),
+            ],
+        )
+        .await
+}
+
+async fn report(app: &TestApp, api_key: &str, email: &str, external_id: &str, amount: &str) -> i64 {
+    let answer = reqwest::Client::new()
+        .post(format!("{}/api/v1/incentives", app.address))
+        .bearer_auth(api_key)
+        .json(&json!({
+            "member_email": email,
+            "program": "SPIFF",
+            "asset": "USD",
+            "amount": amount,
+            "external_id": external_id,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success(), "{}", answer.status());
+    let body: Value = answer.json().await.unwrap();
+    body["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("an id in {body}"))
+}
+
+async fn pay(admin: &Browser, ids: &[i64], wallet_id: i64) -> reqwest::Response {
+    admin
+        .post_json(
+            "/api/admin/incentives/pay",
+            json!({ "ids": ids, "funding_wallet_id": wallet_id, "description": "March", "idempotency_key": key() }),
+        )
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn money_waits_for_an_unconfirmed_address() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    let ada = desk.member(&app, "ada").await;
+    let budget = funding(&app, &desk, "Budget", 100_000).await;
+    let admin = crate::payouts_desk::admin_browser(&app).await;
+    let api_key = app::incentives::keys::create(
+        &app.state.db,
+        &app.clock,
+        desk.admin.user_id,
+        "Website",
+        None,
+    )
+    .await
+    .unwrap()
+    .1;
+
+    // Someone signs up with an address and may sign in and save details.
+    let user = TestUser::generate();
+    let squatter = app.new_browser();
+    squatter.sign_up_form(&user).await;
+    squatter.log_in(&user.email, &user.password).await;
+    let me = squatter.me().await.expect("signed in");
+    assert!(!me.email_confirmed);
+    let saved = squatter
+        .post_form(
+            "/api/payout-details/save",
+            &[("method", "paypal"), ("email", "squatter@evil.example")],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    let member = Member {
+        actor: Actor {
+            user_id: me.id,
+            role: Role::Member,
+        },
+    };
+    let wallet = desk.credit(&app, &member, &desk.usd, 5_000).await;
+
+    // No withdrawal.
+    let (status, error) = error_of(ask(&squatter, wallet.id, "10.00").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        error.message.contains("Confirm your email address"),
+        "{}",
+        error.message
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM withdrawal_requests").await,
+        0
+    );
+
+    // Incentives reported for the address wait, approved or not, and the
+    // member is not shown them.
+    let theirs = report(&app, &api_key, &user.email, "deal-1", "25.00").await;
+    let adas = report(&app, &api_key, "ada@example.com", "deal-2", "10.00").await;
+    let decided = admin
+        .post_json(
+            "/api/admin/incentives/decide",
+            json!({ "ids": format!("{theirs},{adas}"), "action": "approve" }),
+        )
+        .await;
+    assert_eq!(decided.status(), StatusCode::OK);
+    let list: app::incentives::IncentiveList = admin
+        .post_json("/api/admin/incentives/list", json!({ "query": {} }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let row = list.rows.iter().find(|r| r.id == theirs).unwrap();
+    assert_eq!((row.member_id, row.member_confirmed), (me.id, false));
+    let mine: Value = squatter
+        .post_json("/api/account/incentives", json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["latest"], json!([]), "{mine}");
+
+    let (status, error) = error_of(pay(&admin, &[theirs], budget.id).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error.message.contains("confirmed"), "{}", error.message);
+    let outcome: PaymentOutcome = pay(&admin, &[theirs, adas], budget.id)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(outcome.paid, vec![adas]);
+    assert_eq!(outcome.skipped.len(), 1);
+    assert_eq!(
+        (outcome.skipped[0].id, outcome.skipped[0].reason.as_str()),
+        (theirs, WAITING)
+    );
+    assert_eq!(balance(&app, wallet.id).await, 5_000);
+    assert_eq!(balance(&app, budget.id).await, 100_000 - 1_000);
+
+    // Confirmed, the same incentive is paid by the next payment.
+    let token = link_token(&app, &user.email, "email.confirm").await;
+    assert_eq!(
+        confirm(&squatter, &token, &user.password).await.status(),
+        StatusCode::OK
+    );
+    let outcome: PaymentOutcome = pay(&admin, &[theirs], budget.id)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(outcome.paid, vec![theirs]);
+    assert_eq!(balance(&app, wallet.id).await, 7_500);
+    assert_eq!(
+        ask(&squatter, wallet.id, "10.00").await.status(),
+        StatusCode::OK
+    );
+    let _ = ada;
+    assert_ledger_clean(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_taking_their_address_back_drops_what_a_stranger_saved() {
+    let app = spawn_app().await;
+    // Every payout method enabled, so the stranger can save PayPal details.
+    desk(&app).await;
+    let user = TestUser::generate();
+    let stranger = app.new_browser();
+    stranger.sign_up_form(&user).await;
+    stranger.log_in(&user.email, &user.password).await;
+    let saved = stranger
+        .post_form(
+            "/api/payout-details/save",
+            &[("method", "paypal"), ("email", "stranger@evil.example")],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    assert_eq!(app.count("SELECT COUNT(*) FROM payout_details").await, 1);
+
+    // The owner of the mailbox cannot sign up (the address is taken) but
+    // can choose a password through "forgot password".
+    let owner = app.new_browser();
+    assert_eq!(
+        owner
+            .post_form("/api/auth/forgot-password", &[("email", &user.email)])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let token = link_token(&app, &user.email, "password.reset").await;
+    let set = owner
+        .post_form(
+            "/api/auth/reset-password",
+            &[
+                ("token", token.as_str()),
+                ("password", "the real owner's phrase"),
+                ("confirm", "the real owner's phrase"),
+            ],
+        )
+        .await;
+    assert!(set.status().is_success(), "{}", set.status());
+    assert_eq!(unconfirmed(&app).await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM payout_details").await, 0);
+    assert!(stranger.me().await.is_none(), "the stranger is signed out");
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'password_reset' AND detail LIKE '%email confirmed%removed%'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        owner
+            .log_in(&user.email, "the real owner's phrase")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert!(owner.me().await.unwrap().email_confirmed);
+}
+
+/// Accounts made before the rule existed were trusted with money already:
+/// the migration takes their addresses as confirmed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_from_before_the_rule_count_as_confirmed() {
+    use migration::MigratorTrait;
+    let (url, _guard) = fresh_database(false).await;
+    let db = sea_orm::Database::connect(&url).await.unwrap();
+    migration::Migrator::up(&db, Some(14)).await.unwrap();
+    let backend = db.get_database_backend();
+    db.execute_raw(Statement::from_string(
+        backend,
+        "INSERT INTO users (email, display_name, password_hash, role, is_active, is_verified, created_at) \
+         VALUES ('old@example.com', 'Old', '!', 'member', true, false, '2026-01-05 10:00:00+00:00')"
+            .to_owned(),
+    ))
+    .await
+    .unwrap();
+    migration::Migrator::up(&db, None).await.unwrap();
+    let old = user::Entity::find()
+        .filter(user::Column::Email.eq("old@example.com"))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(old.email_confirmed_at, Some(old.created_at));
+}
