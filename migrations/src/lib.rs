@@ -21,6 +21,7 @@ pub mod m20261201_000012_ledger_guards;
 mod m20261201_000013_sign_in_attempts;
 mod m20261201_000014_payment_files;
 mod m20261202_000015_email_confirmation;
+mod m20261202_000016_paypal_alerts;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000013_sign_in_attempts::Migration),
             Box::new(m20261201_000014_payment_files::Migration),
             Box::new(m20261202_000015_email_confirmation::Migration),
+            Box::new(m20261202_000016_paypal_alerts::Migration),
         ]
     }
 }

@@ -23,6 +23,9 @@ pub struct AdminFigures {
     /// Requests paid per week (Monday to Sunday, UTC), the last twelve
     /// weeks, oldest first, this week last.
     pub weeks: Vec<WeekBar>,
+    /// Requests PayPal contradicted after they were settled, with the
+    /// alert still open: each needs an admin's decision.
+    pub contradicted: Vec<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

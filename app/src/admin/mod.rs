@@ -94,6 +94,30 @@ pub fn AdminDashboard() -> impl IntoView {
                     Ok(figures) => {
                         view! {
                             <h1>"Dashboard"</h1>
+                            {(!figures.contradicted.is_empty())
+                                .then(|| {
+                                    let count = figures.contradicted.len();
+                                    view! {
+                                        <section class="card attention" aria-labelledby="contradicted-title">
+                                            <h2 id="contradicted-title">
+                                                "PayPal contradicts a settled payout "
+                                                <span class="badge bad">{count}</span>
+                                            </h2>
+                                            <p>
+                                                "PayPal reported these after Paydesk had settled them, and no money moved on the report. Check each one and decide:"
+                                            </p>
+                                            <ul>
+                                                {figures
+                                                    .contradicted
+                                                    .iter()
+                                                    .map(|id| view! {
+                                                        <li><A href=format!("/admin/payouts/{id}")>{format!("Request #{id}")}</A></li>
+                                                    })
+                                                    .collect_view()}
+                                            </ul>
+                                        </section>
+                                    }
+                                })}
                             <dl class="stats">
                                 <div class="stat">
                                     <dt>"Money owed"</dt>

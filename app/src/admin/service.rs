@@ -119,6 +119,20 @@ pub async fn overview(
         paid_this_month: money(paid),
         by_status,
         weeks: weeks(conn, now).await?,
+        contradicted: {
+            use crate::entities::paypal_alert;
+            use sea_orm::QuerySelect;
+            let mut ids: Vec<i64> = paypal_alert::Entity::find()
+                .select_only()
+                .column(paypal_alert::Column::RequestId)
+                .filter(paypal_alert::Column::ResolvedAt.is_null())
+                .into_tuple()
+                .all(conn)
+                .await?;
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        },
     })
 }
 

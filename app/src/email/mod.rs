@@ -75,6 +75,8 @@ pub fn kind_label(kind: &str) -> String {
         "verification.rejected" => "Identity not verified",
         "password.reset" => "Password reset link",
         "account.invite" => "Invitation to claim an account",
+        "email.confirm" => "Email confirmation link",
+        "account.signup_attempted" => "Sign-up attempt with a taken address",
         "admin.digest" => "Daily digest for admins",
         other => return other.to_owned(),
     }

@@ -19,6 +19,7 @@ pub mod payout_method_rule;
 pub mod payout_run;
 pub mod payout_run_member;
 pub mod payout_schedule;
+pub mod paypal_alert;
 pub mod paypal_batch;
 pub mod paypal_event;
 pub mod paypal_item;

@@ -95,6 +95,9 @@ pub enum EntryKind {
     WithdrawalSettle,
     CreditBack,
     WithdrawalReturn,
+    /// PayPal paid after Paydesk credited the money back: the member's
+    /// wallet gives it back (an admin's resolution of the alert).
+    PayPalRecovery,
 }
 
 impl EntryKind {
@@ -107,6 +110,7 @@ impl EntryKind {
             EntryKind::WithdrawalSettle => "withdrawal_settle",
             EntryKind::CreditBack => "credit_back",
             EntryKind::WithdrawalReturn => "withdrawal_return",
+            EntryKind::PayPalRecovery => "paypal_recovery",
         }
     }
 }

@@ -124,6 +124,9 @@ mod server {
             "withdrawal_hold" => format!("Withdrawal {request} requested: amount held"),
             "credit_back" => format!("Withdrawal {request} not paid: credited back"),
             "withdrawal_return" => format!("Withdrawal {request} returned by the provider"),
+            "paypal_recovery" => format!(
+                "Withdrawal {request}: PayPal paid it after all, so the credit-back is taken back"
+            ),
             "incentive_payment" => memo.unwrap_or_else(|| "Incentive payment".to_owned()),
             "adjustment" => memo.unwrap_or_else(|| {
                 if incoming {

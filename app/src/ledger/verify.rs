@@ -11,7 +11,10 @@
 //!    name it: one transfer each, the same total.
 //! 7. Every paid (or since returned) request was settled exactly once, and
 //!    every closed one was credited back or returned exactly once.
-//! 8. The database still refuses to change or delete transfers and journal
+//! 8. No PayPal report contradicts a settled request unresolved (an open
+//!    alert), and a request carries a PayPal recovery entry exactly when
+//!    an admin resolved its alert by taking the money back.
+//! 9. The database still refuses to change or delete transfers and journal
 //!    entries and to take a wallet below zero (its triggers and constraint
 //!    are in place: someone with a SQL prompt may have dropped them).
 
@@ -50,6 +53,11 @@ struct WalletRow {
 #[derive(FromQueryResult)]
 struct CountRow {
     n: i64,
+}
+
+#[derive(FromQueryResult)]
+struct IdRow {
+    id: i64,
 }
 
 #[derive(FromQueryResult)]
@@ -185,6 +193,14 @@ pub async fn verify(conn: &impl ConnectionTrait) -> Result<VerifyReport, DbErr> 
         "SELECT id, status, amount FROM withdrawal_requests ORDER BY id",
     )
     .await?;
+    let recovered: HashSet<i64> = all::<IdRow>(
+        conn,
+        "SELECT request_id AS id FROM paypal_alerts WHERE resolution = 'recover'",
+    )
+    .await?
+    .into_iter()
+    .map(|row| row.id)
+    .collect();
     report.requests = requests.len();
     for request in &requests {
         let reference = format!("withdrawal:{}", request.id);
@@ -211,6 +227,10 @@ pub async fn verify(conn: &impl ConnectionTrait) -> Result<VerifyReport, DbErr> 
             (
                 EntryKind::WithdrawalReturn,
                 usize::from(status == S::Returned),
+            ),
+            (
+                EntryKind::PayPalRecovery,
+                usize::from(recovered.contains(&request.id)),
             ),
         ] {
             let found = entries_of(&reference, kind);
@@ -274,6 +294,19 @@ pub async fn verify(conn: &impl ConnectionTrait) -> Result<VerifyReport, DbErr> 
     if let Some(row) = paypal.first().filter(|row| row.n > 0) {
         report.violations.push(format!(
             "{} requests sent via PayPal have a status that disagrees with PayPal's",
+            row.n
+        ));
+    }
+
+    let alerts: Vec<CountRow> = all(
+        conn,
+        "SELECT COUNT(*) AS n FROM paypal_alerts WHERE resolved_at IS NULL",
+    )
+    .await?;
+    if let Some(row) = alerts.first().filter(|row| row.n > 0) {
+        report.violations.push(format!(
+            "{} PayPal reports contradict a request Paydesk settled and are not resolved: \
+             see Needs attention on the payouts page",
             row.n
         ));
     }

@@ -162,7 +162,15 @@ pub fn PayoutsPage() -> impl IntoView {
         {move || export_error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                paypal.await.ok().map(|status| view! { <NeedsAttention items=status.attention /> })
+                paypal
+                    .await
+                    .ok()
+                    .map(|status| {
+                        view! {
+                            <PayPalAlerts alerts=status.alerts />
+                            <NeedsAttention items=status.attention />
+                        }
+                    })
             })}
         </Suspense>
         <Filters query=query.get_untracked() />
@@ -184,6 +192,37 @@ pub fn PayoutsPage() -> impl IntoView {
 /// PayPal payouts unclaimed past the claim period. Only PayPal's own word
 /// credits them back; until then a person may remind the receiver or ask
 /// PayPal.
+/// Late PayPal reports that contradict a settled request: each needs an
+/// admin's decision on the request's page.
+#[component]
+fn PayPalAlerts(alerts: Vec<crate::paypal::AlertView>) -> impl IntoView {
+    (!alerts.is_empty()).then(|| {
+        let count = alerts.len();
+        view! {
+            <section class="card attention" aria-labelledby="alerts-title">
+                <h2 id="alerts-title">
+                    "PayPal contradicts a settled payout "
+                    <span class="badge bad" aria-label=format!("{count} reports")>{count}</span>
+                </h2>
+                <p class="muted">
+                    "PayPal reported these after Paydesk had settled them. No money moved on the report: open each request, check it at PayPal, and choose what to do."
+                </p>
+                <ul>
+                    {alerts
+                        .into_iter()
+                        .map(|alert| view! {
+                            <li>
+                                <A href=format!("/admin/payouts/{}", alert.request_id)>{format!("Request #{}", alert.request_id)}</A>
+                                {format!(" · {} after {}", alert.reported_status, alert.settled_status)}
+                            </li>
+                        })
+                        .collect_view()}
+                </ul>
+            </section>
+        }
+    })
+}
+
 #[component]
 fn NeedsAttention(items: Vec<crate::paypal::AttentionItem>) -> impl IntoView {
     (!items.is_empty()).then(|| {

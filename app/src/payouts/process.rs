@@ -10,6 +10,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 use super::api::{payout_process_view, ActOnPayout, RevealPayoutDetails};
 use super::ProcessView;
 use crate::ledger::money::format_amount;
+use crate::paypal::{api::ResolveAlert, AlertResolution, AlertView};
 use crate::ui::{CsrfField, FormError, LoadError, Loading};
 use crate::withdrawals::WithdrawalAction;
 
@@ -25,6 +26,7 @@ pub fn ProcessPage() -> impl IntoView {
     });
     let act = ServerAction::<ActOnPayout>::new();
     let reveal = ServerAction::<RevealPayoutDetails>::new();
+    let resolve = ServerAction::<ResolveAlert>::new();
     // While PayPal holds the request, its reports move it: follow them.
     // Otherwise nothing but this page's own actions does, and a refetch
     // would only throw away a note being typed.
@@ -33,7 +35,7 @@ pub fn ProcessPage() -> impl IntoView {
     let data = Resource::new(
         move || {
             let live = if held.get() { changes.get() } else { 0 };
-            (id.get(), act.version().get(), live)
+            (id.get(), act.version().get(), resolve.version().get(), live)
         },
         |(id, ..)| payout_process_view(id),
     );
@@ -49,7 +51,7 @@ pub fn ProcessPage() -> impl IntoView {
                         // try_set: on the server the page may be gone (a
                         // redirect ended the response) by the time the data is.
                         held.try_set(view.paypal.as_ref().is_some_and(|trail| !trail.settled));
-                        view! { <Process view act reveal /> }.into_any()
+                        view! { <Process view act reveal resolve /> }.into_any()
                     }
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
@@ -63,6 +65,7 @@ fn Process(
     view: ProcessView,
     act: ServerAction<ActOnPayout>,
     reveal: ServerAction<RevealPayoutDetails>,
+    resolve: ServerAction<ResolveAlert>,
 ) -> impl IntoView {
     let r = view.request.clone();
     let id = r.id;
@@ -131,6 +134,11 @@ fn Process(
                     })
             }}
         </section>
+        {view
+            .paypal
+            .as_ref()
+            .filter(|trail| !trail.alerts.is_empty())
+            .map(|trail| view! { <AlertsCard alerts=trail.alerts.clone() resolve /> })}
         {view.paypal.clone().map(|trail| view! { <PayPalCard trail /> })}
         <section class="card" aria-labelledby="actions-title">
             <h2 id="actions-title">"Actions"</h2>
@@ -224,6 +232,76 @@ fn Process(
                         .collect_view()}
                 </tbody>
             </table>
+        </section>
+    }
+}
+
+/// Reports PayPal sent after the request was settled that contradict it:
+/// open ones with the choices that fit, resolved ones with who decided what.
+#[component]
+fn AlertsCard(alerts: Vec<AlertView>, resolve: ServerAction<ResolveAlert>) -> impl IntoView {
+    let error = Signal::derive(move || resolve.value().get().and_then(Result::err));
+    view! {
+        <section class="card attention" aria-labelledby="alerts-title">
+            <h2 id="alerts-title">"PayPal contradicts this payout"</h2>
+            {alerts
+                .into_iter()
+                .map(|alert| {
+                    let summary = alert.summary();
+                    let raised = alert.raised_at.clone();
+                    let decision = alert.resolution.map(|resolution| {
+                        format!(
+                            "Resolved by {} on {}: {}. {}",
+                            alert
+                                .resolved_by
+                                .clone()
+                                .unwrap_or_else(|| "Paydesk, on PayPal's report".to_owned()),
+                            alert.resolved_at.clone().unwrap_or_default(),
+                            resolution.label(),
+                            alert.note.clone().unwrap_or_default()
+                        )
+                    });
+                    let note_id = format!("alert-{}-note", alert.id);
+                    let legend = format!("What to do about PayPal's {} report", alert.reported_status);
+                    view! {
+                        <div class="alert-item">
+                            <p role="alert">{summary}</p>
+                            <p class="muted">{format!("Received {raised}")}</p>
+                            {match decision {
+                                Some(text) => view! { <p class="notice success">{text}</p> }.into_any(),
+                                None => view! {
+                                    <ActionForm action=resolve attr:class="stack">
+                                        <CsrfField />
+                                        <input type="hidden" name="alert_id" value=alert.id.to_string() />
+                                        <fieldset>
+                                            <legend>{legend}</legend>
+                                            {AlertResolution::for_kind(alert.kind)
+                                                .into_iter()
+                                                .map(|choice| {
+                                                    let id = format!("alert-{}-{}", alert.id, choice.as_str());
+                                                    view! {
+                                                        <div class="choice">
+                                                            <input type="radio" id=id.clone() name="resolution" value=choice.as_str() required />
+                                                            <label for=id>{choice.label()}</label>
+                                                        </div>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </fieldset>
+                                        <label for=note_id.clone()>"Note (what you checked at PayPal)"</label>
+                                        <textarea id=note_id name="note" rows="2" maxlength="1000" required></textarea>
+                                        <FormError error />
+                                        <button type="submit" class="primary" disabled=move || resolve.pending().get()>
+                                            {move || if resolve.pending().get() { "Saving…" } else { "Resolve" }}
+                                        </button>
+                                    </ActionForm>
+                                }
+                                    .into_any(),
+                            }}
+                        </div>
+                    }
+                })
+                .collect_view()}
         </section>
     }
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-use super::{PayPalStatus, PayPalTrail, SendOutcome};
+use super::{AlertView, PayPalStatus, PayPalTrail, SendOutcome};
 use crate::error::AppError;
 use crate::payouts::Selection;
 
@@ -16,15 +16,18 @@ pub async fn paypal_status() -> Result<PayPalStatus, AppError> {
     require_admin().await?;
     let state = app_state()?;
     let attention = super::sync::needs_attention(&state.db, state.clock.now()).await?;
+    let alerts = super::alerts::open(&state.db).await?;
     Ok(match (&state.settings.paypal, &state.paypal) {
         (Some(settings), Some(_)) => PayPalStatus {
             configured: true,
             mode: settings.mode.clone(),
             webhook_configured: settings.webhook_id.is_some(),
             attention,
+            alerts,
         },
         _ => PayPalStatus {
             attention,
+            alerts,
             ..PayPalStatus::default()
         },
     })
@@ -73,4 +76,34 @@ pub async fn paypal_trail(request_id: i64) -> Result<Option<PayPalTrail>, AppErr
     require_admin().await?;
     let state = app_state()?;
     super::service::trail(&state.db, request_id).await
+}
+
+/// Resolves a late PayPal report that contradicts a settled request: the
+/// correcting action (take the money back, credit the member back, or
+/// nothing) with the admin's note, audited, once.
+#[server(endpoint = "admin/paypal/resolve-alert", client = crate::ui::CsrfClient)]
+pub async fn resolve_alert(
+    alert_id: i64,
+    resolution: String,
+    note: String,
+) -> Result<AlertView, AppError> {
+    use crate::auth::session::require_admin;
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let admin = require_admin().await?;
+    let state = app_state()?;
+    let resolution = super::AlertResolution::parse(&resolution)
+        .ok_or_else(|| AppError::invalid("Choose what to do about the report"))?;
+    let view = super::alerts::resolve(
+        &state.db,
+        &state.clock,
+        admin.id,
+        alert_id,
+        resolution,
+        &note,
+        request_meta().ip,
+    )
+    .await?;
+    state.live.requests_changed(&state.db).await;
+    Ok(view)
 }

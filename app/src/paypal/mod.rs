@@ -12,9 +12,14 @@
 //! - `sync.rs`: PayPal's item statuses (from the poller or a webhook)
 //!   applied to requests through the one transition function, each at most
 //!   once, whatever the order they arrive in.
+//! - `alerts.rs`: reports that arrive after their request was settled and
+//!   contradict it; kept until an admin resolves each one with an audited
+//!   correcting action.
 //! - `webhook.rs`: the verified webhook endpoint.
 //! - `api.rs`: the server functions the payouts desk calls.
 
+#[cfg(feature = "ssr")]
+pub mod alerts;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod client;
@@ -55,6 +60,8 @@ pub struct PayPalStatus {
     /// Payouts unclaimed past PayPal's claim period: only PayPal's word
     /// (returned, ...) credits them back, so a person should look.
     pub attention: Vec<AttentionItem>,
+    /// Late reports that contradict a settled request, still open.
+    pub alerts: Vec<AlertView>,
 }
 
 /// A PayPal payout that needs a person: unclaimed past the claim period.
@@ -81,6 +88,114 @@ pub struct PayPalTrail {
     pub settled: bool,
     /// Oldest first.
     pub history: Vec<PayPalEventView>,
+    /// Reports that came after the request was settled and contradict it,
+    /// open ones first.
+    pub alerts: Vec<AlertView>,
+}
+
+/// What a late, contradicting report means for the money.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// PayPal says paid after Paydesk credited the money back: the member
+    /// may have been paid twice.
+    PaidAfterCreditBack,
+    /// PayPal says not paid after Paydesk marked the request paid: the
+    /// member may have been paid nothing.
+    FailedAfterPaid,
+}
+
+/// How an admin resolves an alert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertResolution {
+    /// PayPal paid after all: take the credited-back amount from the
+    /// member's wallet again (only for [`AlertKind::PaidAfterCreditBack`]).
+    Recover,
+    /// PayPal did not pay after all: credit the member back, the request
+    /// becomes returned (only for [`AlertKind::FailedAfterPaid`]).
+    CreditBack,
+    /// Nothing moves: the admin checked with PayPal and the settled state
+    /// stands (a note says why).
+    Dismiss,
+    /// PayPal itself answered it since: it returned a payment it had
+    /// reported paid and then failed, and the money came back. Set by
+    /// Paydesk, never chosen.
+    Superseded,
+}
+
+impl AlertResolution {
+    pub const ALL: [AlertResolution; 4] = [
+        AlertResolution::Recover,
+        AlertResolution::CreditBack,
+        AlertResolution::Dismiss,
+        AlertResolution::Superseded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertResolution::Recover => "recover",
+            AlertResolution::CreditBack => "credit_back",
+            AlertResolution::Dismiss => "dismiss",
+            AlertResolution::Superseded => "superseded",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AlertResolution::Recover => "PayPal paid: take the money back from the member's wallet",
+            AlertResolution::CreditBack => "PayPal did not pay: credit the member back",
+            AlertResolution::Dismiss => "Keep the request as it is",
+            AlertResolution::Superseded => {
+                "PayPal returned the payment since; the member was credited back"
+            }
+        }
+    }
+
+    /// The resolutions that fit an alert of this kind.
+    pub fn for_kind(kind: AlertKind) -> [AlertResolution; 2] {
+        match kind {
+            AlertKind::PaidAfterCreditBack => [AlertResolution::Recover, AlertResolution::Dismiss],
+            AlertKind::FailedAfterPaid => [AlertResolution::CreditBack, AlertResolution::Dismiss],
+        }
+    }
+}
+
+/// A late report that contradicts a settled request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertView {
+    pub id: i64,
+    pub request_id: i64,
+    pub kind: AlertKind,
+    pub settled_status: String,
+    pub reported_status: String,
+    pub detail: Option<String>,
+    /// RFC 3339.
+    pub raised_at: String,
+    pub resolved_at: Option<String>,
+    pub resolved_by: Option<String>,
+    pub resolution: Option<AlertResolution>,
+    pub note: Option<String>,
+}
+
+impl AlertView {
+    /// What happened, as the desk says it.
+    pub fn summary(&self) -> String {
+        match self.kind {
+            AlertKind::PaidAfterCreditBack => format!(
+                "PayPal reported {} after Paydesk had settled this payout as {} and credited the money back: the member may have been paid twice.",
+                self.reported_status, self.settled_status
+            ),
+            AlertKind::FailedAfterPaid => format!(
+                "PayPal reported {} after Paydesk had marked this payout paid ({}): the member may not have been paid.",
+                self.reported_status, self.settled_status
+            ),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

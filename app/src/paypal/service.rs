@@ -633,5 +633,6 @@ pub async fn trail(
         reason: item.reason,
         settled: item.settled,
         history,
+        alerts: super::alerts::for_request(db, request_id).await?,
     }))
 }

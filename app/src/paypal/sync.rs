@@ -4,7 +4,9 @@
 //! An item is "settled" once its outcome moved money: paid, or failed with
 //! the money credited back. After that only a reversal of a success
 //! (RETURNED, REFUNDED, REVERSED) changes anything; a late PENDING or a
-//! repeated SUCCESS is recorded in the history and changes nothing. The
+//! repeated SUCCESS is recorded in the history and changes nothing, and a
+//! report that contradicts the settlement (SUCCESS after a credit-back,
+//! FAILED after paid) raises an alert for a person (`alerts.rs`). The
 //! item row is updated with a guard on what was read, so two instances
 //! reporting the same change move money once.
 
@@ -46,7 +48,7 @@ pub enum Outcome {
     Waiting(String),
 }
 
-fn is_reversal(status: &str) -> bool {
+pub(crate) fn is_reversal(status: &str) -> bool {
     matches!(status, "RETURNED" | "REFUNDED" | "REVERSED")
 }
 
@@ -168,6 +170,8 @@ pub enum Applied {
     Paid,
     Failed,
     Returned,
+    /// Contradicts how the request settled: an alert was raised.
+    Alerted,
 }
 
 impl Applied {
@@ -265,9 +269,17 @@ pub async fn apply_report(
             Applied::Returned,
         ),
         (_, true) => {
-            // Late or repeated news about a settled item: history only.
+            // Late or repeated news about a settled item: history only,
+            // unless it contradicts how the item settled; then a person
+            // must look (never money moved on it by itself).
+            let raised =
+                super::alerts::raise(&txn, now, &item, &status, report.error.clone()).await?;
             txn.commit().await.map_err(internal)?;
-            return Ok(Applied::Unchanged);
+            return Ok(if raised {
+                Applied::Alerted
+            } else {
+                Applied::Unchanged
+            });
         }
     };
     if applied == Applied::Waiting && !news {
@@ -341,6 +353,9 @@ pub async fn apply_report(
             }
             Err(err) => return Err(err.into()),
         }
+    }
+    if applied == Applied::Returned {
+        super::alerts::supersede_on_return(&txn, now, item.id, &status).await?;
     }
     txn.commit().await.map_err(internal)?;
     Ok(applied)

@@ -44,10 +44,11 @@ pub enum AuditAction {
     PayoutFieldChanged,
     EmailConfirmed,
     ConfirmationSent,
+    PayPalAlertResolved,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 35] = [
+    pub const ALL: [AuditAction; 36] = [
         AuditAction::SignedUp,
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
@@ -83,6 +84,7 @@ impl AuditAction {
         AuditAction::PayoutFieldChanged,
         AuditAction::EmailConfirmed,
         AuditAction::ConfirmationSent,
+        AuditAction::PayPalAlertResolved,
     ];
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -127,6 +129,7 @@ impl AuditAction {
             AuditAction::PayoutFieldChanged => "Payout method field changed",
             AuditAction::EmailConfirmed => "Email address confirmed",
             AuditAction::ConfirmationSent => "Confirmation link sent",
+            AuditAction::PayPalAlertResolved => "PayPal alert resolved",
         }
     }
 
@@ -167,6 +170,7 @@ impl AuditAction {
             AuditAction::PayoutFieldChanged => "payout_field_changed",
             AuditAction::EmailConfirmed => "email_confirmed",
             AuditAction::ConfirmationSent => "confirmation_sent",
+            AuditAction::PayPalAlertResolved => "paypal_alert_resolved",
         }
     }
 }

@@ -584,32 +584,56 @@ async fn webhooks_are_verified_and_applied_once_in_any_order() {
     assert_eq!(recorded.len(), 1, "the duplicate is not recorded twice");
 
     // Out of order: an older PENDING, or a FAILED after the success,
-    // changes nothing; a later RETURNED takes the payment back.
+    // moves no money (the FAILED raises an alert for a person); a later
+    // RETURNED takes the payment back, which answers that alert.
     let late = s.webhook("PAYMENT.PAYOUTS-ITEM.HELD", a, "PENDING").await;
     assert_eq!(s.deliver(&late).await, StatusCode::OK);
+    assert_eq!(
+        open_alerts(&s.app).await,
+        0,
+        "a late PENDING is no contradiction"
+    );
     let late_failure = s.webhook("PAYMENT.PAYOUTS-ITEM.FAILED", a, "FAILED").await;
     assert_eq!(s.deliver(&late_failure).await, StatusCode::OK);
     assert_eq!(s.status(a).await, WithdrawalStatus::Paid);
     assert_eq!(s.entries().await, entries);
+    assert_eq!(open_alerts(&s.app).await, 1);
     let returned = s
         .webhook("PAYMENT.PAYOUTS-ITEM.RETURNED", a, "RETURNED")
         .await;
     assert_eq!(s.deliver(&returned).await, StatusCode::OK);
     assert_eq!(s.status(a).await, WithdrawalStatus::Returned);
     assert_eq!(balance(&s.app, wallet).await, after_request + 2_500);
+    assert_eq!(open_alerts(&s.app).await, 0, "the return answered it");
     assert_eq!(s.deliver(&returned).await, StatusCode::OK);
     assert_eq!(balance(&s.app, wallet).await, after_request + 2_500);
 
-    // A failure first, then a late success: the failure stands.
+    // A failure first, then a late success: the failure stands, no money
+    // moves, and a person is asked (see the test below for the rest).
     let failed = s
         .webhook("PAYMENT.PAYOUTS-ITEM.BLOCKED", b, "BLOCKED")
         .await;
     assert_eq!(s.deliver(&failed).await, StatusCode::OK);
+    let entries = s.entries().await;
     let success = s
         .webhook("PAYMENT.PAYOUTS-ITEM.SUCCEEDED", b, "SUCCESS")
         .await;
     assert_eq!(s.deliver(&success).await, StatusCode::OK);
     assert_eq!(s.status(b).await, WithdrawalStatus::Failed);
+    assert_eq!(s.entries().await, entries);
+    assert_eq!(open_alerts(&s.app).await, 1);
+    let alert = app::paypal::alerts::open(&s.app.state.db).await.unwrap();
+    app::paypal::alerts::resolve(
+        &s.app.state.db,
+        &s.app.clock,
+        s.desk.admin.user_id,
+        alert[0].id,
+        app::paypal::AlertResolution::Dismiss,
+        "PayPal support confirmed the payment was blocked",
+        None,
+    )
+    .await
+    .unwrap();
 
     // A batch event makes Paydesk read the batch back, settling its items.
     let (_, _, c) = s.approved("carl", "15.00").await;
@@ -961,4 +985,224 @@ async fn attention(app: &crate::helpers::TestApp) -> Vec<app::paypal::AttentionI
     app::paypal::sync::needs_attention(&app.state.db, app.clock.now())
         .await
         .unwrap()
+}
+
+async fn open_alerts(app: &TestApp) -> i64 {
+    app.count("SELECT COUNT(*) FROM paypal_alerts WHERE resolved_at IS NULL")
+        .await
+}
+
+async fn resolve(
+    admin: &crate::helpers::Browser,
+    alert_id: i64,
+    resolution: &str,
+    note: &str,
+) -> reqwest::Response {
+    let id = alert_id.to_string();
+    admin
+        .post_form(
+            "/api/admin/paypal/resolve-alert",
+            &[
+                ("alert_id", id.as_str()),
+                ("resolution", resolution),
+                ("note", note),
+            ],
+        )
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_report_that_contradicts_a_settled_payout_waits_for_an_admin() {
+    use app::paypal::{AlertKind, AlertView, PayPalStatus, PayPalTrail};
+    let s = scene().await;
+    let (_, ann_wallet, credited) = s.approved("ann", "20.00").await;
+    let (_, ben_wallet, paid) = s.approved("ben", "30.00").await;
+    s.send(&[credited, paid]).await;
+    let failed = s
+        .webhook("PAYMENT.PAYOUTS-ITEM.FAILED", credited, "FAILED")
+        .await;
+    assert_eq!(s.deliver(&failed).await, StatusCode::OK);
+    let succeeded = s
+        .webhook("PAYMENT.PAYOUTS-ITEM.SUCCEEDED", paid, "SUCCESS")
+        .await;
+    assert_eq!(s.deliver(&succeeded).await, StatusCode::OK);
+    assert_eq!(s.status(credited).await, WithdrawalStatus::Failed);
+    assert_eq!(s.status(paid).await, WithdrawalStatus::Paid);
+    assert_eq!(balance(&s.app, ann_wallet).await, 10_000);
+    assert_eq!(balance(&s.app, ben_wallet).await, 7_000);
+    assert_ledger_clean(&s.app).await;
+
+    // PayPal changes its mind about both, and says it again: no money
+    // moves on a report, and each contradiction is raised once.
+    let entries = s.entries().await;
+    for _ in 0..2 {
+        let late_success = s
+            .webhook("PAYMENT.PAYOUTS-ITEM.SUCCEEDED", credited, "SUCCESS")
+            .await;
+        assert_eq!(s.deliver(&late_success).await, StatusCode::OK);
+        let late_failure = s
+            .webhook("PAYMENT.PAYOUTS-ITEM.FAILED", paid, "FAILED")
+            .await;
+        assert_eq!(s.deliver(&late_failure).await, StatusCode::OK);
+    }
+    assert_eq!(s.entries().await, entries);
+    assert_eq!(s.status(credited).await, WithdrawalStatus::Failed);
+    assert_eq!(s.status(paid).await, WithdrawalStatus::Paid);
+    assert_eq!(open_alerts(&s.app).await, 2);
+
+    // verify says so, and the desk shows it: payouts page, dashboard,
+    // process view.
+    let report = app::ledger::verify::verify(&s.app.state.db).await.unwrap();
+    assert!(
+        report.violations.iter().any(|v| v.contains("contradict")),
+        "{:?}",
+        report.violations
+    );
+    let admin = crate::payouts_desk::admin_browser(&s.app).await;
+    let status: PayPalStatus = admin
+        .post_json("/api/admin/paypal/status", serde_json::json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status.alerts.len(), 2);
+    let figures: app::admin::api::AdminFigures = admin
+        .post_json("/api/admin/overview", serde_json::json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut both = vec![credited, paid];
+    both.sort_unstable();
+    assert_eq!(figures.contradicted, both);
+    let trail = |id: i64| {
+        let admin = &admin;
+        async move {
+            let trail: Option<PayPalTrail> = admin
+                .post_json(
+                    "/api/admin/paypal/trail",
+                    serde_json::json!({ "request_id": id }),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            trail.unwrap().alerts
+        }
+    };
+    let on_credited: Vec<AlertView> = trail(credited).await;
+    assert_eq!(on_credited.len(), 1);
+    assert_eq!(on_credited[0].kind, AlertKind::PaidAfterCreditBack);
+    let on_paid = trail(paid).await;
+    assert_eq!(on_paid[0].kind, AlertKind::FailedAfterPaid);
+
+    // Bad resolutions change nothing, and members cannot resolve.
+    let (status, error) = error_of(resolve(&admin, on_credited[0].id, "recover", " ").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error.message.starts_with("Note:"), "{}", error.message);
+    let (status, error) =
+        error_of(resolve(&admin, on_credited[0].id, "credit_back", "checked").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error.message.contains("does not fit"), "{}", error.message);
+    let (status, _) =
+        error_of(resolve(&admin, on_credited[0].id, "superseded", "checked").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = error_of(resolve(&admin, 999_999, "dismiss", "checked").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let member = s.app.new_browser();
+    member.sign_up(&crate::helpers::TestUser::generate()).await;
+    let (status, _) =
+        error_of(resolve(&member, on_credited[0].id, "dismiss", "mine now").await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(open_alerts(&s.app).await, 2);
+    assert_eq!(s.entries().await, entries);
+
+    // PayPal paid Ann after all: the credit-back is taken back, once, even
+    // when two admins press at the same moment.
+    let second = crate::payouts_desk::admin_browser(&s.app).await;
+    let (one, two) = tokio::join!(
+        resolve(
+            &admin,
+            on_credited[0].id,
+            "recover",
+            "PayPal shows it delivered"
+        ),
+        resolve(
+            &second,
+            on_credited[0].id,
+            "recover",
+            "PayPal shows it delivered"
+        ),
+    );
+    let mut answers = vec![one.status(), two.status()];
+    answers.sort();
+    assert_eq!(answers, vec![StatusCode::OK, StatusCode::CONFLICT]);
+    assert_eq!(balance(&s.app, ann_wallet).await, 10_000 - 2_000);
+    assert_eq!(s.status(credited).await, WithdrawalStatus::Failed);
+
+    // PayPal did not pay Ben after all: credited back, the request returned.
+    let answer = resolve(&admin, on_paid[0].id, "credit_back", "PayPal shows FAILED").await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(s.status(paid).await, WithdrawalStatus::Returned);
+    assert_eq!(balance(&s.app, ben_wallet).await, 10_000);
+    let again = resolve(&admin, on_paid[0].id, "credit_back", "again").await;
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    assert_eq!(balance(&s.app, ben_wallet).await, 10_000);
+    assert_eq!(
+        s.app
+            .count("SELECT COUNT(*) FROM audit_events WHERE action = 'paypal_alert_resolved'")
+            .await,
+        2
+    );
+    let resolved = trail(credited).await;
+    assert!(resolved[0].resolved_at.is_some());
+    assert_eq!(
+        resolved[0].resolution,
+        Some(app::paypal::AlertResolution::Recover)
+    );
+    assert_eq!(open_alerts(&s.app).await, 0);
+    assert_ledger_clean(&s.app).await;
+
+    // The same late report once more raises nothing new.
+    let late_success = s
+        .webhook("PAYMENT.PAYOUTS-ITEM.SUCCEEDED", credited, "SUCCESS")
+        .await;
+    assert_eq!(s.deliver(&late_success).await, StatusCode::OK);
+    assert_eq!(open_alerts(&s.app).await, 0);
+    assert_ledger_clean(&s.app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn taking_back_a_credit_back_the_member_already_spent_is_refused_whole() {
+    let s = scene().await;
+    let (member, wallet, id) = s.approved("ann", "20.00").await;
+    s.send(&[id]).await;
+    let failed = s.webhook("PAYMENT.PAYOUTS-ITEM.FAILED", id, "FAILED").await;
+    assert_eq!(s.deliver(&failed).await, StatusCode::OK);
+    // The member withdraws everything again meanwhile.
+    request(&s.app, &member, wallet, "bank", "max", &key())
+        .await
+        .unwrap();
+    assert_eq!(balance(&s.app, wallet).await, 0);
+    let late = s
+        .webhook("PAYMENT.PAYOUTS-ITEM.SUCCEEDED", id, "SUCCESS")
+        .await;
+    assert_eq!(s.deliver(&late).await, StatusCode::OK);
+    let alert = app::paypal::alerts::open(&s.app.state.db).await.unwrap();
+    let admin = crate::payouts_desk::admin_browser(&s.app).await;
+    let entries = s.entries().await;
+    let (status, error) =
+        error_of(resolve(&admin, alert[0].id, "recover", "PayPal shows it delivered").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        error.message.contains("Nothing was taken"),
+        "{}",
+        error.message
+    );
+    assert_eq!(s.entries().await, entries);
+    assert_eq!(
+        open_alerts(&s.app).await,
+        1,
+        "still open: nothing was resolved"
+    );
 }
