@@ -3,6 +3,9 @@
 //! it was paid). Never swallowed: each is kept here until an admin resolves
 //! it with an audited correcting action. One alert per item and reported
 //! status, so a report repeated by every poll or webhook raises it once.
+//!
+//! And when the member was reminded of a payout waiting at PayPal for them
+//! to accept it (unclaimed), once at first and once past the claim period.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -30,6 +33,19 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        for column in [
+            timestamp_with_time_zone_null(PaypalItems::UnclaimedRemindedAt),
+            timestamp_with_time_zone_null(PaypalItems::OverdueRemindedAt),
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(PaypalItems::Table)
+                        .add_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
         manager
             .create_index(
                 Index::create()
@@ -53,6 +69,19 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in [
+            PaypalItems::UnclaimedRemindedAt,
+            PaypalItems::OverdueRemindedAt,
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(PaypalItems::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
         manager
             .drop_table(Table::drop().table(PaypalAlerts::Table).to_owned())
             .await
@@ -73,4 +102,11 @@ enum PaypalAlerts {
     ResolvedBy,
     Resolution,
     Note,
+}
+
+#[derive(DeriveIden)]
+enum PaypalItems {
+    Table,
+    UnclaimedRemindedAt,
+    OverdueRemindedAt,
 }

@@ -82,6 +82,8 @@ fn template_of(notice: &Notice) -> Option<Template> {
         } => template!("email_confirm"),
         Notice::AdminDigest { .. } => template!("admin_digest"),
         Notice::SignUpAttempted => template!("signup_attempted"),
+        Notice::PayPalUnclaimed { overdue: false, .. } => template!("paypal_unclaimed"),
+        Notice::PayPalUnclaimed { overdue: true, .. } => template!("paypal_unclaimed_overdue"),
     })
 }
 
@@ -211,6 +213,24 @@ async fn values_for(
                     "payouts_url",
                     format!("{base}/admin/payouts?status=requested"),
                 )
+        }
+        Notice::PayPalUnclaimed { request_id, .. } => {
+            let request = withdrawal_request::Entity::find_by_id(*request_id)
+                .one(conn)
+                .await?
+                .ok_or_else(|| ComposeError::Unsendable(format!("request {request_id} is gone")))?;
+            let currency = asset::Entity::find_by_id(request.currency_asset_id)
+                .one(conn)
+                .await?
+                .ok_or_else(|| ComposeError::Unsendable("the request's currency is gone".into()))?;
+            let scale = u32::try_from(currency.scale).unwrap_or(0);
+            values
+                .set("request_id", request.id.to_string())
+                .set(
+                    "net",
+                    format_amount(request.net_minor, &currency.code, scale),
+                )
+                .set("destination", request.payout_masked.unwrap_or_default())
         }
         Notice::SignUpAttempted => {
             let base = mail.public_url.trim_end_matches('/');
@@ -350,6 +370,14 @@ mod tests {
             },
             Notice::AdminDigest { waiting: 3 },
             Notice::SignUpAttempted,
+            Notice::PayPalUnclaimed {
+                request_id: 7,
+                overdue: false,
+            },
+            Notice::PayPalUnclaimed {
+                request_id: 7,
+                overdue: true,
+            },
         ]);
         for notice in &notices {
             let Some(template) = template_of(notice) else {

@@ -77,6 +77,8 @@ pub fn kind_label(kind: &str) -> String {
         "account.invite" => "Invitation to claim an account",
         "email.confirm" => "Email confirmation link",
         "account.signup_attempted" => "Sign-up attempt with a taken address",
+        "paypal.unclaimed" => "PayPal payout waiting to be accepted",
+        "paypal.unclaimed_overdue" => "PayPal payout still not accepted",
         "admin.digest" => "Daily digest for admins",
         other => return other.to_owned(),
     }

@@ -80,6 +80,9 @@ pub enum Notice {
     /// answers alike for new and taken addresses; this is how the owner
     /// hears of it (and how they get back in, if it was them).
     SignUpAttempted,
+    /// A PayPal payout waits for the member to accept it (unclaimed); sent
+    /// when PayPal first says so, and again past its claim period.
+    PayPalUnclaimed { request_id: i64, overdue: bool },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -123,6 +126,8 @@ pub const PASSWORD_RESET: &str = "password.reset";
 pub const ACCOUNT_INVITE: &str = "account.invite";
 pub const EMAIL_CONFIRM: &str = "email.confirm";
 const SIGN_UP_ATTEMPTED: &str = "account.signup_attempted";
+const PAYPAL_UNCLAIMED: &str = "paypal.unclaimed";
+const PAYPAL_UNCLAIMED_OVERDUE: &str = "paypal.unclaimed_overdue";
 
 /// The kinds whose payload carries a link's token until delivery.
 pub fn carries_token(kind: &str) -> bool {
@@ -153,6 +158,8 @@ impl Notice {
             } => EMAIL_CONFIRM.to_owned(),
             Notice::AdminDigest { .. } => ADMIN_DIGEST.to_owned(),
             Notice::SignUpAttempted => SIGN_UP_ATTEMPTED.to_owned(),
+            Notice::PayPalUnclaimed { overdue: false, .. } => PAYPAL_UNCLAIMED.to_owned(),
+            Notice::PayPalUnclaimed { overdue: true, .. } => PAYPAL_UNCLAIMED_OVERDUE.to_owned(),
         }
     }
 
@@ -194,6 +201,9 @@ impl Notice {
                 serde_json::to_value(DigestPayload { waiting: *waiting })
             }
             Notice::SignUpAttempted => Ok(serde_json::json!({})),
+            Notice::PayPalUnclaimed { request_id, .. } => {
+                Ok(serde_json::json!({ "request_id": request_id }))
+            }
         };
         value.map(|v| v.to_string()).unwrap_or_else(|_| "{}".into())
     }
@@ -250,6 +260,17 @@ impl Notice {
                 Ok(Notice::AdminDigest { waiting: p.waiting })
             }
             SIGN_UP_ATTEMPTED => Ok(Notice::SignUpAttempted),
+            PAYPAL_UNCLAIMED | PAYPAL_UNCLAIMED_OVERDUE => {
+                #[derive(Deserialize)]
+                struct Payload {
+                    request_id: i64,
+                }
+                let p: Payload = json(payload)?;
+                Ok(Notice::PayPalUnclaimed {
+                    request_id: p.request_id,
+                    overdue: kind == PAYPAL_UNCLAIMED_OVERDUE,
+                })
+            }
             other => Err(format!("no email is defined for {other:?}")),
         }
     }
@@ -333,6 +354,14 @@ mod tests {
             },
             Notice::AdminDigest { waiting: 4 },
             Notice::SignUpAttempted,
+            Notice::PayPalUnclaimed {
+                request_id: 9,
+                overdue: false,
+            },
+            Notice::PayPalUnclaimed {
+                request_id: 9,
+                overdue: true,
+            },
         ];
         for notice in notices {
             assert_eq!(

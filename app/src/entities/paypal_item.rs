@@ -13,6 +13,10 @@ pub struct Model {
     pub reason: Option<String>,
     pub settled: bool,
     pub updated_at: DateTimeUtc,
+    /// When the member was told the payout waits for them at PayPal.
+    pub unclaimed_reminded_at: Option<DateTimeUtc>,
+    /// When they were reminded again, past PayPal's claim period.
+    pub overdue_reminded_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -370,6 +370,8 @@ pub struct Pass {
     pub read: usize,
     /// Requests whose status changed.
     pub moved: usize,
+    /// Members reminded of a payout waiting for them at PayPal.
+    pub reminded: usize,
 }
 
 /// Reads back every batch PayPal has not finished with, and retries the
@@ -408,7 +410,94 @@ pub async fn poll_once(
         pass.moved += read_batch(db, clock, client, &batch).await?;
         pass.read += 1;
     }
+    pass.reminded = remind_unclaimed(db, clock.now()).await?;
     Ok(pass)
+}
+
+/// Reminds members of PayPal payouts waiting for them to accept them:
+/// once when PayPal first reports one unclaimed, and once more past the
+/// claim period (when it is also listed for admins). Each reminder is
+/// written with a guarded update of the item, so two instances polling at
+/// once send it once. Returns how many were written.
+pub async fn remind_unclaimed(
+    db: &DatabaseConnection,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, AppError> {
+    use crate::email::notice::{self, Notice};
+    use sea_orm::QuerySelect;
+
+    let first: Vec<i64> = paypal_item::Entity::find()
+        .select_only()
+        .column(paypal_item::Column::Id)
+        .filter(paypal_item::Column::Settled.eq(false))
+        .filter(paypal_item::Column::TransactionStatus.eq("UNCLAIMED"))
+        .filter(paypal_item::Column::UnclaimedRemindedAt.is_null())
+        .limit(500)
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let overdue: Vec<i64> = needs_attention(db, now)
+        .await?
+        .into_iter()
+        .map(|item| item.request_id)
+        .collect();
+    let overdue_items: Vec<i64> = paypal_item::Entity::find()
+        .select_only()
+        .column(paypal_item::Column::Id)
+        .filter(paypal_item::Column::RequestId.is_in(overdue))
+        .filter(paypal_item::Column::OverdueRemindedAt.is_null())
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(internal)?;
+    let mut reminded = 0;
+    for (item_id, is_overdue) in first
+        .into_iter()
+        .map(|id| (id, false))
+        .chain(overdue_items.into_iter().map(|id| (id, true)))
+    {
+        let column = if is_overdue {
+            paypal_item::Column::OverdueRemindedAt
+        } else {
+            paypal_item::Column::UnclaimedRemindedAt
+        };
+        let txn = db::begin_write(db).await.map_err(internal)?;
+        let claimed = paypal_item::Entity::update_many()
+            .col_expr(column, Expr::value(now))
+            .filter(paypal_item::Column::Id.eq(item_id))
+            .filter(column.is_null())
+            .filter(paypal_item::Column::Settled.eq(false))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        if claimed.rows_affected == 1 {
+            let item = paypal_item::Entity::find_by_id(item_id)
+                .one(&txn)
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| internal(anyhow::anyhow!("item {item_id} vanished")))?;
+            let request = withdrawal_request::Entity::find_by_id(item.request_id)
+                .one(&txn)
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| internal(anyhow::anyhow!("request {} missing", item.request_id)))?;
+            notice::enqueue(
+                &txn,
+                now,
+                request.member_user_id,
+                &Notice::PayPalUnclaimed {
+                    request_id: request.id,
+                    overdue: is_overdue,
+                },
+            )
+            .await
+            .map_err(internal)?;
+            reminded += 1;
+        }
+        txn.commit().await.map_err(internal)?;
+    }
+    Ok(reminded)
 }
 
 /// Reads one batch back and applies each item's status; closes the batch

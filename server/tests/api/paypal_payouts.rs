@@ -507,8 +507,29 @@ async fn each_item_status_maps_to_its_outcome() {
     let (unclaimed, unclaimed_wallet, _) = requests[8];
     let held = balance(&s.app, unclaimed_wallet).await;
     assert!(attention(&s.app).await.is_empty());
+    // The member is told the payout waits for them to accept it, once.
+    let reminders = |kind: &'static str| {
+        let app = &s.app;
+        async move {
+            app.count(&format!(
+                "SELECT COUNT(*) FROM outbox WHERE kind = '{kind}' AND payload LIKE '%\"request_id\":{unclaimed}%'"
+            ))
+            .await
+        }
+    };
+    assert_eq!(reminders("paypal.unclaimed").await, 1);
+    assert_eq!(s.poll().await.reminded, 0);
+    assert_eq!(reminders("paypal.unclaimed").await, 1);
+    assert_eq!(reminders("paypal.unclaimed_overdue").await, 0);
     s.app.clock.advance(chrono::Duration::days(31));
+    assert_eq!(
+        s.poll().await.reminded,
+        1,
+        "and again past the claim period"
+    );
+    assert_eq!(reminders("paypal.unclaimed_overdue").await, 1);
     s.poll().await;
+    assert_eq!(reminders("paypal.unclaimed_overdue").await, 1);
     assert_eq!(s.status(unclaimed).await, WithdrawalStatus::Processing);
     assert_eq!(balance(&s.app, unclaimed_wallet).await, held);
     let listed = attention(&s.app).await;
