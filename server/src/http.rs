@@ -173,11 +173,22 @@ fn refuse(headers: &HeaderMap, status: StatusCode, code: ErrorCode, message: &st
     (status, [(CONTENT_TYPE, "application/json")], body).into_response()
 }
 
+/// The CSRF cookie's name: behind HTTPS with the `__Host-` prefix, like
+/// the session's, so no subdomain can plant a token of its choosing.
+fn csrf_cookie_name(settings: &app::platform::Settings) -> &'static str {
+    if settings.cookie_secure {
+        app::ui::SECURE_CSRF_COOKIE
+    } else {
+        CSRF_COOKIE
+    }
+}
+
 /// Double-submit CSRF defence plus an Origin check, for every state-changing
 /// request. Also mints the token cookie for browsers that do not have one yet.
 pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let csrf_cookie = csrf_cookie_name(&state.settings);
     let cookie_token =
-        cookie_value(req.headers(), CSRF_COOKIE).filter(|token| looks_like_token(token));
+        cookie_value(req.headers(), csrf_cookie).filter(|token| looks_like_token(token));
     let mut req = req;
 
     if changes_state(req.method()) {
@@ -256,7 +267,7 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
         };
         // Readable by the page's own script (the hydrated forms copy it), and
         // never sent along with a request that another site starts.
-        let cookie = format!("{CSRF_COOKIE}={token}; Path=/; SameSite=Strict{secure}");
+        let cookie = format!("{csrf_cookie}={token}; Path=/; SameSite=Strict{secure}");
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(SET_COOKIE, value);
         }
@@ -368,7 +379,11 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     let asset = path.starts_with("/pkg/") || path == "/favicon.svg";
     let private = !asset
         && (path.starts_with("/api/")
-            || cookie_value(req.headers(), app::auth::session::COOKIE_NAME).is_some());
+            || cookie_value(
+                req.headers(),
+                app::auth::session::cookie_name(&state.settings),
+            )
+            .is_some());
     let mut response = next.run(req).await;
     let headers = response.headers_mut();
     if private && !headers.contains_key(axum::http::header::CACHE_CONTROL) {

@@ -55,7 +55,7 @@ pub async fn confirm_email(token: String, password: String) -> Result<UserView, 
     };
 
     let state = app_state()?;
-    let previous = request_cookie(session::COOKIE_NAME);
+    let previous = request_cookie(session::cookie_name(&state.settings));
     let issued = super::links::confirm_email(
         &state,
         &token,
@@ -88,7 +88,7 @@ pub async fn log_in(email: String, password: String) -> Result<UserView, AppErro
     };
 
     let state = app_state()?;
-    let previous = request_cookie(session::COOKIE_NAME);
+    let previous = request_cookie(session::cookie_name(&state.settings));
     let issued = service::log_in(
         &state,
         &email,
@@ -111,7 +111,7 @@ pub async fn log_out() -> Result<(), AppError> {
     };
 
     let state = app_state()?;
-    if let Some(token) = request_cookie(session::COOKIE_NAME) {
+    if let Some(token) = request_cookie(session::cookie_name(&state.settings)) {
         service::log_out(&state, &token, &request_meta()).await?;
     }
     session::clear_session_cookie(&state)?;

@@ -25,6 +25,19 @@ use crate::platform::{
 };
 
 pub const COOKIE_NAME: &str = "paydesk_session";
+/// The name behind HTTPS: a browser takes a `__Host-` cookie only when it
+/// is Secure, for the whole site and for this host alone (no Domain), so a
+/// sibling subdomain or a plain-HTTP page cannot plant or overwrite it.
+pub const SECURE_COOKIE_NAME: &str = "__Host-paydesk_session";
+
+/// The session cookie's name under these settings.
+pub fn cookie_name(settings: &crate::platform::Settings) -> &'static str {
+    if settings.cookie_secure {
+        SECURE_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    }
+}
 
 /// Bumping `last_seen_at` on every request would make each page view a
 /// write; once a minute is precise enough for an idle timeout of minutes.
@@ -125,7 +138,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<UserVi
 /// The signed-in user of the current request, if any.
 pub async fn current_user() -> Result<Option<UserView>, AppError> {
     let state = app_state()?;
-    match request_cookie(COOKIE_NAME) {
+    match request_cookie(cookie_name(&state.settings)) {
         Some(token) => authenticate(&state, &token).await,
         None => Ok(None),
     }
@@ -174,12 +187,17 @@ fn set_cookie_header(value: String) -> Result<(), AppError> {
 /// Hands the browser its new session cookie. No Max-Age: the cookie ends
 /// with the browser, the session itself with the server's timeouts.
 pub fn set_session_cookie(state: &AppState, token: &str) -> Result<(), AppError> {
-    set_cookie_header(format!("{COOKIE_NAME}={token}{}", cookie_attributes(state)))
+    set_cookie_header(format!(
+        "{}={token}{}",
+        cookie_name(&state.settings),
+        cookie_attributes(state)
+    ))
 }
 
 pub fn clear_session_cookie(state: &AppState) -> Result<(), AppError> {
     set_cookie_header(format!(
-        "{COOKIE_NAME}={}; Max-Age=0",
+        "{}={}; Max-Age=0",
+        cookie_name(&state.settings),
         cookie_attributes(state)
     ))
 }

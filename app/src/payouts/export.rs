@@ -133,7 +133,7 @@ mod server {
     use serde::Deserialize;
 
     use super::{ExportFormat, ExportScope, PAYQUICKER_COLUMNS, PAYQUICKER_COLUMNS_SETTING};
-    use crate::auth::session::{authenticate, COOKIE_NAME};
+    use crate::auth::session::{authenticate, cookie_name};
     use crate::entities::{asset, payout_export, user, withdrawal_request};
     use crate::error::AppError;
     use crate::ledger::money::decimal_string;
@@ -233,7 +233,7 @@ mod server {
         state: &AppState,
         headers: &HeaderMap,
     ) -> Result<crate::auth::UserView, Response> {
-        let Some(token) = cookie_value(headers, COOKIE_NAME) else {
+        let Some(token) = cookie_value(headers, cookie_name(&state.settings)) else {
             return Err((StatusCode::UNAUTHORIZED, "Please sign in").into_response());
         };
         match authenticate(state, &token).await {

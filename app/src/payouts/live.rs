@@ -84,7 +84,7 @@ pub use stream::{change_events, requested_events};
 #[cfg(feature = "ssr")]
 mod stream {
     use super::EVENT;
-    use crate::auth::session::{authenticate, COOKIE_NAME};
+    use crate::auth::session::{authenticate, cookie_name};
     use crate::platform::{request::cookie_value, AppState};
     use axum::extract::State;
     use axum::http::{HeaderMap, StatusCode};
@@ -161,7 +161,7 @@ mod stream {
     impl Feed {
         /// An administrator's feed of change notices, subscribed now.
         async fn open(state: AppState, headers: &HeaderMap) -> Result<Feed, StatusCode> {
-            let token = cookie_value(headers, COOKIE_NAME);
+            let token = cookie_value(headers, cookie_name(&state.settings));
             admin_session(&state, token.as_deref()).await?;
             Ok(Feed {
                 changes: state.live.subscribe(),

@@ -8,6 +8,8 @@
 use leptos::prelude::*;
 
 pub const CSRF_COOKIE: &str = "paydesk_csrf";
+/// Its name behind HTTPS (see `auth::session::SECURE_COOKIE_NAME`).
+pub const SECURE_CSRF_COOKIE: &str = "__Host-paydesk_csrf";
 pub const CSRF_FIELD: &str = "csrf_token";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -42,7 +44,7 @@ fn current_token() -> String {
             cookies
                 .split(';')
                 .filter_map(|pair| pair.trim().split_once('='))
-                .find(|(name, _)| *name == CSRF_COOKIE)
+                .find(|(name, _)| *name == CSRF_COOKIE || *name == SECURE_CSRF_COOKIE)
                 .map(|(_, value)| value.to_owned())
         })
         .unwrap_or_default()

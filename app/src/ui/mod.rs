@@ -5,7 +5,7 @@ mod csrf;
 mod header;
 mod selection;
 
-pub use csrf::{CsrfClient, CsrfField, CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER};
+pub use csrf::{CsrfClient, CsrfField, CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SECURE_CSRF_COOKIE};
 pub use header::Header;
 pub use selection::{successes, Chosen, SelectPage, SelectRow};
 

@@ -241,6 +241,7 @@ async fn signed_in_pages_and_api_answers_are_never_stored_and_https_desks_send_h
     let https = crate::helpers::spawn_app_with(
         app::platform::Settings {
             public_origin: Some("https://pay.example.com".into()),
+            cookie_secure: true,
             ..app::platform::Settings::default()
         },
         false,
@@ -251,4 +252,50 @@ async fn signed_in_pages_and_api_answers_are_never_stored_and_https_desks_send_h
         answer.headers()["strict-transport-security"],
         "max-age=31536000; includeSubDomains"
     );
+    // Cookies behind HTTPS carry the __Host- prefix (Secure, Path=/, no
+    // Domain), so no subdomain can plant one.
+    let page = reqwest::get(format!("{}/login", https.address)).await.unwrap();
+    let cookies: Vec<String> = page
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let csrf = cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-paydesk_csrf="))
+        .unwrap_or_else(|| panic!("{cookies:?}"));
+    assert!(csrf.contains("; Secure") && csrf.contains("Path=/") && !csrf.contains("Domain"));
+    let token = csrf
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("__Host-paydesk_csrf=")
+        .to_owned();
+    let admin = crate::helpers::TestUser::generate();
+    https.create_admin(&admin).await;
+    let signed_in = reqwest::Client::new()
+        .post(format!("{}/api/auth/login", https.address))
+        .header(reqwest::header::ORIGIN, "https://pay.example.com")
+        .header(
+            reqwest::header::COOKIE,
+            format!("__Host-paydesk_csrf={token}"),
+        )
+        .form(&[
+            ("email", admin.email.as_str()),
+            ("password", admin.password.as_str()),
+            ("csrf_token", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let session = signed_in
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("__Host-paydesk_session="))
+        .expect("the session cookie has the prefix");
+    assert!(session.contains("; Secure") && session.contains("HttpOnly"));
 }
