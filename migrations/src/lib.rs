@@ -22,6 +22,7 @@ mod m20261201_000013_sign_in_attempts;
 mod m20261201_000014_payment_files;
 mod m20261202_000015_email_confirmation;
 mod m20261202_000016_paypal_alerts;
+mod m20261202_000017_api_key_expiry;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_payment_files::Migration),
             Box::new(m20261202_000015_email_confirmation::Migration),
             Box::new(m20261202_000016_paypal_alerts::Migration),
+            Box::new(m20261202_000017_api_key_expiry::Migration),
         ]
     }
 }

@@ -126,6 +126,20 @@ pub struct ServeArgs {
     #[arg(long, env = "PAYDESK_ACCOUNT_REQUESTS_PER_ADDRESS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
     pub account_requests_per_address: u64,
 
+    /// Earnings API calls one key may make per minute (0: no limit); over
+    /// it, 429 with Retry-After.
+    #[arg(long, env = "PAYDESK_API_REQUESTS_PER_MINUTE", default_value_t = 600)]
+    pub api_requests_per_minute: u32,
+
+    /// Calls to the PayPal webhook one address may make per minute before
+    /// Paydesk stops asking PayPal to verify them (0: no limit).
+    #[arg(
+        long,
+        env = "PAYDESK_WEBHOOK_REQUESTS_PER_MINUTE",
+        default_value_t = 120
+    )]
+    pub webhook_requests_per_minute: u32,
+
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "PAYDESK_SESSION_IDLE_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=10_080))]
     pub session_idle_minutes: u64,
@@ -212,6 +226,8 @@ impl Default for ServeArgs {
             trust_proxy_headers: false,
             trusted_proxies: Vec::new(),
             account_requests_per_address: 20,
+            api_requests_per_minute: 600,
+            webhook_requests_per_minute: 120,
             session_idle_minutes: 60,
             session_absolute_hours: 12,
             smtp_url: None,
@@ -246,6 +262,8 @@ impl ServeArgs {
             trust_proxy_headers: self.trust_proxy_headers,
             trusted_proxies: self.trusted_proxies.clone(),
             account_requests_per_address: self.account_requests_per_address,
+            api_requests_per_minute: self.api_requests_per_minute,
+            webhook_requests_per_minute: self.webhook_requests_per_minute,
             mail: app::platform::state::MailSettings {
                 smtp_url: self.smtp_url.clone().filter(|url| !url.trim().is_empty()),
                 from: self.mail_from.clone(),

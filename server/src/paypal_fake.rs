@@ -62,6 +62,7 @@ struct Inner {
     next_failures: Vec<Failure>,
     issued: Vec<String>,
     webhooks_made: usize,
+    verifications: usize,
 }
 
 #[derive(Clone, Default)]
@@ -167,12 +168,17 @@ impl FakePayPal {
             inner.webhooks_made += 1;
             inner.webhooks_made
         };
-        let event = json!({
-            "id": format!("WH-FAKE-{n:06}"),
-            "event_type": event_type,
-            "resource_type": resource_type,
-            "resource": resource,
-        });
+        // Written by hand, as PayPal's own serializer does: keys not in
+        // alphabetical order and spaced, so a receiver that re-serializes
+        // the event before asking to verify it sends other bytes, and the
+        // signature (over the bytes) no longer matches.
+        let event = format!(
+            "{{\"id\": {}, \"event_type\": {}, \"resource_type\": {}, \"resource\": {}}}",
+            json!(format!("WH-FAKE-{n:06}")),
+            json!(event_type),
+            json!(resource_type),
+            resource
+        );
         let transmission_id = format!("fake-transmission-{n}");
         let time = "2026-11-30T00:00:00Z".to_owned();
         let sig = signature(&transmission_id, &time, webhook_id, &event);
@@ -186,12 +192,17 @@ impl FakePayPal {
             ("paypal-transmission-sig", sig),
             ("paypal-transmission-time", time),
         ];
-        (headers, event.to_string())
+        (headers, event)
     }
 
     /// The next create calls fail this way, in order.
     pub fn fail_next(&self, failures: &[Failure]) {
         lock(&self.inner).next_failures.extend_from_slice(failures);
+    }
+
+    /// How many verify-webhook-signature calls reached the fake.
+    pub fn verifications(&self) -> usize {
+        lock(&self.inner).verifications
     }
 
     pub fn tokens_issued(&self) -> usize {
@@ -240,20 +251,29 @@ impl FakePayPal {
 
 /// The fake's signature over what PayPal signs: the transmission, the
 /// webhook and the event.
-fn signature(transmission_id: &str, time: &str, webhook_id: &str, event: &Value) -> String {
-    app::ledger::idempotency::fingerprint(&[
-        SIGNING_KEY,
-        transmission_id,
-        time,
-        webhook_id,
-        &event.to_string(),
-    ])
+/// Over the event's exact text, as PayPal's signature covers the bytes.
+fn signature(transmission_id: &str, time: &str, webhook_id: &str, event: &str) -> String {
+    app::ledger::idempotency::fingerprint(&[SIGNING_KEY, transmission_id, time, webhook_id, event])
+}
+
+#[derive(serde::Deserialize)]
+struct VerifyRequest<'a> {
+    #[serde(default)]
+    transmission_id: String,
+    #[serde(default)]
+    transmission_time: String,
+    #[serde(default)]
+    transmission_sig: String,
+    #[serde(default)]
+    webhook_id: String,
+    #[serde(borrow)]
+    webhook_event: Option<&'a serde_json::value::RawValue>,
 }
 
 async fn verify_signature(
     State(fake): State<FakePayPal>,
     headers: HeaderMap,
-    Json(body): Json<Value>,
+    body: axum::body::Bytes,
 ) -> Response {
     if !bearer_ok(&fake, &headers) {
         return error(
@@ -263,14 +283,23 @@ async fn verify_signature(
             json!([]),
         );
     }
-    let field = |name: &str| body[name].as_str().unwrap_or_default().to_owned();
+    lock(&fake.inner).verifications += 1;
+    let Ok(body) = serde_json::from_slice::<VerifyRequest>(&body) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "VALIDATION_ERROR",
+            "Invalid request",
+            json!([]),
+        );
+    };
+    let event = body.webhook_event.map(|raw| raw.get()).unwrap_or_default();
     let expected = signature(
-        &field("transmission_id"),
-        &field("transmission_time"),
-        &field("webhook_id"),
-        &body["webhook_event"],
+        &body.transmission_id,
+        &body.transmission_time,
+        &body.webhook_id,
+        event,
     );
-    let verdict = if field("transmission_sig") == expected {
+    let verdict = if body.transmission_sig == expected {
         "SUCCESS"
     } else {
         "FAILURE"

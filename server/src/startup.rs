@@ -50,7 +50,12 @@ pub fn app_state(
             .inspect_err(|err| tracing::error!(error = %err, "cannot set up the PayPal client"))
             .ok()
     });
+    let limits = Arc::new(app::platform::limits::Limits::new(
+        settings.api_requests_per_minute,
+        settings.webhook_requests_per_minute,
+    ));
     AppState {
+        limits,
         db,
         settings: Arc::new(settings),
         clock,

@@ -15,6 +15,8 @@ pub struct Model {
     pub last_used_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
     pub revoked_by: Option<i64>,
+    /// Past this the key stops working (None: until revoked).
+    pub expires_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -132,7 +132,7 @@ pub async fn list_api_keys() -> Result<super::ApiSettings, AppError> {
     require_admin().await?;
     let state = app_state()?;
     Ok(super::ApiSettings {
-        keys: super::keys::list(&state.db).await?,
+        keys: super::keys::list(&state.db, &state.clock).await?,
         invite_missing: super::service::invite_missing(&state.db).await?,
     })
 }
@@ -158,14 +158,31 @@ pub async fn set_invite_missing(enabled: Option<String>) -> Result<(), AppError>
 
 /// A new API key: the answer carries the key, the only time it is shown.
 #[server(endpoint = "admin/api-keys/create", client = CsrfClient)]
-pub async fn create_api_key(name: String) -> Result<super::NewApiKey, AppError> {
+pub async fn create_api_key(
+    name: String,
+    #[server(default)] expires_in_days: String,
+) -> Result<super::NewApiKey, AppError> {
     use crate::auth::session::require_admin;
     use crate::platform::{request::request_meta, state::app_state};
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    let (key, secret) =
-        super::keys::create(&state.db, &state.clock, admin.id, &name, request_meta().ip).await?;
+    let expires_in_days = match expires_in_days.trim() {
+        "" | "never" => None,
+        days => Some(
+            days.parse::<u32>()
+                .map_err(|_| AppError::invalid("Expires: a number of days, or never"))?,
+        ),
+    };
+    let (key, secret) = super::keys::create(
+        &state.db,
+        &state.clock,
+        admin.id,
+        &name,
+        expires_in_days,
+        request_meta().ip,
+    )
+    .await?;
     Ok(super::NewApiKey { key, secret })
 }
 

@@ -6,6 +6,11 @@
 //!
 //! A repeat of an external id answers the incentive it made. In a batch,
 //! each item gets its own result: a bad item never blocks the good ones.
+//!
+//! A key sees only the incentives made through it (another key's external
+//! id is "not found", or "already used" on a create), and may make
+//! `api_requests_per_minute` calls a minute: past that, 429 with
+//! `Retry-After`.
 
 use axum::extract::{Path, State};
 use axum::http::{header::AUTHORIZATION, HeaderMap, StatusCode};
@@ -54,9 +59,32 @@ async fn key_of(state: &AppState, headers: &HeaderMap) -> Result<api_key::Model,
         .ok_or_else(|| {
             AppError::new(
                 ErrorCode::Unauthenticated,
-                "This API key is not valid (wrong, or revoked)",
+                "This API key is not valid (wrong, revoked or expired)",
             )
         })
+}
+
+/// The caller's key, counted against its limit: the answer to send back
+/// instead when it is not valid or over its limit.
+async fn admitted(state: &AppState, headers: &HeaderMap) -> Result<api_key::Model, Response> {
+    let key = key_of(state, headers).await.map_err(error)?;
+    if let Err(wait) = state.limits.api_call(key.id) {
+        let seconds = crate::platform::limits::retry_after_seconds(wait);
+        let mut answer = error(AppError::new(
+            ErrorCode::TooManyRequests,
+            format!(
+                "Too many calls with this API key: at most {} a minute. Try again in {seconds} seconds",
+                state.settings.api_requests_per_minute
+            ),
+        ));
+        if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+            answer
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        return Err(answer);
+    }
+    Ok(key)
 }
 
 #[derive(Serialize)]
@@ -84,9 +112,9 @@ pub async fn post_incentives(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let key = match key_of(&state, &headers).await {
+    let key = match admitted(&state, &headers).await {
         Ok(key) => key,
-        Err(err) => return error(err),
+        Err(answer) => return answer,
     };
     let value: Value = match serde_json::from_slice(&body) {
         Ok(value) => value,
@@ -171,10 +199,11 @@ pub async fn get_incentive(
     headers: HeaderMap,
     Path(external_id): Path<String>,
 ) -> Response {
-    if let Err(err) = key_of(&state, &headers).await {
-        return error(err);
-    }
-    match service::by_external_id(&state.db, &external_id).await {
+    let key = match admitted(&state, &headers).await {
+        Ok(key) => key,
+        Err(answer) => return answer,
+    };
+    match service::by_external_id(&state.db, &external_id, key.id).await {
         Ok(Some(view)) => (StatusCode::OK, Json(view)).into_response(),
         Ok(None) => error(AppError::new(
             ErrorCode::NotFound,

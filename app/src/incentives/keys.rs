@@ -1,7 +1,8 @@
 //! API keys for the earnings API. A key is 32 random bytes, shown once when
 //! it is made; the database keeps only its SHA-256 (a key has far too much
 //! entropy for a slow hash to add anything) and a short prefix to tell keys
-//! apart. Revoked keys stop working at once.
+//! apart. Revoked keys stop working at once, expired ones at their expiry.
+//! A key reads only the incentives made through it.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -24,9 +25,11 @@ fn internal(err: impl Into<anyhow::Error>) -> AppError {
     AppError::internal(err.into())
 }
 
-fn view(model: &api_key::Model) -> ApiKeyView {
+fn view(model: &api_key::Model, now: DateTime<Utc>) -> ApiKeyView {
     let at = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M").to_string();
     ApiKeyView {
+        expires_at: model.expires_at.map(at),
+        expired: model.expires_at.is_some_and(|t| t <= now),
         id: model.id,
         name: model.name.clone(),
         prefix: model.prefix.clone(),
@@ -43,15 +46,26 @@ pub fn digest(key: &str) -> String {
         .collect()
 }
 
-/// A new key, named by the admin. Returns the key in full: the only time
-/// anyone sees it.
+/// How long a key may be made to last, in days.
+pub const MAX_LIFETIME_DAYS: u32 = 3_650;
+
+/// A new key, named by the admin, working until revoked or for
+/// `expires_in_days`. Returns the key in full: the only time anyone sees it.
 pub async fn create(
     db: &DatabaseConnection,
     clock: &Clock,
     admin_user_id: i64,
     name: &str,
+    expires_in_days: Option<u32>,
     ip: Option<String>,
 ) -> Result<(ApiKeyView, String), AppError> {
+    if let Some(days) = expires_in_days {
+        if days == 0 || days > MAX_LIFETIME_DAYS {
+            return Err(AppError::invalid(format!(
+                "Expires: between 1 and {MAX_LIFETIME_DAYS} days, or never"
+            )));
+        }
+    }
     let name = name.trim();
     if name.is_empty() {
         return Err(AppError::invalid(
@@ -76,6 +90,7 @@ pub async fn create(
         key_hash: Set(digest(&key)),
         created_by: Set(admin_user_id),
         created_at: Set(now),
+        expires_at: Set(expires_in_days.map(|days| now + chrono::Duration::days(i64::from(days)))),
         ..Default::default()
     })
     .exec_with_returning(&txn)
@@ -88,22 +103,31 @@ pub async fn create(
             .actor(admin_user_id)
             .subject(format!("api_key:{}", model.id))
             .ip(ip)
-            .detail(format!("{} ({}…)", model.name, model.prefix)),
+            .detail(match model.expires_at {
+                Some(at) => format!(
+                    "{} ({}…), expires {}",
+                    model.name,
+                    model.prefix,
+                    at.format("%Y-%m-%d")
+                ),
+                None => format!("{} ({}…)", model.name, model.prefix),
+            }),
     )
     .await
     .map_err(internal)?;
     txn.commit().await.map_err(internal)?;
-    Ok((view(&model), key))
+    Ok((view(&model, now), key))
 }
 
-pub async fn list(db: &DatabaseConnection) -> Result<Vec<ApiKeyView>, AppError> {
+pub async fn list(db: &DatabaseConnection, clock: &Clock) -> Result<Vec<ApiKeyView>, AppError> {
+    let now = clock.now();
     Ok(api_key::Entity::find()
         .order_by_desc(api_key::Column::Id)
         .all(db)
         .await
         .map_err(internal)?
         .iter()
-        .map(view)
+        .map(|model| view(model, now))
         .collect())
 }
 
@@ -149,7 +173,7 @@ pub async fn revoke(
 }
 
 /// The live key matching `presented`, its last use noted; None for a
-/// wrong, unknown or revoked key.
+/// wrong, unknown, revoked or expired key.
 pub async fn authenticate(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
@@ -163,7 +187,8 @@ pub async fn authenticate(
         .filter(api_key::Column::RevokedAt.is_null())
         .one(db)
         .await
-        .map_err(internal)?;
+        .map_err(internal)?
+        .filter(|key| key.expires_at.is_none_or(|at| at > now));
     if let Some(key) = &found {
         api_key::Entity::update_many()
             .col_expr(api_key::Column::LastUsedAt, Expr::value(now))

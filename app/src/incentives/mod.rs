@@ -221,6 +221,10 @@ pub struct ApiKeyView {
     pub created_at: String,
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// When it stops working by itself (None: until revoked).
+    pub expires_at: Option<String>,
+    /// Past its expiry now.
+    pub expired: bool,
 }
 
 /// The earnings API's settings page: its keys, and whether an unknown

@@ -708,6 +708,15 @@ pub fn ApiKeys() -> impl IntoView {
                     <label for="k-name">"Key name"</label>
                     <input id="k-name" name="name" required maxlength="100" placeholder="Website" />
                 </div>
+                <div class="field">
+                    <label for="k-expires">"Expires"</label>
+                    <select id="k-expires" name="expires_in_days">
+                        <option value="">"Never (until revoked)"</option>
+                        <option value="30">"In 30 days"</option>
+                        <option value="90">"In 90 days"</option>
+                        <option value="365">"In a year"</option>
+                    </select>
+                </div>
                 <button type="submit" disabled=move || create.pending().get()>"Make a key"</button>
             </ActionForm>
             <crate::ui::FormError error=create_error />
@@ -755,6 +764,7 @@ pub fn ApiKeys() -> impl IntoView {
                                         <th scope="col">"Key"</th>
                                         <th scope="col">"Made"</th>
                                         <th scope="col">"Last used"</th>
+                                        <th scope="col">"Expires"</th>
                                         <th scope="col">"State"</th>
                                     </tr>
                                 </thead>
@@ -769,6 +779,13 @@ pub fn ApiKeys() -> impl IntoView {
                                                     <td data-label="Key"><code>{format!("{}…", k.prefix)}</code></td>
                                                     <td data-label="Made">{k.created_at.clone()}</td>
                                                     <td data-label="Last used">{k.last_used_at.clone().unwrap_or_else(|| "never".to_owned())}</td>
+                                                    <td data-label="Expires">
+                                                        {match (&k.expires_at, k.expired) {
+                                                            (Some(at), true) => format!("Expired {at}"),
+                                                            (Some(at), false) => at.clone(),
+                                                            (None, _) => "never".to_owned(),
+                                                        }}
+                                                    </td>
                                                     <td data-label="State">
                                                         {match revoked {
                                                             Some(at) => view! { <span>{format!("Revoked {at}")}</span> }.into_any(),

@@ -224,7 +224,7 @@ pub async fn check_import(
     let checked = check(db, origin, input).await?;
     if let Some(existing) = existing(db, source, checked.external_id.as_deref()).await? {
         let (Created::New(view) | Created::Existing(view)) =
-            same_or_refused(db, &checked, existing).await?;
+            same_or_refused(db, origin, &checked, existing).await?;
         return Ok(LineCheck::Existing(view.id));
     }
     known_member(db, &checked, create_missing_members(db).await?).await?;
@@ -262,7 +262,7 @@ pub async fn create_keyed(
 ) -> Result<Created, AppError> {
     let checked = check(db, origin, input).await?;
     if let Some(existing) = existing(db, origin.source, checked.external_id.as_deref()).await? {
-        return same_or_refused(db, &checked, existing).await;
+        return same_or_refused(db, origin, &checked, existing).await;
     }
     let create_missing = create_missing_members(db).await?;
     let now = clock.now();
@@ -325,7 +325,7 @@ pub async fn create_keyed(
             let existing = existing(db, origin.source, checked.external_id.as_deref())
                 .await?
                 .ok_or_else(|| internal(anyhow::anyhow!("conflicting incentive vanished")))?;
-            return same_or_refused(db, &checked, existing).await;
+            return same_or_refused(db, origin, &checked, existing).await;
         }
         Err(err) => return Err(internal(err)),
     };
@@ -380,9 +380,18 @@ async fn existing(
 
 async fn same_or_refused(
     db: &DatabaseConnection,
+    origin: Origin,
     checked: &Checked,
     existing: incentive::Model,
 ) -> Result<Created, AppError> {
+    // An API key answers for its own incentives only: another key's is
+    // neither shown nor confirmed.
+    if origin.api_key_id.is_some() && existing.api_key_id != origin.api_key_id {
+        return Err(AppError::conflict(format!(
+            "external_id: {} is already used by another API key's incentive; use an id of your own",
+            existing.external_id.as_deref().unwrap_or_default()
+        )));
+    }
     let member_email = user::Entity::find_by_id(existing.member_user_id)
         .one(db)
         .await
@@ -404,12 +413,17 @@ async fn same_or_refused(
         .ok_or_else(|| internal(anyhow::anyhow!("view of an existing incentive")))
 }
 
-/// The incentive the earnings API made with this external id.
+/// The incentive the earnings API made with this external id through this
+/// key: another key's is not found.
 pub async fn by_external_id(
     db: &DatabaseConnection,
     external_id: &str,
+    api_key_id: i64,
 ) -> Result<Option<IncentiveView>, AppError> {
-    match existing(db, IncentiveSource::Api, Some(external_id)).await? {
+    match existing(db, IncentiveSource::Api, Some(external_id))
+        .await?
+        .filter(|model| model.api_key_id == Some(api_key_id))
+    {
         Some(model) => Ok(views(db, vec![model]).await?.pop()),
         None => Ok(None),
     }

@@ -78,7 +78,10 @@ struct VerifyBody<'a> {
     #[serde(flatten)]
     signature: &'a WebhookSignature,
     webhook_id: &'a str,
-    webhook_event: &'a serde_json::Value,
+    /// The event exactly as PayPal sent it: parsing it and writing it again
+    /// would reorder its keys and respace it, and PayPal checks the
+    /// signature against the bytes.
+    webhook_event: &'a serde_json::value::RawValue,
 }
 
 #[derive(Deserialize)]
@@ -447,7 +450,7 @@ impl PayPalClient {
         &self,
         signature: &WebhookSignature,
         webhook_id: &str,
-        event: &serde_json::Value,
+        event: &serde_json::value::RawValue,
     ) -> Result<bool, PayPalError> {
         let token = self.access_token().await?;
         let response = self

@@ -52,7 +52,29 @@ fn item_status(event_type: &str, resource: &Value) -> Option<String> {
     )
 }
 
-pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn receive(
+    State(state): State<AppState>,
+    address: Option<axum::Extension<crate::platform::request::ClientIp>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    // Anyone can call this: a flood is turned away here, before it costs
+    // a verification call to PayPal each.
+    let address = address.map(|axum::Extension(ip)| ip.0);
+    if let Err(wait) = state.limits.webhook_call(address.as_deref()) {
+        let seconds = crate::platform::limits::retry_after_seconds(wait);
+        tracing::warn!(?address, "PayPal webhook calls over the limit");
+        let mut refused = answer(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many calls; send again later",
+        );
+        if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+            refused
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        return refused;
+    }
     let (Some(client), Some(webhook_id)) = (
         state.paypal.clone(),
         state
@@ -64,6 +86,13 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
         return answer(StatusCode::NOT_FOUND, "PayPal webhooks are not configured");
     };
     let Ok(event) = serde_json::from_slice::<Value>(&body) else {
+        return answer(StatusCode::BAD_REQUEST, "The body is not JSON");
+    };
+    // What PayPal is asked to confirm: the bytes as received.
+    let Ok(raw) = std::str::from_utf8(&body)
+        .map_err(|_| ())
+        .and_then(|text| serde_json::value::RawValue::from_string(text.to_owned()).map_err(|_| ()))
+    else {
         return answer(StatusCode::BAD_REQUEST, "The body is not JSON");
     };
     let signature = WebhookSignature {
@@ -78,7 +107,7 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
         return answer(StatusCode::BAD_REQUEST, "The webhook is not signed");
     }
     match client
-        .verify_webhook_signature(&signature, &webhook_id, &event)
+        .verify_webhook_signature(&signature, &webhook_id, &raw)
         .await
     {
         Ok(true) => {}

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod dates;
 pub mod db;
 pub mod input;
+pub mod limits;
 pub mod live;
 pub mod paging;
 pub mod request;

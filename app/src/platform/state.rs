@@ -36,6 +36,11 @@ pub struct Settings {
     /// Sign-ups, and password-reset requests, one address may make within
     /// the window (each).
     pub account_requests_per_address: u64,
+    /// Earnings API calls one key may make per minute (0: no limit).
+    pub api_requests_per_minute: u32,
+    /// Calls to the PayPal webhook one address may make per minute, before
+    /// anything is asked of PayPal (0: no limit).
+    pub webhook_requests_per_minute: u32,
     pub mail: MailSettings,
     /// Automatic transfers; None when no PayPal credentials are configured.
     pub paypal: Option<PayPalSettings>,
@@ -111,6 +116,8 @@ impl Default for Settings {
             login_max_failures_per_ip: 20,
             login_failure_window: Duration::from_secs(15 * 60),
             account_requests_per_address: 20,
+            api_requests_per_minute: 600,
+            webhook_requests_per_minute: 120,
             mail: MailSettings::default(),
             paypal: None,
             schedule_every: Duration::from_secs(60),
@@ -128,6 +135,8 @@ pub struct AppState {
     pub live: super::live::Live,
     /// One client for the process, so its OAuth2 token is reused.
     pub paypal: Option<Arc<crate::paypal::client::PayPalClient>>,
+    /// Request limits kept in memory (per instance).
+    pub limits: Arc<super::limits::Limits>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

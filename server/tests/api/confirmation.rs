@@ -297,6 +297,7 @@ async fn money_waits_for_an_unconfirmed_address() {
         desk.admin.user_id,
         "Website",
         None,
+        None,
     )
     .await
     .unwrap()

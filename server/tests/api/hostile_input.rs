@@ -254,7 +254,9 @@ async fn signed_in_pages_and_api_answers_are_never_stored_and_https_desks_send_h
     );
     // Cookies behind HTTPS carry the __Host- prefix (Secure, Path=/, no
     // Domain), so no subdomain can plant one.
-    let page = reqwest::get(format!("{}/login", https.address)).await.unwrap();
+    let page = reqwest::get(format!("{}/login", https.address))
+        .await
+        .unwrap();
     let cookies: Vec<String> = page
         .headers()
         .get_all(reqwest::header::SET_COOKIE)

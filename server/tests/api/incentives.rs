@@ -25,6 +25,7 @@ async fn api_key(app: &TestApp, desk: &Desk) -> String {
         desk.admin.user_id,
         "Website",
         None,
+        None,
     )
     .await
     .unwrap()
@@ -1171,4 +1172,168 @@ async fn verify_catches_a_tampered_incentive_payment() {
             .any(|v| v.contains("1 incentives are paid without a journal entry")),
         "{violations:?}"
     );
+}
+
+async fn get(app: &TestApp, key: &str, external_id: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(format!("{}{PATH}/{external_id}", app.address))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_sees_only_its_own_incentives_and_may_expire() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    desk.member(&app, "ada").await;
+    let website = api_key(&app, &desk).await;
+    let (_, partner) = app::incentives::keys::create(
+        &app.state.db,
+        &app.clock,
+        desk.admin.user_id,
+        "Partner portal",
+        Some(30),
+        None,
+    )
+    .await
+    .unwrap();
+    let (status, _) = post(
+        &app,
+        Some(&website),
+        item("ada@example.com", "deal-1", "10"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // The other key neither reads it nor learns about it by repeating it.
+    assert_eq!(get(&app, &website, "deal-1").await.status(), StatusCode::OK);
+    assert_eq!(
+        get(&app, &partner, "deal-1").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let (status, answer) = post(
+        &app,
+        Some(&partner),
+        item("ada@example.com", "deal-1", "10"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(answer.get("id").is_none(), "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("another API key"),
+        "{answer}"
+    );
+    assert_eq!(count(&app).await, 1);
+
+    // A key made to last 30 days stops working after them.
+    let (status, _) = post(&app, Some(&partner), item("ada@example.com", "deal-2", "5")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    app.clock
+        .advance(chrono::Duration::days(30) + chrono::Duration::seconds(1));
+    let (status, answer) = post(&app, Some(&partner), item("ada@example.com", "deal-3", "5")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired"),
+        "{answer}"
+    );
+    assert_eq!(
+        get(&app, &partner, "deal-2").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(count(&app).await, 2);
+    let keys = app::incentives::keys::list(&app.state.db, &app.clock)
+        .await
+        .unwrap();
+    let shown = keys.iter().find(|k| k.name == "Partner portal").unwrap();
+    assert!(shown.expired && shown.expires_at.is_some());
+
+    // The admin form refuses a lifetime that makes no sense.
+    let admin = crate::payouts_desk::admin_browser(&app).await;
+    for bad in ["0", "forever", "99999"] {
+        let (status, error) = crate::helpers::error_of(
+            admin
+                .post_form(
+                    "/api/admin/api-keys/create",
+                    &[("name", "Bad"), ("expires_in_days", bad)],
+                )
+                .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(error.message.starts_with("Expires:"), "{}", error.message);
+    }
+    let made: app::incentives::NewApiKey = admin
+        .post_form(
+            "/api/admin/api-keys/create",
+            &[("name", "Quarterly"), ("expires_in_days", "90")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(made.key.expires_at.is_some());
+    assert_eq!(app.count("SELECT COUNT(*) FROM api_keys").await, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_key_has_a_rate_limit_with_retry_after() {
+    let app = crate::helpers::spawn_app_with(
+        app::platform::Settings {
+            api_requests_per_minute: 3,
+            ..app::platform::Settings::default()
+        },
+        false,
+    )
+    .await;
+    let desk = desk(&app).await;
+    desk.member(&app, "ada").await;
+    let first = api_key(&app, &desk).await;
+    let second = api_key(&app, &desk).await;
+    for n in 0..3 {
+        let (status, _) = post(
+            &app,
+            Some(&first),
+            item("ada@example.com", &format!("d{n}"), "1"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let refused = reqwest::Client::new()
+        .post(format!("{}{PATH}", app.address))
+        .bearer_auth(&first)
+        .json(&item("ada@example.com", "d3", "1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=20).contains(&wait), "{wait}");
+    let body: Value = refused.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 3 a minute"),
+        "{body}"
+    );
+    assert_eq!(
+        get(&app, &first, "d0").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(count(&app).await, 3);
+    // Another key has its own allowance.
+    let (status, _) = post(&app, Some(&second), item("ada@example.com", "e0", "1")).await;
+    assert_eq!(status, StatusCode::CREATED);
 }

@@ -35,13 +35,18 @@ async fn scene() -> Scene {
 
 /// A scene whose PayPal client gives up waiting after `timeout`.
 async fn scene_with_timeout(timeout: Duration) -> Scene {
+    scene_configured(timeout, |_| {}).await
+}
+
+/// A scene with settings of its own.
+async fn scene_configured(timeout: Duration, configure: impl FnOnce(&mut Settings)) -> Scene {
     let fake = FakePayPal::start().await.unwrap();
     let api = PayPalConfig {
         base_url: fake.base_url.clone(),
         client_id: CLIENT_ID.into(),
         client_secret: CLIENT_SECRET.into(),
     };
-    let settings = Settings {
+    let mut settings = Settings {
         paypal: Some(PayPalSettings {
             api: api.clone(),
             mode: "sandbox".into(),
@@ -52,6 +57,7 @@ async fn scene_with_timeout(timeout: Duration) -> Scene {
         }),
         ..Settings::default()
     };
+    configure(&mut settings);
     let app = spawn_app_with(settings, false).await;
     let desk = desk(&app).await;
     let client = PayPalClient::new(api, timeout).unwrap();
@@ -1226,4 +1232,51 @@ async fn taking_back_a_credit_back_the_member_already_spent_is_refused_whole() {
         1,
         "still open: nothing was resolved"
     );
+}
+
+/// Every webhook test above also shows the event is verified on its exact
+/// bytes: the fake signs its text as written (keys out of order, spaced),
+/// so re-serializing it before asking PayPal would fail verification.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_flood_is_turned_away_before_anything_is_asked_of_paypal() {
+    let s = scene_configured(Duration::from_secs(5), |settings| {
+        settings.webhook_requests_per_minute = 5;
+    })
+    .await;
+    let (_, _, id) = s.approved("ada", "25.00").await;
+    s.send(&[id]).await;
+    let forged = Webhook {
+        headers: vec![
+            ("paypal-transmission-id", "forged".to_owned()),
+            ("paypal-transmission-sig", "0".repeat(64)),
+        ],
+        body: r#"{"id": "WH-X", "event_type": "PAYMENT.PAYOUTS-ITEM.SUCCEEDED", "resource": {}}"#
+            .to_owned(),
+    };
+    let before = s.fake.verifications();
+    let mut answers = Vec::new();
+    for _ in 0..20 {
+        answers.push(s.deliver(&forged).await);
+    }
+    // The first five are checked with PayPal (and refused); the rest are
+    // refused here, with no call to PayPal.
+    assert_eq!(answers[..5], [StatusCode::BAD_REQUEST; 5]);
+    assert_eq!(answers[5..], [StatusCode::TOO_MANY_REQUESTS; 15]);
+    assert_eq!(s.fake.verifications() - before, 5);
+    let mut call = reqwest::Client::new()
+        .post(format!("{}/api/paypal/webhook", s.app.address))
+        .header("content-type", "application/json")
+        .body(forged.body.clone());
+    for (name, value) in &forged.headers {
+        call = call.header(*name, value);
+    }
+    let refused = call.send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=12).contains(&wait), "{wait}");
+    assert_eq!(s.status(id).await, WithdrawalStatus::Processing);
 }
