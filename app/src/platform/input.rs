@@ -6,6 +6,17 @@
 //! refuses a NUL in text outright (the insert fails, and the caller would see
 //! a 500), and the others hide or rearrange what an admin reads before paying
 //! someone. Tabs and line breaks stay allowed, since notes have lines.
+//!
+//! No field is longer than [`MAX_FIELD_CHARS`] either (the features keep
+//! their own, tighter limits with their own messages; this one stops a
+//! megabyte "name" before it reaches a query or a column), except the
+//! fields that carry a whole file, bounded by the request's size.
+
+/// The longest text one field may carry.
+pub const MAX_FIELD_CHARS: usize = 10_000;
+
+/// Fields that carry a whole file (a CSV import), bounded by the body limit.
+const FILE_FIELDS: [&str; 1] = ["csv"];
 
 /// The first character of `text` that no field accepts, if any.
 pub fn forbidden_char(text: &str) -> Option<char> {
@@ -41,10 +52,34 @@ pub fn check_field(key: &str, value: &str) -> Result<(), String> {
 }
 
 fn check_named(label: &str, key: &str, value: &str) -> Result<(), String> {
+    let shown = || -> String {
+        label
+            .chars()
+            .filter(|&c| !is_forbidden(c))
+            .take(100)
+            .collect()
+    };
+    let last = label.rsplit(['.', '[']).next().unwrap_or(label);
+    if !FILE_FIELDS.contains(&last) && value.len() > MAX_FIELD_CHARS {
+        let length = value.chars().count();
+        if length > MAX_FIELD_CHARS {
+            return Err(format!(
+                "The field \"{}\" is too long ({length} characters; at most {MAX_FIELD_CHARS}). \
+                 Shorten it and try again",
+                shown()
+            ));
+        }
+    }
+    if key.len() > 200 {
+        return Err(format!(
+            "A field name is too long (\"{}…\"): send the form as the page does",
+            shown().chars().take(40).collect::<String>()
+        ));
+    }
     let Some(c) = forbidden_char(key).or_else(|| forbidden_char(value)) else {
         return Ok(());
     };
-    let label: String = label.chars().filter(|&c| !is_forbidden(c)).collect();
+    let label = shown();
     Err(format!(
         "The field \"{label}\" contains a character Paydesk does not accept (U+{:04X}, a \
          control or direction-changing character). Remove it and try again",
@@ -107,6 +142,23 @@ mod tests {
         assert!(err.contains("U+0000"), "{err}");
         assert!(check_field("note", "fine").is_ok());
         assert!(check_field("no\0te", "fine").is_err());
+    }
+
+    #[test]
+    fn a_field_longer_than_the_limit_is_refused_by_name_unless_it_carries_a_file() {
+        let long = "é".repeat(MAX_FIELD_CHARS + 1);
+        let err = check_field("note", &long).unwrap_err();
+        assert!(
+            err.contains("\"note\" is too long") && err.contains("10001"),
+            "{err}"
+        );
+        // Bytes are not characters: 10,000 two-byte letters are fine.
+        assert!(check_field("note", &"é".repeat(MAX_FIELD_CHARS)).is_ok());
+        assert!(check_field("csv", &long).is_ok());
+        let doc = serde_json::json!({"query": {"q": long.clone()}, "csv": long});
+        let err = check_json(&doc).unwrap_err();
+        assert!(err.contains("query.q"), "{err}");
+        assert!(check_field(&"k".repeat(201), "v").is_err());
     }
 
     #[test]

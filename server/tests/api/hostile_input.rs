@@ -135,6 +135,38 @@ async fn control_characters_are_refused_by_name_and_change_nothing() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error.message.contains("query.q"), "{}", error.message);
+    // Any field past the shared length limit, form or JSON, named.
+    let huge = "x".repeat(app::platform::input::MAX_FIELD_CHARS + 1);
+    let (status, error) = error_of(
+        admin
+            .post_form(
+                "/api/admin/members/adjust",
+                &[
+                    ("member_id", ada.to_string().as_str()),
+                    ("asset", "USD"),
+                    ("direction", "credit"),
+                    ("amount", "5"),
+                    ("reason", huge.as_str()),
+                    ("idempotency_key", &key()),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        error.message.contains("\"reason\" is too long"),
+        "{}",
+        error.message
+    );
+    let (status, error) = error_of(
+        admin
+            .post_json("/api/admin/payouts/list", json!({ "query": { "q": huge } }))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error.message.contains("query.q"), "{}", error.message);
     // A direction override hiding who is paid.
     let (status, _) = error_of(
         admin
@@ -300,4 +332,66 @@ async fn signed_in_pages_and_api_answers_are_never_stored_and_https_desks_send_h
         .find(|c| c.starts_with("__Host-paydesk_session="))
         .expect("the session cookie has the prefix");
     assert!(session.contains("; Secure") && session.contains("HttpOnly"));
+}
+
+/// Every script a rendered page carries has the response's nonce, and the
+/// Content-Security-Policy allows only those (and WebAssembly), so an
+/// injected inline script would not run. The end-to-end suite runs the
+/// hydrated app under this policy in Chromium.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_carry_a_content_security_policy_with_a_fresh_nonce_on_every_script() {
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    some_requests(&app, &desk).await;
+    let member = app.new_browser();
+    member.log_in("ada@example.com", "member passphrase").await;
+    let mut nonces = Vec::new();
+    for (browser, path) in [
+        (&app.browser, "/login"),
+        (&member, "/account"),
+        (&member, "/account/withdrawals"),
+    ] {
+        let page = browser.get(path).await;
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        let policy = page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        for directive in [
+            "default-src 'self'",
+            "'wasm-unsafe-eval'",
+            "object-src 'none'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+        ] {
+            assert!(policy.contains(directive), "{path}: {policy}");
+        }
+        assert!(!policy.contains("unsafe-inline"), "{policy}");
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("{path}: no nonce in {policy}"))
+            .to_owned();
+        let html = page.text().await.unwrap();
+        let scripts: Vec<&str> = html.split("<script").skip(1).collect();
+        assert!(
+            !scripts.is_empty(),
+            "{path}: the page hydrates with a script"
+        );
+        for script in scripts {
+            let tag = script.split('>').next().unwrap();
+            assert!(
+                tag.contains(&format!("nonce=\"{nonce}\"")),
+                "{path}: a script without the nonce: <script{tag}>"
+            );
+        }
+        nonces.push(nonce);
+    }
+    nonces.sort();
+    nonces.dedup();
+    assert_eq!(nonces.len(), 3, "a new nonce for every response");
+    // API answers run nothing and need no policy of their own.
+    let me = app.post_json("/api/auth/me", json!({})).await;
+    assert!(me.headers().get("content-security-policy").is_none());
 }

@@ -212,7 +212,8 @@ async fn each_failure_past_the_limit_doubles_the_wait() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_email_longer_than_any_column_is_a_counted_failure_not_a_500() {
     let app = spawn_app().await;
-    let email = format!("{}@example.com", "x".repeat(10_000));
+    // Past every column (254), within the shared field limit.
+    let email = format!("{}@example.com", "x".repeat(2_000));
     let limit = app.state.settings.login_max_failures_per_account;
     for _ in 0..limit {
         let response = app.log_in(&email, "some password").await;
@@ -224,6 +225,15 @@ async fn an_email_longer_than_any_column_is_a_counted_failure_not_a_500() {
         app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'login_failed' AND LENGTH(subject) = 254")
             .await,
         limit as i64
+    );
+    // Past the shared field limit it never reaches sign-in at all.
+    let huge = format!("{}@example.com", "x".repeat(10_000));
+    let (status, error) = error_of(app.new_browser().log_in(&huge, "some password").await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(error.message.contains("\"email\" is too long"), "{}", error.message);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM sign_in_attempts").await,
+        limit as i64 + 1
     );
 }
 
