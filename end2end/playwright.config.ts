@@ -66,17 +66,18 @@ export default defineConfig({
   projects: [
     {
       name: 'desktop',
-      testIgnore: [/no-js/, /alone/, /last/],
+      testIgnore: [/no-js/, /alone/, /last/, /final/],
       use: { ...devices['Desktop Chrome'], launchOptions },
     },
     {
       name: 'mobile',
-      testIgnore: [/no-js/, /alone/, /last/],
+      testIgnore: [/no-js/, /alone/, /last/, /final/],
       use: { browserName: 'chromium', ...phone, launchOptions },
     },
     {
       name: 'no-js',
       testMatch: /no-js/,
+      testIgnore: /final/,
       use: { ...devices['Desktop Chrome'], javaScriptEnabled: false, launchOptions },
     },
     // Tests that count something global (e.g. requests waiting) run after
@@ -106,6 +107,12 @@ export default defineConfig({
       testMatch: /last/,
       dependencies: ['last-desktop'],
       use: { browserName: 'chromium', ...phone, launchOptions },
+    },
+    // Last of all: the ledger the whole suite wrote verifies clean.
+    {
+      name: 'final',
+      testMatch: /final/,
+      dependencies: ['last-mobile'],
     },
   ],
 });
