@@ -94,6 +94,23 @@ pub async fn issue(
     .await
 }
 
+/// Whether a link of this purpose went to the account within
+/// [`RESEND_AFTER`]: another is not sent then.
+async fn sent_lately(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    user_id: i64,
+    purpose: LinkPurpose,
+) -> Result<bool, DbErr> {
+    Ok(password_link::Entity::find()
+        .filter(password_link::Column::UserId.eq(user_id))
+        .filter(password_link::Column::Purpose.eq(purpose.as_str()))
+        .filter(password_link::Column::CreatedAt.gt(now - RESEND_AFTER))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
 /// "Forgot password": sends a link when the address has an account. The
 /// caller answers [`RESET_SENT`] either way, and the work is alike either
 /// way too: every request is one write transaction with its audit row (an
@@ -132,14 +149,10 @@ pub async fn request_reset(
     let outcome = match &member {
         None => "unknown email",
         Some(member) => {
-            let recent = password_link::Entity::find()
-                .filter(password_link::Column::UserId.eq(member.id))
-                .filter(password_link::Column::Purpose.eq(LinkPurpose::Reset.as_str()))
-                .filter(password_link::Column::CreatedAt.gt(now - RESEND_AFTER))
-                .one(&txn)
+            if sent_lately(&txn, now, member.id, LinkPurpose::Reset)
                 .await
-                .map_err(internal)?;
-            if recent.is_some() {
+                .map_err(internal)?
+            {
                 "a link was sent moments ago"
             } else {
                 issue(&txn, now, member.id, LinkPurpose::Reset)
@@ -388,14 +401,10 @@ pub async fn resend_confirmation(
     if member.email_confirmed_at.is_some() {
         return Ok("Your email address is confirmed already: nothing to do.".to_owned());
     }
-    let recent = password_link::Entity::find()
-        .filter(password_link::Column::UserId.eq(member.id))
-        .filter(password_link::Column::Purpose.eq(LinkPurpose::Confirm.as_str()))
-        .filter(password_link::Column::CreatedAt.gt(now - RESEND_AFTER))
-        .one(&txn)
+    if sent_lately(&txn, now, member.id, LinkPurpose::Confirm)
         .await
-        .map_err(internal)?;
-    if recent.is_some() {
+        .map_err(internal)?
+    {
         return Ok(format!(
             "We sent a link to {} moments ago: check your inbox and spam folder. You can ask for another in two minutes.",
             member.email

@@ -157,14 +157,7 @@ async fn values_for(
             external_reference,
             payment_date,
         } => {
-            let request = withdrawal_request::Entity::find_by_id(*request_id)
-                .one(conn)
-                .await?
-                .ok_or_else(|| ComposeError::Unsendable(format!("request {request_id} is gone")))?;
-            let currency = asset::Entity::find_by_id(request.currency_asset_id)
-                .one(conn)
-                .await?
-                .ok_or_else(|| ComposeError::Unsendable("the request's currency is gone".into()))?;
+            let (request, currency) = request_and_currency(conn, *request_id).await?;
             let scale = u32::try_from(currency.scale).unwrap_or(0);
             let money = |minor: i64| format_amount(minor, &currency.code, scale);
             let method = PayoutMethod::parse(&request.method)
@@ -215,14 +208,7 @@ async fn values_for(
                 )
         }
         Notice::PayPalUnclaimed { request_id, .. } => {
-            let request = withdrawal_request::Entity::find_by_id(*request_id)
-                .one(conn)
-                .await?
-                .ok_or_else(|| ComposeError::Unsendable(format!("request {request_id} is gone")))?;
-            let currency = asset::Entity::find_by_id(request.currency_asset_id)
-                .one(conn)
-                .await?
-                .ok_or_else(|| ComposeError::Unsendable("the request's currency is gone".into()))?;
+            let (request, currency) = request_and_currency(conn, *request_id).await?;
             let scale = u32::try_from(currency.scale).unwrap_or(0);
             values
                 .set("request_id", request.id.to_string())
@@ -261,6 +247,23 @@ async fn values_for(
                 )
         }
     })
+}
+
+/// A request an email is about, with its payout currency: gone, the
+/// email can never be sent.
+async fn request_and_currency(
+    conn: &impl ConnectionTrait,
+    request_id: i64,
+) -> Result<(withdrawal_request::Model, asset::Model), ComposeError> {
+    let request = withdrawal_request::Entity::find_by_id(request_id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ComposeError::Unsendable(format!("request {request_id} is gone")))?;
+    let currency = asset::Entity::find_by_id(request.currency_asset_id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ComposeError::Unsendable("the request's currency is gone".into()))?;
+    Ok((request, currency))
 }
 
 /// How a request that gave its money back ended, as a subject says it.

@@ -230,7 +230,11 @@ async fn an_email_longer_than_any_column_is_a_counted_failure_not_a_500() {
     let huge = format!("{}@example.com", "x".repeat(10_000));
     let (status, error) = error_of(app.new_browser().log_in(&huge, "some password").await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(error.message.contains("\"email\" is too long"), "{}", error.message);
+    assert!(
+        error.message.contains("\"email\" is too long"),
+        "{}",
+        error.message
+    );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM sign_in_attempts").await,
         limit as i64 + 1
