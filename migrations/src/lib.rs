@@ -23,6 +23,7 @@ mod m20261201_000014_payment_files;
 mod m20261202_000015_email_confirmation;
 mod m20261202_000016_paypal_alerts;
 mod m20261202_000017_api_key_expiry;
+mod m20261202_000018_reset_requests;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000015_email_confirmation::Migration),
             Box::new(m20261202_000016_paypal_alerts::Migration),
             Box::new(m20261202_000017_api_key_expiry::Migration),
+            Box::new(m20261202_000018_reset_requests::Migration),
         ]
     }
 }

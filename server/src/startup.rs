@@ -254,6 +254,10 @@ async fn purge_sessions_periodically(state: AppState) {
         if let Err(err) = app::auth::throttle::purge(&state.db, state.clock.now()).await {
             tracing::warn!(error = %err, "could not remove old sign-in attempts");
         }
+        if let Err(err) = app::auth::links::purge_reset_requests(&state.db, state.clock.now()).await
+        {
+            tracing::warn!(error = %err, "could not remove old password reset requests");
+        }
     }
 }
 

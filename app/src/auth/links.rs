@@ -9,14 +9,14 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     sea_query::Expr, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use sha2::{Digest, Sha256};
 
 use super::password;
 use super::service::{self, normalize_email, AuthError, IssuedSession};
 use crate::email::notice::{self, LinkPurpose, Notice};
-use crate::entities::{password_link, payout_detail, session, user};
+use crate::entities::{password_link, payout_detail, reset_request, session, user};
 use crate::error::AppError;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
@@ -111,12 +111,13 @@ async fn sent_lately(
         .is_some())
 }
 
-/// "Forgot password": sends a link when the address has an account. The
-/// caller answers [`RESET_SENT`] either way, and the work is alike either
-/// way too: every request is one write transaction with its audit row (an
-/// unknown or recently sent address writes just that), so neither the
-/// answer nor its timing tells whether the address has an account. One
-/// address may ask `account_requests_per_address` times per window.
+/// "Forgot password": queues the request. The caller answers
+/// [`RESET_SENT`] either way, and the work is the same either way: one
+/// write transaction with the queued request and its audit row, whether or
+/// not the address has an account (the lookup and the link happen later,
+/// in [`send_reset_links`], off the request), so neither the answer nor its
+/// timing tells who is a member. One address may ask
+/// `account_requests_per_address` times per window.
 pub async fn request_reset(
     conn: &DatabaseConnection,
     clock: &Clock,
@@ -141,39 +142,90 @@ pub async fn request_reset(
         now,
     )
     .await?;
-    let member = user::Entity::find()
-        .filter(user::Column::Email.eq(email.as_str()))
-        .one(&txn)
-        .await
-        .map_err(internal)?;
-    let outcome = match &member {
-        None => "unknown email",
-        Some(member) => {
-            if sent_lately(&txn, now, member.id, LinkPurpose::Reset)
-                .await
-                .map_err(internal)?
-            {
-                "a link was sent moments ago"
-            } else {
-                issue(&txn, now, member.id, LinkPurpose::Reset)
-                    .await
-                    .map_err(internal)?;
-                "link sent"
-            }
-        }
-    };
+    reset_request::Entity::insert(reset_request::ActiveModel {
+        email: Set(email.clone()),
+        requested_at: Set(now),
+        ip: Set(meta.ip.clone()),
+        ..Default::default()
+    })
+    .exec_without_returning(&txn)
+    .await
+    .map_err(internal)?;
     audit::record(
         &txn,
         now,
         AuditEntry::new(AuditAction::PasswordResetRequested)
             .subject(email)
             .ip(meta.ip.clone())
-            .detail(outcome),
+            .detail("queued"),
     )
     .await
     .map_err(internal)?;
     txn.commit().await.map_err(internal)?;
     Ok(())
+}
+
+/// Sends the links of queued "forgot password" requests (the email worker
+/// calls it before each delivery pass): a link where the address has an
+/// account and none went out in the last two minutes, nothing otherwise.
+/// Each request is taken by a guarded update, so two workers send one link.
+/// Returns how many requests were handled.
+pub async fn send_reset_links(conn: &DatabaseConnection, clock: &Clock) -> Result<usize, DbErr> {
+    let waiting = reset_request::Entity::find()
+        .filter(reset_request::Column::ProcessedAt.is_null())
+        .order_by_asc(reset_request::Column::Id)
+        .limit(200)
+        .all(conn)
+        .await?;
+    let mut handled = 0;
+    for request in waiting {
+        let now = clock.now();
+        let txn = db::begin_write(conn).await?;
+        let taken = reset_request::Entity::update_many()
+            .col_expr(reset_request::Column::ProcessedAt, Expr::value(now))
+            .filter(reset_request::Column::Id.eq(request.id))
+            .filter(reset_request::Column::ProcessedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if taken.rows_affected == 0 {
+            continue;
+        }
+        let member = user::Entity::find()
+            .filter(user::Column::Email.eq(request.email.as_str()))
+            .one(&txn)
+            .await?;
+        let outcome = match &member {
+            None => "unknown email",
+            Some(member) if sent_lately(&txn, now, member.id, LinkPurpose::Reset).await? => {
+                "a link was sent moments ago"
+            }
+            Some(member) => {
+                issue(&txn, now, member.id, LinkPurpose::Reset).await?;
+                "link sent"
+            }
+        };
+        reset_request::Entity::update_many()
+            .col_expr(reset_request::Column::Outcome, Expr::value(outcome))
+            .filter(reset_request::Column::Id.eq(request.id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        handled += 1;
+    }
+    Ok(handled)
+}
+
+/// Handled "forgot password" requests older than a day (the throttle
+/// counts audit rows, not these).
+pub async fn purge_reset_requests(
+    conn: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    Ok(reset_request::Entity::delete_many()
+        .filter(reset_request::Column::ProcessedAt.lt(now - Duration::days(1)))
+        .exec(conn)
+        .await?
+        .rows_affected)
 }
 
 /// Sets a new password with a link: once, before it expires. Every session

@@ -248,6 +248,9 @@ pub async fn run(
         if let Err(err) = super::digest::write_if_due(&conn, clock.now()).await {
             tracing::warn!(error = %err, "admin digest: database error");
         }
+        if let Err(err) = crate::auth::links::send_reset_links(&conn, &clock).await {
+            tracing::warn!(error = %err, "password reset links: database error");
+        }
         match deliver_due(&conn, &clock, &mail, &mailer).await {
             Ok(pass) if pass != Pass::default() => tracing::info!(?pass, "email delivery"),
             Ok(_) => {}

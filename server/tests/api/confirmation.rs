@@ -431,6 +431,10 @@ async fn an_owner_taking_their_address_back_drops_what_a_stranger_saved() {
             .status(),
         StatusCode::OK
     );
+    // The email worker's step (no SMTP server here, so no worker runs).
+    app::auth::links::send_reset_links(&app.state.db, &app.clock)
+        .await
+        .unwrap();
     let token = link_token(&app, &user.email, "password.reset").await;
     let set = owner
         .post_form(
@@ -488,4 +492,83 @@ async fn accounts_from_before_the_rule_count_as_confirmed() {
         .unwrap()
         .unwrap();
     assert_eq!(old.email_confirmed_at, Some(old.created_at));
+}
+
+/// "Forgot password" writes the same rows for an address with an account
+/// and one without (the link is made later, by the email worker), so
+/// neither the answer nor the work tells who is a member.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forgot_password_does_the_same_work_for_known_and_unknown_addresses() {
+    let app = spawn_app().await;
+    let user = TestUser::generate();
+    app.new_browser().sign_up(&user).await;
+    let tables = [
+        "reset_requests",
+        "audit_events",
+        "outbox",
+        "password_links",
+        "users",
+        "sessions",
+    ];
+    async fn rows(app: &TestApp, tables: &[&str]) -> Vec<i64> {
+        let mut all = Vec::new();
+        for table in tables {
+            all.push(app.count(&format!("SELECT COUNT(*) FROM {table}")).await);
+        }
+        all
+    }
+    let browser = app.new_browser();
+    let mut deltas = Vec::new();
+    let mut answers = Vec::new();
+    for email in [user.email.as_str(), "nobody@example.com"] {
+        let before = rows(&app, &tables).await;
+        let answer = browser
+            .post_form("/api/auth/forgot-password", &[("email", email)])
+            .await;
+        assert_eq!(answer.status(), StatusCode::OK);
+        answers.push(answer.text().await.unwrap());
+        let after = rows(&app, &tables).await;
+        deltas.push(
+            after
+                .iter()
+                .zip(&before)
+                .map(|(a, b)| a - b)
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(deltas[0], deltas[1], "the same rows, in {tables:?}");
+    assert_eq!(deltas[0], vec![1, 1, 0, 0, 0, 0]);
+
+    // The worker's step sends the one link there is an account for.
+    let handled = app::auth::links::send_reset_links(&app.state.db, &app.clock)
+        .await
+        .unwrap();
+    assert_eq!(handled, 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'password.reset'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM reset_requests WHERE outcome = 'unknown email'")
+            .await,
+        1
+    );
+    // Handled once: a second step sends nothing more.
+    assert_eq!(
+        app::auth::links::send_reset_links(&app.state.db, &app.clock)
+            .await
+            .unwrap(),
+        0
+    );
+    // A day on, the handled requests are cleared away.
+    app.clock
+        .advance(chrono::Duration::days(1) + chrono::Duration::seconds(1));
+    assert_eq!(
+        app::auth::links::purge_reset_requests(&app.state.db, app.clock.now())
+            .await
+            .unwrap(),
+        2
+    );
 }
