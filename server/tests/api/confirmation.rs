@@ -3,7 +3,7 @@
 //! link needs the account's password and works once for a day, and until
 //! then incentives wait and withdrawals are refused.
 
-use crate::helpers::{error_of, fresh_database, spawn_app, Browser, TestApp, TestUser};
+use crate::helpers::{empty_database, error_of, spawn_app, Browser, TestApp, TestUser};
 use crate::incentives::funding;
 use crate::ledger_fixture::{assert_ledger_clean, balance, desk, key, Member};
 use app::auth::Role;
@@ -472,7 +472,7 @@ async fn an_owner_taking_their_address_back_drops_what_a_stranger_saved() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accounts_from_before_the_rule_count_as_confirmed() {
     use migration::MigratorTrait;
-    let (url, _guard) = fresh_database(false).await;
+    let (url, _guard) = empty_database().await;
     let db = sea_orm::Database::connect(&url).await.unwrap();
     migration::Migrator::up(&db, Some(14)).await.unwrap();
     let backend = db.get_database_backend();

@@ -52,23 +52,119 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+fn random_suffix() -> String {
+    let mut suffix = [0u8; 8];
+    rand::fill(&mut suffix);
+    suffix.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What the migrations are: a digest of every file of the migrations
+/// crate, so a template made from other migrations is never used.
+fn migrations_key() -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/src");
+    let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .expect("the migrations crate sits beside the server")
+        .filter_map(Result::ok)
+        .map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            (name, text)
+        })
+        .collect();
+    files.sort();
+    let parts: Vec<&str> = files
+        .iter()
+        .flat_map(|(name, text)| [name.as_str(), text.as_str()])
+        .collect();
+    app::ledger::idempotency::fingerprint(&parts)[..16].to_owned()
+}
+
+/// A PostgreSQL database with every migration applied, made once for all
+/// test processes (nextest runs each test in its own) and copied for each
+/// test: `CREATE DATABASE ... TEMPLATE` takes a fraction of migrating.
+/// Made under a scratch name and renamed into place, so processes racing
+/// to make it end with one; templates of older migrations are dropped.
+async fn template_database(admin: &sea_orm::DatabaseConnection, admin_url: &str) -> String {
+    let name = format!("paydesk_template_{}", migrations_key());
+    let exists = |name: String| async move {
+        admin
+            .query_one_raw(Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"),
+            ))
+            .await
+            .expect("list databases")
+            .is_some()
+    };
+    if exists(name.clone()).await {
+        return name;
+    }
+    let scratch = format!("paydesk_tmpl_{}", random_suffix());
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{scratch}\""))
+        .await
+        .expect("create a template database");
+    let migrated = startup::connect_and_migrate(&with_database(admin_url, &scratch))
+        .await
+        .expect("migrate the template");
+    migrated.close().await.expect("close the template");
+    let renamed = admin
+        .execute_unprepared(&format!(
+            "ALTER DATABASE \"{scratch}\" RENAME TO \"{name}\""
+        ))
+        .await;
+    if renamed.is_err() {
+        // Another process made it first: use theirs.
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{scratch}\""))
+            .await;
+    } else {
+        let old = admin
+            .query_all_raw(Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                format!(
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'paydesk_template_%' AND datname <> '{name}'"
+                ),
+            ))
+            .await
+            .unwrap_or_default();
+        for row in old {
+            if let Ok(stale) = row.try_get_by_index::<String>(0) {
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{stale}\""))
+                    .await;
+            }
+        }
+    }
+    assert!(exists(name.clone()).await, "the template {name} exists");
+    name
+}
+
+/// A fresh database with every migration applied.
 pub async fn fresh_database(force_sqlite: bool) -> (String, TestDb) {
+    database(force_sqlite, true).await
+}
+
+/// A fresh database with nothing in it (for tests of the migrations).
+pub async fn empty_database() -> (String, TestDb) {
+    database(false, false).await
+}
+
+async fn database(force_sqlite: bool, migrated: bool) -> (String, TestDb) {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(admin_url) if !force_sqlite && !admin_url.is_empty() => {
-            let mut suffix = [0u8; 8];
-            rand::fill(&mut suffix);
-            let name = format!(
-                "paydesk_test_{}",
-                suffix
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect::<String>()
-            );
+            let name = format!("paydesk_test_{}", random_suffix());
             let admin = Database::connect(&admin_url)
                 .await
                 .expect("TEST_DATABASE_URL must point at a reachable PostgreSQL");
+            let create = if migrated {
+                let template = template_database(&admin, &admin_url).await;
+                format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")
+            } else {
+                format!("CREATE DATABASE \"{name}\"")
+            };
             admin
-                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .execute_unprepared(&create)
                 .await
                 .expect("create the test database");
             (
