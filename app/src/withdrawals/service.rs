@@ -133,6 +133,22 @@ pub enum AmountRequest {
     Max,
 }
 
+impl AmountRequest {
+    /// The amount as the idempotency fingerprint sees it: the number, not
+    /// how it was typed, so "25" and "25.00" sent with one key are one
+    /// request. Text that is not a plain number stays as typed (the
+    /// request is refused anyway, and a refusal keeps no key).
+    pub fn canonical(&self) -> String {
+        match self {
+            AmountRequest::Max => "max".to_owned(),
+            AmountRequest::Exact(text) => text
+                .trim()
+                .parse::<rust_decimal::Decimal>()
+                .map_or_else(|_| text.trim().to_owned(), |d| d.normalize().to_string()),
+        }
+    }
+}
+
 pub struct NewWithdrawal<'a> {
     pub member_user_id: i64,
     pub wallet_id: i64,
@@ -246,15 +262,11 @@ pub async fn request_withdrawal(
 ) -> Result<WithdrawalView, WithdrawalError> {
     let now = clock.now();
     let scope = scope_of(input.member_user_id);
-    let amount_text = match &input.amount {
-        AmountRequest::Exact(text) => text.as_str(),
-        AmountRequest::Max => "max",
-    };
     let fingerprint = idempotency::fingerprint(&[
         "withdrawal.request",
         &input.wallet_id.to_string(),
         input.method,
-        amount_text,
+        &input.amount.canonical(),
     ]);
     let txn = db::begin_write(db).await?;
     match idempotency::claim(&txn, now, &scope, input.idempotency_key, &fingerprint).await? {
@@ -290,16 +302,12 @@ pub async fn request_on_behalf(
     let now = clock.now();
     // The admin's key, in the admin's scope.
     let scope = scope_of(admin_user_id);
-    let amount_text = match &input.amount {
-        AmountRequest::Exact(text) => text.as_str(),
-        AmountRequest::Max => "max",
-    };
     let fingerprint = idempotency::fingerprint(&[
         "withdrawal.request_on_behalf",
         &input.member_user_id.to_string(),
         &input.wallet_id.to_string(),
         input.method,
-        amount_text,
+        &input.amount.canonical(),
         note.as_deref().unwrap_or(""),
     ]);
     let txn = db::begin_write(db).await?;
@@ -615,6 +623,21 @@ fn human_duration(seconds: i64) -> String {
         format!("1 {unit}")
     } else {
         format!("{count} {unit}s")
+    }
+}
+
+#[cfg(test)]
+mod amount_tests {
+    use super::AmountRequest;
+
+    #[test]
+    fn one_amount_typed_several_ways_has_one_canonical_form() {
+        let canon = |text: &str| AmountRequest::Exact(text.into()).canonical();
+        assert_eq!(canon("25"), canon("25.00"));
+        assert_eq!(canon(" 25.5 "), canon("25.50"));
+        assert_ne!(canon("25"), canon("2.5"));
+        assert_eq!(canon("25,00"), "25,00");
+        assert_eq!(AmountRequest::Max.canonical(), "max");
     }
 }
 

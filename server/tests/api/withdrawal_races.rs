@@ -166,6 +166,18 @@ async fn the_same_idempotency_key_fifty_times_at_once_is_one_request() {
     );
     assert_eq!(balance(&app, wallet.id).await, 100_000 - 1_234);
 
+    // The same amount typed another way is the same request.
+    for typed in ["12.340", " 12.34 ", "012.34"] {
+        let again = request(&app, &ada, wallet.id, "paypal", typed, &shared_key)
+            .await
+            .unwrap();
+        assert!(ids.contains(&again.id), "{typed:?}");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM withdrawal_requests").await,
+        1
+    );
+
     // The same key for something else is refused, not silently replayed.
     let err = request(&app, &ada, wallet.id, "paypal", "50", &shared_key)
         .await
