@@ -88,9 +88,10 @@ async fn template_database(admin: &sea_orm::DatabaseConnection, admin_url: &str)
     let name = format!("paydesk_template_{}", migrations_key());
     let exists = |name: String| async move {
         admin
-            .query_one_raw(Statement::from_string(
+            .query_one_raw(Statement::from_sql_and_values(
                 sea_orm::DbBackend::Postgres,
-                format!("SELECT 1 FROM pg_database WHERE datname = '{name}'"),
+                "SELECT 1 FROM pg_database WHERE datname = $1",
+                [name.into()],
             ))
             .await
             .expect("list databases")
@@ -120,11 +121,10 @@ async fn template_database(admin: &sea_orm::DatabaseConnection, admin_url: &str)
             .await;
     } else {
         let old = admin
-            .query_all_raw(Statement::from_string(
+            .query_all_raw(Statement::from_sql_and_values(
                 sea_orm::DbBackend::Postgres,
-                format!(
-                    "SELECT datname FROM pg_database WHERE datname LIKE 'paydesk_template_%' AND datname <> '{name}'"
-                ),
+                "SELECT datname FROM pg_database WHERE datname LIKE 'paydesk_template_%' AND datname <> $1",
+                [name.clone().into()],
             ))
             .await
             .unwrap_or_default();

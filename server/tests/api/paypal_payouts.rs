@@ -1136,6 +1136,9 @@ async fn a_late_report_that_contradicts_a_settled_payout_waits_for_an_admin() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = error_of(resolve(&admin, 999_999, "dismiss", "checked").await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) =
+        error_of(resolve(&s.app.new_browser(), on_credited[0].id, "dismiss", "anyone").await).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
     let member = s.app.new_browser();
     member.sign_up(&crate::helpers::TestUser::generate()).await;
     let (status, _) =
