@@ -15,6 +15,10 @@ pub mod email;
 pub mod error;
 pub mod funding;
 pub mod incentives;
+#[cfg(feature = "ssr")]
+pub mod integrity;
+#[cfg(test)]
+mod layers;
 pub mod ledger;
 pub mod members;
 pub mod payout_details;
@@ -24,6 +28,7 @@ pub mod payouts;
 pub mod paypal;
 pub mod root;
 pub mod settings;
+pub mod site;
 pub mod ui;
 pub mod verification;
 pub mod withdrawals;

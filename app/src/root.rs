@@ -1,4 +1,4 @@
-//! The document shell, the router, and the session-aware context every page reads.
+//! The document shell and the router: the one place that names every page.
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
@@ -8,15 +8,13 @@ use leptos_router::{
 };
 
 use crate::account::{statement::StatementView, AccountLayout, AccountOverview};
-use crate::admin::{AdminDashboard, AdminLayout};
+use crate::admin::pages::{AdminDashboard, AdminLayout};
 use crate::audit_log::pages::AuditLogPage;
 use crate::auth::{
-    api::{me, LogOut},
+    context::provide_session,
     pages::{ConfirmEmailPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage},
-    UserView,
 };
 use crate::email::pages::EmailOutboxPage;
-use crate::error::AppError;
 use crate::funding::pages::FundingWalletsPage;
 use crate::incentives::pages::IncentivesPage;
 use crate::members::pages::{MemberPage, MembersPage};
@@ -28,7 +26,8 @@ use crate::payouts::{
     process::ProcessPage,
 };
 use crate::settings::pages::SettingsPage;
-use crate::ui::{Header, Landing, NotFound};
+use crate::site::{header::Header, landing::Landing};
+use crate::ui::NotFound;
 use crate::verification::pages::VerificationPage;
 use crate::withdrawals::pages::WithdrawalsPage;
 
@@ -77,26 +76,6 @@ fn content_security_policy() {
     }
 }
 
-/// The session as every page sees it: the signed-in user, refetched after
-/// each sign-out and whenever a page reports a sign-in or sign-up.
-#[derive(Clone, Copy)]
-pub struct Session {
-    pub log_out: ServerAction<LogOut>,
-    pub user: Resource<Result<Option<UserView>, AppError>>,
-    changed: RwSignal<u64>,
-}
-
-impl Session {
-    /// Called by a page whose action has just signed someone in.
-    pub fn changed(&self) {
-        self.changed.update(|n| *n += 1);
-    }
-}
-
-pub fn use_session() -> Session {
-    expect_context::<Session>()
-}
-
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -122,14 +101,7 @@ pub fn App() -> impl IntoView {
 /// Everything inside the router.
 #[component]
 fn Site() -> impl IntoView {
-    let log_out = ServerAction::<LogOut>::new();
-    let changed = RwSignal::new(0u64);
-    let user = Resource::new(move || (changed.get(), log_out.version().get()), |_| me());
-    provide_context(Session {
-        log_out,
-        user,
-        changed,
-    });
+    provide_session();
 
     view! {
         <a class="skip-link" href="#main">

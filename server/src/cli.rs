@@ -40,7 +40,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn adjust(database_url: &str, args: AdjustArgs) -> anyhow::Result<()> {
-    use app::auth::{service::normalize_email, Role};
+    use app::auth::{normalize_email, Role};
     use app::entities::user;
     use app::ledger::operations::{self, Direction};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -156,7 +156,7 @@ async fn create_admin(database_url: &str, args: CreateAdminArgs) -> anyhow::Resu
 
 async fn verify(database_url: &str) -> anyhow::Result<()> {
     let db = startup::connect_and_migrate(database_url).await?;
-    let report = app::ledger::verify::verify(&db).await?;
+    let report = app::integrity::verify(&db).await?;
     println!(
         "Checked {} wallets, {} transfers, {} assets, {} withdrawal requests.",
         report.wallets, report.transfers, report.assets, report.requests

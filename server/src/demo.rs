@@ -8,6 +8,7 @@ use app::auth::{service as auth, Role};
 use app::entities::user;
 use app::ledger::money::{AssetKind, Rate};
 use app::ledger::service as ledger;
+use app::payout_details::method::PayoutMethod;
 use app::payout_details::{service as payout_details, DetailsInput};
 use app::platform::{db, Clock};
 use app::verification::{service as verification, VerificationInput};
@@ -15,7 +16,7 @@ use app::withdrawals::{
     queries,
     rules::{self, MethodRule},
     service::{self as withdrawals, Actor, AmountRequest, EventDetails, NewWithdrawal},
-    PayoutMethod, WithdrawalAction,
+    WithdrawalAction,
 };
 
 pub const ADMIN_EMAIL: &str = "admin@paydesk.demo";
@@ -89,9 +90,19 @@ pub async fn fill(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<Demo
             .await?;
         }
     }
-    rules::put_setting(&txn, &rules::verification_threshold_key("USD"), "50000").await?;
-    rules::put_setting(&txn, &rules::verification_threshold_key("EUR"), "50000").await?;
-    rules::put_setting(
+    app::platform::settings_store::put_setting(
+        &txn,
+        &rules::verification_threshold_key("USD"),
+        "50000",
+    )
+    .await?;
+    app::platform::settings_store::put_setting(
+        &txn,
+        &rules::verification_threshold_key("EUR"),
+        "50000",
+    )
+    .await?;
+    app::platform::settings_store::put_setting(
         &txn,
         queries::CONFIRMATION_MESSAGE,
         "Thank you! Payouts are sent every Tuesday and Friday; you will get an email when yours is on its way.",

@@ -44,12 +44,15 @@ pub fn app_state(
     clock: Clock,
     leptos_options: LeptosOptions,
 ) -> AppState {
-    let paypal = settings.paypal.as_ref().and_then(|paypal| {
+    let mut features = axum::http::Extensions::new();
+    if let Some(paypal) = settings.paypal.as_ref().and_then(|paypal| {
         app::paypal::client::PayPalClient::new(paypal.api.clone(), paypal.timeout)
             .map(Arc::new)
             .inspect_err(|err| tracing::error!(error = %err, "cannot set up the PayPal client"))
             .ok()
-    });
+    }) {
+        features.insert(paypal);
+    }
     let limits = Arc::new(app::platform::limits::Limits::new(
         settings.api_requests_per_minute,
         settings.webhook_requests_per_minute,
@@ -61,7 +64,7 @@ pub fn app_state(
         clock,
         leptos_options,
         live: app::platform::live::Live::new(),
-        paypal,
+        features: Arc::new(features),
     }
 }
 
@@ -97,7 +100,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             app::payouts::export::EXPORT_PATH,
-            axum::routing::post(app::payouts::export::export_requests),
+            axum::routing::post(app::payouts::export_handler::export_requests),
         )
         .route(
             "/admin/payouts/files/{id}/download",
@@ -166,7 +169,7 @@ pub async fn serve(
         }
     };
     let (stop_poller, poller_stop) = tokio::sync::watch::channel(false);
-    let poller = match (&state.paypal, &state.settings.paypal) {
+    let poller = match (app::paypal::client::shared(&state), &state.settings.paypal) {
         (Some(client), Some(settings)) => {
             tracing::info!(mode = %settings.mode, "PayPal payouts on");
             Some(tokio::spawn(app::paypal::sync::run(
@@ -245,7 +248,7 @@ async fn purge_sessions_periodically(state: AppState) {
     let mut every = tokio::time::interval(Duration::from_secs(600));
     loop {
         every.tick().await;
-        match app::auth::service::purge_expired_sessions(&state).await {
+        match app::auth::session::purge_expired_sessions(&state).await {
             Ok(0) => {}
             Ok(removed) => tracing::info!(removed, "expired sessions removed"),
             Err(err) => tracing::warn!(error = %err, "could not remove expired sessions"),

@@ -10,7 +10,7 @@ use leptos_meta::Title;
 use leptos_router::components::{Outlet, Redirect, A};
 
 use crate::auth::api::me;
-use crate::auth::pages::ConfirmEmailBanner;
+use crate::auth::confirm_banner::ConfirmEmailBanner;
 use crate::auth::UserView;
 use crate::ui::{LoadError, Loading};
 use crate::withdrawals::api::load_withdraw_page;
@@ -131,7 +131,7 @@ pub fn AccountOverview() -> impl IntoView {
                 })}
             </Transition>
         </section>
-        <crate::incentives::pages::MyIncentives />
+        <crate::incentives::member_view::MyIncentives />
         <Transition fallback=|| ()>
             <dl class="facts">
                 <dt>"Signed in as"</dt>

@@ -9,9 +9,10 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
 
-use super::api::{AdminFigures, Money, StatusCount, WeekBar};
+use super::{AdminFigures, StatusCount, WeekBar};
 use crate::auth::Role;
 use crate::entities::{user, withdrawal_event, withdrawal_request};
+use crate::ledger::money::Money;
 use crate::withdrawals::WithdrawalStatus;
 
 /// Weeks in the payouts chart.

@@ -7,10 +7,13 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
 
+use leptos_router::params::ParamsMap;
 use serde::{Deserialize, Serialize};
 
+use crate::ui::list::{self, QueryParams};
+
 /// Page sizes the log offers.
-pub const PAGE_SIZES: [u64; 4] = [10, 20, 50, 100];
+pub const PAGE_SIZES: [u64; 4] = list::PAGE_SIZES;
 
 /// What the admin is looking for. Empty strings mean "any".
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +36,38 @@ pub struct AuditQuery {
     pub page: u64,
     #[serde(default = "default_per_page")]
     pub per_page: u64,
+}
+
+impl AuditQuery {
+    /// The query an `/admin/audit` address carries.
+    pub fn from_params(params: &ParamsMap) -> Self {
+        let params = QueryParams(params);
+        AuditQuery {
+            action: params.text("action"),
+            actor: params.text("actor"),
+            subject: params.text("subject"),
+            from: params.text("from"),
+            to: params.text("to"),
+            page: params.page(),
+            per_page: params.per_page(),
+        }
+    }
+
+    /// The address of this query on `page`.
+    pub fn href(&self, page: u64) -> String {
+        list::href(
+            "/admin/audit",
+            &[
+                ("action", self.action.clone()),
+                ("actor", self.actor.clone()),
+                ("subject", self.subject.clone()),
+                ("from", self.from.clone()),
+                ("to", self.to.clone()),
+                ("per_page", self.per_page.to_string()),
+                ("page", page.to_string()),
+            ],
+        )
+    }
 }
 
 fn first_page() -> u64 {
@@ -75,6 +110,6 @@ pub struct AuditPage {
 
 impl AuditPage {
     pub fn pages(&self) -> u64 {
-        self.total.div_ceil(self.per_page.max(1)).max(1)
+        list::page_count(self.total, self.per_page)
     }
 }

@@ -3,47 +3,17 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::Form, hooks::use_query_map, params::ParamsMap};
+use leptos_router::{components::Form, hooks::use_query_map};
 
 use super::api::list_audit;
 use super::{AuditPage, AuditQuery, PAGE_SIZES};
+use crate::ui::list::{DateRangeFields, PerPageField};
 use crate::ui::{LoadError, Loading, Pager};
-
-fn query_from(params: &ParamsMap) -> AuditQuery {
-    let text = |key: &str| params.get(key).unwrap_or_default();
-    AuditQuery {
-        action: text("action"),
-        actor: text("actor"),
-        subject: text("subject"),
-        from: text("from"),
-        to: text("to"),
-        page: text("page").parse().unwrap_or(1),
-        per_page: text("per_page").parse().unwrap_or(20),
-    }
-}
-
-fn href_for(query: &AuditQuery, page: u64) -> String {
-    let pairs = [
-        ("action", query.action.clone()),
-        ("actor", query.actor.clone()),
-        ("subject", query.subject.clone()),
-        ("from", query.from.clone()),
-        ("to", query.to.clone()),
-        ("per_page", query.per_page.to_string()),
-        ("page", page.to_string()),
-    ];
-    let encoded: Vec<String> = pairs
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", crate::payouts::pages::encode(v)))
-        .collect();
-    format!("/admin/audit?{}", encoded.join("&"))
-}
 
 #[component]
 pub fn AuditLogPage() -> impl IntoView {
     let params = use_query_map();
-    let query = Memo::new(move |_| query_from(&params.read()));
+    let query = Memo::new(move |_| AuditQuery::from_params(&params.read()));
     let pending = RwSignal::new(false);
     let log = Resource::new(move || query.get(), list_audit);
     view! {
@@ -93,23 +63,8 @@ fn Filters(query: AuditQuery, actions: Vec<super::ActionChoice>) -> impl IntoVie
                 <label for="a-subject">"Subject"</label>
                 <input id="a-subject" name="subject" type="search" value=query.subject.clone() placeholder="withdrawal:12, an email…" />
             </div>
-            <div class="field">
-                <label for="a-from">"From"</label>
-                <input id="a-from" name="from" type="date" value=query.from.clone() />
-            </div>
-            <div class="field">
-                <label for="a-to">"To"</label>
-                <input id="a-to" name="to" type="date" value=query.to.clone() />
-            </div>
-            <div class="field">
-                <label for="a-per-page">"Per page"</label>
-                <select id="a-per-page" name="per_page">
-                    {PAGE_SIZES
-                        .iter()
-                        .map(|n| view! { <option value=n.to_string() selected=query.per_page == *n>{n.to_string()}</option> })
-                        .collect_view()}
-                </select>
-            </div>
+            <DateRangeFields prefix="a" from=query.from.clone() to=query.to.clone() />
+            <PerPageField prefix="a" sizes=&PAGE_SIZES chosen=query.per_page />
             <button type="submit" class="primary">"Apply filters"</button>
         </Form>
     }
@@ -162,6 +117,6 @@ fn Log(log: AuditPage, query: AuditQuery) -> impl IntoView {
             }
                 .into_any()
         }}
-        <Pager page pages total label="Audit log pages" href=move |p| href_for(&pager_query, p) />
+        <Pager page pages total label="Audit log pages" href=move |p| pager_query.href(p) />
     }
 }

@@ -81,7 +81,7 @@ pub async fn resend_confirmation() -> Result<String, AppError> {
 
 #[server(endpoint = "auth/login", client = CsrfClient)]
 pub async fn log_in(email: String, password: String) -> Result<UserView, AppError> {
-    use super::{service, session};
+    use super::{session, sign_in};
     use crate::platform::{
         request::{request_cookie, request_meta},
         state::app_state,
@@ -89,7 +89,7 @@ pub async fn log_in(email: String, password: String) -> Result<UserView, AppErro
 
     let state = app_state()?;
     let previous = request_cookie(session::cookie_name(&state.settings));
-    let issued = service::log_in(
+    let issued = sign_in::log_in(
         &state,
         &email,
         &password,
@@ -104,7 +104,7 @@ pub async fn log_in(email: String, password: String) -> Result<UserView, AppErro
 
 #[server(endpoint = "auth/logout", client = CsrfClient)]
 pub async fn log_out() -> Result<(), AppError> {
-    use super::{service, session};
+    use super::{session, sign_in};
     use crate::platform::{
         request::{request_cookie, request_meta},
         state::app_state,
@@ -112,7 +112,7 @@ pub async fn log_out() -> Result<(), AppError> {
 
     let state = app_state()?;
     if let Some(token) = request_cookie(session::cookie_name(&state.settings)) {
-        service::log_out(&state, &token, &request_meta()).await?;
+        sign_in::log_out(&state, &token, &request_meta()).await?;
     }
     session::clear_session_cookie(&state)?;
     leptos_axum::redirect("/");

@@ -14,7 +14,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use super::password;
-use super::service::{self, normalize_email, AuthError, IssuedSession};
+use super::{normalize_email, sign_in, AuthError, IssuedSession};
 use crate::email::notice::{self, LinkPurpose, Notice};
 use crate::entities::{password_link, payout_detail, reset_request, session, user};
 use crate::error::AppError;
@@ -395,7 +395,7 @@ pub async fn confirm_email(
         .await
         .map_err(internal)?
         .ok_or_else(|| AppError::invalid(INVALID_CONFIRM_LINK))?;
-    let mut issued = service::log_in(state, &member.email, password, previous_token, meta)
+    let mut issued = sign_in::log_in(state, &member.email, password, previous_token, meta)
         .await
         .map_err(|err| match err {
             AuthError::InvalidCredentials => AppError::new(

@@ -1,6 +1,8 @@
 //! Accounts and sessions: sign up, sign in, sign out, and who is asking.
 
 pub mod api;
+pub mod confirm_banner;
+pub mod context;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
@@ -11,6 +13,8 @@ pub mod password;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod session;
+#[cfg(feature = "ssr")]
+pub mod sign_in;
 #[cfg(feature = "ssr")]
 pub mod throttle;
 
@@ -63,5 +67,148 @@ pub fn home_for(role: Role) -> &'static str {
     match role {
         Role::Member => "/account",
         Role::Admin => "/admin",
+    }
+}
+
+// What every part of the server side of auth shares (sessions, links,
+// sign-up, sign-in, throttling): the error, the address rule, the view of
+// a user and a fresh session. Here, below all of them, so none of them
+// imports another for it.
+
+#[cfg(feature = "ssr")]
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("This email cannot be used to sign up. If it is yours, sign in instead")]
+    EmailTaken,
+    /// One message for a wrong email and a wrong password: no enumeration.
+    #[error("Wrong email or password")]
+    InvalidCredentials,
+    #[error("This account has been deactivated. Contact the administrator")]
+    Deactivated,
+    #[error("Too many failed sign-in attempts. Please wait {minutes} minutes and try again")]
+    Throttled { minutes: u64 },
+    #[error("{0}")]
+    Busy(String),
+    #[error("Too many attempts from your address. Please wait {minutes} minutes and try again")]
+    TooManyFromHere { minutes: u64 },
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+#[cfg(feature = "ssr")]
+impl From<sea_orm::DbErr> for AuthError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        AuthError::Unexpected(err.into())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<password::HashError> for AuthError {
+    fn from(err: password::HashError) -> Self {
+        match err {
+            password::HashError::Busy => AuthError::Busy(err.to_string()),
+            password::HashError::Failed(cause) => AuthError::Unexpected(cause),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<AuthError> for crate::error::AppError {
+    fn from(err: AuthError) -> Self {
+        use crate::error::{AppError, ErrorCode};
+        match err {
+            AuthError::Invalid(message) => AppError::invalid(message),
+            AuthError::EmailTaken => AppError::conflict(AuthError::EmailTaken.to_string()),
+            AuthError::InvalidCredentials | AuthError::Deactivated => {
+                AppError::new(ErrorCode::Unauthenticated, err.to_string())
+            }
+            AuthError::Throttled { .. }
+            | AuthError::Busy(_)
+            | AuthError::TooManyFromHere { .. } => {
+                AppError::new(ErrorCode::TooManyRequests, err.to_string())
+            }
+            AuthError::Unexpected(cause) => AppError::internal(cause),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+/// A validated email: trimmed, lower-cased, RFC-shaped, with a dot in the domain.
+pub fn normalize_email(raw: &str) -> Result<String, AuthError> {
+    let email = raw.trim().to_lowercase();
+    if email.is_empty() {
+        return Err(AuthError::Invalid("Enter your email address".into()));
+    }
+    if email.len() > 254 {
+        return Err(AuthError::Invalid("That email address is too long".into()));
+    }
+    let parsed =
+        <email_address::EmailAddress as std::str::FromStr>::from_str(&email).map_err(|_| {
+            AuthError::Invalid(format!("\"{}\" is not a valid email address", raw.trim()))
+        })?;
+    if !parsed.domain().contains('.') {
+        return Err(AuthError::Invalid(format!(
+            "\"{}\" is not a valid email address",
+            raw.trim()
+        )));
+    }
+    Ok(email)
+}
+
+#[cfg(feature = "ssr")]
+pub fn user_view(model: &crate::entities::user::Model) -> Result<UserView, AuthError> {
+    let role = Role::parse(&model.role).ok_or_else(|| {
+        AuthError::Unexpected(anyhow::anyhow!(
+            "user {} has an unknown role {:?}",
+            model.id,
+            model.role
+        ))
+    })?;
+    Ok(UserView {
+        id: model.id,
+        email: model.email.clone(),
+        display_name: model.display_name.clone(),
+        role,
+        email_confirmed: model.email_confirmed_at.is_some(),
+    })
+}
+
+#[cfg(feature = "ssr")]
+/// A new session: the raw token goes into the cookie, only its hash is stored.
+pub struct IssuedSession {
+    pub token: String,
+    pub user: UserView,
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::Role;
+
+    fn check(raw: &str, expected: Result<&str, ()>) {
+        let got = super::normalize_email(raw).map_err(|_| ());
+        assert_eq!(
+            got.as_deref(),
+            expected.as_ref().map(|s| *s).map_err(|_| &()),
+            "{raw:?}"
+        );
+    }
+
+    #[test]
+    fn emails_are_trimmed_lower_cased_and_checked() {
+        check("  Ada@Example.COM ", Ok("ada@example.com"));
+        check("a.b+tag@sub.example.org", Ok("a.b+tag@sub.example.org"));
+        check("", Err(()));
+        check("no-at-sign", Err(()));
+        check("two@@example.com", Err(()));
+        check("nodot@localhost", Err(()));
+        check("spaces in@example.com", Err(()));
+    }
+
+    #[test]
+    fn the_ledger_reads_a_member_the_way_auth_stores_one() {
+        assert_eq!(Role::Member.as_str(), crate::entities::user::MEMBER_ROLE);
+        assert_ne!(Role::Admin.as_str(), crate::entities::user::MEMBER_ROLE);
     }
 }

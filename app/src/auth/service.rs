@@ -1,79 +1,23 @@
-//! Sign-up, sign-in, sign-out and admin creation: the domain rules and the
-//! database work, one transaction per operation. No HTTP in here.
+//! Accounts: sign-up, accounts an operator or the earnings API opens, and
+//! user lookups. The domain rules and the database work, one transaction per
+//! operation; no HTTP in here. Signing in and out is `sign_in.rs`.
 
 use chrono::{DateTime, Utc};
-use email_address::EmailAddress;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter,
 };
-use std::{collections::HashMap, str::FromStr};
+use std::collections::HashMap;
 
-use super::throttle::Outcome;
-use super::{password, Role, UserView};
+use super::{normalize_email, password, user_view, AuthError, Role, UserView};
 use crate::email::notice::{self, LinkPurpose, Notice};
-use crate::entities::{session, user};
+use crate::entities::user;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db,
     request::RequestMeta,
     AppState,
 };
-
-#[derive(Debug, thiserror::Error)]
-pub enum AuthError {
-    #[error("{0}")]
-    Invalid(String),
-    #[error("This email cannot be used to sign up. If it is yours, sign in instead")]
-    EmailTaken,
-    /// One message for a wrong email and a wrong password: no enumeration.
-    #[error("Wrong email or password")]
-    InvalidCredentials,
-    #[error("This account has been deactivated. Contact the administrator")]
-    Deactivated,
-    #[error("Too many failed sign-in attempts. Please wait {minutes} minutes and try again")]
-    Throttled { minutes: u64 },
-    #[error("{0}")]
-    Busy(String),
-    #[error("Too many attempts from your address. Please wait {minutes} minutes and try again")]
-    TooManyFromHere { minutes: u64 },
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
-}
-
-impl From<DbErr> for AuthError {
-    fn from(err: DbErr) -> Self {
-        AuthError::Unexpected(err.into())
-    }
-}
-
-impl From<password::HashError> for AuthError {
-    fn from(err: password::HashError) -> Self {
-        match err {
-            password::HashError::Busy => AuthError::Busy(err.to_string()),
-            password::HashError::Failed(cause) => AuthError::Unexpected(cause),
-        }
-    }
-}
-
-impl From<AuthError> for crate::error::AppError {
-    fn from(err: AuthError) -> Self {
-        use crate::error::{AppError, ErrorCode};
-        match err {
-            AuthError::Invalid(message) => AppError::invalid(message),
-            AuthError::EmailTaken => AppError::conflict(AuthError::EmailTaken.to_string()),
-            AuthError::InvalidCredentials | AuthError::Deactivated => {
-                AppError::new(ErrorCode::Unauthenticated, err.to_string())
-            }
-            AuthError::Throttled { .. }
-            | AuthError::Busy(_)
-            | AuthError::TooManyFromHere { .. } => {
-                AppError::new(ErrorCode::TooManyRequests, err.to_string())
-            }
-            AuthError::Unexpected(cause) => AppError::internal(cause),
-        }
-    }
-}
 
 /// The users with these ids, by id: one query per 5,000 distinct ids (well
 /// inside every backend's limit on bound parameters). Lists use it to name
@@ -98,27 +42,6 @@ pub async fn users_by_id(
     Ok(found)
 }
 
-/// A validated email: trimmed, lower-cased, RFC-shaped, with a dot in the domain.
-pub fn normalize_email(raw: &str) -> Result<String, AuthError> {
-    let email = raw.trim().to_lowercase();
-    if email.is_empty() {
-        return Err(AuthError::Invalid("Enter your email address".into()));
-    }
-    if email.len() > 254 {
-        return Err(AuthError::Invalid("That email address is too long".into()));
-    }
-    let parsed = EmailAddress::from_str(&email).map_err(|_| {
-        AuthError::Invalid(format!("\"{}\" is not a valid email address", raw.trim()))
-    })?;
-    if !parsed.domain().contains('.') {
-        return Err(AuthError::Invalid(format!(
-            "\"{}\" is not a valid email address",
-            raw.trim()
-        )));
-    }
-    Ok(email)
-}
-
 fn normalize_display_name(raw: &str) -> Result<String, AuthError> {
     let name = raw.trim();
     if name.is_empty() {
@@ -139,23 +62,6 @@ fn normalize_display_name(raw: &str) -> Result<String, AuthError> {
 
 fn check_password(password: &str) -> Result<(), AuthError> {
     password::check_policy(password).map_err(|err| AuthError::Invalid(err.to_string()))
-}
-
-pub fn user_view(model: &user::Model) -> Result<UserView, AuthError> {
-    let role = Role::parse(&model.role).ok_or_else(|| {
-        AuthError::Unexpected(anyhow::anyhow!(
-            "user {} has an unknown role {:?}",
-            model.id,
-            model.role
-        ))
-    })?;
-    Ok(UserView {
-        id: model.id,
-        email: model.email.clone(),
-        display_name: model.display_name.clone(),
-        role,
-        email_confirmed: model.email_confirmed_at.is_some(),
-    })
 }
 
 pub struct NewUser<'a> {
@@ -200,12 +106,6 @@ fn validate_new_user(new_user: &NewUser<'_>) -> Result<(), AuthError> {
     normalize_email(new_user.email)?;
     normalize_display_name(new_user.display_name)?;
     check_password(new_user.password)
-}
-
-/// A new session: the raw token goes into the cookie, only its hash is stored.
-pub struct IssuedSession {
-    pub token: String,
-    pub user: UserView,
 }
 
 /// What sign-up answers, whether the address was new or had an account:
@@ -390,145 +290,6 @@ pub async fn set_verified(
     Ok(())
 }
 
-/// Signs a user in. Any session the browser already had is ended, so the
-/// session id always changes at sign-in.
-#[tracing::instrument(skip_all)]
-pub async fn log_in(
-    state: &AppState,
-    raw_email: &str,
-    password: &str,
-    previous_token: Option<&str>,
-    meta: &RequestMeta,
-) -> Result<IssuedSession, AuthError> {
-    if raw_email.trim().is_empty() || password.is_empty() {
-        return Err(AuthError::Invalid("Enter your email and password".into()));
-    }
-    // An address that cannot be valid is simply a wrong email: same message,
-    // same work, so malformed input reveals nothing either.
-    let email = normalize_email(raw_email)
-        .unwrap_or_else(|_| audit::subject_text(&raw_email.trim().to_lowercase()));
-    let now = state.clock.now();
-    let attempt =
-        super::throttle::begin(&state.db, &state.settings, &email, meta.ip.as_deref(), now).await?;
-    let outcome =
-        check_password_and_sign_in(state, &email, password, previous_token, meta, now).await;
-    let ended = match &outcome {
-        Ok(_) => Outcome::Succeeded,
-        Err(AuthError::Busy(_)) => Outcome::Refused,
-        Err(_) => Outcome::Failed,
-    };
-    super::throttle::finish(&state.db, attempt, ended).await?;
-    outcome
-}
-
-async fn check_password_and_sign_in(
-    state: &AppState,
-    email: &str,
-    password: &str,
-    previous_token: Option<&str>,
-    meta: &RequestMeta,
-    now: DateTime<Utc>,
-) -> Result<IssuedSession, AuthError> {
-    let found = user::Entity::find()
-        .filter(user::Column::Email.eq(email))
-        .one(&state.db)
-        .await?;
-    let verified = password::verify(
-        password.to_owned(),
-        found.as_ref().map(|user| user.password_hash.clone()),
-    )
-    .await?;
-
-    let txn = db::begin_write(&state.db).await?;
-    let user = match found {
-        Some(user) if verified => user,
-        found => {
-            audit::record(
-                &txn,
-                now,
-                AuditEntry::new(AuditAction::LoginFailed)
-                    .subject(email)
-                    .ip(meta.ip.clone())
-                    .detail(if found.is_some() {
-                        "wrong password"
-                    } else {
-                        "unknown email"
-                    }),
-            )
-            .await?;
-            txn.commit().await?;
-            return Err(AuthError::InvalidCredentials);
-        }
-    };
-    if !user.is_active {
-        audit::record(
-            &txn,
-            now,
-            AuditEntry::new(AuditAction::LoginFailed)
-                .actor(user.id)
-                .subject(email)
-                .ip(meta.ip.clone())
-                .detail("account deactivated"),
-        )
-        .await?;
-        txn.commit().await?;
-        return Err(AuthError::Deactivated);
-    }
-    if let Some(previous) = previous_token {
-        super::session::delete(&txn, previous).await?;
-    }
-    let token = super::session::insert(&txn, now, user.id, meta).await?;
-    audit::record(
-        &txn,
-        now,
-        AuditEntry::new(AuditAction::LoginSucceeded)
-            .actor(user.id)
-            .subject(email)
-            .ip(meta.ip.clone()),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(IssuedSession {
-        token,
-        user: user_view(&user)?,
-    })
-}
-
-/// Ends a session. Signing out twice, or with an expired session, is not an error.
-#[tracing::instrument(skip_all)]
-pub async fn log_out(state: &AppState, token: &str, meta: &RequestMeta) -> Result<(), AuthError> {
-    let now = state.clock.now();
-    let txn = db::begin_write(&state.db).await?;
-    if let Some(ended) = super::session::delete(&txn, token).await? {
-        audit::record(
-            &txn,
-            now,
-            AuditEntry::new(AuditAction::LoggedOut)
-                .actor(ended.user_id)
-                .ip(meta.ip.clone()),
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(())
-}
-
-/// Removes every expired session (run periodically by the server).
-pub async fn purge_expired_sessions(state: &AppState) -> Result<u64, DbErr> {
-    let now = state.clock.now();
-    let (idle_cutoff, absolute_cutoff) = super::session::cutoffs(state, now);
-    let removed = session::Entity::delete_many()
-        .filter(
-            Condition::any()
-                .add(session::Column::LastSeenAt.lt(idle_cutoff))
-                .add(session::Column::CreatedAt.lt(absolute_cutoff)),
-        )
-        .exec(&state.db)
-        .await?
-        .rows_affected;
-    Ok(removed)
-}
-
 /// Creates a member account for someone who has not signed up (an
 /// incentive reported for a new email), in the caller's transaction. Its
 /// password hash matches no known password: the member claims the account
@@ -561,29 +322,4 @@ pub async fn invite_member(
     .await?;
     super::links::issue(conn, now, model.id, LinkPurpose::Invite).await?;
     Ok(model)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn check(raw: &str, expected: Result<&str, ()>) {
-        let got = normalize_email(raw).map_err(|_| ());
-        assert_eq!(
-            got.as_deref(),
-            expected.as_ref().map(|s| *s).map_err(|_| &()),
-            "{raw:?}"
-        );
-    }
-
-    #[test]
-    fn emails_are_trimmed_lower_cased_and_checked() {
-        check("  Ada@Example.COM ", Ok("ada@example.com"));
-        check("a.b+tag@sub.example.org", Ok("a.b+tag@sub.example.org"));
-        check("", Err(()));
-        check("no-at-sign", Err(()));
-        check("two@@example.com", Err(()));
-        check("nodot@localhost", Err(()));
-        check("spaces in@example.com", Err(()));
-    }
 }

@@ -10,12 +10,12 @@ use http::{header::SET_COOKIE, HeaderValue};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use sea_orm::{
-    sea_query::Expr, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    sea_query::Expr, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait,
     QueryFilter,
 };
 use sha2::{Digest, Sha256};
 
-use super::{service, Role, UserView};
+use super::{user_view, Role, UserView};
 use crate::entities::{session, user};
 use crate::error::AppError;
 use crate::platform::{
@@ -132,7 +132,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<UserVi
             .exec(&state.db)
             .await?;
     }
-    Ok(Some(service::user_view(&owner)?))
+    Ok(Some(user_view(&owner)?))
 }
 
 /// The signed-in user of the current request, if any.
@@ -168,6 +168,33 @@ pub async fn require_admin() -> Result<UserView, AppError> {
     Ok(user)
 }
 
+/// The signed-in administrator of a plain axum route (exports and payment
+/// file downloads are not server functions), or the answer refusing.
+pub async fn admin_for_route(
+    state: &AppState,
+    headers: &http::HeaderMap,
+) -> Result<UserView, axum::response::Response> {
+    use axum::response::IntoResponse;
+    use http::StatusCode;
+    let Some(token) = crate::platform::request::cookie_value(headers, cookie_name(&state.settings))
+    else {
+        return Err((StatusCode::UNAUTHORIZED, "Please sign in").into_response());
+    };
+    match authenticate(state, &token).await {
+        Ok(Some(user)) if user.role == Role::Admin => Ok(user),
+        Ok(Some(_)) => Err((StatusCode::FORBIDDEN, "Administrators only").into_response()),
+        Ok(None) => Err((StatusCode::UNAUTHORIZED, "Please sign in").into_response()),
+        Err(err) => {
+            tracing::warn!(error = %err.message, "a plain route could not check the session");
+            Err((
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side. Please try again",
+            )
+                .into_response())
+        }
+    }
+}
+
 fn cookie_attributes(state: &AppState) -> &'static str {
     if state.settings.cookie_secure {
         "; Path=/; HttpOnly; SameSite=Lax; Secure"
@@ -200,6 +227,22 @@ pub fn clear_session_cookie(state: &AppState) -> Result<(), AppError> {
         cookie_name(&state.settings),
         cookie_attributes(state)
     ))
+}
+
+/// Removes every expired session (run periodically by the server).
+pub async fn purge_expired_sessions(state: &AppState) -> Result<u64, DbErr> {
+    let now = state.clock.now();
+    let (idle_cutoff, absolute_cutoff) = cutoffs(state, now);
+    let removed = session::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(session::Column::LastSeenAt.lt(idle_cutoff))
+                .add(session::Column::CreatedAt.lt(absolute_cutoff)),
+        )
+        .exec(&state.db)
+        .await?
+        .rows_affected;
+    Ok(removed)
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use sea_orm::{
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::service::AuthError;
+use super::AuthError;
 use crate::entities::audit_event;
 use crate::entities::sign_in_attempt::{self, Column};
 use crate::platform::{

@@ -8,8 +8,9 @@ use super::notice::{LinkPurpose, Notice};
 use super::template::{render, Format, Values};
 use crate::entities::{asset, outbox_message, user, withdrawal_request};
 use crate::ledger::money::format_amount;
+use crate::payout_details::method::PayoutMethod;
 use crate::platform::state::MailSettings;
-use crate::withdrawals::{PayoutMethod, WithdrawalStatus};
+use crate::withdrawals::WithdrawalStatus;
 
 /// A message ready to send.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -20,7 +20,7 @@ use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db, Clock,
 };
-use crate::withdrawals::{rules, WithdrawalStatus};
+use crate::withdrawals::WithdrawalStatus;
 
 /// Setting: "true" sends the digest.
 pub const DIGEST: &str = "email.admin_digest";
@@ -33,7 +33,10 @@ fn internal(err: impl Into<anyhow::Error>) -> AppError {
 }
 
 pub async fn enabled(conn: &impl ConnectionTrait) -> Result<bool, DbErr> {
-    Ok(rules::get_setting(conn, DIGEST).await?.as_deref() == Some("true"))
+    Ok(crate::platform::settings_store::get_setting(conn, DIGEST)
+        .await?
+        .as_deref()
+        == Some("true"))
 }
 
 /// Switches the digest on or off (audited).
@@ -44,7 +47,7 @@ pub async fn set_enabled(
     on: bool,
 ) -> Result<(), AppError> {
     let txn = db::begin_write(conn).await.map_err(internal)?;
-    rules::put_setting(&txn, DIGEST, if on { "true" } else { "false" })
+    crate::platform::settings_store::put_setting(&txn, DIGEST, if on { "true" } else { "false" })
         .await
         .map_err(internal)?;
     audit::record(
@@ -71,7 +74,7 @@ pub async fn write_if_due(conn: &DatabaseConnection, now: DateTime<Utc>) -> Resu
     if !enabled(conn).await? {
         return Ok(0);
     }
-    let last = rules::get_setting(conn, LAST).await?;
+    let last = crate::platform::settings_store::get_setting(conn, LAST).await?;
     let due = match last.as_deref().map(DateTime::parse_from_rfc3339) {
         Some(Ok(at)) => now - at.with_timezone(&Utc) >= EVERY,
         // Never sent, or unreadable: send now.

@@ -129,6 +129,6 @@ pub struct EmailList {
 
 impl EmailList {
     pub fn pages(&self) -> u64 {
-        self.total.div_ceil(EMAIL_PAGE_SIZE).max(1)
+        crate::ui::list::page_count(self.total, EMAIL_PAGE_SIZE)
     }
 }

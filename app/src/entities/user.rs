@@ -17,6 +17,17 @@ pub struct Model {
     pub email_confirmed_at: Option<DateTimeUtc>,
 }
 
+/// The `role` of a member's row: `auth::Role::Member` as stored (a test in
+/// `auth` keeps the two one), here so the ledger can tell a member without
+/// importing a feature.
+pub const MEMBER_ROLE: &str = "member";
+
+impl Model {
+    pub fn is_member(&self) -> bool {
+        self.role == MEMBER_ROLE
+    }
+}
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

@@ -6,7 +6,7 @@ use leptos::server_fn::codec::Json;
 
 use super::{IncentiveList, IncentiveQuery};
 use crate::error::AppError;
-use crate::payouts::BulkOutcome;
+use crate::ui::BulkOutcome;
 use crate::ui::CsrfClient;
 
 #[cfg(feature = "ssr")]

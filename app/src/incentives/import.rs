@@ -13,8 +13,8 @@ use sea_orm::DatabaseConnection;
 
 use super::service::{self, Created, Origin};
 use super::{ImportOutcome, ImportPreview, ImportRow, IncentiveInput, IncentiveSource};
-use crate::admin::api::Money;
 use crate::error::AppError;
+use crate::ledger::money::Money;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     Clock,

@@ -9,16 +9,22 @@ pub mod api;
 pub mod api_v1;
 #[cfg(feature = "ssr")]
 pub mod import;
+pub mod import_form;
 #[cfg(feature = "ssr")]
 pub mod keys;
+pub mod keys_panel;
+pub mod member_view;
 pub mod pages;
+mod pay_dialog;
 #[cfg(feature = "ssr")]
 pub mod service;
 
+use leptos_router::params::ParamsMap;
 use serde::{Deserialize, Serialize};
 
-use crate::admin::api::Money;
-use crate::payouts::Skipped;
+use crate::ledger::money::Money;
+use crate::ui::list::{self, QueryParams};
+use crate::ui::Skipped;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -264,7 +270,39 @@ pub struct IncentiveQuery {
     pub per_page: u64,
 }
 
-pub const PER_PAGE_CHOICES: [u64; 4] = [10, 20, 50, 100];
+pub const PER_PAGE_CHOICES: [u64; 4] = list::PAGE_SIZES;
+
+impl IncentiveQuery {
+    /// The query an `/admin/incentives` address carries.
+    pub fn from_params(params: &ParamsMap) -> Self {
+        let params = QueryParams(params);
+        IncentiveQuery {
+            status: params.text("status"),
+            q: params.text("q"),
+            asset: params.text("asset"),
+            from: params.text("from"),
+            to: params.text("to"),
+            page: params.page(),
+            per_page: params.per_page(),
+        }
+    }
+
+    /// The address of this query with `status` on `page`.
+    pub fn href(&self, status: &str, page: u64) -> String {
+        list::href(
+            "/admin/incentives",
+            &[
+                ("status", status.to_owned()),
+                ("q", self.q.clone()),
+                ("asset", self.asset.clone()),
+                ("from", self.from.clone()),
+                ("to", self.to.clone()),
+                ("per_page", self.per_page.to_string()),
+                ("page", page.to_string()),
+            ],
+        )
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncentiveList {
@@ -280,7 +318,7 @@ pub struct IncentiveList {
 
 impl IncentiveList {
     pub fn pages(&self) -> u64 {
-        self.total.div_ceil(self.per_page.max(1)).max(1)
+        list::page_count(self.total, self.per_page)
     }
 }
 

@@ -17,22 +17,21 @@ use super::{
     IncentiveAction, IncentiveInput, IncentiveList, IncentiveQuery, IncentiveSource,
     IncentiveStatus, IncentiveView, MemberIncentives, PaymentOutcome, PER_PAGE_CHOICES,
 };
-use crate::admin::api::Money;
-use crate::auth::service::{normalize_email, users_by_id};
 use crate::auth::Role;
+use crate::auth::{normalize_email, service::users_by_id};
 use crate::email::notice::Notice;
 use crate::entities::{asset, incentive, outbox_message, user, wallet};
 use crate::error::AppError;
 use crate::ledger::idempotency::{self, Claim};
+use crate::ledger::money::Money;
 use crate::ledger::money::{decimal_string, parse_amount};
 use crate::ledger::service::{self as ledger, EntryKind, FanOut, LedgerError, WalletKind};
-use crate::payouts::{BulkOutcome, Skipped};
 use crate::platform::paging;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db, Clock,
 };
-use crate::withdrawals::rules;
+use crate::ui::{BulkOutcome, Skipped};
 
 /// Items in one earnings API call.
 pub const BATCH_LIMIT: usize = 1_000;
@@ -192,11 +191,13 @@ async fn known_member(
 }
 
 async fn create_missing_members(db: &impl ConnectionTrait) -> Result<bool, AppError> {
-    Ok(rules::get_setting(db, CREATE_MISSING_MEMBERS)
-        .await
-        .map_err(internal)?
-        .as_deref()
-        == Some("true"))
+    Ok(
+        crate::platform::settings_store::get_setting(db, CREATE_MISSING_MEMBERS)
+            .await
+            .map_err(internal)?
+            .as_deref()
+            == Some("true"),
+    )
 }
 
 /// What creating an incentive from `input` would do, without doing it.
@@ -1136,7 +1137,7 @@ pub async fn set_invite_missing(
 ) -> Result<(), AppError> {
     let now = clock.now();
     let txn = db::begin_write(db).await.map_err(internal)?;
-    rules::put_setting(
+    crate::platform::settings_store::put_setting(
         &txn,
         CREATE_MISSING_MEMBERS,
         if enabled { "true" } else { "false" },

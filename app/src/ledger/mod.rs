@@ -16,5 +16,3 @@ pub mod idempotency;
 pub mod operations;
 #[cfg(feature = "ssr")]
 pub mod service;
-#[cfg(feature = "ssr")]
-pub mod verify;

@@ -34,6 +34,15 @@ impl AssetKind {
     }
 }
 
+/// An amount of one asset, as lists and figures send it: the browser
+/// formats it with the asset's scale.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    pub code: String,
+    pub scale: u32,
+    pub minor: i64,
+}
+
 /// What an amount is counted in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssetView {
@@ -190,6 +199,32 @@ impl Rate {
         let points = (numerator + denominator - 1).div_euclid(denominator);
         i64::try_from(points).ok()
     }
+}
+
+/// Amounts per currency, one per line; "Nothing" when there are none.
+pub fn money_lines(money: &[Money]) -> impl leptos::prelude::IntoView {
+    use leptos::prelude::*;
+    if money.is_empty() {
+        return view! { <span class="muted">"Nothing"</span> }.into_any();
+    }
+    money
+        .iter()
+        .map(|m| view! { <span class="money-line">{format_amount(m.minor, &m.code, m.scale)}</span> })
+        .collect_view()
+        .into_any()
+}
+
+/// Amounts per currency on one line, comma-separated; "nothing" when
+/// there are none.
+pub fn money_text(money: &[Money]) -> String {
+    if money.is_empty() {
+        return "nothing".to_owned();
+    }
+    money
+        .iter()
+        .map(|m| format_amount(m.minor, &m.code, m.scale))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

@@ -214,7 +214,7 @@ pub async fn adjust_member(
     let member = crate::entities::user::Entity::find_by_id(member_user_id)
         .one(&txn)
         .await?
-        .filter(|user| user.role == crate::auth::Role::Member.as_str())
+        .filter(|user| user.is_member())
         .ok_or(OperationError::WalletNotFound)?;
     let wallet = ledger::member_wallet(&txn, now, member.id, asset.id).await?;
     let signed = match direction {

@@ -40,7 +40,7 @@ pub struct StatementPage {
 
 impl StatementPage {
     pub fn pages(&self) -> u64 {
-        self.total.div_ceil(self.per_page.max(1)).max(1)
+        crate::ui::list::page_count(self.total, self.per_page)
     }
 }
 

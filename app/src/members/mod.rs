@@ -10,7 +10,7 @@ pub mod service;
 
 use serde::{Deserialize, Serialize};
 
-use crate::admin::api::Money;
+use crate::ledger::money::Money;
 use crate::ledger::statement::StatementPage;
 use crate::verification::VerificationView;
 use crate::withdrawals::WithdrawalView;
@@ -39,19 +39,7 @@ pub struct MemberRow {
     pub paid: Vec<Money>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemberList {
-    pub rows: Vec<MemberRow>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
-}
-
-impl MemberList {
-    pub fn pages(&self) -> u64 {
-        self.total.div_ceil(self.per_page.max(1)).max(1)
-    }
-}
+pub type MemberList = crate::ui::list::Page<MemberRow>;
 
 /// Saved payout details as an admin sees them: masked only.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

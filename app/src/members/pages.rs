@@ -14,8 +14,8 @@ use super::api::{
     ReviewMemberVerification, SetMemberActive,
 };
 use super::{MemberList, MemberView};
-use crate::admin::money_lines;
 use crate::ledger::money::format_amount;
+use crate::ledger::money::money_lines;
 use crate::ledger::statement::{StatementPage, StatementTable};
 use crate::ui::{CsrfField, FormError, LoadError, Loading, Pager};
 use crate::verification::VerificationStatus;
@@ -62,7 +62,7 @@ pub fn MembersPage() -> impl IntoView {
 #[component]
 fn MembersTable(list: MemberList, q: String) -> impl IntoView {
     let (page, pages, total) = (list.page, list.pages(), list.total);
-    let encoded = crate::payouts::pages::encode(&q);
+    let encoded = crate::ui::list::encode(&q);
     view! {
         <p class="muted" role="status">
             {if total == 1 { "1 member".to_owned() } else { format!("{total} members") }}

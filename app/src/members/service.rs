@@ -13,10 +13,10 @@ use sea_orm::{
 };
 
 use super::{MaskedDetails, MemberList, MemberRow, MemberView, PAGE_SIZE};
-use crate::admin::api::Money;
 use crate::auth::Role;
 use crate::entities::{asset, journal_entry, transfer, user, wallet, withdrawal_request};
 use crate::error::{AppError, ErrorCode};
+use crate::ledger::money::Money;
 use crate::ledger::service::EntryKind;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
@@ -311,8 +311,8 @@ pub async fn reveal(
     ip: Option<String>,
 ) -> Result<crate::payouts::RevealedDetails, AppError> {
     use crate::entities::payout_detail;
+    use crate::payout_details::method::PayoutMethod;
     use crate::payout_details::DetailsInput;
-    use crate::withdrawals::PayoutMethod;
 
     let method = PayoutMethod::parse(method)
         .ok_or_else(|| AppError::invalid(format!("Unknown payout method {method:?}")))?;

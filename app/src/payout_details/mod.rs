@@ -2,6 +2,8 @@
 //! the server and, with the same functions, in the browser while typing.
 
 pub mod api;
+pub mod countries;
+pub mod method;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
@@ -10,7 +12,7 @@ pub mod validate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use crate::withdrawals::PayoutMethod;
+use method::PayoutMethod;
 
 /// The fields of every method's form. Empty means "not given"; only the
 /// fields of the chosen method are kept.

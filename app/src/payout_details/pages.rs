@@ -6,47 +6,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::api::{load_payout_details, SavePayoutDetails, SetDefaultPayoutMethod};
+use super::countries::COUNTRIES;
+use super::method::PayoutMethod;
 use super::validate;
 use super::{DetailsInput, SavedDetails};
 use crate::payout_fields::MethodField;
 use crate::ui::{CsrfField, FormError, LoadError, Loading};
-use crate::withdrawals::PayoutMethod;
-
-/// Countries offered for bank details and verification (ISO 3166 codes).
-pub const COUNTRIES: [(&str, &str); 32] = [
-    ("AR", "Argentina"),
-    ("AU", "Australia"),
-    ("AT", "Austria"),
-    ("BE", "Belgium"),
-    ("BR", "Brazil"),
-    ("CA", "Canada"),
-    ("CH", "Switzerland"),
-    ("CZ", "Czechia"),
-    ("DE", "Germany"),
-    ("DK", "Denmark"),
-    ("ES", "Spain"),
-    ("FI", "Finland"),
-    ("FR", "France"),
-    ("GB", "United Kingdom"),
-    ("GR", "Greece"),
-    ("IE", "Ireland"),
-    ("IN", "India"),
-    ("IT", "Italy"),
-    ("JP", "Japan"),
-    ("KE", "Kenya"),
-    ("MX", "Mexico"),
-    ("NG", "Nigeria"),
-    ("NL", "Netherlands"),
-    ("NO", "Norway"),
-    ("NZ", "New Zealand"),
-    ("PL", "Poland"),
-    ("PT", "Portugal"),
-    ("SE", "Sweden"),
-    ("SG", "Singapore"),
-    ("US", "United States"),
-    ("ZA", "South Africa"),
-    ("UA", "Ukraine"),
-];
 
 #[component]
 pub fn PayoutDetailsPage() -> impl IntoView {
@@ -276,7 +241,7 @@ fn DetailsForm(
             <label for=format!("{form}-country")>"Country"</label>
             <select id=format!("{form}-country") name="country" required=true>
                 <option value="">"Choose a country"</option>
-                {super::pages::COUNTRIES
+                {COUNTRIES
                     .iter()
                     .map(|(code, name)| {
                         view! { <option value=*code selected=fields.country == *code>{*name}</option> }

@@ -7,6 +7,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
 
+use super::method::PayoutMethod;
 use super::{DetailsInput, PayoutDetailsPage, SavedDetails};
 use crate::entities::{payout_detail, payout_method_rule};
 use crate::error::AppError;
@@ -14,7 +15,6 @@ use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db, Clock,
 };
-use crate::withdrawals::{rules, PayoutMethod};
 
 /// The setting listing gift-card brands, one per line.
 pub const GIFT_CARD_BRANDS: &str = "payouts.gift_card_brands";
@@ -54,7 +54,7 @@ pub fn parse_method(value: &str) -> Result<PayoutMethod, DetailsError> {
 }
 
 pub async fn gift_card_brands(conn: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
-    let configured = rules::get_setting(conn, GIFT_CARD_BRANDS).await?;
+    let configured = crate::platform::settings_store::get_setting(conn, GIFT_CARD_BRANDS).await?;
     let brands: Vec<String> = match configured {
         Some(list) => list
             .lines()

@@ -9,13 +9,13 @@
 //! details keep them, and requests made earlier still show and export them.
 
 pub mod api;
-pub mod pages;
+pub mod panel;
 #[cfg(feature = "ssr")]
 pub mod service;
 
 use serde::{Deserialize, Serialize};
 
-use crate::withdrawals::PayoutMethod;
+use crate::payout_details::method::PayoutMethod;
 
 /// Longest answer a member may give.
 pub const MAX_ANSWER: usize = 500;

@@ -11,11 +11,11 @@ use sea_orm::{
 use super::{MethodField, NewField, MAX_ANSWER};
 use crate::entities::payout_method_field;
 use crate::error::{AppError, ErrorCode};
+use crate::payout_details::method::PayoutMethod;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db, Clock,
 };
-use crate::withdrawals::PayoutMethod;
 
 fn internal(err: impl Into<anyhow::Error>) -> AppError {
     AppError::internal(err)

@@ -16,6 +16,7 @@ use crate::ledger::{
     service as ledger,
 };
 use crate::platform::{db, Clock};
+use crate::withdrawals::decision::Problem;
 use crate::withdrawals::service::{
     dry_run, request_on_behalf, AmountRequest, NewWithdrawal, WithdrawalError,
 };
@@ -193,8 +194,7 @@ fn amount_for(plan: &Plan, wallet: &wallet::Model) -> AmountRequest {
         None => wallet.balance,
         Some(rate) => rate.money_for_points(wallet.balance).unwrap_or(0),
     };
-    let scale = u32::try_from(plan.currency.scale).unwrap_or(0);
-    AmountRequest::Exact(Decimal::new(available.min(max), scale).to_string())
+    AmountRequest::Minor(available.min(max))
 }
 
 /// Why a member is left out, in an admin's words.
@@ -203,10 +203,12 @@ fn reason(err: &WithdrawalError) -> String {
         WithdrawalError::Inactive => "Inactive account".into(),
         WithdrawalError::EmailNotConfirmed => "Email address not confirmed yet".into(),
         WithdrawalError::OneOpenRequest => "Has an open request already".into(),
-        WithdrawalError::NotVerified(limit) => {
+        WithdrawalError::Refused(Problem::NotVerified(limit)) => {
             format!("Not verified, and the amount is above the verification limit of {limit}")
         }
-        WithdrawalError::NoPayoutDetails(method) => format!("No saved {method} details"),
+        WithdrawalError::Refused(Problem::NoPayoutDetails(method)) => {
+            format!("No saved {method} details")
+        }
         other => other.to_string(),
     }
 }

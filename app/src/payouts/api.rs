@@ -3,8 +3,9 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-use super::{BulkOutcome, BulkRequest, PayoutList, PayoutQuery};
+use super::{BulkRequest, PayoutList, PayoutQuery};
 use crate::error::AppError;
+use crate::ui::BulkOutcome;
 
 /// One page of withdrawal requests matching the query, with the total.
 #[server(endpoint = "admin/payouts/list", input = Json)]

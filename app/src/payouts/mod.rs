@@ -3,7 +3,13 @@
 
 pub mod api;
 pub mod export;
+#[cfg(feature = "ssr")]
+pub mod export_claim;
+#[cfg(feature = "ssr")]
+pub mod export_handler;
 pub mod files_pages;
+#[cfg(feature = "ssr")]
+pub mod formats;
 pub mod live;
 pub mod pages;
 pub mod payment_files;
@@ -11,9 +17,11 @@ pub mod process;
 #[cfg(feature = "ssr")]
 pub mod service;
 
+use leptos_router::params::ParamsMap;
 use serde::{Deserialize, Serialize};
 
 use crate::ledger::statement::StatementLine;
+use crate::ui::list::{self, QueryParams};
 use crate::verification::VerificationStatus;
 use crate::withdrawals::{preview::TimelineEvent, WithdrawalAction, WithdrawalView};
 
@@ -58,6 +66,56 @@ pub struct PayoutQuery {
     pub per_page: u64,
 }
 
+impl PayoutQuery {
+    /// The query a `/admin/payouts` address carries.
+    pub fn from_params(params: &ParamsMap) -> Self {
+        let params = QueryParams(params);
+        PayoutQuery {
+            q: params.text("q"),
+            status: params.text("status"),
+            method: params.text("method"),
+            currency: params.text("currency"),
+            from: params.text("from"),
+            to: params.text("to"),
+            sort: match params.text("sort").as_str() {
+                "amount" => SortBy::Amount,
+                "status" => SortBy::Status,
+                _ => SortBy::Created,
+            },
+            ascending: params.text("order") == "asc",
+            page: params.page(),
+            per_page: params.per_page(),
+        }
+    }
+
+    /// The address of this query on `page`.
+    pub fn href(&self, page: u64) -> String {
+        let sort = match self.sort {
+            SortBy::Created => "created",
+            SortBy::Amount => "amount",
+            SortBy::Status => "status",
+        };
+        list::href(
+            "/admin/payouts",
+            &[
+                ("q", self.q.clone()),
+                ("status", self.status.clone()),
+                ("method", self.method.clone()),
+                ("currency", self.currency.clone()),
+                ("from", self.from.clone()),
+                ("to", self.to.clone()),
+                ("sort", sort.to_owned()),
+                (
+                    "order",
+                    if self.ascending { "asc" } else { "desc" }.to_owned(),
+                ),
+                ("per_page", self.per_page.to_string()),
+                ("page", page.to_string()),
+            ],
+        )
+    }
+}
+
 fn first_page() -> u64 {
     1
 }
@@ -87,7 +145,7 @@ pub struct PayoutList {
 
 impl PayoutList {
     pub fn pages(&self) -> u64 {
-        self.total.div_ceil(self.per_page.max(1)).max(1)
+        list::page_count(self.total, self.per_page)
     }
 }
 
@@ -115,19 +173,6 @@ pub struct BulkRequest {
     /// One key for the whole action; each request gets `key:id`, so a
     /// retried bulk action moves each request once.
     pub idempotency_key: String,
-}
-
-/// A request the bulk action left alone, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Skipped {
-    pub id: i64,
-    pub reason: String,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BulkOutcome {
-    pub succeeded: Vec<i64>,
-    pub skipped: Vec<Skipped>,
 }
 
 /// Everything the process view of one request shows.

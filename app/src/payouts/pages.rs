@@ -9,84 +9,23 @@ use leptos_meta::Title;
 use leptos_router::{
     components::{Form, A},
     hooks::use_query_map,
-    params::ParamsMap,
 };
 
 use super::api::{bulk_payouts, list_payouts};
 use super::export::{ExportFormat, EXPORT_PATH};
 use super::live::use_request_changes;
-use super::{BulkOutcome, BulkRequest, PayoutList, PayoutQuery, Selection, SortBy, PAGE_SIZES};
+use super::{BulkRequest, PayoutList, PayoutQuery, Selection, SortBy, PAGE_SIZES};
 use crate::error::AppError;
 use crate::ledger::money::format_amount;
+use crate::payout_details::method::PayoutMethod;
 use crate::paypal::{
     api::{paypal_status, send_via_paypal},
     SendOutcome,
 };
+use crate::ui::list::{DateRangeFields, PerPageField};
+use crate::ui::BulkOutcome;
 use crate::ui::{successes, CsrfField, LoadError, Loading, SelectPage, SelectRow};
-use crate::withdrawals::{PayoutMethod, WithdrawalAction, WithdrawalStatus};
-
-fn query_from(params: &ParamsMap) -> PayoutQuery {
-    let text = |key: &str| params.get(key).unwrap_or_default();
-    PayoutQuery {
-        q: text("q"),
-        status: text("status"),
-        method: text("method"),
-        currency: text("currency"),
-        from: text("from"),
-        to: text("to"),
-        sort: match text("sort").as_str() {
-            "amount" => SortBy::Amount,
-            "status" => SortBy::Status,
-            _ => SortBy::Created,
-        },
-        ascending: text("order") == "asc",
-        page: text("page").parse().unwrap_or(1),
-        per_page: text("per_page").parse().unwrap_or(20),
-    }
-}
-
-/// A query-string value, percent-encoded.
-pub(crate) fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'.' | b'-' | b'_' | b'@' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
-/// The address of the same query on another page.
-pub(crate) fn href_for(query: &PayoutQuery, page: u64) -> String {
-    let sort = match query.sort {
-        SortBy::Created => "created",
-        SortBy::Amount => "amount",
-        SortBy::Status => "status",
-    };
-    let pairs = [
-        ("q", query.q.clone()),
-        ("status", query.status.clone()),
-        ("method", query.method.clone()),
-        ("currency", query.currency.clone()),
-        ("from", query.from.clone()),
-        ("to", query.to.clone()),
-        ("sort", sort.to_owned()),
-        (
-            "order",
-            if query.ascending { "asc" } else { "desc" }.to_owned(),
-        ),
-        ("per_page", query.per_page.to_string()),
-        ("page", page.to_string()),
-    ];
-    let encoded: Vec<String> = pairs
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect();
-    format!("/admin/payouts?{}", encoded.join("&"))
-}
+use crate::withdrawals::{WithdrawalAction, WithdrawalStatus};
 
 const ACTIONS: [(WithdrawalAction, &str); 5] = [
     (WithdrawalAction::Approve, "Approve"),
@@ -126,7 +65,7 @@ impl Controls {
 pub fn PayoutsPage() -> impl IntoView {
     let controls = Controls::new();
     let params = use_query_map();
-    let query = Memo::new(move |_| query_from(&params.read()));
+    let query = Memo::new(move |_| PayoutQuery::from_params(&params.read()));
     let bulk = Action::new(|request: &BulkRequest| bulk_payouts(request.clone()));
     let send = Action::new(|(selection, key): &(Selection, String)| {
         send_via_paypal(selection.clone(), key.clone())
@@ -284,14 +223,7 @@ fn Filters(query: PayoutQuery) -> impl IntoView {
                 <label for="f-currency">"Currency"</label>
                 <input id="f-currency" name="currency" value=query.currency.clone() placeholder="USD" size="5" />
             </div>
-            <div class="field">
-                <label for="f-from">"From"</label>
-                <input id="f-from" name="from" type="date" value=query.from.clone() />
-            </div>
-            <div class="field">
-                <label for="f-to">"To"</label>
-                <input id="f-to" name="to" type="date" value=query.to.clone() />
-            </div>
+            <DateRangeFields prefix="f" from=query.from.clone() to=query.to.clone() />
             <div class="field">
                 <label for="f-sort">"Sort by"</label>
                 <select id="f-sort" name="sort">
@@ -307,15 +239,7 @@ fn Filters(query: PayoutQuery) -> impl IntoView {
                     <option value="asc" selected=query.ascending>"Ascending"</option>
                 </select>
             </div>
-            <div class="field">
-                <label for="f-per-page">"Per page"</label>
-                <select id="f-per-page" name="per_page">
-                    {PAGE_SIZES
-                        .iter()
-                        .map(|n| view! { <option value=n.to_string() selected=query.per_page == *n>{n.to_string()}</option> })
-                        .collect_view()}
-                </select>
-            </div>
+            <PerPageField prefix="f" sizes=&PAGE_SIZES chosen=query.per_page />
             <button type="submit" class="primary">"Apply filters"</button>
         </Form>
     }
@@ -499,9 +423,9 @@ fn Table(
                 .into_any()
         }}
         <nav class="pager" aria-label="Request pages">
-            {(current > 1).then(|| view! { <A href=href_for(&query, current - 1) attr:rel="prev">"← Previous"</A> })}
+            {(current > 1).then(|| view! { <A href=query.href(current - 1) attr:rel="prev">"← Previous"</A> })}
             <span class="muted">{format!("Page {current} of {pages}")}</span>
-            {(current < pages).then(|| view! { <A href=href_for(&query, current + 1) attr:rel="next">"Next →"</A> })}
+            {(current < pages).then(|| view! { <A href=query.href(current + 1) attr:rel="next">"Next →"</A> })}
         </nav>
     }
 }

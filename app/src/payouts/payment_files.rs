@@ -94,15 +94,18 @@ mod server {
         PAYPAL_FILE_ROWS, SKIPPED_KEPT,
     };
     use crate::auth::service::users_by_id;
+    use crate::auth::session::admin_for_route;
     use crate::entities::{payout_export, paypal_item, withdrawal_request};
     use crate::error::AppError;
     use crate::ledger::idempotency::{self, Claim};
     use crate::ledger::money::{decimal_string, format_amount};
-    use crate::payouts::export::{self, ExportFormat, ExportScope, Line};
+    use crate::payout_details::method::PayoutMethod;
+    use crate::payouts::export::{ExportFormat, ExportScope};
+    use crate::payouts::formats::{self, Line};
     use crate::platform::audit::{self, AuditAction, AuditEntry};
     use crate::platform::{db, AppState};
     use crate::withdrawals::service::{apply_transition, EventDetails, WithdrawalError};
-    use crate::withdrawals::{PayoutMethod, WithdrawalAction, WithdrawalStatus};
+    use crate::withdrawals::{WithdrawalAction, WithdrawalStatus};
 
     const SCOPE: &str = "payouts.payment_file";
 
@@ -135,7 +138,7 @@ mod server {
             fingerprint: fingerprint_of_form,
             idempotency_key,
         } = asked;
-        let payquicker_columns = export::payquicker_columns(&state.db).await?;
+        let payquicker_columns = formats::payquicker_columns(&state.db).await?;
         let extra = crate::payout_fields::service::fields(&state.db, true)
             .await
             .map_err(AppError::internal)?;
@@ -302,7 +305,7 @@ mod server {
         let mut lines = Vec::with_capacity(claimed.len());
         let mut after = 0;
         loop {
-            let page = export::page(&txn, &rows, &assets, after)
+            let page = formats::page(&txn, &rows, &assets, after)
                 .await
                 .map_err(AppError::internal)?;
             let Some(last) = page.last() else { break };
@@ -311,7 +314,7 @@ mod server {
         }
         let content = match format {
             ExportFormat::PaypalCsv => paypal_payouts_web(&lines),
-            _ => export::payquicker_file(&lines, &payquicker_columns, &extra),
+            _ => formats::payquicker_file(&lines, &payquicker_columns, &extra),
         }
         .map_err(AppError::internal)?;
         let single_currency = (per_currency.len() == 1)
@@ -461,10 +464,10 @@ mod server {
                 "PAYPAL".to_owned(),
             ]
             .into_iter()
-            .map(export::defused)
+            .map(formats::defused)
             .collect::<Vec<_>>()
         });
-        export::csv_bytes(records).map(|bytes| bytes.to_vec())
+        formats::csv_bytes(records).map(|bytes| bytes.to_vec())
     }
 
     /// The page of one payment file.
@@ -586,7 +589,7 @@ mod server {
         Path(id): Path<i64>,
         headers: HeaderMap,
     ) -> Response {
-        let admin = match export::admin_of(&state, &headers).await {
+        let admin = match admin_for_route(&state, &headers).await {
             Ok(admin) => admin,
             Err(refused) => return refused,
         };

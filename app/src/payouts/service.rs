@@ -10,17 +10,16 @@ use sea_orm::{
     QueryOrder, QuerySelect, Select,
 };
 
-use super::{
-    BulkOutcome, BulkRequest, PayoutList, PayoutQuery, PayoutRow, Selection, Skipped, SortBy,
-    PAGE_SIZES,
-};
+use super::{BulkRequest, PayoutList, PayoutQuery, PayoutRow, Selection, SortBy, PAGE_SIZES};
 use crate::auth::{service::users_by_id, Role};
 use crate::entities::{asset, user, withdrawal_request};
 use crate::error::AppError;
+use crate::payout_details::method::PayoutMethod;
 use crate::platform::{paging, Clock};
+use crate::ui::{BulkOutcome, Skipped};
 use crate::withdrawals::{
     service::{self as withdrawals, Actor, EventDetails, WithdrawalError},
-    PayoutMethod, WithdrawalAction, WithdrawalStatus,
+    WithdrawalAction, WithdrawalStatus,
 };
 
 /// Most requests one bulk action touches, so a mistaken "all matching"

@@ -17,8 +17,7 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-use super::service::internal;
-use super::sync::{classify, is_reversal, Outcome};
+use super::report::{classify, is_reversal, Outcome};
 use super::{AlertKind, AlertResolution, AlertView};
 use crate::auth::service::users_by_id;
 use crate::entities::{paypal_alert, paypal_item, wallet, withdrawal_request};
@@ -101,7 +100,7 @@ pub async fn raise(
             Ok(true)
         }
         Ok(_) | Err(DbErr::RecordNotInserted) => Ok(false),
-        Err(err) => Err(internal(err)),
+        Err(err) => Err(AppError::internal(err)),
     }
 }
 
@@ -131,7 +130,7 @@ pub async fn supersede_on_return(
         .filter(paypal_alert::Column::ResolvedAt.is_null())
         .exec(conn)
         .await
-        .map_err(internal)?;
+        .map_err(AppError::internal)?;
     Ok(())
 }
 
@@ -141,7 +140,7 @@ async fn views(
 ) -> Result<Vec<AlertView>, AppError> {
     let names = users_by_id(conn, models.iter().filter_map(|m| m.resolved_by))
         .await
-        .map_err(internal)?;
+        .map_err(AppError::internal)?;
     Ok(models.into_iter().map(|m| view(m, &names)).collect())
 }
 
@@ -175,7 +174,7 @@ pub async fn for_request(
         .order_by_asc(paypal_alert::Column::Id)
         .all(conn)
         .await
-        .map_err(internal)?;
+        .map_err(AppError::internal)?;
     models.sort_by_key(|m| m.resolved_at.is_some());
     views(conn, models).await
 }
@@ -189,7 +188,7 @@ pub async fn open(conn: &impl ConnectionTrait) -> Result<Vec<AlertView>, AppErro
         .limit(200)
         .all(conn)
         .await
-        .map_err(internal)?;
+        .map_err(AppError::internal)?;
     views(conn, models).await
 }
 
@@ -214,11 +213,11 @@ pub async fn resolve(
         return Err(AppError::invalid("Note: at most 1,000 characters"));
     }
     let now = clock.now();
-    let txn = db::begin_write(db).await.map_err(internal)?;
+    let txn = db::begin_write(db).await.map_err(AppError::internal)?;
     let alert = paypal_alert::Entity::find_by_id(alert_id)
         .one(&txn)
         .await
-        .map_err(internal)?
+        .map_err(AppError::internal)?
         .ok_or_else(|| AppError::new(ErrorCode::NotFound, "No such PayPal alert"))?;
     let kind = kind_of(&alert);
     if !AlertResolution::for_kind(kind).contains(&resolution) {
@@ -242,7 +241,7 @@ pub async fn resolve(
         .filter(paypal_alert::Column::ResolvedAt.is_null())
         .exec(&txn)
         .await
-        .map_err(internal)?;
+        .map_err(AppError::internal)?;
     if claimed.rows_affected == 0 {
         return Err(AppError::conflict(
             "This alert was resolved already (by someone else meanwhile?). Reload the page",
@@ -251,8 +250,10 @@ pub async fn resolve(
     let request = withdrawal_request::Entity::find_by_id(alert.request_id)
         .one(&txn)
         .await
-        .map_err(internal)?
-        .ok_or_else(|| internal(anyhow::anyhow!("request {} missing", alert.request_id)))?;
+        .map_err(AppError::internal)?
+        .ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!("request {} missing", alert.request_id))
+        })?;
     let status = WithdrawalStatus::parse(&request.status);
     let detail = match resolution {
         AlertResolution::Recover => {
@@ -308,7 +309,7 @@ pub async fn resolve(
                 .filter(paypal_item::Column::Id.eq(alert.item_id))
                 .exec(&txn)
                 .await
-                .map_err(internal)?;
+                .map_err(AppError::internal)?;
             "credited the member back; the request is returned".to_owned()
         }
         // Superseded never passes the check above: only Paydesk sets it.
@@ -329,13 +330,13 @@ pub async fn resolve(
             )),
     )
     .await
-    .map_err(internal)?;
+    .map_err(AppError::internal)?;
     let resolved = paypal_alert::Entity::find_by_id(alert.id)
         .one(&txn)
         .await
-        .map_err(internal)?
-        .ok_or_else(|| internal(anyhow::anyhow!("alert {} vanished", alert.id)))?;
-    txn.commit().await.map_err(internal)?;
+        .map_err(AppError::internal)?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("alert {} vanished", alert.id)))?;
+    txn.commit().await.map_err(AppError::internal)?;
     Ok(views(db, vec![resolved]).await?.remove(0))
 }
 
@@ -352,21 +353,25 @@ async fn recover(
     let member_wallet = wallet::Entity::find_by_id(request.wallet_id)
         .one(txn)
         .await
-        .map_err(internal)?
-        .ok_or_else(|| internal(anyhow::anyhow!("wallet {} missing", request.wallet_id)))?;
+        .map_err(AppError::internal)?
+        .ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!("wallet {} missing", request.wallet_id))
+        })?;
     let asset_id = member_wallet.asset_id;
-    let assets = ledger::assets_by_id(txn).await.map_err(internal)?;
+    let assets = ledger::assets_by_id(txn)
+        .await
+        .map_err(AppError::internal)?;
     let asset = assets
         .get(&asset_id)
-        .ok_or_else(|| internal(anyhow::anyhow!("asset {asset_id} missing")))?;
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("asset {asset_id} missing")))?;
     let scale = u32::try_from(asset.scale).unwrap_or(0);
     let amount = format_amount(request.amount, &asset.code, scale);
     let outside = ledger::system_wallet(txn, now, SystemRole::OutsideWorld, asset_id)
         .await
-        .map_err(internal)?;
+        .map_err(AppError::internal)?;
     let fees = ledger::system_wallet(txn, now, SystemRole::Fees, asset_id)
         .await
-        .map_err(internal)?;
+        .map_err(AppError::internal)?;
     // The same split as a settlement: the fee stays in the wallet's asset
     // only when that asset is the payout currency.
     let fee = if asset_id == request.currency_asset_id {
@@ -407,7 +412,7 @@ async fn recover(
              adjust the balance by hand if the member agrees, or keep the request as it is with a note",
             format_amount(member_wallet.balance, &asset.code, scale)
         )),
-        other => internal(other),
+        other => AppError::internal(other),
     })?;
     Ok(amount)
 }

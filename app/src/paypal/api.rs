@@ -17,20 +17,22 @@ pub async fn paypal_status() -> Result<PayPalStatus, AppError> {
     let state = app_state()?;
     let attention = super::sync::needs_attention(&state.db, state.clock.now()).await?;
     let alerts = super::alerts::open(&state.db).await?;
-    Ok(match (&state.settings.paypal, &state.paypal) {
-        (Some(settings), Some(_)) => PayPalStatus {
-            configured: true,
-            mode: settings.mode.clone(),
-            webhook_configured: settings.webhook_id.is_some(),
-            attention,
-            alerts,
+    Ok(
+        match (&state.settings.paypal, super::client::shared(&state)) {
+            (Some(settings), Some(_)) => PayPalStatus {
+                configured: true,
+                mode: settings.mode.clone(),
+                webhook_configured: settings.webhook_id.is_some(),
+                attention,
+                alerts,
+            },
+            _ => PayPalStatus {
+                attention,
+                alerts,
+                ..PayPalStatus::default()
+            },
         },
-        _ => PayPalStatus {
-            attention,
-            alerts,
-            ..PayPalStatus::default()
-        },
-    })
+    )
 }
 
 /// Sends the selected approved PayPal requests in PayPal payout batches.
@@ -44,7 +46,7 @@ pub async fn send_via_paypal(
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    let client = state.paypal.clone().ok_or_else(|| {
+    let client = super::client::shared(&state).ok_or_else(|| {
         AppError::invalid(
             "PayPal is not configured: set PAYDESK_PAYPAL_CLIENT_ID and PAYDESK_PAYPAL_CLIENT_SECRET",
         )

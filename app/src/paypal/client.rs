@@ -9,26 +9,17 @@
 //! never pays twice (within 30 days).
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-#[derive(Clone)]
-pub struct PayPalConfig {
-    /// `https://api-m.sandbox.paypal.com`, `https://api-m.paypal.com`, or a
-    /// local server in tests.
-    pub base_url: String,
-    pub client_id: String,
-    pub client_secret: String,
-}
+pub use crate::platform::state::PayPalConfig;
+use crate::platform::AppState;
 
-/// The secret never reaches a log, even through `{:?}`.
-impl std::fmt::Debug for PayPalConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PayPalConfig")
-            .field("base_url", &self.base_url)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"[redacted]")
-            .finish()
-    }
+/// The process's one client (its OAuth2 token is reused), when PayPal is
+/// configured. It is kept in the state's feature slots, so `platform`
+/// names no PayPal type.
+pub fn shared(state: &AppState) -> Option<Arc<PayPalClient>> {
+    state.features.get::<Arc<PayPalClient>>().cloned()
 }
 
 /// One payment in a batch.

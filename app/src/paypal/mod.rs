@@ -24,6 +24,8 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod client;
 #[cfg(feature = "ssr")]
+pub mod report;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod sync;
@@ -47,7 +49,7 @@ pub struct SendOutcome {
     pub unconfirmed: usize,
     /// Requests PayPal refused outright: failed, money back in the wallet.
     pub refused: Vec<i64>,
-    pub skipped: Vec<crate::payouts::Skipped>,
+    pub skipped: Vec<crate::ui::Skipped>,
 }
 
 /// Whether automatic transfers are available, for the desk and Settings.

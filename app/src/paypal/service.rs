@@ -24,16 +24,16 @@ use super::{SendOutcome, MAX_ITEMS_PER_BATCH};
 use crate::entities::{paypal_batch, paypal_event, paypal_item, withdrawal_request};
 use crate::error::AppError;
 use crate::ledger::{idempotency, service as ledger};
+use crate::payout_details::method::PayoutMethod;
 use crate::payout_details::DetailsInput;
-use crate::payouts::Skipped;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db, Clock,
 };
+use crate::ui::Skipped;
 use crate::withdrawals::{
     service::{apply_transition, EventDetails, WithdrawalError},
     status::{WithdrawalAction, WithdrawalStatus},
-    PayoutMethod,
 };
 
 /// Our states of a batch.

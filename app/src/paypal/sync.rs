@@ -19,6 +19,7 @@ use sea_orm::{
 use std::{collections::HashMap, time::Duration};
 
 use super::client::{PayPalClient, PayPalError};
+use super::report::{classify, is_reversal, Outcome, UNCLAIMED_EXPIRY_DAYS};
 use super::service::{batch_event, internal, state, submit};
 use crate::entities::{paypal_batch, paypal_event, paypal_item, withdrawal_request};
 use crate::error::AppError;
@@ -28,58 +29,9 @@ use crate::withdrawals::{
     status::WithdrawalAction,
 };
 
-/// PayPal's claim period: an unclaimed payment still unclaimed after this
-/// long needs attention. Paydesk never credits it back on its own clock:
-/// only PayPal's own answer (RETURNED, ...) does, so money that PayPal may
-/// still deliver is never paid twice.
-pub const UNCLAIMED_EXPIRY_DAYS: i64 = 30;
-
 /// A batch still "sending" this long after it was recorded lost its
 /// create call (the process stopped in it): the poller retries it.
 const SENDING_GRACE: Span = Span::minutes(2);
-
-/// What PayPal's status means for the request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    Paid,
-    /// Not paid, or paid and taken back: the money returns to the member.
-    Failed(String),
-    /// Still at PayPal; the reason is shown to admins.
-    Waiting(String),
-}
-
-pub(crate) fn is_reversal(status: &str) -> bool {
-    matches!(status, "RETURNED" | "REFUNDED" | "REVERSED")
-}
-
-/// PayPal's item status, read against how long the batch has existed (for
-/// the reason shown while a payment stays unclaimed).
-pub fn classify(status: &str, error: Option<&str>, age: Span) -> Outcome {
-    let because = |text: &str| match error {
-        Some(error) if !error.is_empty() => format!("{text} ({error})"),
-        _ => text.to_owned(),
-    };
-    match status {
-        "SUCCESS" => Outcome::Paid,
-        "FAILED" => Outcome::Failed(because("PayPal could not pay it")),
-        "BLOCKED" => Outcome::Failed(because("PayPal blocked the payment")),
-        "DENIED" => Outcome::Failed(because("PayPal denied the payment")),
-        "CANCELED" => Outcome::Failed(because("The payment was canceled at PayPal")),
-        "RETURNED" => Outcome::Failed(because("PayPal returned the payment")),
-        "REFUNDED" => Outcome::Failed(because("The payment was refunded")),
-        "REVERSED" => Outcome::Failed(because("PayPal reversed the payment")),
-        "UNCLAIMED" if age >= Span::days(UNCLAIMED_EXPIRY_DAYS) => Outcome::Waiting(because(
-            "Unclaimed for over 30 days: needs attention. Nothing is credited back until \
-             PayPal reports the payment returned",
-        )),
-        "UNCLAIMED" => Outcome::Waiting(because(
-            "Unclaimed: the receiver has not accepted it yet (PayPal returns it if they never do)",
-        )),
-        "ONHOLD" => Outcome::Waiting(because("On hold at PayPal for review")),
-        "PENDING" | "NEW" => Outcome::Waiting(because("PayPal is processing it")),
-        other => Outcome::Waiting(because(&format!("PayPal reports {other}"))),
-    }
-}
 
 /// PayPal payouts unclaimed past the claim period, oldest first.
 pub async fn needs_attention(

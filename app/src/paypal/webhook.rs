@@ -76,7 +76,7 @@ pub async fn receive(
         return refused;
     }
     let (Some(client), Some(webhook_id)) = (
-        state.paypal.clone(),
+        super::client::shared(&state),
         state
             .settings
             .paypal

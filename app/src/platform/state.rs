@@ -1,7 +1,7 @@
 //! Application state, handed to server functions as Leptos context and to
 //! axum handlers as router state. No globals: every test builds its own.
 
-use super::Clock;
+use super::clock::Clock;
 use axum::extract::FromRef;
 use leptos::{config::LeptosOptions, prelude::use_context};
 use sea_orm::DatabaseConnection;
@@ -91,7 +91,7 @@ impl Default for MailSettings {
 /// redacts it).
 #[derive(Clone, Debug)]
 pub struct PayPalSettings {
-    pub api: crate::paypal::client::PayPalConfig,
+    pub api: PayPalConfig,
     /// "sandbox" or "live", as shown to admins.
     pub mode: String,
     /// The id PayPal gave our webhook; incoming events are verified
@@ -101,6 +101,27 @@ pub struct PayPalSettings {
     pub poll_every: Duration,
     /// Each call to PayPal.
     pub timeout: Duration,
+}
+
+/// Where the PayPal Payouts API is and who we are to it.
+#[derive(Clone)]
+pub struct PayPalConfig {
+    /// `https://api-m.sandbox.paypal.com`, `https://api-m.paypal.com`, or a
+    /// local server in tests.
+    pub base_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// The secret never reaches a log, even through `{:?}`.
+impl std::fmt::Debug for PayPalConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PayPalConfig")
+            .field("base_url", &self.base_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .finish()
+    }
 }
 
 impl Default for Settings {
@@ -133,8 +154,10 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Change notices for live admin pages.
     pub live: super::live::Live,
-    /// One client for the process, so its OAuth2 token is reused.
-    pub paypal: Option<Arc<crate::paypal::client::PayPalClient>>,
+    /// Long-lived objects a feature keeps for the whole process, looked up
+    /// by type (PayPal's API client, so its OAuth2 token is reused): the
+    /// feature owns the type, so `platform` names none.
+    pub features: Arc<http::Extensions>,
     /// Request limits kept in memory (per instance).
     pub limits: Arc<super::limits::Limits>,
 }

@@ -48,8 +48,8 @@ pub fn SettingsPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        <crate::payout_fields::pages::PayoutFields />
-        <crate::incentives::pages::ApiKeys />
+        <crate::payout_fields::panel::PayoutFields />
+        <crate::incentives::keys_panel::ApiKeys />
         <PayPalSettings />
     }
 }

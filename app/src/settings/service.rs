@@ -11,6 +11,7 @@ use super::{DeskSettings, GeneralSettings, MethodRow, ThresholdRow};
 use crate::entities::asset;
 use crate::error::AppError;
 use crate::ledger::money::{decimal_string, parse_amount, AmountError, AssetKind};
+use crate::payout_details::method::PayoutMethod;
 use crate::payout_details::service::GIFT_CARD_BRANDS;
 use crate::payouts::export::{PAYQUICKER_COLUMNS, PAYQUICKER_COLUMNS_SETTING};
 use crate::platform::{
@@ -19,7 +20,6 @@ use crate::platform::{
 };
 use crate::withdrawals::queries::CONFIRMATION_MESSAGE;
 use crate::withdrawals::rules::{self, MethodRule};
-use crate::withdrawals::PayoutMethod;
 
 fn internal(err: impl Into<anyhow::Error>) -> AppError {
     AppError::internal(err.into())
@@ -47,16 +47,22 @@ pub async fn view(db: &DatabaseConnection) -> Result<DeskSettings, AppError> {
     let general = GeneralSettings {
         one_open_request: withdrawal.one_open_request,
         min_delay_hours: withdrawal.min_delay_seconds / 3600,
-        confirmation_message: rules::get_setting(db, CONFIRMATION_MESSAGE)
-            .await
-            .map_err(internal)?
-            .unwrap_or_default(),
+        confirmation_message: crate::platform::settings_store::get_setting(
+            db,
+            CONFIRMATION_MESSAGE,
+        )
+        .await
+        .map_err(internal)?
+        .unwrap_or_default(),
         gift_card_brands: crate::payout_details::service::gift_card_brands(db)
             .await
             .map_err(internal)?,
-        payquicker_columns: match rules::get_setting(db, PAYQUICKER_COLUMNS_SETTING)
-            .await
-            .map_err(internal)?
+        payquicker_columns: match crate::platform::settings_store::get_setting(
+            db,
+            PAYQUICKER_COLUMNS_SETTING,
+        )
+        .await
+        .map_err(internal)?
         {
             Some(list) if !list.trim().is_empty() => {
                 list.split(',').map(|c| c.trim().to_owned()).collect()
@@ -193,7 +199,7 @@ pub async fn save_general(
         (GIFT_CARD_BRANDS, brands.join("\n")),
         (PAYQUICKER_COLUMNS_SETTING, columns.join(",")),
     ] {
-        rules::put_setting(&txn, key, &value)
+        crate::platform::settings_store::put_setting(&txn, key, &value)
             .await
             .map_err(internal)?;
     }
@@ -259,7 +265,7 @@ pub async fn save_threshold(
     let txn = db::begin_write(db).await.map_err(internal)?;
     let key = rules::verification_threshold_key(&asset.code);
     match threshold {
-        Some(minor) => rules::put_setting(&txn, &key, &minor.to_string())
+        Some(minor) => crate::platform::settings_store::put_setting(&txn, &key, &minor.to_string())
             .await
             .map_err(internal)?,
         None => {

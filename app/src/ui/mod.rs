@@ -1,19 +1,19 @@
-//! UI pieces shared by every feature: the header, forms' CSRF field and
-//! error line, row selection for bulk actions, landing and not-found pages.
+//! UI pieces shared by every feature: forms' CSRF field and error line, row
+//! selection for bulk actions, the pager, loading and error lines, and the
+//! not-found and forbidden pages. Nothing here knows who is signed in: the
+//! session-aware chrome is in `site/`.
 
 mod csrf;
-mod header;
+pub mod list;
 mod selection;
 
 pub use csrf::{CsrfClient, CsrfField, CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SECURE_CSRF_COOKIE};
-pub use header::Header;
-pub use selection::{successes, Chosen, SelectPage, SelectRow};
+pub use selection::{successes, BulkOutcome, Chosen, SelectPage, SelectRow, Skipped};
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::error::AppError;
-use crate::root::use_session;
 
 /// The message of a failed action, announced to screen readers.
 #[component]
@@ -24,50 +24,6 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
                 {move || error.get().map(|err| err.message)}
             </p>
         </Show>
-    }
-}
-
-#[component]
-pub fn Landing() -> impl IntoView {
-    let session = use_session();
-    view! {
-        <section class="landing">
-            <h1>"Payouts, owed and paid, in one place"</h1>
-            <p class="lead">
-                "Paydesk keeps the balances your customers, referrers and partners earn, "
-                "and pays them out to PayPal, a bank account, crypto or gift cards."
-            </p>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match session.user.await {
-                        Ok(Some(user)) => {
-                            let home = crate::auth::home_for(user.role);
-                            view! {
-                                <div class="actions">
-                                    <A href=home attr:class="button primary">
-                                        {if user.is_admin() { "Open the payouts desk" } else { "Go to my account" }}
-                                    </A>
-                                </div>
-                            }
-                                .into_any()
-                        }
-                        _ => {
-                            view! {
-                                <div class="actions">
-                                    <A href="/signup" attr:class="button primary">
-                                        "Create an account"
-                                    </A>
-                                    <A href="/login" attr:class="button">
-                                        "Sign in"
-                                    </A>
-                                </div>
-                            }
-                                .into_any()
-                        }
-                    }
-                })}
-            </Transition>
-        </section>
     }
 }
 

@@ -3,7 +3,22 @@
 //! so it is there on a phone too, where the table's header row is hidden.
 
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+
+/// A row the bulk action left alone, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub id: i64,
+    pub reason: String,
+}
+
+/// What a bulk action did: the rows it changed and the ones it left.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkOutcome {
+    pub succeeded: Vec<i64>,
+    pub skipped: Vec<Skipped>,
+}
 
 /// The chosen ids of a table.
 pub type Chosen = RwSignal<BTreeSet<i64>>;

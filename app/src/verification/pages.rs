@@ -6,7 +6,7 @@ use leptos_meta::Title;
 
 use super::api::{my_verification, SubmitVerification};
 use super::{VerificationStatus, VerificationView};
-use crate::payout_details::pages::COUNTRIES;
+use crate::payout_details::countries::COUNTRIES;
 use crate::ui::{CsrfField, FormError, LoadError, Loading};
 
 #[component]

@@ -3,6 +3,7 @@
 //! the amount at each step.
 
 pub mod api;
+pub mod decision;
 pub mod pages;
 pub mod preview;
 #[cfg(feature = "ssr")]
@@ -17,48 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use status::{WithdrawalAction, WithdrawalStatus};
 
-/// The payout methods Paydesk knows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PayoutMethod {
-    Paypal,
-    Bank,
-    Crypto,
-    GiftCard,
-}
-
-impl PayoutMethod {
-    pub const ALL: [PayoutMethod; 4] = [
-        PayoutMethod::Paypal,
-        PayoutMethod::Bank,
-        PayoutMethod::Crypto,
-        PayoutMethod::GiftCard,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PayoutMethod::Paypal => "paypal",
-            PayoutMethod::Bank => "bank",
-            PayoutMethod::Crypto => "crypto",
-            PayoutMethod::GiftCard => "gift_card",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|method| method.as_str() == value)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            PayoutMethod::Paypal => "PayPal",
-            PayoutMethod::Bank => "Bank transfer",
-            PayoutMethod::Crypto => "Crypto",
-            PayoutMethod::GiftCard => "Gift card",
-        }
-    }
-}
+use crate::payout_details::method::PayoutMethod;
 
 /// A withdrawal request as the UI sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,23 +46,4 @@ pub struct WithdrawalView {
     /// Made by an administrator on the member's behalf.
     #[serde(default)]
     pub on_behalf: bool,
-}
-
-/// The fee on a gross amount: fixed plus percentage (rounded half up),
-/// kept within the fee's minimum and maximum. Shared so the browser's
-/// preview and the server's decision cannot differ.
-pub fn method_fee(
-    gross_minor: i64,
-    fixed_minor: i64,
-    basis_points: i64,
-    min_minor: i64,
-    max_minor: Option<i64>,
-) -> i64 {
-    let percent = (i128::from(gross_minor) * i128::from(basis_points) + 5_000) / 10_000;
-    let mut fee = i128::from(fixed_minor) + percent;
-    fee = fee.max(i128::from(min_minor));
-    if let Some(max) = max_minor {
-        fee = fee.min(i128::from(max));
-    }
-    i64::try_from(fee).unwrap_or(i64::MAX)
 }

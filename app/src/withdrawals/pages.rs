@@ -17,8 +17,9 @@ use leptos_router::{
 
 use super::api::{load_withdraw_page, withdrawal_history, CancelWithdrawal, RequestWithdrawal};
 use super::preview::{preview, HistoryPage, MethodOption, PreviewProblem, WithdrawPage};
-use super::{PayoutMethod, WithdrawalStatus, WithdrawalView};
+use super::{WithdrawalStatus, WithdrawalView};
 use crate::ledger::money::format_amount;
+use crate::payout_details::method::PayoutMethod;
 use crate::ui::{CsrfField, FormError, LoadError, Loading, Pager};
 
 #[component]
@@ -482,7 +483,7 @@ fn Review(
         if max {
             parts.push("max=1".into());
         } else {
-            parts.push(format!("amount={}", encode(&amount)));
+            parts.push(format!("amount={}", crate::ui::list::encode(&amount)));
         }
         format!("/account/withdrawals?{}", parts.join("&"))
     };
@@ -548,18 +549,6 @@ fn Review(
         </div>
     }
     .into_any()
-}
-
-/// Percent-encodes a query value (amounts are digits and dots, but a member
-/// may type anything).
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'.' | b'-' | b'_' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
 }
 
 fn status_class(status: WithdrawalStatus) -> &'static str {

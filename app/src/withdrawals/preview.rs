@@ -6,8 +6,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{method_fee, PayoutMethod, WithdrawalStatus, WithdrawalView};
-use crate::ledger::money::{format_amount, parse_amount, AssetView, Rate};
+use super::decision::{decide, AmountRequest, Context, Decision, MethodLimits, Problem};
+use super::{WithdrawalStatus, WithdrawalView};
+use crate::ledger::money::{format_amount, AssetView, Rate};
+use crate::payout_details::method::PayoutMethod;
 use crate::verification::VerificationStatus;
 
 /// A wallet the member can withdraw from.
@@ -56,14 +58,20 @@ pub struct MethodOption {
 }
 
 impl MethodOption {
+    /// What the withdrawal decision reads of the option.
+    pub fn limits(&self) -> MethodLimits {
+        MethodLimits {
+            min_minor: self.min_minor,
+            max_minor: self.max_minor,
+            fee_fixed_minor: self.fee_fixed_minor,
+            fee_basis_points: self.fee_basis_points,
+            fee_min_minor: self.fee_min_minor,
+            fee_max_minor: self.fee_max_minor,
+        }
+    }
+
     pub fn fee(&self, gross_minor: i64) -> i64 {
-        method_fee(
-            gross_minor,
-            self.fee_fixed_minor,
-            self.fee_basis_points,
-            self.fee_min_minor,
-            self.fee_max_minor,
-        )
+        self.limits().fee(gross_minor)
     }
 
     /// "2.9 % + 0.30 USD", "free", "$1.00".
@@ -137,14 +145,7 @@ impl WithdrawPage {
 }
 
 /// A request as it would be made.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Preview {
-    pub gross: i64,
-    pub fee: i64,
-    pub net: i64,
-    /// What leaves the wallet, in its asset (points for a points wallet).
-    pub debit: i64,
-}
+pub type Preview = Decision;
 
 /// Why a request would be refused, with what the member should do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -162,8 +163,36 @@ impl PreviewProblem {
     }
 }
 
-/// The fee, net amount and debit of a request, or the first rule it breaks,
-/// with the same rules and messages as the server.
+impl From<Problem> for PreviewProblem {
+    fn from(problem: Problem) -> Self {
+        match problem {
+            Problem::NotVerified(_) => PreviewProblem::NeedsVerification(problem.to_string()),
+            other => PreviewProblem::Message(other.to_string()),
+        }
+    }
+}
+
+/// What the decision knows, as the page holds it.
+pub fn context<'a>(
+    page: &WithdrawPage,
+    wallet: &'a WalletOption,
+    method: &MethodOption,
+) -> Context<'a> {
+    Context {
+        balance: wallet.balance,
+        currency: &wallet.currency,
+        rate: wallet.rate,
+        method_label: method.method.label(),
+        limits: method.limits(),
+        has_details: method.details.is_some(),
+        verification_threshold: page.threshold(&wallet.currency.code),
+        verified: page.verification == VerificationStatus::Verified,
+    }
+}
+
+/// The fee, net amount and debit of a request, or the first rule it
+/// breaks: the server's own decision (`decision::decide`), run on what the
+/// page knows.
 pub fn preview(
     page: &WithdrawPage,
     wallet: &WalletOption,
@@ -171,72 +200,12 @@ pub fn preview(
     amount_text: &str,
     max: bool,
 ) -> Result<Preview, PreviewProblem> {
-    let fail = |m: String| Err(PreviewProblem::Message(m));
-    if method.details.is_none() {
-        return fail(format!(
-            "Save your {} details before requesting a withdrawal with it",
-            method.method.label()
-        ));
-    }
-    let currency = &wallet.currency;
-    let money = |m: i64| wallet.money(m);
-    let gross = if max {
-        let cap = method
-            .max_minor
-            .map_or(wallet.available_money, |m| m.min(wallet.available_money));
-        if cap <= 0 {
-            return fail(format!(
-                "Insufficient funds: the wallet's available balance is {}",
-                money(wallet.available_money)
-            ));
-        }
-        cap
+    let amount = if max {
+        AmountRequest::Max
     } else {
-        match parse_amount(amount_text, &currency.code, currency.scale) {
-            Ok(gross) => gross,
-            Err(err) => return fail(err.to_string()),
-        }
+        AmountRequest::Exact(amount_text.to_owned())
     };
-    if gross < method.min_minor {
-        return fail(format!(
-            "The minimum withdrawal is {}",
-            money(method.min_minor)
-        ));
-    }
-    if let Some(max) = method.max_minor.filter(|m| gross > *m) {
-        return fail(format!("The maximum withdrawal is {}", money(max)));
-    }
-    let fee = method.fee(gross);
-    if fee >= gross {
-        return fail(format!(
-            "The amount does not cover the fee of {}",
-            money(fee)
-        ));
-    }
-    let debit = match wallet.rate {
-        None => Some(gross),
-        Some(rate) => rate.points_for_money(gross),
-    };
-    let Some(debit) = debit.filter(|d| *d <= wallet.balance) else {
-        return fail(format!(
-            "Insufficient funds: the wallet's available balance is {}",
-            money(wallet.available_money)
-        ));
-    };
-    if let Some(threshold) = page.threshold(&currency.code) {
-        if gross > threshold && page.verification != VerificationStatus::Verified {
-            return Err(PreviewProblem::NeedsVerification(format!(
-                "Withdrawals above {} need a verified account. Verify your identity first",
-                money(threshold)
-            )));
-        }
-    }
-    Ok(Preview {
-        gross,
-        fee,
-        net: gross - fee,
-        debit,
-    })
+    Ok(decide(&context(page, wallet, method), &amount)?)
 }
 
 /// One step in a request's timeline.
@@ -258,19 +227,7 @@ pub struct HistoryRow {
 }
 
 /// One page of a member's requests, newest first.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryPage {
-    pub rows: Vec<HistoryRow>,
-    pub page: u64,
-    pub per_page: u64,
-    pub total: u64,
-}
-
-impl HistoryPage {
-    pub fn pages(&self) -> u64 {
-        self.total.div_ceil(self.per_page.max(1)).max(1)
-    }
-}
+pub type HistoryPage = crate::ui::list::Page<HistoryRow>;
 
 #[cfg(test)]
 mod tests {

@@ -10,9 +10,10 @@ use sea_orm::{
 use super::preview::{
     HistoryPage, HistoryRow, MethodOption, TimelineEvent, WalletOption, WithdrawPage,
 };
-use super::{rules, service, PayoutMethod, WithdrawalStatus};
+use super::{rules, service, WithdrawalStatus};
 use crate::entities::{payout_method_rule, wallet, withdrawal_event, withdrawal_request};
 use crate::ledger::{money::AssetKind, service as ledger};
+use crate::payout_details::method::PayoutMethod;
 use crate::payout_details::service as payout_details;
 use crate::platform::paging;
 use crate::verification::service as verification;
@@ -109,10 +110,13 @@ pub async fn withdraw_page(db: &DatabaseConnection, user_id: i64) -> Result<With
         methods,
         verification: status,
         thresholds,
-        confirmation_message: rules::get_setting(db, CONFIRMATION_MESSAGE)
-            .await?
-            .filter(|m| !m.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_CONFIRMATION.to_owned()),
+        confirmation_message: crate::platform::settings_store::get_setting(
+            db,
+            CONFIRMATION_MESSAGE,
+        )
+        .await?
+        .filter(|m| !m.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_CONFIRMATION.to_owned()),
         fresh_key: fresh_key(),
         has_details: !saved.is_empty(),
     })

@@ -6,8 +6,10 @@ use sea_orm::{
     QueryFilter,
 };
 
-use super::PayoutMethod;
-use crate::entities::{payout_method_rule, setting};
+use super::decision::MethodLimits;
+use crate::entities::payout_method_rule;
+use crate::payout_details::method::PayoutMethod;
+use crate::platform::settings_store::get_setting;
 
 pub const ONE_OPEN_REQUEST: &str = "withdrawals.one_open_request";
 pub const MIN_DELAY_SECONDS: &str = "withdrawals.min_delay_seconds";
@@ -23,28 +25,6 @@ pub struct WithdrawalRules {
     pub one_open_request: bool,
     /// Seconds a member must wait after a request before the next one.
     pub min_delay_seconds: i64,
-}
-
-pub async fn get_setting(conn: &impl ConnectionTrait, key: &str) -> Result<Option<String>, DbErr> {
-    Ok(setting::Entity::find_by_id(key.to_owned())
-        .one(conn)
-        .await?
-        .map(|row| row.value))
-}
-
-pub async fn put_setting(conn: &impl ConnectionTrait, key: &str, value: &str) -> Result<(), DbErr> {
-    setting::Entity::insert(setting::ActiveModel {
-        key: Set(key.to_owned()),
-        value: Set(value.to_owned()),
-    })
-    .on_conflict(
-        OnConflict::column(setting::Column::Key)
-            .update_column(setting::Column::Value)
-            .to_owned(),
-    )
-    .exec_without_returning(conn)
-    .await?;
-    Ok(())
 }
 
 pub async fn withdrawal_rules(conn: &impl ConnectionTrait) -> Result<WithdrawalRules, DbErr> {
@@ -101,16 +81,21 @@ impl MethodRule {
         }
     }
 
-    /// The fee on a gross amount: fixed plus percentage (rounded half up),
-    /// kept within the fee's minimum and maximum.
+    /// What the withdrawal decision reads of the rule.
+    pub fn limits(&self) -> MethodLimits {
+        MethodLimits {
+            min_minor: self.min_minor,
+            max_minor: self.max_minor,
+            fee_fixed_minor: self.fee_fixed_minor,
+            fee_basis_points: self.fee_basis_points,
+            fee_min_minor: self.fee_min_minor,
+            fee_max_minor: self.fee_max_minor,
+        }
+    }
+
+    /// The fee on a gross amount (`MethodLimits::fee`).
     pub fn fee(&self, gross_minor: i64) -> i64 {
-        super::method_fee(
-            gross_minor,
-            self.fee_fixed_minor,
-            self.fee_basis_points,
-            self.fee_min_minor,
-            self.fee_max_minor,
-        )
+        self.limits().fee(gross_minor)
     }
 }
 

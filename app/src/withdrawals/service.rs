@@ -10,10 +10,12 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
+pub use super::decision::AmountRequest;
+use super::decision::{decide, Context, Decision, Problem};
 use super::{
     rules,
     status::{transition, MoneyEffect, TransitionError, WithdrawalAction, WithdrawalStatus},
-    PayoutMethod, WithdrawalView,
+    WithdrawalView,
 };
 use crate::auth::Role;
 use crate::email::notice::{self, Notice};
@@ -21,9 +23,10 @@ use crate::entities::{asset, user, wallet, withdrawal_event, withdrawal_request}
 use crate::error::{AppError, ErrorCode};
 use crate::ledger::{
     idempotency::{self, Claim, IdempotencyError},
-    money::{format_amount, parse_amount, AmountError, AssetKind, Rate},
+    money::{format_amount, AssetKind, Rate},
     service::{self as ledger, EntryKind, LedgerError, Leg, NewEntry, SystemRole},
 };
+use crate::payout_details::method::PayoutMethod;
 use crate::payout_details::service as payout_details;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
@@ -32,8 +35,9 @@ use crate::platform::{
 
 #[derive(Debug, thiserror::Error)]
 pub enum WithdrawalError {
-    #[error("{0}")]
-    Amount(#[from] AmountError),
+    /// A rule of the decision (`decision::decide`) refused the request.
+    #[error(transparent)]
+    Refused(#[from] Problem),
     #[error("{0}")]
     Invalid(String),
     #[error("Wallet not found")]
@@ -47,18 +51,6 @@ pub enum WithdrawalError {
     },
     #[error("No conversion rate is set for {0}; withdrawals from it are not possible yet")]
     NoRate(String),
-    #[error("The minimum withdrawal is {0}")]
-    BelowMinimum(String),
-    #[error("The maximum withdrawal is {0}")]
-    AboveMaximum(String),
-    #[error("The amount does not cover the fee of {0}")]
-    FeeExceedsAmount(String),
-    #[error("Insufficient funds: the wallet's available balance is {0}")]
-    InsufficientFunds(String),
-    #[error("Withdrawals above {0} need a verified account. Verify your identity first")]
-    NotVerified(String),
-    #[error("Save your {0} details before requesting a withdrawal with it")]
-    NoPayoutDetails(&'static str),
     #[error("This account is not active")]
     Inactive,
     #[error("Confirm your email address before withdrawing: open the link we sent to it (your account page can send a new one)")]
@@ -92,16 +84,10 @@ impl From<sea_orm::DbErr> for WithdrawalError {
 impl From<WithdrawalError> for AppError {
     fn from(err: WithdrawalError) -> Self {
         let code = match &err {
-            WithdrawalError::Amount(_)
+            WithdrawalError::Refused(_)
             | WithdrawalError::Invalid(_)
             | WithdrawalError::MethodUnavailable { .. }
             | WithdrawalError::NoRate(_)
-            | WithdrawalError::BelowMinimum(_)
-            | WithdrawalError::AboveMaximum(_)
-            | WithdrawalError::FeeExceedsAmount(_)
-            | WithdrawalError::InsufficientFunds(_)
-            | WithdrawalError::NotVerified(_)
-            | WithdrawalError::NoPayoutDetails(_)
             | WithdrawalError::Inactive
             | WithdrawalError::EmailNotConfirmed
             | WithdrawalError::OneOpenRequest
@@ -123,29 +109,6 @@ impl From<WithdrawalError> for AppError {
             }
         };
         AppError::new(code, err.to_string())
-    }
-}
-
-/// How much to withdraw: an amount in the payout currency, or all of it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AmountRequest {
-    Exact(String),
-    Max,
-}
-
-impl AmountRequest {
-    /// The amount as the idempotency fingerprint sees it: the number, not
-    /// how it was typed, so "25" and "25.00" sent with one key are one
-    /// request. Text that is not a plain number stays as typed (the
-    /// request is refused anyway, and a refusal keeps no key).
-    pub fn canonical(&self) -> String {
-        match self {
-            AmountRequest::Max => "max".to_owned(),
-            AmountRequest::Exact(text) => text
-                .trim()
-                .parse::<rust_decimal::Decimal>()
-                .map_or_else(|_| text.trim().to_owned(), |d| d.normalize().to_string()),
-        }
     }
 }
 
@@ -431,10 +394,11 @@ async fn create_request(
             (currency, Some(rate))
         }
     };
-    // Paid to the details saved now: later edits do not redirect it.
+    // Paid to the details saved now: later edits do not redirect it. (Asked
+    // before the method's rule, as members have always met the two.)
     let (payout_masked, payout_details) = payout_details::for_method(txn, member.id, method)
         .await?
-        .ok_or(WithdrawalError::NoPayoutDetails(method.label()))?;
+        .ok_or(Problem::NoPayoutDetails(method.label()))?;
     let currency_view = ledger::asset_view(&currency);
     let money = |minor: i64| format_amount(minor, &currency_view.code, currency_view.scale);
     let rule = rules::method_rule(txn, method, currency.id)
@@ -444,47 +408,22 @@ async fn create_request(
             method: method.label(),
             currency: currency.code.clone(),
         })?;
-
-    let available_money = match rate {
-        None => wallet.balance,
-        Some(rate) => rate.money_for_points(wallet.balance).unwrap_or(0),
+    let context = Context {
+        balance: wallet.balance,
+        currency: &currency_view,
+        rate,
+        method_label: method.label(),
+        limits: rule.limits(),
+        has_details: true,
+        verification_threshold: rules::verification_threshold(txn, &currency.code).await?,
+        verified: member.is_verified,
     };
-    let gross = match &input.amount {
-        AmountRequest::Exact(text) => parse_amount(text, &currency_view.code, currency_view.scale)?,
-        AmountRequest::Max => {
-            let max = rule
-                .max_minor
-                .map_or(available_money, |max| max.min(available_money));
-            if max <= 0 {
-                return Err(WithdrawalError::InsufficientFunds(money(available_money)));
-            }
-            max
-        }
-    };
-    if gross < rule.min_minor {
-        return Err(WithdrawalError::BelowMinimum(money(rule.min_minor)));
-    }
-    if let Some(max) = rule.max_minor.filter(|max| gross > *max) {
-        return Err(WithdrawalError::AboveMaximum(money(max)));
-    }
-    let fee = rule.fee(gross);
-    if fee >= gross {
-        return Err(WithdrawalError::FeeExceedsAmount(money(fee)));
-    }
-    let debit = match rate {
-        None => gross,
-        Some(rate) => rate
-            .points_for_money(gross)
-            .ok_or_else(|| WithdrawalError::InsufficientFunds(money(available_money)))?,
-    };
-    if debit > wallet.balance {
-        return Err(WithdrawalError::InsufficientFunds(money(available_money)));
-    }
-    if let Some(threshold) = rules::verification_threshold(txn, &currency.code).await? {
-        if gross > threshold && !member.is_verified {
-            return Err(WithdrawalError::NotVerified(money(threshold)));
-        }
-    }
+    let Decision {
+        gross,
+        fee,
+        net,
+        debit,
+    } = decide(&context, &input.amount)?;
     let member_rules = rules::withdrawal_rules(txn).await?;
     if member_rules.one_open_request || by.is_some_and(|by| by.only_if_none_open) {
         let open = withdrawal_request::Entity::find()
@@ -527,7 +466,7 @@ async fn create_request(
         currency_asset_id: Set(currency.id),
         gross_minor: Set(gross),
         fee_minor: Set(fee),
-        net_minor: Set(gross - fee),
+        net_minor: Set(net),
         rate_points: Set(rate.map(|r: Rate| r.points)),
         rate_money_minor: Set(rate.map(|r| r.money_minor)),
         status: Set(WithdrawalStatus::Requested.as_str().to_owned()),
@@ -563,7 +502,7 @@ async fn create_request(
         Ok(_) => {}
         Err(LedgerError::InsufficientFunds { .. }) => {
             // Someone else spent the balance since we read it: the guard held.
-            return Err(WithdrawalError::InsufficientFunds(money(available_money)));
+            return Err(Problem::insufficient(&context).into());
         }
         Err(err) => return Err(anyhow::Error::from(err).into()),
     }
@@ -623,21 +562,6 @@ fn human_duration(seconds: i64) -> String {
         format!("1 {unit}")
     } else {
         format!("{count} {unit}s")
-    }
-}
-
-#[cfg(test)]
-mod amount_tests {
-    use super::AmountRequest;
-
-    #[test]
-    fn one_amount_typed_several_ways_has_one_canonical_form() {
-        let canon = |text: &str| AmountRequest::Exact(text.into()).canonical();
-        assert_eq!(canon("25"), canon("25.00"));
-        assert_eq!(canon(" 25.5 "), canon("25.50"));
-        assert_ne!(canon("25"), canon("2.5"));
-        assert_eq!(canon("25,00"), "25,00");
-        assert_eq!(AmountRequest::Max.canonical(), "max");
     }
 }
 

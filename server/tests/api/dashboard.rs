@@ -4,9 +4,9 @@
 use crate::helpers::{spawn_app, TestApp};
 use crate::ledger_fixture::{act, desk, key, request};
 use crate::payouts_desk::{admin_browser, some_requests};
-use app::admin::api::{AdminFigures, Money};
 use app::entities::withdrawal_request;
 use app::withdrawals::{WithdrawalAction as A, WithdrawalStatus as S};
+use app::{admin::AdminFigures, ledger::money::Money};
 use reqwest::StatusCode;
 use sea_orm::EntityTrait;
 use serde_json::json;

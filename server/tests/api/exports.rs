@@ -463,7 +463,7 @@ async fn payquicker_files_carry_the_configured_columns() {
     }
 
     // PayQuicker's columns come from the settings, in that order.
-    app::withdrawals::rules::put_setting(
+    app::platform::settings_store::put_setting(
         &app.state.db,
         app::payouts::export::PAYQUICKER_COLUMNS_SETTING,
         "clientPaymentId, amount,currency,email,programUserId",
@@ -503,7 +503,7 @@ async fn payquicker_files_carry_the_configured_columns() {
     }
 
     // A setting naming a column PayQuicker does not have is refused.
-    app::withdrawals::rules::put_setting(
+    app::platform::settings_store::put_setting(
         &app.state.db,
         app::payouts::export::PAYQUICKER_COLUMNS_SETTING,
         "amount,shoeSize",
@@ -720,10 +720,10 @@ async fn a_large_export_carries_every_request_once_across_pages() {
     let desk = desk(&app).await;
     {
         let txn = app::platform::db::begin_write(&app.state.db).await.unwrap();
-        rules::put_setting(&txn, rules::ONE_OPEN_REQUEST, "false")
+        app::platform::settings_store::put_setting(&txn, rules::ONE_OPEN_REQUEST, "false")
             .await
             .unwrap();
-        rules::put_setting(&txn, rules::MIN_DELAY_SECONDS, "0")
+        app::platform::settings_store::put_setting(&txn, rules::MIN_DELAY_SECONDS, "0")
             .await
             .unwrap();
         txn.commit().await.unwrap();

@@ -11,7 +11,6 @@ use app::incentives::service::{self as incentives, Origin, PaymentInput};
 use app::incentives::{IncentiveAction, IncentiveInput, IncentiveSource, IncentiveStatus};
 use app::ledger::service as ledger;
 use app::platform::db;
-use app::withdrawals::rules;
 use reqwest::StatusCode;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
@@ -234,7 +233,7 @@ async fn unknown_members_are_invited_when_the_setting_allows() {
     let (status, _) = post(&app, Some(&key), body.clone()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let txn = db::begin_write(&app.state.db).await.unwrap();
-    rules::put_setting(&txn, incentives::CREATE_MISSING_MEMBERS, "true")
+    app::platform::settings_store::put_setting(&txn, incentives::CREATE_MISSING_MEMBERS, "true")
         .await
         .unwrap();
     txn.commit().await.unwrap();
@@ -302,7 +301,7 @@ pub(crate) async fn decide(
     ids: &[i64],
     action: IncentiveAction,
     note: &str,
-) -> app::payouts::BulkOutcome {
+) -> app::ui::BulkOutcome {
     incentives::decide(
         &app.state.db,
         &app.clock,
@@ -668,7 +667,7 @@ async fn admins_decide_pay_and_manage_keys_over_http_and_members_cannot() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error.message.starts_with("Note:"), "{}", error.message);
     assert_eq!(status_of(&app, bobs[0]).await, IncentiveStatus::Pending);
-    let outcome: app::payouts::BulkOutcome = admin
+    let outcome: app::ui::BulkOutcome = admin
         .post_json(
             "/api/admin/incentives/decide",
             json!({ "ids": "", "all_matching": true, "query": { "status": "pending", "q": "bob@" }, "action": "reject", "note": "Duplicate deals" }),
@@ -683,7 +682,7 @@ async fn admins_decide_pay_and_manage_keys_over_http_and_members_cannot() {
     }
 
     // Approve all matching the filter, then reject needs a note.
-    let outcome: app::payouts::BulkOutcome = admin
+    let outcome: app::ui::BulkOutcome = admin
         .post_json(
             "/api/admin/incentives/decide",
             json!({ "ids": "", "all_matching": true, "query": { "status": "pending" }, "action": "approve" }),
@@ -1148,7 +1147,7 @@ async fn verify_catches_a_tampered_incentive_payment() {
         let db = app.state.db.clone();
         async move {
             db.execute_unprepared(&sql).await.unwrap();
-            app::ledger::verify::verify(&db).await.unwrap().violations
+            app::integrity::verify(&db).await.unwrap().violations
         }
     };
     let first = ids[0];

@@ -6,14 +6,14 @@ use app::auth::{service as auth, Role};
 use app::entities::{asset, wallet};
 use app::ledger::money::{AssetKind, Rate};
 use app::ledger::service as ledger;
-use app::payout_details::{service as payout_details, DetailsInput};
+use app::payout_details::{method::PayoutMethod, service as payout_details, DetailsInput};
 use app::platform::db;
 use app::withdrawals::{
     rules,
     service::{
         self as withdrawals, Actor, AmountRequest, EventDetails, NewWithdrawal, WithdrawalError,
     },
-    PayoutMethod, WithdrawalAction, WithdrawalView,
+    WithdrawalAction, WithdrawalView,
 };
 use sea_orm::EntityTrait;
 
@@ -246,7 +246,7 @@ pub async fn act(
 }
 
 pub async fn assert_ledger_clean(app: &TestApp) {
-    let report = app::ledger::verify::verify(&app.state.db).await.unwrap();
+    let report = app::integrity::verify(&app.state.db).await.unwrap();
     assert!(
         report.is_clean(),
         "ledger violations: {:#?}",

@@ -4,7 +4,9 @@
 
 use crate::helpers::spawn_app;
 use crate::ledger_fixture::{act, balance, desk, key, request, Member};
-use app::withdrawals::{service::WithdrawalError, WithdrawalAction as A, WithdrawalStatus as S};
+use app::withdrawals::{
+    decision::Problem, service::WithdrawalError, WithdrawalAction as A, WithdrawalStatus as S,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
@@ -45,10 +47,10 @@ fn op() -> impl Strategy<Value = Op> {
 fn is_expected(err: &WithdrawalError) -> bool {
     matches!(
         err,
-        WithdrawalError::InsufficientFunds(_)
+        WithdrawalError::Refused(Problem::InsufficientFunds(_))
             | WithdrawalError::Transition(_)
             | WithdrawalError::Forbidden
-            | WithdrawalError::BelowMinimum(_)
+            | WithdrawalError::Refused(Problem::BelowMinimum(_))
     )
 }
 
@@ -170,7 +172,7 @@ fn random_operation_sequences_keep_the_ledger_consistent() {
             }
             let actual = balance(&app, wallet.id).await;
             prop_assert_eq!(actual, expected, "balance after {:?}", ops);
-            let report = app::ledger::verify::verify(&app.state.db).await.unwrap();
+            let report = app::integrity::verify(&app.state.db).await.unwrap();
             prop_assert!(
                 report.is_clean(),
                 "violations {:?} after {:?}",

@@ -302,7 +302,7 @@ async fn payout_details_are_validated_masked_and_audited() {
         .collect();
     assert_eq!(
         defaults,
-        vec![app::withdrawals::PayoutMethod::Bank],
+        vec![app::payout_details::method::PayoutMethod::Bank],
         "exactly one default"
     );
     assert_eq!(details.methods.len(), 4, "every enabled method has a form");
@@ -352,7 +352,8 @@ async fn the_page_shows_converted_points_and_method_limits() {
         .methods
         .iter()
         .find(|m| {
-            m.method == app::withdrawals::PayoutMethod::Paypal && m.currency_asset_id == desk.usd.id
+            m.method == app::payout_details::method::PayoutMethod::Paypal
+                && m.currency_asset_id == desk.usd.id
         })
         .expect("PayPal in USD");
     assert_eq!(paypal.min_minor, 100);
@@ -489,7 +490,7 @@ async fn every_request_rule_answers_with_its_message() {
     );
     save_paypal(&browser, &user.email).await;
 
-    rules::put_setting(
+    app::platform::settings_store::put_setting(
         &app.state.db,
         &rules::verification_threshold_key("USD"),
         "50000",
@@ -500,7 +501,11 @@ async fn every_request_rule_answers_with_its_message() {
         &app.state.db,
         rules::MethodRule {
             max_minor: Some(80_000),
-            ..rules::MethodRule::free(app::withdrawals::PayoutMethod::Paypal, desk.usd.id, 500)
+            ..rules::MethodRule::free(
+                app::payout_details::method::PayoutMethod::Paypal,
+                desk.usd.id,
+                500,
+            )
         },
     )
     .await
@@ -534,10 +539,10 @@ async fn every_request_rule_answers_with_its_message() {
         "Insufficient funds: the wallet's available balance is 1.00 USD"
     );
 
-    rules::put_setting(&app.state.db, rules::ONE_OPEN_REQUEST, "true")
+    app::platform::settings_store::put_setting(&app.state.db, rules::ONE_OPEN_REQUEST, "true")
         .await
         .unwrap();
-    rules::put_setting(&app.state.db, rules::MIN_DELAY_SECONDS, "86400")
+    app::platform::settings_store::put_setting(&app.state.db, rules::MIN_DELAY_SECONDS, "86400")
         .await
         .unwrap();
     assert_eq!(
@@ -552,7 +557,7 @@ async fn every_request_rule_answers_with_its_message() {
         "{}",
         error.message
     );
-    rules::put_setting(&app.state.db, rules::ONE_OPEN_REQUEST, "false")
+    app::platform::settings_store::put_setting(&app.state.db, rules::ONE_OPEN_REQUEST, "false")
         .await
         .unwrap();
     let (_, error) = error_of(ask(&browser, usd, "paypal", "10", "k-soon").await).await;
@@ -695,7 +700,7 @@ async fn verification_is_submitted_reviewed_and_unlocks_large_withdrawals() {
     let (browser, member, user) = signed_in(&app).await;
     save_paypal(&browser, &user.email).await;
     let usd = desk.credit(&app, &member, &desk.usd, 100_000).await.id;
-    rules::put_setting(
+    app::platform::settings_store::put_setting(
         &app.state.db,
         &rules::verification_threshold_key("USD"),
         "50000",

@@ -5,8 +5,8 @@
 use crate::helpers::{error_of, spawn_app, Browser, TestApp};
 use crate::ledger_fixture::{act, assert_ledger_clean, balance, desk, key, request};
 use crate::payouts_desk::{admin_browser, some_requests};
-use app::admin::api::Money;
 use app::entities::{user, withdrawal_request};
+use app::ledger::money::Money;
 use app::members::{MemberList, MemberView};
 use app::verification::VerificationStatus;
 use app::withdrawals::WithdrawalAction as A;

@@ -130,7 +130,7 @@ async fn the_members_rules_refuse_with_reasons_and_change_nothing() {
     let admin = admin_browser(&app).await;
     let member = ada.actor.user_id;
     // The desk's rule: one open request per member.
-    app::withdrawals::rules::put_setting(
+    app::platform::settings_store::put_setting(
         &app.state.db,
         app::withdrawals::rules::ONE_OPEN_REQUEST,
         "true",

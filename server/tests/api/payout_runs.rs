@@ -83,7 +83,7 @@ async fn crowd(app: &TestApp, desk: &Desk) -> Crowd {
     let fay_wallet = desk.credit(app, &fay, &desk.usd, 10_000).await;
     // Fay is unverified, and 80.00 is above the limit of 70.00; the
     // others are verified.
-    app::withdrawals::rules::put_setting(
+    app::platform::settings_store::put_setting(
         &app.state.db,
         &app::withdrawals::rules::verification_threshold_key("USD"),
         "7000",

@@ -4,8 +4,8 @@
 use crate::helpers::{error_of, spawn_app, Browser, TestApp, TestUser};
 use crate::ledger_fixture::{act, assert_ledger_clean, balance, desk, key, request, Desk};
 use app::error::ErrorCode;
-use app::payouts::{BulkOutcome, PayoutList};
 use app::withdrawals::{WithdrawalAction as A, WithdrawalStatus as S};
+use app::{payouts::PayoutList, ui::BulkOutcome};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

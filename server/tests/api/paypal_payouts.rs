@@ -1079,7 +1079,7 @@ async fn a_late_report_that_contradicts_a_settled_payout_waits_for_an_admin() {
 
     // verify says so, and the desk shows it: payouts page, dashboard,
     // process view.
-    let report = app::ledger::verify::verify(&s.app.state.db).await.unwrap();
+    let report = app::integrity::verify(&s.app.state.db).await.unwrap();
     assert!(
         report.violations.iter().any(|v| v.contains("contradict")),
         "{:?}",
@@ -1093,7 +1093,7 @@ async fn a_late_report_that_contradicts_a_settled_payout_waits_for_an_admin() {
         .await
         .unwrap();
     assert_eq!(status.alerts.len(), 2);
-    let figures: app::admin::api::AdminFigures = admin
+    let figures: app::admin::AdminFigures = admin
         .post_json("/api/admin/overview", serde_json::json!({}))
         .await
         .json()

@@ -102,7 +102,7 @@ async fn the_database_keeps_the_ledger_append_only_and_balances_non_negative() {
         _ => "DROP TRIGGER transfers_append_only ON transfers",
     };
     db.execute_unprepared(drop).await.unwrap();
-    let report = app::ledger::verify::verify(db).await.unwrap();
+    let report = app::integrity::verify(db).await.unwrap();
     assert_eq!(report.violations.len(), 1, "{:#?}", report.violations);
     assert!(
         report.violations[0].contains("guard transfers_"),

@@ -49,7 +49,7 @@ async fn expired_sessions_are_purged_in_bulk() {
     assert!(app.me().await.is_some());
     app.clock.advance(Duration::minutes(3));
 
-    let removed = app::auth::service::purge_expired_sessions(&app.state)
+    let removed = app::auth::session::purge_expired_sessions(&app.state)
         .await
         .unwrap();
     assert_eq!(removed, 2, "only the two idle sessions go");

@@ -6,8 +6,9 @@ use crate::ledger_fixture::desk;
 use crate::payouts_desk::admin_browser;
 use app::ledger::money::{AssetKind, Rate};
 use app::ledger::service as ledger;
+use app::payout_details::method::PayoutMethod;
 use app::settings::DeskSettings;
-use app::withdrawals::{rules, PayoutMethod};
+use app::withdrawals::rules;
 use reqwest::StatusCode;
 use serde_json::json;
 

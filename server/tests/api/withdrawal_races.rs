@@ -3,7 +3,9 @@
 
 use crate::helpers::spawn_app;
 use crate::ledger_fixture::{act, assert_ledger_clean, balance, desk, key, request};
-use app::withdrawals::{service::WithdrawalError, WithdrawalAction as A, WithdrawalStatus as S};
+use app::withdrawals::{
+    decision::Problem, service::WithdrawalError, WithdrawalAction as A, WithdrawalStatus as S,
+};
 use std::sync::Arc;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -27,7 +29,7 @@ async fn two_hundred_requests_against_a_balance_for_k_of_them() {
     for task in tasks {
         match task.await.unwrap() {
             Ok(_) => succeeded += 1,
-            Err(WithdrawalError::InsufficientFunds(_)) => insufficient += 1,
+            Err(WithdrawalError::Refused(Problem::InsufficientFunds(_))) => insufficient += 1,
             Err(other) => panic!("unexpected error: {other}"),
         }
     }
@@ -54,7 +56,7 @@ async fn twenty_requests_at_once_make_one_when_one_may_be_open() {
         let desk = desk(&app).await;
         let ada = Arc::new(desk.member(&app, "ada").await);
         let wallet = desk.credit(&app, &ada, &desk.usd, 100_000).await;
-        app::withdrawals::rules::put_setting(&app.state.db, setting, value)
+        app::platform::settings_store::put_setting(&app.state.db, setting, value)
             .await
             .unwrap();
         let tasks: Vec<_> = (0..20)

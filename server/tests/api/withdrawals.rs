@@ -1,10 +1,11 @@
 use crate::helpers::spawn_app;
 use crate::ledger_fixture::{act, assert_ledger_clean, balance, desk, key, request};
 use app::error::{AppError, ErrorCode};
+use app::payout_details::method::PayoutMethod;
 use app::withdrawals::{
     rules::{self, MethodRule},
     service::{self as withdrawals, EventDetails, WithdrawalError},
-    PayoutMethod, WithdrawalAction as A, WithdrawalStatus as S,
+    WithdrawalAction as A, WithdrawalStatus as S,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -241,7 +242,7 @@ async fn configurable_rules_are_enforced() {
     let ada = desk.member(&app, "ada").await;
     let wallet = desk.credit(&app, &ada, &desk.usd, 100_000).await;
 
-    rules::put_setting(
+    app::platform::settings_store::put_setting(
         &app.state.db,
         &rules::verification_threshold_key("USD"),
         "50000",
@@ -259,18 +260,18 @@ async fn configurable_rules_are_enforced() {
         .await
         .unwrap();
 
-    rules::put_setting(&app.state.db, rules::ONE_OPEN_REQUEST, "true")
+    app::platform::settings_store::put_setting(&app.state.db, rules::ONE_OPEN_REQUEST, "true")
         .await
         .unwrap();
     let err = request(&app, &ada, wallet.id, "bank", "10", &key())
         .await
         .unwrap_err();
     assert!(matches!(err, WithdrawalError::OneOpenRequest), "{err}");
-    rules::put_setting(&app.state.db, rules::ONE_OPEN_REQUEST, "false")
+    app::platform::settings_store::put_setting(&app.state.db, rules::ONE_OPEN_REQUEST, "false")
         .await
         .unwrap();
 
-    rules::put_setting(&app.state.db, rules::MIN_DELAY_SECONDS, "3600")
+    app::platform::settings_store::put_setting(&app.state.db, rules::MIN_DELAY_SECONDS, "3600")
         .await
         .unwrap();
     let err = request(&app, &ada, wallet.id, "bank", "10", &key())
@@ -509,11 +510,106 @@ async fn verify_notices_a_tampered_balance() {
         ))
         .await
         .unwrap();
-    let report = app::ledger::verify::verify(&app.state.db).await.unwrap();
+    let report = app::integrity::verify(&app.state.db).await.unwrap();
     assert_eq!(report.violations.len(), 1, "{:?}", report.violations);
     assert!(
         report.violations[0].contains("caches balance 10001"),
         "{:?}",
         report.violations
     );
+}
+
+/// The browser's preview and the server decide with one function: the same
+/// cases, fed to the page's `preview` (over the page data the member gets)
+/// and to the service (inside a savepoint rolled back), give the same
+/// amounts or the same message, for a money wallet and a points wallet.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_preview_and_the_service_decide_alike() {
+    use app::platform::db;
+    use app::withdrawals::{
+        preview::preview,
+        queries,
+        service::{AmountRequest, NewWithdrawal},
+    };
+
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    let ada = desk.member(&app, "ada").await;
+    let usd_wallet = desk.credit(&app, &ada, &desk.usd, 30_000).await;
+    let gems_wallet = desk.credit(&app, &ada, &desk.gems, 2_000).await;
+    rules::put_method_rule(
+        &app.state.db,
+        MethodRule {
+            max_minor: Some(28_000),
+            fee_fixed_minor: 30,
+            fee_basis_points: 290,
+            ..MethodRule::free(PayoutMethod::Paypal, desk.usd.id, 500)
+        },
+    )
+    .await
+    .unwrap();
+    app::platform::settings_store::put_setting(
+        &app.state.db,
+        &rules::verification_threshold_key("USD"),
+        "25000",
+    )
+    .await
+    .unwrap();
+
+    let page = queries::withdraw_page(&app.state.db, ada.actor.user_id)
+        .await
+        .unwrap();
+    let amounts = [
+        "4.99", "5", "12.34", "0.30", "abc", "-1", "0", "12.345", " 7", "199.99", "200.01",
+        "250.01", "280.01", "299.99", "300.01", "max",
+    ];
+    let mut compared = 0;
+    let mut allowed = 0;
+    for wallet_id in [usd_wallet.id, gems_wallet.id] {
+        let wallet = page.wallet(wallet_id).expect("the page offers the wallet");
+        for option in page.methods_for(wallet) {
+            for amount in amounts {
+                let max = amount == "max";
+                let previewed = preview(&page, wallet, option, amount, max)
+                    .map(|p| (p.gross, p.fee, p.net, p.debit))
+                    .map_err(|problem| problem.message().to_owned());
+                let txn = db::begin_write(&app.state.db).await.unwrap();
+                let decided = withdrawals::dry_run(
+                    &txn,
+                    app.clock.now(),
+                    desk.admin.user_id,
+                    &NewWithdrawal {
+                        member_user_id: ada.actor.user_id,
+                        wallet_id,
+                        method: option.method.as_str(),
+                        amount: if max {
+                            AmountRequest::Max
+                        } else {
+                            AmountRequest::Exact(amount.to_owned())
+                        },
+                        idempotency_key: &key(),
+                    },
+                    false,
+                )
+                .await
+                .map(|v| (v.gross_minor, v.fee_minor, v.net_minor, v.amount))
+                .map_err(|err| err.to_string());
+                txn.rollback().await.unwrap();
+                assert_eq!(
+                    previewed, decided,
+                    "{amount:?} from wallet {wallet_id} by {:?}",
+                    option.method
+                );
+                compared += 1;
+                allowed += usize::from(decided.is_ok());
+            }
+        }
+    }
+    // Both kinds of answer were compared, for more than one method.
+    assert!(compared > 2 * amounts.len(), "{compared} cases");
+    assert!(
+        allowed > 4 && allowed < compared,
+        "{allowed} of {compared} allowed"
+    );
+    assert_ledger_clean(&app).await;
 }

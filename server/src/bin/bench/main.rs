@@ -14,12 +14,11 @@ use std::time::Instant;
 use app::auth::{service as auth, Role};
 use app::ledger::money::AssetKind;
 use app::ledger::service as ledger;
-use app::payout_details::{service as payout_details, DetailsInput};
+use app::payout_details::{method::PayoutMethod, service as payout_details, DetailsInput};
 use app::platform::{db, Clock};
 use app::withdrawals::{
     rules,
     service::{self as withdrawals, AmountRequest, NewWithdrawal},
-    PayoutMethod,
 };
 use clap::Parser;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
@@ -283,7 +282,7 @@ async fn bench(name: &str, url: &str, args: &Args) -> anyhow::Result<()> {
         move |db, user_id, wallet_id, round| raw_request(db, user_id, wallet_id, round, usd_id),
     )
     .await?;
-    let report = app::ledger::verify::verify(&setup.db).await?;
+    let report = app::integrity::verify(&setup.db).await?;
     println!("{name:<10} service  {service:>9.0} requests/s");
     println!("{name:<10} raw SQL  {raw:>9.0} requests/s   (same writes, same transactions)");
     println!(
@@ -327,7 +326,7 @@ async fn bench(name: &str, url: &str, args: &Args) -> anyhow::Result<()> {
     .await
     .map_err(|err| anyhow::anyhow!("{err}"))?;
     incentives::bench(name, &setup.db, setup.usd_id, admin.id, args.incentives).await?;
-    let report = app::ledger::verify::verify(&setup.db).await?;
+    let report = app::integrity::verify(&setup.db).await?;
     let balance_violations = report
         .violations
         .iter()

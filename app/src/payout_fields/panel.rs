@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use super::api::{add_payout_field, list_payout_fields, move_payout_field, retire_payout_field};
 use super::{MethodField, NewField};
 use crate::error::AppError;
+use crate::payout_details::method::PayoutMethod;
 use crate::ui::{successes, LoadError, Loading};
-use crate::withdrawals::PayoutMethod;
 
 #[component]
 pub fn PayoutFields() -> impl IntoView {

@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::CsrfField;
-use crate::root::use_session;
+use crate::auth::context::use_session;
+use crate::ui::CsrfField;
 
 /// The site header: brand, navigation for who is signed in, and sign-out.
 /// On a phone the navigation folds behind a menu button.
