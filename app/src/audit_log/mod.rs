@@ -75,7 +75,7 @@ fn first_page() -> u64 {
 }
 
 fn default_per_page() -> u64 {
-    20
+    list::DEFAULT_PER_PAGE
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

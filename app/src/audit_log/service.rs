@@ -27,11 +27,7 @@ fn like(text: &str, what: &str) -> Result<Option<String>, AppError> {
 }
 
 pub async fn list(db: &DatabaseConnection, query: &AuditQuery) -> Result<AuditPage, AppError> {
-    let per_page = if PAGE_SIZES.contains(&query.per_page) {
-        query.per_page
-    } else {
-        20
-    };
+    let per_page = crate::ui::list::per_page(query.per_page, &PAGE_SIZES);
     let page = paging::page(query.page);
     let mut select = audit_event::Entity::find();
     if !query.action.is_empty() {

@@ -982,11 +982,7 @@ pub async fn list(
 ) -> Result<IncentiveList, AppError> {
     use sea_orm::{PaginatorTrait, QueryOrder};
 
-    let per_page = if PER_PAGE_CHOICES.contains(&query.per_page) {
-        query.per_page
-    } else {
-        20
-    };
+    let per_page = crate::ui::list::per_page(query.per_page, &PER_PAGE_CHOICES);
     let page = paging::page(query.page);
     let select = filtered(db, query).await?;
     let total = select.clone().count(db).await.map_err(internal)?;

@@ -121,7 +121,7 @@ fn first_page() -> u64 {
 }
 
 fn default_per_page() -> u64 {
-    20
+    list::DEFAULT_PER_PAGE
 }
 
 /// One row of the table.

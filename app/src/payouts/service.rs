@@ -98,11 +98,7 @@ pub(crate) async fn filtered(
 }
 
 pub async fn list(db: &DatabaseConnection, query: &PayoutQuery) -> Result<PayoutList, AppError> {
-    let per_page = if PAGE_SIZES.contains(&query.per_page) {
-        query.per_page
-    } else {
-        20
-    };
+    let per_page = crate::ui::list::per_page(query.per_page, &PAGE_SIZES);
     let page = paging::page(query.page);
     let select = filtered(db, query).await?;
     let total = select.clone().count(db).await.map_err(AppError::internal)?;
