@@ -106,6 +106,15 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
+            // A field outside its fixed choices (an action, a direction)
+            // is named by the decoder: say which, so the caller can fix it.
+            ServerFnErrorErr::Args(detail) | ServerFnErrorErr::Deserialization(detail)
+                if cfg!(feature = "ssr") && detail.contains("unknown variant") =>
+            {
+                AppError::invalid(format!(
+                    "The form was malformed ({detail}). Please reload the page and try again"
+                ))
+            }
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::invalid(
                 "The form was incomplete or malformed. Please fill in every field and try again",
             ),
@@ -137,6 +146,56 @@ impl FromServerFnError for AppError {
         }
     }
 }
+
+/// The conversions every feature's service error shares. The enum itself is
+/// written out in the feature (its variants and messages are the feature's
+/// own); this adds, for each `Variant(String)` listed, a constructor and the
+/// wire code it crosses the boundary with, sends each delegated variant
+/// through its inner error's own `AppError` conversion, makes a database
+/// error `Unexpected` (so `?` does the work), and logs `Unexpected` while
+/// handing the client nothing of it.
+///
+/// ```ignore
+/// service_error!(FundingError {
+///     Invalid(invalid) => Invalid,
+///     NotFound(not_found) => NotFound,
+/// });
+/// ```
+#[cfg(feature = "ssr")]
+macro_rules! service_error {
+    ($name:ident {
+        $($variant:ident($ctor:ident) => $code:ident),* $(,)?
+    } $(delegates { $($inner:ident),* $(,)? })?) => {
+        impl $name {
+            $(
+                pub fn $ctor(message: impl Into<String>) -> Self {
+                    Self::$variant(message.into())
+                }
+            )*
+        }
+
+        impl From<sea_orm::DbErr> for $name {
+            fn from(err: sea_orm::DbErr) -> Self {
+                Self::Unexpected(err.into())
+            }
+        }
+
+        impl From<$name> for $crate::error::AppError {
+            fn from(err: $name) -> Self {
+                match err {
+                    $($name::$variant(message) => $crate::error::AppError::new(
+                        $crate::error::ErrorCode::$code,
+                        message,
+                    ),)*
+                    $($($name::$inner(inner) => $crate::error::AppError::from(inner),)*)?
+                    $name::Unexpected(cause) => $crate::error::AppError::internal(cause),
+                }
+            }
+        }
+    };
+}
+#[cfg(feature = "ssr")]
+pub(crate) use service_error;
 
 #[cfg(test)]
 mod tests {

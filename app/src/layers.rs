@@ -180,6 +180,9 @@ impl<'ast> Visit<'ast> for Paths {
         syn::visit::visit_path(self, path);
     }
 
+    // `pub(super)` names who may see an item, not a module the file uses.
+    fn visit_vis_restricted(&mut self, _: &'ast syn::VisRestricted) {}
+
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         self.tokens(mac.tokens.clone());
         syn::visit::visit_macro(self, mac);
@@ -381,7 +384,7 @@ fn a_circle_a_floor_breach_and_a_page_import_are_each_caught() {
 fn paths_in_macro_bodies_and_relative_children_count() {
     let file: syn::File = syn::parse_str(
         "mod header;\nuse header::Header;\nfn f() { view! { <crate::ui::Pager page=1 /> } }\n\
-         mod tests { use super::f; }",
+         mod tests { use super::f; }\npub(super) fn g() {}",
     )
     .unwrap();
     let mut paths = Paths::default();
@@ -393,4 +396,9 @@ fn paths_in_macro_bodies_and_relative_children_count() {
         .found
         .contains(&(vec!["tests".to_owned()], vec!["super".into(), "f".into()])));
     assert!(paths.children.contains("header"));
+    // A visibility restriction is no import.
+    assert!(!paths
+        .found
+        .iter()
+        .any(|(inline, path)| inline.is_empty() && path == &["super".to_owned()]));
 }

@@ -104,7 +104,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/admin/payouts/files/{id}/download",
-            get(app::payouts::payment_files::download),
+            get(app::payouts::payment_files::reading::download),
         )
         .route(
             app::incentives::api_v1::INCENTIVES_PATH,

@@ -14,5 +14,5 @@ pub async fn list_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
 
     require_admin().await?;
     let state = app_state()?;
-    super::service::list(&state.db, &query).await
+    Ok(super::service::list(&state.db, &query).await?)
 }

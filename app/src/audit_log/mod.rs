@@ -3,6 +3,8 @@
 //! `platform::audit`, in the transaction of the change it records.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod error;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;

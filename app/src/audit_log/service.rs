@@ -7,32 +7,34 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
+use super::error::AuditLogError;
 use super::{ActionChoice, AuditPage, AuditQuery, AuditRow, PAGE_SIZES};
 use crate::auth::service::users_by_id;
 use crate::entities::{audit_event, user};
-use crate::error::AppError;
 use crate::platform::audit::AuditAction;
 use crate::platform::dates::day_range;
 use crate::platform::paging;
 
-fn like(text: &str, what: &str) -> Result<Option<String>, AppError> {
+fn like(text: &str, what: &str) -> Result<Option<String>, AuditLogError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
     if text.chars().count() > 200 {
-        return Err(AppError::invalid(format!("The {what} search is too long")));
+        return Err(AuditLogError::invalid(format!(
+            "The {what} search is too long"
+        )));
     }
     Ok(Some(format!("%{}%", text.to_lowercase())))
 }
 
-pub async fn list(db: &DatabaseConnection, query: &AuditQuery) -> Result<AuditPage, AppError> {
+pub async fn list(db: &DatabaseConnection, query: &AuditQuery) -> Result<AuditPage, AuditLogError> {
     let per_page = crate::ui::list::per_page(query.per_page, &PAGE_SIZES);
     let page = paging::page(query.page);
     let mut select = audit_event::Entity::find();
     if !query.action.is_empty() {
         let action = AuditAction::parse(&query.action)
-            .ok_or_else(|| AppError::invalid(format!("Unknown action {:?}", query.action)))?;
+            .ok_or_else(|| AuditLogError::invalid(format!("Unknown action {:?}", query.action)))?;
         select = select.filter(audit_event::Column::Action.eq(action.as_str()));
     }
     if let Some(pattern) = like(&query.actor, "actor")? {
@@ -56,7 +58,8 @@ pub async fn list(db: &DatabaseConnection, query: &AuditQuery) -> Result<AuditPa
         select = select
             .filter(Expr::expr(Func::lower(Expr::col(audit_event::Column::Subject))).like(pattern));
     }
-    let range = day_range(&query.from, &query.to)?;
+    let range =
+        day_range(&query.from, &query.to).map_err(|err| AuditLogError::invalid(err.message))?;
     if let Some(start) = range.start {
         select = select.filter(audit_event::Column::OccurredAt.gte(start));
     }
@@ -64,17 +67,14 @@ pub async fn list(db: &DatabaseConnection, query: &AuditQuery) -> Result<AuditPa
         select = select.filter(audit_event::Column::OccurredAt.lt(end));
     }
 
-    let total = select.clone().count(db).await.map_err(AppError::internal)?;
+    let total = select.clone().count(db).await?;
     let events = select
         .order_by_desc(audit_event::Column::Id)
         .limit(per_page)
         .offset(paging::offset(page, per_page))
         .all(db)
-        .await
-        .map_err(AppError::internal)?;
-    let actors = users_by_id(db, events.iter().filter_map(|e| e.actor_user_id))
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
+    let actors = users_by_id(db, events.iter().filter_map(|e| e.actor_user_id)).await?;
     let rows = events
         .into_iter()
         .map(|event| AuditRow {

@@ -76,7 +76,10 @@ pub async fn resend_confirmation() -> Result<String, AppError> {
 
     let user = super::session::require_user().await?;
     let state = app_state()?;
-    super::links::resend_confirmation(&state.db, &state.clock, user.id, &request_meta()).await
+    Ok(
+        super::links::resend_confirmation(&state.db, &state.clock, user.id, &request_meta())
+            .await?,
+    )
 }
 
 #[server(endpoint = "auth/login", client = CsrfClient)]

@@ -17,7 +17,6 @@ use super::password;
 use super::{normalize_email, sign_in, AuthError, IssuedSession};
 use crate::email::notice::{self, LinkPurpose, Notice};
 use crate::entities::{password_link, payout_detail, reset_request, session, user};
-use crate::error::AppError;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db,
@@ -33,8 +32,6 @@ pub const INVALID_LINK: &str =
     "This link is invalid, already used or expired. Ask for a new one on the sign-in page.";
 
 pub const INVALID_CONFIRM_LINK: &str = "This confirmation link is invalid, already used or expired. Sign in and ask for a new one on your account page.";
-
-pub const WRONG_CONFIRM_PASSWORD: &str = "Wrong password: enter the password you chose when you signed up. Forgot it? Choose a new one through \"Forgot your password?\" on the sign-in page; that confirms the address too.";
 
 fn valid_for(purpose: LinkPurpose) -> Duration {
     match purpose {
@@ -53,10 +50,6 @@ fn hash(token: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-fn internal(err: impl Into<anyhow::Error>) -> AppError {
-    AppError::internal(err.into())
 }
 
 /// Makes a link for the user and writes its email to the outbox, in the
@@ -124,16 +117,16 @@ pub async fn request_reset(
     settings: &Settings,
     raw_email: &str,
     meta: &RequestMeta,
-) -> Result<(), AppError> {
+) -> Result<(), AuthError> {
     if raw_email.trim().is_empty() {
-        return Err(AppError::invalid(
+        return Err(AuthError::invalid(
             "Email: enter the address you sign in with",
         ));
     }
     let email = normalize_email(raw_email)
-        .map_err(|_| AppError::invalid("Email: this is not a valid email address"))?;
+        .map_err(|_| AuthError::invalid("Email: this is not a valid email address"))?;
     let now = clock.now();
-    let txn = db::begin_write(conn).await.map_err(internal)?;
+    let txn = db::begin_write(conn).await?;
     super::throttle::check_address(
         &txn,
         settings,
@@ -149,8 +142,7 @@ pub async fn request_reset(
         ..Default::default()
     })
     .exec_without_returning(&txn)
-    .await
-    .map_err(internal)?;
+    .await?;
     audit::record(
         &txn,
         now,
@@ -159,9 +151,8 @@ pub async fn request_reset(
             .ip(meta.ip.clone())
             .detail("queued"),
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -239,61 +230,48 @@ pub async fn redeem(
     new_password: &str,
     confirm: &str,
     meta: &RequestMeta,
-) -> Result<String, AppError> {
+) -> Result<String, AuthError> {
     let now = clock.now();
     let link = usable(conn, now, token, &[LinkPurpose::Reset, LinkPurpose::Invite])
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| AppError::invalid(INVALID_LINK))?;
-    password::check_policy(new_password).map_err(|err| AppError::invalid(err.to_string()))?;
+        .await?
+        .ok_or_else(|| AuthError::invalid(INVALID_LINK))?;
+    password::check_policy(new_password).map_err(|err| AuthError::invalid(err.to_string()))?;
     if new_password != confirm {
-        return Err(AppError::invalid(
+        return Err(AuthError::invalid(
             "The two passwords differ: type the same one twice",
         ));
     }
-    let hashed = password::hash(new_password.to_owned())
-        .await
-        .map_err(|err| match err {
-            password::HashError::Busy => {
-                AppError::new(crate::error::ErrorCode::TooManyRequests, err.to_string())
-            }
-            password::HashError::Failed(cause) => internal(cause),
-        })?;
-    let txn = db::begin_write(conn).await.map_err(internal)?;
+    let hashed = password::hash(new_password.to_owned()).await?;
+    let txn = db::begin_write(conn).await?;
     // The guard: of two uses of one link, only the first gets here.
     let used = password_link::Entity::update_many()
         .col_expr(password_link::Column::UsedAt, Expr::value(now))
         .filter(password_link::Column::Id.eq(link.id))
         .filter(password_link::Column::UsedAt.is_null())
         .exec(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     if used.rows_affected == 0 {
-        return Err(AppError::invalid(INVALID_LINK));
+        return Err(AuthError::invalid(INVALID_LINK));
     }
     password_link::Entity::update_many()
         .col_expr(password_link::Column::UsedAt, Expr::value(now))
         .filter(password_link::Column::UserId.eq(link.user_id))
         .filter(password_link::Column::UsedAt.is_null())
         .exec(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hashed))
         .filter(user::Column::Id.eq(link.user_id))
         .exec(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     session::Entity::delete_many()
         .filter(session::Column::UserId.eq(link.user_id))
         .exec(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     let member = user::Entity::find_by_id(link.user_id)
         .one(&txn)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| AppError::invalid(INVALID_LINK))?;
+        .await?
+        .ok_or_else(|| AuthError::invalid(INVALID_LINK))?;
     let mut detail = link.purpose.clone();
     if member.email_confirmed_at.is_none() {
         // The link reached the mailbox: the address is the account's now.
@@ -304,15 +282,12 @@ pub async fn redeem(
             payout_detail::Entity::delete_many()
                 .filter(payout_detail::Column::UserId.eq(member.id))
                 .exec(&txn)
-                .await
-                .map_err(internal)?
+                .await?
                 .rows_affected
         } else {
             0
         };
-        mark_confirmed(&txn, now, member.id)
-            .await
-            .map_err(internal)?;
+        mark_confirmed(&txn, now, member.id).await?;
         detail.push_str("; email confirmed");
         if removed > 0 {
             detail.push_str(&format!(
@@ -329,9 +304,8 @@ pub async fn redeem(
             .detail(detail)
             .ip(meta.ip.clone()),
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .await?;
+    txn.commit().await?;
     Ok(member.email)
 }
 
@@ -379,32 +353,27 @@ pub async fn confirm_email(
     password: &str,
     previous_token: Option<&str>,
     meta: &RequestMeta,
-) -> Result<IssuedSession, AppError> {
+) -> Result<IssuedSession, AuthError> {
     let now = state.clock.now();
     let link = usable(&state.db, now, token, &[LinkPurpose::Confirm])
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| AppError::invalid(INVALID_CONFIRM_LINK))?;
+        .await?
+        .ok_or_else(|| AuthError::invalid(INVALID_CONFIRM_LINK))?;
     if password.is_empty() {
-        return Err(AppError::invalid(
+        return Err(AuthError::invalid(
             "Password: enter the password you chose when you signed up",
         ));
     }
     let member = user::Entity::find_by_id(link.user_id)
         .one(&state.db)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| AppError::invalid(INVALID_CONFIRM_LINK))?;
+        .await?
+        .ok_or_else(|| AuthError::invalid(INVALID_CONFIRM_LINK))?;
     let mut issued = sign_in::log_in(state, &member.email, password, previous_token, meta)
         .await
         .map_err(|err| match err {
-            AuthError::InvalidCredentials => AppError::new(
-                crate::error::ErrorCode::Unauthenticated,
-                WRONG_CONFIRM_PASSWORD,
-            ),
-            other => other.into(),
+            AuthError::InvalidCredentials => AuthError::WrongConfirmPassword,
+            other => other,
         })?;
-    let txn = db::begin_write(&state.db).await.map_err(internal)?;
+    let txn = db::begin_write(&state.db).await?;
     // Guarded: of two uses of one link, one marks it; the address is
     // confirmed either way.
     password_link::Entity::update_many()
@@ -412,13 +381,8 @@ pub async fn confirm_email(
         .filter(password_link::Column::Id.eq(link.id))
         .filter(password_link::Column::UsedAt.is_null())
         .exec(&txn)
-        .await
-        .map_err(internal)?;
-    if mark_confirmed(&txn, now, member.id)
-        .await
-        .map_err(internal)?
-        == 1
-    {
+        .await?;
+    if mark_confirmed(&txn, now, member.id).await? == 1 {
         audit::record(
             &txn,
             now,
@@ -427,10 +391,9 @@ pub async fn confirm_email(
                 .subject(member.email.clone())
                 .ip(meta.ip.clone()),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
     }
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     issued.user.email_confirmed = true;
     Ok(issued)
 }
@@ -442,29 +405,23 @@ pub async fn resend_confirmation(
     clock: &Clock,
     user_id: i64,
     meta: &RequestMeta,
-) -> Result<String, AppError> {
+) -> Result<String, AuthError> {
     let now = clock.now();
-    let txn = db::begin_write(conn).await.map_err(internal)?;
+    let txn = db::begin_write(conn).await?;
     let member = user::Entity::find_by_id(user_id)
         .one(&txn)
-        .await
-        .map_err(internal)?
-        .ok_or_else(AppError::unauthenticated)?;
+        .await?
+        .ok_or(AuthError::SignedOut)?;
     if member.email_confirmed_at.is_some() {
         return Ok("Your email address is confirmed already: nothing to do.".to_owned());
     }
-    if sent_lately(&txn, now, member.id, LinkPurpose::Confirm)
-        .await
-        .map_err(internal)?
-    {
+    if sent_lately(&txn, now, member.id, LinkPurpose::Confirm).await? {
         return Ok(format!(
             "We sent a link to {} moments ago: check your inbox and spam folder. You can ask for another in two minutes.",
             member.email
         ));
     }
-    issue(&txn, now, member.id, LinkPurpose::Confirm)
-        .await
-        .map_err(internal)?;
+    issue(&txn, now, member.id, LinkPurpose::Confirm).await?;
     audit::record(
         &txn,
         now,
@@ -473,9 +430,8 @@ pub async fn resend_confirmation(
             .subject(member.email.clone())
             .ip(meta.ip.clone()),
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .await?;
+    txn.commit().await?;
     Ok(format!(
         "We sent a new link to {}. It works once, for 24 hours.",
         member.email

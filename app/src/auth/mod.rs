@@ -93,8 +93,21 @@ pub enum AuthError {
     Busy(String),
     #[error("Too many attempts from your address. Please wait {minutes} minutes and try again")]
     TooManyFromHere { minutes: u64 },
+    /// The password typed on an email-confirmation link is not the account's.
+    #[error("Wrong password: enter the password you chose when you signed up. Forgot it? Choose a new one through \"Forgot your password?\" on the sign-in page; that confirms the address too.")]
+    WrongConfirmPassword,
+    /// The signed-in account no longer exists.
+    #[error("Please sign in to continue")]
+    SignedOut,
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
+}
+
+#[cfg(feature = "ssr")]
+impl AuthError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        AuthError::Invalid(message.into())
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -121,9 +134,10 @@ impl From<AuthError> for crate::error::AppError {
         match err {
             AuthError::Invalid(message) => AppError::invalid(message),
             AuthError::EmailTaken => AppError::conflict(AuthError::EmailTaken.to_string()),
-            AuthError::InvalidCredentials | AuthError::Deactivated => {
-                AppError::new(ErrorCode::Unauthenticated, err.to_string())
-            }
+            AuthError::InvalidCredentials
+            | AuthError::Deactivated
+            | AuthError::WrongConfirmPassword
+            | AuthError::SignedOut => AppError::new(ErrorCode::Unauthenticated, err.to_string()),
             AuthError::Throttled { .. }
             | AuthError::Busy(_)
             | AuthError::TooManyFromHere { .. } => {

@@ -15,7 +15,7 @@ pub async fn list_emails(query: EmailQuery) -> Result<EmailList, AppError> {
     require_admin().await?;
     let state = app_state()?;
     let configured = state.settings.mail.smtp_url.is_some();
-    super::service::list(&state.db, &query, configured).await
+    Ok(super::service::list(&state.db, &query, configured).await?)
 }
 
 // A form post: the CSRF token travels as a header (`CsrfClient`), since the
@@ -27,7 +27,7 @@ pub async fn retry_email(id: i64) -> Result<(), AppError> {
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    super::service::retry(&state.db, &state.clock, admin.id, id).await
+    Ok(super::service::retry(&state.db, &state.clock, admin.id, id).await?)
 }
 
 /// Switches the daily digest of requests waiting, to every admin, on or off.
@@ -38,5 +38,5 @@ pub async fn set_digest(on: bool) -> Result<(), AppError> {
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    super::digest::set_enabled(&state.db, &state.clock, admin.id, on).await
+    Ok(super::digest::set_enabled(&state.db, &state.clock, admin.id, on).await?)
 }

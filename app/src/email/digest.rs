@@ -15,7 +15,8 @@ use sea_orm::{
 use super::notice::{self, Notice};
 use crate::auth::Role;
 use crate::entities::{setting, user, withdrawal_request};
-use crate::error::AppError;
+
+use super::error::EmailError;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db, Clock,
@@ -27,10 +28,6 @@ pub const DIGEST: &str = "email.admin_digest";
 /// Setting: when the last digest was written (RFC 3339).
 const LAST: &str = "email.admin_digest_last";
 pub const EVERY: Duration = Duration::hours(24);
-
-fn internal(err: impl Into<anyhow::Error>) -> AppError {
-    AppError::internal(err.into())
-}
 
 pub async fn enabled(conn: &impl ConnectionTrait) -> Result<bool, DbErr> {
     Ok(crate::platform::settings_store::get_setting(conn, DIGEST)
@@ -45,11 +42,10 @@ pub async fn set_enabled(
     clock: &Clock,
     admin_user_id: i64,
     on: bool,
-) -> Result<(), AppError> {
-    let txn = db::begin_write(conn).await.map_err(internal)?;
+) -> Result<(), EmailError> {
+    let txn = db::begin_write(conn).await?;
     crate::platform::settings_store::put_setting(&txn, DIGEST, if on { "true" } else { "false" })
-        .await
-        .map_err(internal)?;
+        .await?;
     audit::record(
         &txn,
         clock.now(),
@@ -62,9 +58,8 @@ pub async fn set_enabled(
                 "daily digest to admins off"
             }),
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .await?;
+    txn.commit().await?;
     Ok(())
 }
 

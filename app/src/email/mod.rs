@@ -12,6 +12,8 @@ pub mod compose;
 #[cfg(feature = "ssr")]
 pub mod digest;
 #[cfg(feature = "ssr")]
+pub mod error;
+#[cfg(feature = "ssr")]
 pub mod mailer;
 #[cfg(feature = "ssr")]
 pub mod notice;

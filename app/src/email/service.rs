@@ -9,15 +9,12 @@ use sea_orm::{
 use super::{DeliveryState, EmailList, EmailQuery, EmailRow, EMAIL_PAGE_SIZE};
 use crate::auth::service::users_by_id;
 use crate::entities::{outbox_message, outbox_message::Column};
-use crate::error::AppError;
+
+use super::error::EmailError;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db, paging, Clock,
 };
-
-fn internal(err: impl Into<anyhow::Error>) -> AppError {
-    AppError::internal(err.into())
-}
 
 fn state_condition(state: DeliveryState) -> Condition {
     match state {
@@ -51,12 +48,12 @@ pub async fn list(
     conn: &DatabaseConnection,
     query: &EmailQuery,
     smtp_configured: bool,
-) -> Result<EmailList, AppError> {
+) -> Result<EmailList, EmailError> {
     let state = match query.state.trim() {
         "" => None,
         other => Some(
             DeliveryState::parse(other)
-                .ok_or_else(|| AppError::invalid(format!("Unknown email state {other:?}")))?,
+                .ok_or_else(|| EmailError::invalid(format!("Unknown email state {other:?}")))?,
         ),
     };
     let page = paging::page(query.page);
@@ -64,24 +61,21 @@ pub async fn list(
     if let Some(state) = state {
         select = select.filter(state_condition(state));
     }
-    let total = select.clone().count(conn).await.map_err(internal)?;
+    let total = select.clone().count(conn).await?;
     let models = select
         .order_by_desc(Column::Id)
         .offset(paging::offset(page, EMAIL_PAGE_SIZE))
         .limit(EMAIL_PAGE_SIZE)
         .all(conn)
-        .await
-        .map_err(internal)?;
-    let recipients = users_by_id(conn, models.iter().map(|m| m.recipient_user_id))
-        .await
-        .map_err(internal)?;
+        .await?;
+    let recipients = users_by_id(conn, models.iter().map(|m| m.recipient_user_id)).await?;
     let count = |state| {
         outbox_message::Entity::find()
             .filter(state_condition(state))
             .count(conn)
     };
-    let waiting = count(DeliveryState::Waiting).await.map_err(internal)?;
-    let dead = count(DeliveryState::Dead).await.map_err(internal)?;
+    let waiting = count(DeliveryState::Waiting).await?;
+    let dead = count(DeliveryState::Dead).await?;
     let rows = models
         .into_iter()
         .map(|m| {
@@ -113,7 +107,7 @@ pub async fn list(
         waiting,
         dead,
         smtp_configured,
-        digest: super::digest::enabled(conn).await.map_err(internal)?,
+        digest: super::digest::enabled(conn).await?,
     })
 }
 
@@ -124,9 +118,9 @@ pub async fn retry(
     clock: &Clock,
     admin_user_id: i64,
     id: i64,
-) -> Result<(), AppError> {
+) -> Result<(), EmailError> {
     let now = clock.now();
-    let txn = db::begin_write(conn).await.map_err(internal)?;
+    let txn = db::begin_write(conn).await?;
     let moved = outbox_message::Entity::update_many()
         .col_expr(Column::DeadAt, Expr::value(None::<DateTime<Utc>>))
         .col_expr(Column::NextAttemptAt, Expr::value(None::<DateTime<Utc>>))
@@ -134,10 +128,9 @@ pub async fn retry(
         .filter(Column::Id.eq(id))
         .filter(Column::SentAt.is_null())
         .exec(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     if moved.rows_affected == 0 {
-        return Err(AppError::conflict(format!(
+        return Err(EmailError::conflict(format!(
             "Email #{id} cannot be retried: it was sent, or does not exist"
         )));
     }
@@ -148,8 +141,7 @@ pub async fn retry(
             .actor(admin_user_id)
             .subject(format!("email:{id}")),
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .await?;
+    txn.commit().await?;
     Ok(())
 }

@@ -15,7 +15,7 @@ pub async fn funding_page(wallet_id: Option<i64>, page: u64) -> Result<FundingVi
 
     require_admin().await?;
     let state = app_state()?;
-    super::service::page(&state.db, wallet_id, page).await
+    Ok(super::service::page(&state.db, wallet_id, page).await?)
 }
 
 /// Creates an empty funding wallet; answers its id.

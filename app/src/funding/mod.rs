@@ -3,6 +3,8 @@
 //! into it, and read its history with a running balance.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod error;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;

@@ -3,9 +3,9 @@
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
+use super::error::FundingError;
 use super::{AssetChoice, FundingView};
 use crate::entities::{asset, wallet};
-use crate::error::{AppError, ErrorCode};
 use crate::ledger::service::{self as ledger, WalletKind};
 use crate::ledger::statement::{wallet_statement, StatementWallet};
 use crate::platform::{
@@ -13,18 +13,17 @@ use crate::platform::{
     db, Clock,
 };
 
-async fn funding_wallets(db: &DatabaseConnection) -> Result<Vec<wallet::Model>, AppError> {
-    wallet::Entity::find()
+async fn funding_wallets(db: &DatabaseConnection) -> Result<Vec<wallet::Model>, FundingError> {
+    Ok(wallet::Entity::find()
         .filter(wallet::Column::Kind.eq(WalletKind::Funding.as_str()))
         .order_by_asc(wallet::Column::Id)
         .all(db)
-        .await
-        .map_err(AppError::internal)
+        .await?)
 }
 
 /// Every funding wallet with its name, asset and balance.
-pub async fn wallets(db: &DatabaseConnection) -> Result<Vec<StatementWallet>, AppError> {
-    let assets = ledger::assets_by_id(db).await.map_err(AppError::internal)?;
+pub async fn wallets(db: &DatabaseConnection) -> Result<Vec<StatementWallet>, FundingError> {
+    let assets = ledger::assets_by_id(db).await?;
     Ok(funding_wallets(db)
         .await?
         .into_iter()
@@ -43,17 +42,15 @@ pub async fn page(
     db: &DatabaseConnection,
     wallet_id: Option<i64>,
     page: u64,
-) -> Result<FundingView, AppError> {
+) -> Result<FundingView, FundingError> {
     let funding = funding_wallets(db).await?;
     let statement = wallet_statement(db, funding, wallet_id, page)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound, "Funding wallet not found"))?;
+        .await?
+        .ok_or_else(|| FundingError::not_found("Funding wallet not found"))?;
     let assets = asset::Entity::find()
         .order_by_asc(asset::Column::Code)
         .all(db)
-        .await
-        .map_err(AppError::internal)?
+        .await?
         .into_iter()
         .map(|a| AssetChoice {
             code: a.code,
@@ -76,44 +73,42 @@ pub async fn create(
     name: &str,
     asset_code: &str,
     ip: Option<String>,
-) -> Result<i64, AppError> {
+) -> Result<i64, FundingError> {
     let name = name.trim();
     if name.is_empty() {
-        return Err(AppError::invalid("Give the wallet a name"));
+        return Err(FundingError::invalid("Give the wallet a name"));
     }
     if name.chars().count() > 100 {
-        return Err(AppError::invalid("The name must be at most 100 characters"));
+        return Err(FundingError::invalid(
+            "The name must be at most 100 characters",
+        ));
     }
     let code = asset_code.trim().to_ascii_uppercase();
     let asset = asset::Entity::find()
         .filter(asset::Column::Code.eq(code.clone()))
         .one(db)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or_else(|| AppError::invalid(format!("Unknown asset {code:?}")))?;
+        .await?
+        .ok_or_else(|| FundingError::invalid(format!("Unknown asset {code:?}")))?;
     let now = clock.now();
-    let txn = db::begin_write(db).await.map_err(AppError::internal)?;
+    let txn = db::begin_write(db).await?;
     // Checked inside the write transaction, which serialises writers on
     // SQLite; on PostgreSQL two identical creations at once could both
     // pass, which leaves two wallets with one name: harmless for money.
     let taken = wallet::Entity::find()
         .filter(wallet::Column::Kind.eq(WalletKind::Funding.as_str()))
         .all(&txn)
-        .await
-        .map_err(AppError::internal)?
+        .await?
         .into_iter()
         .any(|w| {
             w.name
                 .is_some_and(|n| n.to_lowercase() == name.to_lowercase())
         });
     if taken {
-        return Err(AppError::invalid(format!(
+        return Err(FundingError::invalid(format!(
             "A funding wallet named \"{name}\" already exists"
         )));
     }
-    let created = ledger::create_funding_wallet(&txn, now, name, asset.id)
-        .await
-        .map_err(AppError::internal)?;
+    let created = ledger::create_funding_wallet(&txn, now, name, asset.id).await?;
     audit::record(
         &txn,
         now,
@@ -123,8 +118,7 @@ pub async fn create(
             .ip(ip)
             .detail(format!("{name} ({})", asset.code)),
     )
-    .await
-    .map_err(AppError::internal)?;
-    txn.commit().await.map_err(AppError::internal)?;
+    .await?;
+    txn.commit().await?;
     Ok(created.id)
 }

@@ -30,7 +30,7 @@ pub async fn list_incentives(query: IncentiveQuery) -> Result<IncentiveList, App
 
     require_admin().await?;
     let state = app_state()?;
-    super::service::list(&state.db, &query).await
+    Ok(super::service::list(&state.db, &query).await?)
 }
 
 /// Approves or rejects incentives: `ids` comma-separated, or every one
@@ -40,7 +40,7 @@ pub async fn decide_incentives(
     ids: String,
     #[server(default)] all_matching: bool,
     #[server(default)] query: IncentiveQuery,
-    action: String,
+    action: super::IncentiveDecision,
     #[server(default)] note: String,
 ) -> Result<BulkOutcome, AppError> {
     use super::IncentiveAction;
@@ -49,21 +49,16 @@ pub async fn decide_incentives(
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    let action = match action.as_str() {
-        "approve" => IncentiveAction::Approve,
-        "reject" => IncentiveAction::Reject,
-        other => {
-            return Err(AppError::invalid(format!(
-                "action must be approve or reject, not {other:?}"
-            )))
-        }
+    let action = match action {
+        super::IncentiveDecision::Approve => IncentiveAction::Approve,
+        super::IncentiveDecision::Reject => IncentiveAction::Reject,
     };
     let ids = if all_matching {
         super::service::matching_ids(&state.db, &query).await?
     } else {
         parse_ids(&ids)?
     };
-    super::service::decide(
+    Ok(super::service::decide(
         &state.db,
         &state.clock,
         admin.id,
@@ -72,7 +67,7 @@ pub async fn decide_incentives(
         &note,
         request_meta().ip,
     )
-    .await
+    .await?)
 }
 
 /// Make Payment: pays the approved incentives among `ids` from one funding
@@ -96,7 +91,7 @@ pub async fn pay_incentives(
     } else {
         ids
     };
-    super::service::make_payment(
+    Ok(super::service::make_payment(
         &state.db,
         &state.clock,
         admin.id,
@@ -108,7 +103,7 @@ pub async fn pay_incentives(
         },
         request_meta().ip,
     )
-    .await
+    .await?)
 }
 
 /// The funding wallets Make Payment can pay from, with their balances.
@@ -119,7 +114,7 @@ pub async fn payment_wallets() -> Result<Vec<crate::ledger::statement::Statement
 
     require_admin().await?;
     let state = app_state()?;
-    crate::funding::service::wallets(&state.db).await
+    Ok(crate::funding::service::wallets(&state.db).await?)
 }
 
 /// Every API key (never the keys themselves), and whether unknown member
@@ -146,14 +141,14 @@ pub async fn set_invite_missing(enabled: Option<String>) -> Result<(), AppError>
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    super::service::set_invite_missing(
+    Ok(super::service::set_invite_missing(
         &state.db,
         &state.clock,
         admin.id,
         enabled.is_some(),
         request_meta().ip,
     )
-    .await
+    .await?)
 }
 
 /// A new API key: the answer carries the key, the only time it is shown.
@@ -194,7 +189,7 @@ pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    super::keys::revoke(&state.db, &state.clock, admin.id, id, request_meta().ip).await
+    Ok(super::keys::revoke(&state.db, &state.clock, admin.id, id, request_meta().ip).await?)
 }
 
 /// The signed-in member's own incentives.
@@ -205,7 +200,7 @@ pub async fn my_incentives() -> Result<super::MemberIncentives, AppError> {
 
     let user = require_member().await?;
     let state = app_state()?;
-    super::service::for_member(&state.db, user.id).await
+    Ok(super::service::for_member(&state.db, user.id).await?)
 }
 
 /// An admin adds one incentive for a member (from the member page), pending

@@ -156,7 +156,9 @@ pub async fn post_incentives(
     let mut results = Vec::with_capacity(items.len());
     for (index, item) in items.into_iter().enumerate() {
         let outcome = match serde_json::from_value::<IncentiveInput>(item) {
-            Ok(input) => service::create(&state.db, &state.clock, origin, &input).await,
+            Ok(input) => service::create(&state.db, &state.clock, origin, &input)
+                .await
+                .map_err(AppError::from),
             Err(err) => Err(AppError::invalid(format!("Not an incentive: {err}"))),
         };
         results.push(match outcome {
@@ -209,6 +211,6 @@ pub async fn get_incentive(
             ErrorCode::NotFound,
             format!("No incentive has the external id {external_id:?}"),
         )),
-        Err(err) => error(err),
+        Err(err) => error(err.into()),
     }
 }

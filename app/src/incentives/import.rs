@@ -107,7 +107,9 @@ pub async fn preview(db: &DatabaseConnection, text: &str) -> Result<ImportPrevie
                 "external_id: {external} appears twice in the file"
             )))
         } else {
-            service::check_import(db, ORIGIN_SOURCE, &input).await
+            service::check_import(db, ORIGIN_SOURCE, &input)
+                .await
+                .map_err(AppError::from)
         };
         let (error, before) = match checked {
             Ok(service::LineCheck::New {
@@ -181,7 +183,9 @@ pub async fn run(
                 created_ids.push(view.id);
             }
             Ok(Created::Existing(_)) => outcome.existing += 1,
-            Err(err) => outcome.failed.push((line, err.message)),
+            Err(err) => outcome
+                .failed
+                .push((line, crate::error::AppError::from(err).message)),
         }
     }
     audit::record(

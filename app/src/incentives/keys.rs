@@ -13,17 +13,14 @@ use sha2::{Digest, Sha256};
 
 use super::ApiKeyView;
 use crate::entities::api_key;
-use crate::error::{AppError, ErrorCode};
+
+use super::service::IncentiveError;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db, Clock,
 };
 
 const KEY_PREFIX: &str = "pdk_";
-
-fn internal(err: impl Into<anyhow::Error>) -> AppError {
-    AppError::internal(err.into())
-}
 
 fn view(model: &api_key::Model, now: DateTime<Utc>) -> ApiKeyView {
     let at = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M").to_string();
@@ -58,22 +55,22 @@ pub async fn create(
     name: &str,
     expires_in_days: Option<u32>,
     ip: Option<String>,
-) -> Result<(ApiKeyView, String), AppError> {
+) -> Result<(ApiKeyView, String), IncentiveError> {
     if let Some(days) = expires_in_days {
         if days == 0 || days > MAX_LIFETIME_DAYS {
-            return Err(AppError::invalid(format!(
+            return Err(IncentiveError::invalid(format!(
                 "Expires: between 1 and {MAX_LIFETIME_DAYS} days, or never"
             )));
         }
     }
     let name = name.trim();
     if name.is_empty() {
-        return Err(AppError::invalid(
+        return Err(IncentiveError::invalid(
             "Name: say what the key is for, like \"Website\"",
         ));
     }
     if name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(AppError::invalid(
+        return Err(IncentiveError::invalid(
             "Name: at most 100 characters, no control characters",
         ));
     }
@@ -83,7 +80,7 @@ pub async fn create(
         .chain(random.iter().map(|b| format!("{b:02x}")))
         .collect();
     let now = clock.now();
-    let txn = db::begin_write(db).await.map_err(internal)?;
+    let txn = db::begin_write(db).await?;
     let model = api_key::Entity::insert(api_key::ActiveModel {
         name: Set(name.to_owned()),
         prefix: Set(key[..12].to_owned()),
@@ -94,8 +91,7 @@ pub async fn create(
         ..Default::default()
     })
     .exec_with_returning(&txn)
-    .await
-    .map_err(internal)?;
+    .await?;
     audit::record(
         &txn,
         now,
@@ -113,19 +109,20 @@ pub async fn create(
                 None => format!("{} ({}…)", model.name, model.prefix),
             }),
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .await?;
+    txn.commit().await?;
     Ok((view(&model, now), key))
 }
 
-pub async fn list(db: &DatabaseConnection, clock: &Clock) -> Result<Vec<ApiKeyView>, AppError> {
+pub async fn list(
+    db: &DatabaseConnection,
+    clock: &Clock,
+) -> Result<Vec<ApiKeyView>, IncentiveError> {
     let now = clock.now();
     Ok(api_key::Entity::find()
         .order_by_desc(api_key::Column::Id)
         .all(db)
-        .await
-        .map_err(internal)?
+        .await?
         .iter()
         .map(|model| view(model, now))
         .collect())
@@ -138,22 +135,20 @@ pub async fn revoke(
     admin_user_id: i64,
     id: i64,
     ip: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<(), IncentiveError> {
     let now = clock.now();
-    let txn = db::begin_write(db).await.map_err(internal)?;
+    let txn = db::begin_write(db).await?;
     let key = api_key::Entity::find_by_id(id)
         .one(&txn)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound, "API key not found"))?;
+        .await?
+        .ok_or_else(|| IncentiveError::not_found("API key not found"))?;
     let revoked = api_key::Entity::update_many()
         .col_expr(api_key::Column::RevokedAt, Expr::value(now))
         .col_expr(api_key::Column::RevokedBy, Expr::value(admin_user_id))
         .filter(api_key::Column::Id.eq(id))
         .filter(api_key::Column::RevokedAt.is_null())
         .exec(&txn)
-        .await
-        .map_err(internal)?
+        .await?
         .rows_affected;
     if revoked == 1 {
         audit::record(
@@ -165,10 +160,9 @@ pub async fn revoke(
                 .ip(ip)
                 .detail(format!("{} ({}…)", key.name, key.prefix)),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
     }
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -178,7 +172,7 @@ pub async fn authenticate(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
     presented: &str,
-) -> Result<Option<api_key::Model>, AppError> {
+) -> Result<Option<api_key::Model>, IncentiveError> {
     if !presented.starts_with(KEY_PREFIX) || presented.len() > 100 {
         return Ok(None);
     }
@@ -186,16 +180,14 @@ pub async fn authenticate(
         .filter(api_key::Column::KeyHash.eq(digest(presented)))
         .filter(api_key::Column::RevokedAt.is_null())
         .one(db)
-        .await
-        .map_err(internal)?
+        .await?
         .filter(|key| key.expires_at.is_none_or(|at| at > now));
     if let Some(key) = &found {
         api_key::Entity::update_many()
             .col_expr(api_key::Column::LastUsedAt, Expr::value(now))
             .filter(api_key::Column::Id.eq(key.id))
             .exec(db)
-            .await
-            .map_err(internal)?;
+            .await?;
     }
     Ok(found)
 }

@@ -35,6 +35,15 @@ pub enum IncentiveStatus {
     Rejected,
 }
 
+/// What an admin decides about pending incentives (the decide endpoint
+/// takes nothing else; paying is Make Payment's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncentiveDecision {
+    Approve,
+    Reject,
+}
+
 /// What an admin (or Make Payment) does to an incentive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -16,7 +16,8 @@ use super::api::{decide_incentives, list_incentives, pay_incentives, payment_wal
 use super::import_form::ImportCsv;
 use super::pay_dialog::{PayDialog, Payable, Payment};
 use super::{
-    IncentiveList, IncentiveQuery, IncentiveStatus, IncentiveView, PaymentOutcome, PER_PAGE_CHOICES,
+    IncentiveDecision, IncentiveList, IncentiveQuery, IncentiveStatus, IncentiveView,
+    PaymentOutcome, PER_PAGE_CHOICES,
 };
 use crate::error::AppError;
 use crate::ledger::money::Money;
@@ -31,7 +32,7 @@ struct Decision {
     ids: String,
     all_matching: bool,
     query: IncentiveQuery,
-    action: &'static str,
+    action: IncentiveDecision,
     note: String,
 }
 
@@ -41,7 +42,7 @@ pub fn IncentivesPage() -> impl IntoView {
     let query = Memo::new(move |_| IncentiveQuery::from_params(&params.read()));
     let decide = Action::new(|d: &Decision| {
         let d = d.clone();
-        decide_incentives(d.ids, d.all_matching, d.query, d.action.to_owned(), d.note)
+        decide_incentives(d.ids, d.all_matching, d.query, d.action, d.note)
     });
     let pay = Action::new(|p: &Payment| {
         let p = p.clone();
@@ -172,7 +173,7 @@ fn Table(
     let (current, pages) = (list.page, list.pages());
     let run = {
         let query = query.clone();
-        move |action: &'static str, all_matching: bool| {
+        move |action: IncentiveDecision, all_matching: bool| {
             decide.dispatch(Decision {
                 ids: chosen
                     .get_untracked()
@@ -234,28 +235,28 @@ fn Table(
                 type="button"
                 class="primary"
                 disabled=move || decide.pending().get() || chosen.with(BTreeSet::is_empty)
-                on:click=move |_| approve("approve", false)
+                on:click=move |_| approve(IncentiveDecision::Approve, false)
             >
                 {move || format!("Approve {} selected", chosen.with(BTreeSet::len))}
             </button>
             <button
                 type="button"
                 disabled=move || decide.pending().get() || chosen.with(BTreeSet::is_empty)
-                on:click=move |_| reject("reject", false)
+                on:click=move |_| reject(IncentiveDecision::Reject, false)
             >
                 {move || format!("Reject {} selected", chosen.with(BTreeSet::len))}
             </button>
             <button
                 type="button"
                 disabled=move || decide.pending().get() || total == 0
-                on:click=move |_| approve_all("approve", true)
+                on:click=move |_| approve_all(IncentiveDecision::Approve, true)
             >
                 {format!("Approve all {total} matching")}
             </button>
             <button
                 type="button"
                 disabled=move || decide.pending().get() || total == 0
-                on:click=move |_| reject_all("reject", true)
+                on:click=move |_| reject_all(IncentiveDecision::Reject, true)
             >
                 {format!("Reject all {total} matching")}
             </button>

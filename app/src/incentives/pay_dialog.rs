@@ -137,58 +137,7 @@ pub(super) fn PayDialog(
                             <form class="stack" on:submit=submit>
                                 <fieldset>
                                     <legend>{format!("Pay from a {code} funding wallet")}</legend>
-                                    <Suspense fallback=|| view! { <Loading what="wallets" /> }>
-                                        {move || {
-                                            let total = total.clone();
-                                            Suspend::new(async move {
-                                                match wallets.await {
-                                                    Ok(all) => {
-                                                        let usable: Vec<StatementWallet> = all
-                                                            .into_iter()
-                                                            .filter(|w| w.asset.code == total.code)
-                                                            .collect();
-                                                        if usable.is_empty() {
-                                                            return view! {
-                                                                <p class="empty">
-                                                                    {format!("No funding wallet holds {}: create one under Funding wallets.", total.code)}
-                                                                </p>
-                                                            }
-                                                                .into_any();
-                                                        }
-                                                        usable
-                                                            .into_iter()
-                                                            .map(|w| {
-                                                                let id = w.wallet_id;
-                                                                let name = w.name.clone().unwrap_or_else(|| format!("Wallet {id}"));
-                                                                let balance = format_amount(w.balance, &w.asset.code, w.asset.scale);
-                                                                let short = (w.balance < total.minor)
-                                                                    .then(|| format_amount(total.minor - w.balance, &w.asset.code, w.asset.scale));
-                                                                let input_id = format!("pay-wallet-{id}");
-                                                                view! {
-                                                                    <div class="choice">
-                                                                        <input
-                                                                            type="radio"
-                                                                            name="wallet"
-                                                                            id=input_id.clone()
-                                                                            value=id.to_string()
-                                                                            disabled=short.is_some()
-                                                                            on:change=move |_| chosen_wallet.set(Some(id))
-                                                                        />
-                                                                        <label for=input_id>
-                                                                            {format!("{name} · {balance}")}
-                                                                            {short.map(|s| view! { <span class="muted">{format!(" · not enough: short by {s}")}</span> })}
-                                                                        </label>
-                                                                    </div>
-                                                                }
-                                                            })
-                                                            .collect_view()
-                                                            .into_any()
-                                                    }
-                                                    Err(error) => view! { <LoadError error /> }.into_any(),
-                                                }
-                                            })
-                                        }}
-                                    </Suspense>
+                                    <WalletChoices total=total.clone() wallets chosen=chosen_wallet />
                                 </fieldset>
                                 <div class="field">
                                     <label for="pay-description">"Description (the members see it)"</label>
@@ -225,5 +174,69 @@ pub(super) fn PayDialog(
                 }}
             </div>
         </div>
+    }
+}
+
+/// The funding wallets of the payment's asset, one radio each; a wallet
+/// that cannot cover the total is disabled with its shortfall.
+#[component]
+fn WalletChoices(
+    total: Money,
+    wallets: Resource<Result<Vec<StatementWallet>, AppError>>,
+    chosen: RwSignal<Option<i64>>,
+) -> impl IntoView {
+    view! {
+        <Suspense fallback=|| view! { <Loading what="wallets" /> }>
+            {move || {
+                let total = total.clone();
+                Suspend::new(async move {
+                    match wallets.await {
+                        Ok(all) => {
+                            let usable: Vec<StatementWallet> = all
+                                .into_iter()
+                                .filter(|w| w.asset.code == total.code)
+                                .collect();
+                            if usable.is_empty() {
+                                return view! {
+                                    <p class="empty">
+                                        {format!("No funding wallet holds {}: create one under Funding wallets.", total.code)}
+                                    </p>
+                                }
+                                    .into_any();
+                            }
+                            usable
+                                .into_iter()
+                                .map(|w| {
+                                    let id = w.wallet_id;
+                                    let name = w.name.clone().unwrap_or_else(|| format!("Wallet {id}"));
+                                    let balance = format_amount(w.balance, &w.asset.code, w.asset.scale);
+                                    let short = (w.balance < total.minor)
+                                        .then(|| format_amount(total.minor - w.balance, &w.asset.code, w.asset.scale));
+                                    let input_id = format!("pay-wallet-{id}");
+                                    view! {
+                                        <div class="choice">
+                                            <input
+                                                type="radio"
+                                                name="wallet"
+                                                id=input_id.clone()
+                                                value=id.to_string()
+                                                disabled=short.is_some()
+                                                on:change=move |_| chosen.set(Some(id))
+                                            />
+                                            <label for=input_id>
+                                                {format!("{name} · {balance}")}
+                                                {short.map(|s| view! { <span class="muted">{format!(" · not enough: short by {s}")}</span> })}
+                                            </label>
+                                        </div>
+                                    }
+                                })
+                                .collect_view()
+                                .into_any()
+                        }
+                        Err(error) => view! { <LoadError error /> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
     }
 }

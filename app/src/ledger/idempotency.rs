@@ -111,3 +111,16 @@ pub async fn complete(
         .await?;
     Ok(())
 }
+
+impl From<IdempotencyError> for crate::error::AppError {
+    fn from(err: IdempotencyError) -> Self {
+        use crate::error::AppError;
+        match err {
+            IdempotencyError::Missing => AppError::invalid(err.to_string()),
+            IdempotencyError::Db(cause) => AppError::internal(cause),
+            IdempotencyError::Reused | IdempotencyError::InProgress => {
+                AppError::conflict(err.to_string())
+            }
+        }
+    }
+}

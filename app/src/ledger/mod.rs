@@ -11,6 +11,10 @@ pub mod money;
 pub mod statement;
 
 #[cfg(feature = "ssr")]
+pub mod assets;
+#[cfg(feature = "ssr")]
+pub mod error;
+#[cfg(feature = "ssr")]
 pub mod idempotency;
 #[cfg(feature = "ssr")]
 pub mod operations;

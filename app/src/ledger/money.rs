@@ -8,6 +8,14 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+/// Whether an adjustment adds to or takes from the member's wallet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Credit,
+    Debit,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AssetKind {

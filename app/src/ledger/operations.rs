@@ -68,12 +68,7 @@ impl From<OperationError> for AppError {
     }
 }
 
-/// Whether an adjustment adds to or takes from the member's wallet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    Credit,
-    Debit,
-}
+pub use super::money::Direction;
 
 fn reason_text(reason: &str) -> Result<String, OperationError> {
     let reason = reason.trim();

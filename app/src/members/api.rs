@@ -15,7 +15,7 @@ pub async fn list_members(q: String, page: u64) -> Result<MemberList, AppError> 
 
     require_admin().await?;
     let state = app_state()?;
-    super::service::list(&state.db, &q, page).await
+    Ok(super::service::list(&state.db, &q, page).await?)
 }
 
 /// Everything the member page shows, with the statement of `wallet_id` (or
@@ -31,27 +31,18 @@ pub async fn member_detail(
 
     require_admin().await?;
     let state = app_state()?;
-    super::service::detail(&state.db, member_id, wallet_id, page).await
+    Ok(super::service::detail(&state.db, member_id, wallet_id, page).await?)
 }
 
 /// Turns a member's account on (`active` = "true") or off.
 #[server(endpoint = "admin/members/active", client = CsrfClient)]
-pub async fn set_member_active(member_id: i64, active: String) -> Result<(), AppError> {
+pub async fn set_member_active(member_id: i64, active: bool) -> Result<(), AppError> {
     use crate::auth::session::require_admin;
     use crate::platform::{request::request_meta, state::app_state};
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    let active = match active.as_str() {
-        "true" => true,
-        "false" => false,
-        other => {
-            return Err(AppError::invalid(format!(
-                "active must be true or false, not {other:?}"
-            )))
-        }
-    };
-    super::service::set_active(
+    Ok(super::service::set_active(
         &state.db,
         &state.clock,
         admin.id,
@@ -59,7 +50,7 @@ pub async fn set_member_active(member_id: i64, active: String) -> Result<(), App
         active,
         request_meta().ip,
     )
-    .await
+    .await?)
 }
 
 /// Credits or debits one of the member's wallets, with a reason the member
@@ -68,26 +59,17 @@ pub async fn set_member_active(member_id: i64, active: String) -> Result<(), App
 pub async fn adjust_member_balance(
     member_id: i64,
     asset: String,
-    direction: String,
+    direction: crate::ledger::money::Direction,
     amount: String,
     reason: String,
     idempotency_key: String,
 ) -> Result<i64, AppError> {
     use crate::auth::session::require_admin;
-    use crate::ledger::operations::{adjust_member, Direction};
+    use crate::ledger::operations::adjust_member;
     use crate::platform::state::app_state;
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    let direction = match direction.as_str() {
-        "credit" => Direction::Credit,
-        "debit" => Direction::Debit,
-        other => {
-            return Err(AppError::invalid(format!(
-                "direction must be credit or debit, not {other:?}"
-            )))
-        }
-    };
     // Only members have wallets to adjust.
     super::service::find_member(&state.db, member_id).await?;
     Ok(adjust_member(
@@ -158,7 +140,7 @@ pub async fn request_for_member(
 #[server(endpoint = "admin/members/review", client = CsrfClient)]
 pub async fn review_member_verification(
     member_id: i64,
-    decision: String,
+    decision: crate::verification::ReviewDecision,
     note: Option<String>,
     #[server(default)] submission: String,
 ) -> Result<crate::verification::VerificationView, AppError> {
@@ -167,15 +149,7 @@ pub async fn review_member_verification(
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    let approve = match decision.as_str() {
-        "approve" => true,
-        "reject" => false,
-        other => {
-            return Err(AppError::invalid(format!(
-                "decision must be approve or reject, not {other:?}"
-            )))
-        }
-    };
+    let approve = decision == crate::verification::ReviewDecision::Approve;
     Ok(crate::verification::service::review(
         &state.db,
         &state.clock,
@@ -199,7 +173,7 @@ pub async fn reveal_member_details(
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    super::service::reveal(
+    Ok(super::service::reveal(
         &state.db,
         &state.clock,
         admin.id,
@@ -207,5 +181,5 @@ pub async fn reveal_member_details(
         &method,
         request_meta().ip,
     )
-    .await
+    .await?)
 }

@@ -3,8 +3,12 @@
 //! verification review, the active switch and manual credits and debits.
 //! Admins see payout details masked and cannot edit them.
 
+mod actions;
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod error;
 pub mod pages;
+mod sections;
 #[cfg(feature = "ssr")]
 pub mod service;
 

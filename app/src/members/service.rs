@@ -15,7 +15,8 @@ use sea_orm::{
 use super::{MaskedDetails, MemberList, MemberRow, MemberView, PAGE_SIZE};
 use crate::auth::Role;
 use crate::entities::{asset, journal_entry, transfer, user, wallet, withdrawal_request};
-use crate::error::{AppError, ErrorCode};
+
+use super::error::MemberError;
 use crate::ledger::money::Money;
 use crate::ledger::service::EntryKind;
 use crate::platform::{
@@ -24,17 +25,13 @@ use crate::platform::{
 };
 use crate::withdrawals::WithdrawalStatus;
 
-fn internal(err: sea_orm::DbErr) -> AppError {
-    AppError::internal(err)
-}
-
-pub async fn list(db: &DatabaseConnection, q: &str, page: u64) -> Result<MemberList, AppError> {
+pub async fn list(db: &DatabaseConnection, q: &str, page: u64) -> Result<MemberList, MemberError> {
     let page = paging::page(page);
     let mut select = user::Entity::find().filter(user::Column::Role.eq(Role::Member.as_str()));
     let keyword = q.trim();
     if !keyword.is_empty() {
         if keyword.chars().count() > 200 {
-            return Err(AppError::invalid("The search is too long"));
+            return Err(MemberError::invalid("The search is too long"));
         }
         let pattern = format!("%{}%", keyword.to_lowercase());
         let mut any = Condition::any()
@@ -45,14 +42,13 @@ pub async fn list(db: &DatabaseConnection, q: &str, page: u64) -> Result<MemberL
         }
         select = select.filter(any);
     }
-    let total = select.clone().count(db).await.map_err(internal)?;
+    let total = select.clone().count(db).await?;
     let users = select
         .order_by_desc(user::Column::Id)
         .limit(PAGE_SIZE)
         .offset(paging::offset(page, PAGE_SIZE))
         .all(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(MemberList {
         rows: rows_for(db, users).await?,
         total,
@@ -65,11 +61,9 @@ pub async fn list(db: &DatabaseConnection, q: &str, page: u64) -> Result<MemberL
 async fn rows_for(
     db: &DatabaseConnection,
     users: Vec<user::Model>,
-) -> Result<Vec<MemberRow>, AppError> {
+) -> Result<Vec<MemberRow>, MemberError> {
     let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
-    let assets = crate::ledger::service::assets_by_id(db)
-        .await
-        .map_err(internal)?;
+    let assets = crate::ledger::service::assets_by_id(db).await?;
     let money = |asset_id: i64, minor: i64| {
         assets.get(&asset_id).map(|a| Money {
             code: a.code.clone(),
@@ -84,8 +78,7 @@ async fn rows_for(
         .filter(wallet::Column::OwnerUserId.is_in(ids.clone()))
         .order_by_asc(wallet::Column::Id)
         .all(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     let owner_of: HashMap<i64, (i64, i64)> = wallets
         .iter()
         .filter_map(|w| Some((w.id, (w.owner_user_id?, w.asset_id))))
@@ -120,8 +113,7 @@ async fn rows_for(
         .group_by(transfer::Column::CreditWalletId)
         .into_tuple()
         .all(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     for (wallet_id, total) in credited {
         if let Some((owner, asset_id)) = owner_of.get(&wallet_id) {
             if let Some(m) = money(*asset_id, total) {
@@ -155,16 +147,13 @@ async fn rows_for(
     ]
     .map(WithdrawalStatus::as_str)
     .to_vec();
-    for (member, asset_id, total) in by_status(open).await.map_err(internal)? {
+    for (member, asset_id, total) in by_status(open).await? {
         if let Some(m) = money(asset_id, total) {
             requested.entry(member).or_default().push(m);
         }
     }
     let mut paid: HashMap<i64, Vec<Money>> = HashMap::new();
-    for (member, asset_id, total) in by_status(vec![WithdrawalStatus::Paid.as_str()])
-        .await
-        .map_err(internal)?
-    {
+    for (member, asset_id, total) in by_status(vec![WithdrawalStatus::Paid.as_str()]).await? {
         if let Some(m) = money(asset_id, total) {
             paid.entry(member).or_default().push(m);
         }
@@ -191,13 +180,15 @@ async fn rows_for(
 }
 
 /// The member with this id; an admin's id or an unknown one is not found.
-pub async fn find_member(db: &DatabaseConnection, member_id: i64) -> Result<user::Model, AppError> {
+pub async fn find_member(
+    db: &DatabaseConnection,
+    member_id: i64,
+) -> Result<user::Model, MemberError> {
     user::Entity::find_by_id(member_id)
         .filter(user::Column::Role.eq(Role::Member.as_str()))
         .one(db)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound, "Member not found"))
+        .await?
+        .ok_or_else(|| MemberError::not_found("Member not found"))
 }
 
 pub async fn detail(
@@ -205,28 +196,22 @@ pub async fn detail(
     member_id: i64,
     wallet_id: Option<i64>,
     page: u64,
-) -> Result<MemberView, AppError> {
+) -> Result<MemberView, MemberError> {
     let user = find_member(db, member_id).await?;
     let joined = user.created_at.format("%Y-%m-%d").to_string();
     let member = rows_for(db, vec![user])
         .await?
         .pop()
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound, "Member not found"))?;
-    let assets = crate::ledger::service::assets_by_id(db)
-        .await
-        .map_err(internal)?;
+        .ok_or_else(|| MemberError::not_found("Member not found"))?;
+    let assets = crate::ledger::service::assets_by_id(db).await?;
     // A wallet that is not this member's is "not found", like a member
     // that does not exist: the page never shows someone else's money.
     let statement = crate::ledger::statement::statement(db, member_id, wallet_id, page)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound, "Wallet not found"))?;
-    let verification = crate::verification::service::get(db, member_id)
-        .await
-        .map_err(internal)?;
+        .await?
+        .ok_or_else(|| MemberError::not_found("Wallet not found"))?;
+    let verification = crate::verification::service::get(db, member_id).await?;
     let payout_details = crate::payout_details::service::saved(db, member_id)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|d| MaskedDetails {
             method_key: d.method.as_str().to_owned(),
@@ -240,8 +225,7 @@ pub async fn detail(
         .order_by_desc(withdrawal_request::Column::Id)
         .limit(20)
         .all(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     let requests = crate::withdrawals::service::views_of(db, &models).await?;
     let mut codes: Vec<String> = assets.into_values().map(|a: asset::Model| a.code).collect();
     codes.sort();
@@ -266,10 +250,10 @@ pub async fn set_active(
     member_id: i64,
     active: bool,
     ip: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<(), MemberError> {
     find_member(db, member_id).await?;
     let now = clock.now();
-    let txn = db::begin_write(db).await.map_err(internal)?;
+    let txn = db::begin_write(db).await?;
     // Guarded on the old value: a repeat changes (and records) nothing.
     let changed = user::Entity::update_many()
         .set(user::ActiveModel {
@@ -280,8 +264,7 @@ pub async fn set_active(
         .filter(user::Column::Role.eq(Role::Member.as_str()))
         .filter(user::Column::IsActive.eq(!active))
         .exec(&txn)
-        .await
-        .map_err(internal)?
+        .await?
         .rows_affected;
     if changed == 1 {
         audit::record(
@@ -293,10 +276,9 @@ pub async fn set_active(
                 .ip(ip)
                 .detail(if active { "activated" } else { "deactivated" }),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
     }
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -309,27 +291,27 @@ pub async fn reveal(
     member_id: i64,
     method: &str,
     ip: Option<String>,
-) -> Result<crate::payouts::RevealedDetails, AppError> {
+) -> Result<crate::payouts::RevealedDetails, MemberError> {
     use crate::entities::payout_detail;
     use crate::payout_details::method::PayoutMethod;
     use crate::payout_details::DetailsInput;
 
     let method = PayoutMethod::parse(method)
-        .ok_or_else(|| AppError::invalid(format!("Unknown payout method {method:?}")))?;
+        .ok_or_else(|| MemberError::invalid(format!("Unknown payout method {method:?}")))?;
     find_member(db, member_id).await?;
     let saved = payout_detail::Entity::find()
         .filter(payout_detail::Column::UserId.eq(member_id))
         .filter(payout_detail::Column::Method.eq(method.as_str()))
         .one(db)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| {
-            AppError::new(
-                ErrorCode::NotFound,
-                format!("This member has no {} details saved", method.label()),
-            )
+            MemberError::not_found(format!(
+                "This member has no {} details saved",
+                method.label()
+            ))
         })?;
-    let details: DetailsInput = serde_json::from_str(&saved.details).map_err(AppError::internal)?;
+    let details: DetailsInput =
+        serde_json::from_str(&saved.details).map_err(anyhow::Error::from)?;
     audit::record(
         db,
         clock.now(),
@@ -339,8 +321,7 @@ pub async fn reveal(
             .ip(ip)
             .detail(format!("{} details", method.as_str())),
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(crate::payouts::RevealedDetails {
         fields: details.labelled(),
     })

@@ -27,7 +27,7 @@ pub async fn add_payout_field(field: NewField) -> Result<MethodField, AppError> 
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    super::service::add(&state.db, &state.clock, admin.id, field).await
+    Ok(super::service::add(&state.db, &state.clock, admin.id, field).await?)
 }
 
 /// Moves a field one place up (or down) its method's form.
@@ -38,7 +38,7 @@ pub async fn move_payout_field(field_id: i64, up: bool) -> Result<(), AppError> 
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    super::service::move_field(&state.db, &state.clock, admin.id, field_id, up).await
+    Ok(super::service::move_field(&state.db, &state.clock, admin.id, field_id, up).await?)
 }
 
 /// Retires a field; the answers already given are kept.
@@ -49,5 +49,5 @@ pub async fn retire_payout_field(field_id: i64) -> Result<(), AppError> {
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    super::service::retire(&state.db, &state.clock, admin.id, field_id).await
+    Ok(super::service::retire(&state.db, &state.clock, admin.id, field_id).await?)
 }

@@ -9,6 +9,8 @@
 //! details keep them, and requests made earlier still show and export them.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod error;
 pub mod panel;
 #[cfg(feature = "ssr")]
 pub mod service;

@@ -8,18 +8,14 @@ use sea_orm::{
     EntityTrait, QueryFilter, QueryOrder,
 };
 
+use super::error::PayoutFieldError;
 use super::{MethodField, NewField, MAX_ANSWER};
 use crate::entities::payout_method_field;
-use crate::error::{AppError, ErrorCode};
 use crate::payout_details::method::PayoutMethod;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db, Clock,
 };
-
-fn internal(err: impl Into<anyhow::Error>) -> AppError {
-    AppError::internal(err)
-}
 
 fn view(row: payout_method_field::Model) -> Option<MethodField> {
     Some(MethodField {
@@ -170,41 +166,43 @@ pub async fn add(
     clock: &Clock,
     admin_user_id: i64,
     input: NewField,
-) -> Result<MethodField, AppError> {
-    let method = PayoutMethod::parse(input.method.trim())
-        .ok_or_else(|| AppError::invalid("Choose the payout method the field belongs to"))?;
+) -> Result<MethodField, PayoutFieldError> {
+    let method = PayoutMethod::parse(input.method.trim()).ok_or_else(|| {
+        PayoutFieldError::invalid("Choose the payout method the field belongs to")
+    })?;
     let label = input.label.trim();
     if label.is_empty() {
-        return Err(AppError::invalid("Give the field a label"));
+        return Err(PayoutFieldError::invalid("Give the field a label"));
     }
     if label.chars().count() > 100 {
-        return Err(AppError::invalid(
+        return Err(PayoutFieldError::invalid(
             "The label must be at most 100 characters",
         ));
     }
     let help = input.help.trim();
     if help.chars().count() > 300 {
-        return Err(AppError::invalid(
+        return Err(PayoutFieldError::invalid(
             "The help text must be at most 300 characters",
         ));
     }
     let pattern = input.pattern.trim();
     if pattern.chars().count() > 300 {
-        return Err(AppError::invalid(
+        return Err(PayoutFieldError::invalid(
             "The pattern must be at most 300 characters",
         ));
     }
     if !pattern.is_empty() {
-        compiled(pattern)
-            .map_err(|_| AppError::invalid("The pattern is not a valid regular expression"))?;
+        compiled(pattern).map_err(|_| {
+            PayoutFieldError::invalid("The pattern is not a valid regular expression")
+        })?;
     }
-    let txn = db::begin_write(db).await.map_err(internal)?;
-    let siblings = active_for(&txn, method).await.map_err(internal)?;
+    let txn = db::begin_write(db).await?;
+    let siblings = active_for(&txn, method).await?;
     if siblings
         .iter()
         .any(|field| field.label.eq_ignore_ascii_case(label))
     {
-        return Err(AppError::invalid(format!(
+        return Err(PayoutFieldError::invalid(format!(
             "{} already has a field labelled \"{label}\"",
             method.label()
         )));
@@ -213,8 +211,7 @@ pub async fn add(
         .filter(payout_method_field::Column::Method.eq(method.as_str()))
         .order_by_desc(payout_method_field::Column::Position)
         .one(&txn)
-        .await
-        .map_err(internal)?
+        .await?
         .map_or(1, |last| last.position + 1);
     let row = payout_method_field::Entity::insert(payout_method_field::ActiveModel {
         method: Set(method.as_str().to_owned()),
@@ -228,8 +225,7 @@ pub async fn add(
         ..Default::default()
     })
     .exec_with_returning(&txn)
-    .await
-    .map_err(internal)?;
+    .await?;
     audit_change(
         &txn,
         clock,
@@ -241,14 +237,13 @@ pub async fn add(
             if input.required { " (required)" } else { "" }
         ),
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
-    view(row).ok_or_else(|| internal(anyhow::anyhow!("unknown method stored")))
+    .await?;
+    txn.commit().await?;
+    view(row).ok_or_else(|| PayoutFieldError::Unexpected(anyhow::anyhow!("unknown method stored")))
 }
 
-fn not_found() -> AppError {
-    AppError::new(ErrorCode::NotFound, "Field not found")
+fn not_found() -> PayoutFieldError {
+    PayoutFieldError::not_found("Field not found")
 }
 
 /// Moves an active field one place up or down its method's form.
@@ -258,12 +253,11 @@ pub async fn move_field(
     admin_user_id: i64,
     field_id: i64,
     up: bool,
-) -> Result<(), AppError> {
-    let txn = db::begin_write(db).await.map_err(internal)?;
+) -> Result<(), PayoutFieldError> {
+    let txn = db::begin_write(db).await?;
     let field = payout_method_field::Entity::find_by_id(field_id)
         .one(&txn)
-        .await
-        .map_err(internal)?
+        .await?
         .filter(|field| field.retired_at.is_none())
         .ok_or_else(not_found)?;
     let siblings = payout_method_field::Entity::find()
@@ -272,8 +266,7 @@ pub async fn move_field(
         .order_by_asc(payout_method_field::Column::Position)
         .order_by_asc(payout_method_field::Column::Id)
         .all(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     let mut order: Vec<i64> = siblings.iter().map(|f| f.id).collect();
     let Some(at) = order.iter().position(|id| *id == field.id) else {
         return Err(not_found());
@@ -298,8 +291,7 @@ pub async fn move_field(
             )
             .filter(payout_method_field::Column::Id.eq(*id))
             .exec(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
     }
     audit_change(
         &txn,
@@ -312,9 +304,8 @@ pub async fn move_field(
             if up { "up" } else { "down" }
         ),
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)
+    .await?;
+    Ok(txn.commit().await?)
 }
 
 /// Retires a field: members' forms no longer ask for it; answers given
@@ -324,12 +315,11 @@ pub async fn retire(
     clock: &Clock,
     admin_user_id: i64,
     field_id: i64,
-) -> Result<(), AppError> {
-    let txn = db::begin_write(db).await.map_err(internal)?;
+) -> Result<(), PayoutFieldError> {
+    let txn = db::begin_write(db).await?;
     let field = payout_method_field::Entity::find_by_id(field_id)
         .one(&txn)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(not_found)?;
     let retired = payout_method_field::Entity::update_many()
         .col_expr(
@@ -339,8 +329,7 @@ pub async fn retire(
         .filter(payout_method_field::Column::Id.eq(field_id))
         .filter(payout_method_field::Column::RetiredAt.is_null())
         .exec(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     if retired.rows_affected == 0 {
         // Retired already: nothing changes.
         return Ok(());
@@ -352,9 +341,8 @@ pub async fn retire(
         field_id,
         format!("Retired \"{}\"", field.label),
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)
+    .await?;
+    Ok(txn.commit().await?)
 }
 
 #[cfg(test)]

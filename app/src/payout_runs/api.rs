@@ -14,7 +14,7 @@ pub async fn preview_run(params: RunParams) -> Result<RunPreview, AppError> {
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    super::service::preview(&state.db, &state.clock, admin.id, params).await
+    Ok(super::service::preview(&state.db, &state.clock, admin.id, params).await?)
 }
 
 /// Starts the run (once per key); the page then calls `step_run` until done.
@@ -28,7 +28,7 @@ pub async fn start_run(
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    super::service::start(&state.db, &state.clock, admin.id, params, &idempotency_key).await
+    Ok(super::service::start(&state.db, &state.clock, admin.id, params, &idempotency_key).await?)
 }
 
 /// Makes the next members' requests and says how far the run is.
@@ -65,7 +65,7 @@ pub async fn runs_page() -> Result<RunsPageData, AppError> {
         assets,
         fresh_key: crate::withdrawals::queries::fresh_key(),
         schedules: super::schedule::list(&state.db).await?,
-        history: super::service::history(&state.db, 20).await?,
+        history: super::queries::history(&state.db, 20).await?,
     })
 }
 
@@ -80,14 +80,14 @@ pub async fn save_schedule(
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    super::schedule::save(
+    Ok(super::schedule::save(
         &state.db,
         &state.clock,
         admin.id,
         schedule,
         &idempotency_key,
     )
-    .await
+    .await?)
 }
 
 /// Stops a schedule; the runs it started stay in the history.
@@ -98,5 +98,5 @@ pub async fn stop_schedule(schedule_id: i64) -> Result<(), AppError> {
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    super::schedule::stop(&state.db, &state.clock, admin.id, schedule_id).await
+    Ok(super::schedule::stop(&state.db, &state.clock, admin.id, schedule_id).await?)
 }

@@ -15,11 +15,16 @@
 //! occurrence with a guarded update and works the run through the same way.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod error;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod queries;
 #[cfg(feature = "ssr")]
 pub mod schedule;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod status;
 
 use serde::{Deserialize, Serialize};
 

@@ -17,18 +17,16 @@ use sea_orm::{
     QueryOrder,
 };
 
-use super::service::{self, candidates, described_amounts, plan, recorded_plan};
+use super::error::PayoutRunError;
+use super::queries::{described_amounts, progress};
+use super::service::{self, candidates, plan, recorded_plan};
+use super::status::RunStatus;
 use super::{describe_cadence, Cadence, ScheduleInput, ScheduleView};
 use crate::entities::{payout_run, payout_schedule};
-use crate::error::{AppError, ErrorCode};
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db, Clock,
 };
-
-fn internal(err: impl Into<anyhow::Error>) -> AppError {
-    AppError::internal(err)
-}
 
 /// The first time strictly after `after` that a schedule runs.
 pub fn next_occurrence(
@@ -75,22 +73,22 @@ pub fn next_occurrence(
 }
 
 /// The cadence, day and hour of a schedule, checked.
-fn checked(input: &ScheduleInput) -> Result<(Cadence, u32, u32), AppError> {
+fn checked(input: &ScheduleInput) -> Result<(Cadence, u32, u32), PayoutRunError> {
     let cadence = Cadence::parse(input.cadence.trim())
-        .ok_or_else(|| AppError::invalid("Choose how often: monthly or weekly"))?;
+        .ok_or_else(|| PayoutRunError::invalid("Choose how often: monthly or weekly"))?;
     match cadence {
         Cadence::Monthly if !(1..=28).contains(&input.day) => {
-            return Err(AppError::invalid(
+            return Err(PayoutRunError::invalid(
                 "Day of the month: choose 1 to 28 (every month has those)",
             ))
         }
         Cadence::Weekly if !(1..=7).contains(&input.day) => {
-            return Err(AppError::invalid("Choose a weekday"))
+            return Err(PayoutRunError::invalid("Choose a weekday"))
         }
         _ => {}
     }
     if input.hour > 23 {
-        return Err(AppError::invalid("Hour: choose 0 to 23 (UTC)"));
+        return Err(PayoutRunError::invalid("Hour: choose 0 to 23 (UTC)"));
     }
     Ok((cadence, input.day, input.hour))
 }
@@ -102,10 +100,10 @@ pub async fn save(
     admin_user_id: i64,
     input: ScheduleInput,
     idempotency_key: &str,
-) -> Result<ScheduleView, AppError> {
+) -> Result<ScheduleView, PayoutRunError> {
     let key = idempotency_key.trim();
     if key.is_empty() || key.len() > 128 {
-        return Err(AppError::invalid(
+        return Err(PayoutRunError::invalid(
             "Missing idempotency key: reload the page and try again",
         ));
     }
@@ -113,7 +111,7 @@ pub async fn save(
     let (cadence, day, hour) = checked(&input)?;
     let plan = plan(db, &input.params).await?;
     let now = clock.now();
-    let txn = db::begin_write(db).await.map_err(internal)?;
+    let txn = db::begin_write(db).await?;
     let inserted = payout_schedule::Entity::insert(payout_schedule::ActiveModel {
         idempotency_key: Set(full_key.clone()),
         asset_id: Set(plan.asset.id),
@@ -135,16 +133,17 @@ pub async fn save(
         Ok(schedule) => schedule,
         Err(err) if db::is_unique_violation(&err) => {
             // The same save twice: the first one stands.
-            txn.rollback().await.map_err(internal)?;
+            txn.rollback().await?;
             let schedule = payout_schedule::Entity::find()
                 .filter(payout_schedule::Column::IdempotencyKey.eq(&full_key))
                 .one(db)
-                .await
-                .map_err(internal)?
-                .ok_or_else(|| internal(anyhow::anyhow!("schedule {full_key} vanished")))?;
+                .await?
+                .ok_or_else(|| {
+                    PayoutRunError::Unexpected(anyhow::anyhow!("schedule {full_key} vanished"))
+                })?;
             return view_of(db, schedule).await;
         }
-        Err(err) => return Err(internal(err)),
+        Err(err) => return Err(PayoutRunError::Unexpected(err.into())),
     };
     audit::record(
         &txn,
@@ -163,9 +162,8 @@ pub async fn save(
                 )
             )),
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .await?;
+    txn.commit().await?;
     view_of(db, schedule).await
 }
 
@@ -175,29 +173,27 @@ pub async fn stop(
     clock: &Clock,
     admin_user_id: i64,
     schedule_id: i64,
-) -> Result<(), AppError> {
+) -> Result<(), PayoutRunError> {
     let now = clock.now();
-    let txn = db::begin_write(db).await.map_err(internal)?;
+    let txn = db::begin_write(db).await?;
     let stopped = payout_schedule::Entity::update_many()
         .col_expr(payout_schedule::Column::Active, Expr::value(false))
         .col_expr(payout_schedule::Column::StoppedAt, Expr::value(now))
         .filter(payout_schedule::Column::Id.eq(schedule_id))
         .filter(payout_schedule::Column::Active.eq(true))
         .exec(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     if stopped.rows_affected == 0 {
-        txn.rollback().await.map_err(internal)?;
+        txn.rollback().await?;
         let exists = payout_schedule::Entity::find_by_id(schedule_id)
             .one(db)
-            .await
-            .map_err(internal)?
+            .await?
             .is_some();
         return if exists {
             // Stopped already (perhaps by another admin): nothing to do.
             Ok(())
         } else {
-            Err(AppError::new(ErrorCode::NotFound, "Schedule not found"))
+            Err(PayoutRunError::schedule_not_found())
         };
     }
     audit::record(
@@ -207,33 +203,29 @@ pub async fn stop(
             .actor(admin_user_id)
             .subject(format!("payout_schedule:{schedule_id}")),
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)
+    .await?;
+    Ok(txn.commit().await?)
 }
 
 async fn view_of(
     db: &DatabaseConnection,
     schedule: payout_schedule::Model,
-) -> Result<ScheduleView, AppError> {
+) -> Result<ScheduleView, PayoutRunError> {
     Ok(list_of(db, vec![schedule]).await?.remove(0))
 }
 
 async fn list_of(
     db: &DatabaseConnection,
     schedules: Vec<payout_schedule::Model>,
-) -> Result<Vec<ScheduleView>, AppError> {
-    let assets = crate::ledger::service::assets_by_id(db)
-        .await
-        .map_err(internal)?;
-    let admins = crate::auth::service::users_by_id(db, schedules.iter().map(|s| s.created_by))
-        .await
-        .map_err(internal)?;
+) -> Result<Vec<ScheduleView>, PayoutRunError> {
+    let assets = crate::ledger::service::assets_by_id(db).await?;
+    let admins =
+        crate::auth::service::users_by_id(db, schedules.iter().map(|s| s.created_by)).await?;
     let mut views = Vec::with_capacity(schedules.len());
     for schedule in schedules {
-        let asset = assets
-            .get(&schedule.asset_id)
-            .ok_or_else(|| internal(anyhow::anyhow!("asset {} missing", schedule.asset_id)))?;
+        let asset = assets.get(&schedule.asset_id).ok_or_else(|| {
+            PayoutRunError::Unexpected(anyhow::anyhow!("asset {} missing", schedule.asset_id))
+        })?;
         let (threshold, max_per_member) = described_amounts(
             db,
             &assets,
@@ -267,13 +259,12 @@ async fn list_of(
 }
 
 /// Every schedule, active ones first, newest first.
-pub async fn list(db: &DatabaseConnection) -> Result<Vec<ScheduleView>, AppError> {
+pub async fn list(db: &DatabaseConnection) -> Result<Vec<ScheduleView>, PayoutRunError> {
     let schedules = payout_schedule::Entity::find()
         .order_by_desc(payout_schedule::Column::Active)
         .order_by_desc(payout_schedule::Column::Id)
         .all(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     list_of(db, schedules).await
 }
 
@@ -281,15 +272,14 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<ScheduleView>, AppError
 /// runs it started. A schedule whose run cannot be planned (its asset lost
 /// its conversion rate, too many members) stays due and is tried again on
 /// the next pass: an occurrence is never silently dropped.
-pub async fn start_due(db: &DatabaseConnection, clock: &Clock) -> Result<Vec<i64>, AppError> {
+pub async fn start_due(db: &DatabaseConnection, clock: &Clock) -> Result<Vec<i64>, PayoutRunError> {
     let now = clock.now();
     let due = payout_schedule::Entity::find()
         .filter(payout_schedule::Column::Active.eq(true))
         .filter(payout_schedule::Column::NextRunAt.lte(now))
         .order_by_asc(payout_schedule::Column::Id)
         .all(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     let mut started = Vec::new();
     for schedule in due {
         let planned = match recorded_plan(
@@ -306,7 +296,7 @@ pub async fn start_due(db: &DatabaseConnection, clock: &Clock) -> Result<Vec<i64
         let (plan, found) = match planned {
             Ok(planned) => planned,
             Err(err) => {
-                tracing::warn!(schedule = schedule.id, error = %err.message, "scheduled payout run cannot start yet");
+                tracing::warn!(schedule = schedule.id, error = %err, "scheduled payout run cannot start yet");
                 continue;
             }
         };
@@ -317,18 +307,17 @@ pub async fn start_due(db: &DatabaseConnection, clock: &Clock) -> Result<Vec<i64
             u32::try_from(schedule.hour).unwrap_or(0),
             now,
         );
-        let txn = db::begin_write(db).await.map_err(internal)?;
+        let txn = db::begin_write(db).await?;
         let claimed = payout_schedule::Entity::update_many()
             .col_expr(payout_schedule::Column::NextRunAt, Expr::value(next))
             .filter(payout_schedule::Column::Id.eq(schedule.id))
             .filter(payout_schedule::Column::Active.eq(true))
             .filter(payout_schedule::Column::NextRunAt.eq(schedule.next_run_at))
             .exec(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         if claimed.rows_affected == 0 {
             // Another instance claimed it, or an admin stopped it.
-            txn.rollback().await.map_err(internal)?;
+            txn.rollback().await?;
             continue;
         }
         let key = format!(
@@ -348,13 +337,13 @@ pub async fn start_due(db: &DatabaseConnection, clock: &Clock) -> Result<Vec<i64
         .await
         {
             Ok(run) => {
-                txn.commit().await.map_err(internal)?;
+                txn.commit().await?;
                 started.push(run.id);
             }
             Err(err) if db::is_unique_violation(&err) => {
-                txn.rollback().await.map_err(internal)?;
+                txn.rollback().await?;
             }
-            Err(err) => return Err(internal(err)),
+            Err(err) => return Err(PayoutRunError::Unexpected(err.into())),
         }
     }
     Ok(started)
@@ -362,17 +351,16 @@ pub async fn start_due(db: &DatabaseConnection, clock: &Clock) -> Result<Vec<i64
 
 /// Works every unfinished scheduled run through to the end; returns how
 /// many requests it made.
-pub async fn finish_started(db: &DatabaseConnection, clock: &Clock) -> Result<u64, AppError> {
+pub async fn finish_started(db: &DatabaseConnection, clock: &Clock) -> Result<u64, PayoutRunError> {
     let running = payout_run::Entity::find()
         .filter(payout_run::Column::ScheduleId.is_not_null())
-        .filter(payout_run::Column::Status.eq("running"))
+        .filter(payout_run::Column::Status.eq(RunStatus::Running.as_str()))
         .order_by_asc(payout_run::Column::Id)
         .all(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     let mut created = 0;
     for run in running {
-        let before = service::progress(db, run.id).await?.created;
+        let before = progress(db, run.id).await?.created;
         let mut progress = service::step(db, clock, run.id).await?;
         while !progress.done {
             progress = service::step(db, clock, run.id).await?;
@@ -383,7 +371,7 @@ pub async fn finish_started(db: &DatabaseConnection, clock: &Clock) -> Result<u6
 }
 
 /// One pass of the worker: start what is due, finish what is started.
-pub async fn pass(db: &DatabaseConnection, clock: &Clock) -> Result<u64, AppError> {
+pub async fn pass(db: &DatabaseConnection, clock: &Clock) -> Result<u64, PayoutRunError> {
     start_due(db, clock).await?;
     finish_started(db, clock).await
 }
@@ -406,7 +394,7 @@ pub async fn run(
                 tracing::info!(created, "scheduled payout runs made requests");
                 live.requests_changed(&db).await;
             }
-            Err(err) => tracing::warn!(error = %err.message, "scheduled payout runs pass failed"),
+            Err(err) => tracing::warn!(error = %err, "scheduled payout runs pass failed"),
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}

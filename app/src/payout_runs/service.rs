@@ -1,16 +1,17 @@
 //! Previewing, starting and working through payout runs.
 
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use sea_orm::{
     sea_query::Expr, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
 
-use super::{RunLine, RunParams, RunPreview, RunProgress, RunSkip, RunSummary};
+use super::error::PayoutRunError;
+use super::queries::{find_run, progress};
+use super::status::{member_transition, run_transition, MemberStatus, RunEvent, RunStatus};
+use super::{RunLine, RunParams, RunPreview, RunProgress, RunSkip};
 use crate::entities::{asset, payout_detail, payout_run, payout_run_member, user, wallet};
-use crate::error::AppError;
 use crate::ledger::{
     money::{format_amount, parse_amount, AssetKind},
     service as ledger,
@@ -28,14 +29,6 @@ pub const STEP: u64 = 100;
 /// Most members one run covers.
 pub const MAX_MEMBERS: usize = 50_000;
 
-const PENDING: &str = "pending";
-const CREATED: &str = "created";
-const SKIPPED: &str = "skipped";
-
-fn internal(err: impl Into<anyhow::Error>) -> AppError {
-    AppError::internal(err)
-}
-
 /// The run's parameters, parsed: the asset, the currency requests are paid
 /// in, the threshold (in the asset's units) and the maximum per member (in
 /// the currency's).
@@ -52,45 +45,46 @@ pub(super) struct Plan {
 pub(super) async fn payout_currency(
     db: &DatabaseConnection,
     asset: &asset::Model,
-) -> Result<(asset::Model, Option<crate::ledger::money::Rate>), AppError> {
+) -> Result<(asset::Model, Option<crate::ledger::money::Rate>), PayoutRunError> {
     if ledger::asset_view(asset).kind == AssetKind::Currency {
         return Ok((asset.clone(), None));
     }
-    let (currency_id, rate) = ledger::current_rate(db, asset.id)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| {
-            AppError::invalid(format!(
-                "No conversion rate is set for {}; set one before paying it out",
-                asset.code
-            ))
-        })?;
+    let (currency_id, rate) = ledger::current_rate(db, asset.id).await?.ok_or_else(|| {
+        PayoutRunError::invalid(format!(
+            "No conversion rate is set for {}; set one before paying it out",
+            asset.code
+        ))
+    })?;
     let currency = asset::Entity::find_by_id(currency_id)
         .one(db)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| internal(anyhow::anyhow!("asset {currency_id} missing")))?;
+        .await?
+        .ok_or_else(|| {
+            PayoutRunError::Unexpected(anyhow::anyhow!("asset {currency_id} missing"))
+        })?;
     Ok((currency, Some(rate)))
 }
 
-pub(super) async fn plan(db: &DatabaseConnection, params: &RunParams) -> Result<Plan, AppError> {
+pub(super) async fn plan(
+    db: &DatabaseConnection,
+    params: &RunParams,
+) -> Result<Plan, PayoutRunError> {
     let code = params.asset.trim().to_uppercase();
     if code.is_empty() {
-        return Err(AppError::invalid("Choose an asset"));
+        return Err(PayoutRunError::invalid("Choose an asset"));
     }
     let asset = ledger::find_asset(db, &code)
         .await
-        .map_err(|_| AppError::invalid(format!("There is no asset {code}")))?;
+        .map_err(|_| PayoutRunError::invalid(format!("There is no asset {code}")))?;
     let view = ledger::asset_view(&asset);
     let (currency, rate) = payout_currency(db, &asset).await?;
     let threshold = parse_amount(params.threshold.trim(), &asset.code, view.scale)
-        .map_err(|err| AppError::invalid(format!("Threshold: {err}")))?;
+        .map_err(|err| PayoutRunError::invalid(format!("Threshold: {err}")))?;
     let currency_view = ledger::asset_view(&currency);
     let max = match params.max_per_member.trim() {
         "" => None,
         text => Some(
             parse_amount(text, &currency.code, currency_view.scale)
-                .map_err(|err| AppError::invalid(format!("Maximum per member: {err}")))?,
+                .map_err(|err| PayoutRunError::invalid(format!("Maximum per member: {err}")))?,
         ),
     };
     Ok(Plan {
@@ -108,12 +102,11 @@ pub(super) async fn recorded_plan(
     asset_id: i64,
     threshold: i64,
     max: Option<i64>,
-) -> Result<Plan, AppError> {
+) -> Result<Plan, PayoutRunError> {
     let asset = asset::Entity::find_by_id(asset_id)
         .one(db)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| internal(anyhow::anyhow!("asset {asset_id} missing")))?;
+        .await?
+        .ok_or_else(|| PayoutRunError::Unexpected(anyhow::anyhow!("asset {asset_id} missing")))?;
     let (currency, rate) = payout_currency(db, &asset).await?;
     Ok(Plan {
         asset,
@@ -134,7 +127,7 @@ pub(super) struct Candidate {
 pub(super) async fn candidates(
     db: &DatabaseConnection,
     plan: &Plan,
-) -> Result<Vec<Candidate>, AppError> {
+) -> Result<Vec<Candidate>, PayoutRunError> {
     let wallets = wallet::Entity::find()
         .filter(wallet::Column::Kind.eq("member"))
         .filter(wallet::Column::AssetId.eq(plan.asset.id))
@@ -142,10 +135,9 @@ pub(super) async fn candidates(
         .order_by_asc(wallet::Column::OwnerUserId)
         .limit(MAX_MEMBERS as u64 + 1)
         .all(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     if wallets.len() > MAX_MEMBERS {
-        return Err(AppError::invalid(format!(
+        return Err(PayoutRunError::invalid(format!(
             "More than {MAX_MEMBERS} members are at or above this threshold; raise it"
         )));
     }
@@ -156,8 +148,7 @@ pub(super) async fn candidates(
             .filter(user::Column::Id.is_in(ids.clone()))
             .filter(user::Column::Role.eq("member"))
             .all(db)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|u| (u.id, u))
             .collect();
@@ -165,8 +156,7 @@ pub(super) async fn candidates(
             .filter(payout_detail::Column::UserId.is_in(ids))
             .filter(payout_detail::Column::IsDefault.eq(true))
             .all(db)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|d| (d.user_id, d.method))
             .collect();
@@ -230,7 +220,7 @@ pub async fn preview(
     clock: &Clock,
     admin_user_id: i64,
     params: RunParams,
-) -> Result<RunPreview, AppError> {
+) -> Result<RunPreview, PayoutRunError> {
     let plan = plan(db, &params).await?;
     let candidates = candidates(db, &plan).await?;
     let now = clock.now();
@@ -238,7 +228,7 @@ pub async fn preview(
     let mut eligible = Vec::new();
     let mut skipped = Vec::new();
     // Requests are made and undone: nothing here is kept.
-    let txn = db::begin_write(db).await.map_err(internal)?;
+    let txn = db::begin_write(db).await?;
     for candidate in &candidates {
         let Some(method) = &candidate.default_method else {
             skipped.push(skip(candidate, NO_DEFAULT.into()));
@@ -264,13 +254,13 @@ pub async fn preview(
                 net_minor: view.net_minor,
             }),
             Err(WithdrawalError::Unexpected(err)) => {
-                txn.rollback().await.map_err(internal)?;
-                return Err(internal(err));
+                txn.rollback().await?;
+                return Err(PayoutRunError::Unexpected(err));
             }
             Err(err) => skipped.push(skip(candidate, reason(&err))),
         }
     }
-    txn.rollback().await.map_err(internal)?;
+    txn.rollback().await?;
     Ok(RunPreview {
         params,
         eligible,
@@ -287,10 +277,10 @@ pub async fn start(
     admin_user_id: i64,
     params: RunParams,
     idempotency_key: &str,
-) -> Result<RunProgress, AppError> {
+) -> Result<RunProgress, PayoutRunError> {
     let key = idempotency_key.trim();
     if key.is_empty() || key.len() > 128 {
-        return Err(AppError::invalid(
+        return Err(PayoutRunError::invalid(
             "Missing idempotency key: reload the page and try again",
         ));
     }
@@ -301,11 +291,11 @@ pub async fn start(
     let plan = plan(db, &params).await?;
     let candidates = candidates(db, &plan).await?;
     if candidates.is_empty() {
-        return Err(AppError::invalid(
+        return Err(PayoutRunError::invalid(
             "No member is at or above this threshold: nothing to run",
         ));
     }
-    let txn = db::begin_write(db).await.map_err(internal)?;
+    let txn = db::begin_write(db).await?;
     let recorded = record_run(
         &txn,
         clock.now(),
@@ -320,15 +310,15 @@ pub async fn start(
         Ok(run) => run,
         Err(err) if db::is_unique_violation(&err) => {
             // The same confirm, twice at once: the other one made it.
-            txn.rollback().await.map_err(internal)?;
-            let run = run_by_key(db, &full_key)
-                .await?
-                .ok_or_else(|| internal(anyhow::anyhow!("run {full_key} vanished")))?;
+            txn.rollback().await?;
+            let run = run_by_key(db, &full_key).await?.ok_or_else(|| {
+                PayoutRunError::Unexpected(anyhow::anyhow!("run {full_key} vanished"))
+            })?;
             return progress(db, run.id).await;
         }
-        Err(err) => return Err(internal(err)),
+        Err(err) => return Err(PayoutRunError::Unexpected(err.into())),
     };
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     progress(db, run.id).await
 }
 
@@ -350,7 +340,7 @@ pub(super) async fn record_run(
         asset_id: Set(plan.asset.id),
         threshold_minor: Set(plan.threshold),
         max_minor: Set(plan.max),
-        status: Set(if empty { "done" } else { "running" }.into()),
+        status: Set(RunStatus::starting(candidates.len()).as_str().into()),
         total: Set(i32::try_from(candidates.len()).map_err(|e| DbErr::Custom(e.to_string()))?),
         created_by: Set(created_by),
         created_at: Set(now),
@@ -366,7 +356,7 @@ pub(super) async fn record_run(
                 run_id: Set(run.id),
                 member_user_id: Set(c.user.id),
                 wallet_id: Set(c.wallet.id),
-                status: Set(PENDING.into()),
+                status: Set(MemberStatus::Pending.as_str().into()),
                 request_id: Set(None),
                 reason: Set(None),
                 ..Default::default()
@@ -404,20 +394,11 @@ pub(super) async fn record_run(
 async fn run_by_key(
     db: &DatabaseConnection,
     key: &str,
-) -> Result<Option<payout_run::Model>, AppError> {
-    payout_run::Entity::find()
+) -> Result<Option<payout_run::Model>, PayoutRunError> {
+    Ok(payout_run::Entity::find()
         .filter(payout_run::Column::IdempotencyKey.eq(key))
         .one(db)
-        .await
-        .map_err(internal)
-}
-
-async fn find_run(db: &DatabaseConnection, run_id: i64) -> Result<payout_run::Model, AppError> {
-    payout_run::Entity::find_by_id(run_id)
-        .one(db)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| AppError::new(crate::error::ErrorCode::NotFound, "Payout run not found"))
+        .await?)
 }
 
 /// Makes the next members' requests (at most `STEP`), each with the key
@@ -427,63 +408,74 @@ pub async fn step(
     db: &DatabaseConnection,
     clock: &Clock,
     run_id: i64,
-) -> Result<RunProgress, AppError> {
+) -> Result<RunProgress, PayoutRunError> {
     let run = find_run(db, run_id).await?;
-    if run.status == "done" {
+    let status = RunStatus::parse(&run.status)
+        .ok_or_else(|| anyhow::anyhow!("payout run {} has status {:?}", run.id, run.status))?;
+    if status == RunStatus::Done {
         return progress(db, run.id).await;
     }
     // The run's own parameters, as recorded: nothing to parse again.
     let plan = recorded_plan(db, run.asset_id, run.threshold_minor, run.max_minor).await?;
     let pending = payout_run_member::Entity::find()
         .filter(payout_run_member::Column::RunId.eq(run.id))
-        .filter(payout_run_member::Column::Status.eq(PENDING))
+        .filter(payout_run_member::Column::Status.eq(MemberStatus::Pending.as_str()))
         .order_by_asc(payout_run_member::Column::Id)
         .limit(STEP)
         .all(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     for member in pending {
         let outcome = make_request(db, clock, &run, &plan, &member).await?;
-        let (status, request_id, reason) = match outcome {
-            Ok(request_id) => (CREATED, Some(request_id), None),
-            Err(reason) => (SKIPPED, None, Some(reason)),
+        let (event, request_id, reason) = match outcome {
+            Ok(request_id) => (RunEvent::RequestMade, Some(request_id), None),
+            Err(reason) => (RunEvent::MemberSkipped, None, Some(reason)),
         };
+        let from = MemberStatus::parse(&member.status).ok_or_else(|| {
+            anyhow::anyhow!("run member {} has status {:?}", member.id, member.status)
+        })?;
+        let to = member_transition(from, event).map_err(anyhow::Error::from)?;
         // Guarded: a concurrent step that got here first wins; the request
         // itself was made once either way (same key).
         payout_run_member::Entity::update_many()
-            .col_expr(payout_run_member::Column::Status, Expr::value(status))
+            .col_expr(payout_run_member::Column::Status, Expr::value(to.as_str()))
             .col_expr(
                 payout_run_member::Column::RequestId,
                 Expr::value(request_id),
             )
             .col_expr(payout_run_member::Column::Reason, Expr::value(reason))
             .filter(payout_run_member::Column::Id.eq(member.id))
-            .filter(payout_run_member::Column::Status.eq(PENDING))
+            .filter(payout_run_member::Column::Status.eq(from.as_str()))
             .exec(db)
-            .await
-            .map_err(internal)?;
+            .await?;
     }
     let left = payout_run_member::Entity::find()
         .filter(payout_run_member::Column::RunId.eq(run.id))
-        .filter(payout_run_member::Column::Status.eq(PENDING))
+        .filter(payout_run_member::Column::Status.eq(MemberStatus::Pending.as_str()))
         .count(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     if left == 0 {
-        finish(db, clock.now(), run.id).await?;
+        let done = run_transition(status, RunEvent::LastMemberDone).map_err(anyhow::Error::from)?;
+        finish(db, clock.now(), run.id, status, done).await?;
     }
     progress(db, run.id).await
 }
 
-async fn finish(db: &DatabaseConnection, now: DateTime<Utc>, run_id: i64) -> Result<(), AppError> {
+/// The run's guarded move to `to`: a concurrent step that finished it
+/// first makes this one a no-op.
+async fn finish(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+    run_id: i64,
+    from: RunStatus,
+    to: RunStatus,
+) -> Result<(), PayoutRunError> {
     payout_run::Entity::update_many()
-        .col_expr(payout_run::Column::Status, Expr::value("done"))
+        .col_expr(payout_run::Column::Status, Expr::value(to.as_str()))
         .col_expr(payout_run::Column::FinishedAt, Expr::value(now))
         .filter(payout_run::Column::Id.eq(run_id))
-        .filter(payout_run::Column::Status.eq("running"))
+        .filter(payout_run::Column::Status.eq(from.as_str()))
         .exec(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     Ok(())
 }
 
@@ -494,18 +486,18 @@ async fn make_request(
     run: &payout_run::Model,
     plan: &Plan,
     member: &payout_run_member::Model,
-) -> Result<Result<i64, String>, AppError> {
+) -> Result<Result<i64, String>, PayoutRunError> {
     let wallet = wallet::Entity::find_by_id(member.wallet_id)
         .one(db)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| internal(anyhow::anyhow!("wallet {} missing", member.wallet_id)))?;
+        .await?
+        .ok_or_else(|| {
+            PayoutRunError::Unexpected(anyhow::anyhow!("wallet {} missing", member.wallet_id))
+        })?;
     let default_method = payout_detail::Entity::find()
         .filter(payout_detail::Column::UserId.eq(member.member_user_id))
         .filter(payout_detail::Column::IsDefault.eq(true))
         .one(db)
-        .await
-        .map_err(internal)?
+        .await?
         .map(|d| d.method);
     let Some(method) = default_method else {
         return Ok(Err(NO_DEFAULT.into()));
@@ -528,124 +520,7 @@ async fn make_request(
     .await;
     match made {
         Ok(view) => Ok(Ok(view.id)),
-        Err(WithdrawalError::Unexpected(err)) => Err(internal(err)),
+        Err(WithdrawalError::Unexpected(err)) => Err(PayoutRunError::Unexpected(err)),
         Err(err) => Ok(Err(reason(&err))),
     }
-}
-
-/// Where a run stands, counted from its members.
-pub async fn progress(db: &DatabaseConnection, run_id: i64) -> Result<RunProgress, AppError> {
-    let run = find_run(db, run_id).await?;
-    let counts: Vec<(String, i64)> = payout_run_member::Entity::find()
-        .select_only()
-        .column(payout_run_member::Column::Status)
-        .column_as(payout_run_member::Column::Id.count(), "n")
-        .filter(payout_run_member::Column::RunId.eq(run.id))
-        .group_by(payout_run_member::Column::Status)
-        .into_tuple()
-        .all(db)
-        .await
-        .map_err(internal)?;
-    let count = |status: &str| {
-        counts
-            .iter()
-            .find(|(s, _)| s == status)
-            .map_or(0, |(_, n)| u64::try_from(*n).unwrap_or(0))
-    };
-    let (created, skipped) = (count(CREATED), count(SKIPPED));
-    Ok(RunProgress {
-        run_id: run.id,
-        done: run.status == "done",
-        total: u64::try_from(run.total).unwrap_or(0),
-        processed: created + skipped,
-        created,
-        skipped,
-    })
-}
-
-/// A run's or schedule's threshold with its asset ("100.00 USD") and the
-/// maximum per member, which is in the currency requests are paid in.
-pub(super) async fn described_amounts(
-    db: &DatabaseConnection,
-    assets: &HashMap<i64, asset::Model>,
-    asset: &asset::Model,
-    threshold: i64,
-    max: Option<i64>,
-) -> Result<(String, Option<String>), AppError> {
-    let scale = u32::try_from(asset.scale).unwrap_or(0);
-    let currency_scale = match ledger::asset_view(asset).kind {
-        AssetKind::Currency => scale,
-        AssetKind::Points => ledger::current_rate(db, asset.id)
-            .await
-            .map_err(internal)?
-            .and_then(|(currency_id, _)| assets.get(&currency_id))
-            .map_or(0, |currency| u32::try_from(currency.scale).unwrap_or(0)),
-    };
-    Ok((
-        format_amount(threshold, &asset.code, scale),
-        max.map(|max| Decimal::new(max, currency_scale).to_string()),
-    ))
-}
-
-/// Runs, newest first, with who started them and the members they skipped.
-pub async fn history(db: &DatabaseConnection, limit: u64) -> Result<Vec<RunSummary>, AppError> {
-    let runs = payout_run::Entity::find()
-        .order_by_desc(payout_run::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await
-        .map_err(internal)?;
-    let assets = ledger::assets_by_id(db).await.map_err(internal)?;
-    let starters = crate::auth::service::users_by_id(db, runs.iter().map(|r| r.created_by))
-        .await
-        .map_err(internal)?;
-    let mut summaries = Vec::with_capacity(runs.len());
-    for run in runs {
-        let asset = assets
-            .get(&run.asset_id)
-            .ok_or_else(|| internal(anyhow::anyhow!("asset {} missing", run.asset_id)))?;
-        let skipped_rows = payout_run_member::Entity::find()
-            .filter(payout_run_member::Column::RunId.eq(run.id))
-            .filter(payout_run_member::Column::Status.eq(SKIPPED))
-            .order_by_asc(payout_run_member::Column::Id)
-            .limit(200)
-            .all(db)
-            .await
-            .map_err(internal)?;
-        let people =
-            crate::auth::service::users_by_id(db, skipped_rows.iter().map(|m| m.member_user_id))
-                .await
-                .map_err(internal)?;
-        let skipped = skipped_rows
-            .into_iter()
-            .map(|m| {
-                let person = people.get(&m.member_user_id);
-                RunSkip {
-                    member_user_id: m.member_user_id,
-                    member_name: person.map(|u| u.display_name.clone()).unwrap_or_default(),
-                    member_email: person.map(|u| u.email.clone()).unwrap_or_default(),
-                    reason: m.reason.unwrap_or_default(),
-                }
-            })
-            .collect();
-        let (threshold, max_per_member) =
-            described_amounts(db, &assets, asset, run.threshold_minor, run.max_minor).await?;
-        summaries.push(RunSummary {
-            progress: progress(db, run.id).await?,
-            asset: asset.code.clone(),
-            threshold,
-            max_per_member,
-            started_by: starters
-                .get(&run.created_by)
-                .map(|u| u.display_name.clone())
-                .unwrap_or_default(),
-            schedule_id: run.schedule_id,
-            started_at: run.created_at.format("%Y-%m-%d %H:%M").to_string(),
-            finished_at: run
-                .finished_at
-                .map(|at| at.format("%Y-%m-%d %H:%M").to_string()),
-            skipped,
-        });
-    }
-    Ok(summaries)
 }

@@ -79,7 +79,7 @@ pub async fn reveal_payout_details(request_id: i64) -> Result<super::RevealedDet
 #[server(endpoint = "admin/payouts/act", client = crate::ui::CsrfClient)]
 pub async fn act_on_payout(
     request_id: i64,
-    action: String,
+    action: crate::withdrawals::WithdrawalAction,
     note: Option<String>,
     external_reference: Option<String>,
     payment_date: Option<String>,
@@ -94,8 +94,6 @@ pub async fn act_on_payout(
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    let action = WithdrawalAction::parse(&action)
-        .ok_or_else(|| AppError::invalid(format!("Unknown action {action:?}")))?;
     if action == WithdrawalAction::Reject && note.as_deref().is_none_or(|n| n.trim().is_empty()) {
         return Err(AppError::invalid(
             "Rejecting needs a note: the member sees it in their history",
@@ -132,7 +130,7 @@ pub async fn payment_file(id: i64) -> Result<super::payment_files::PaymentFileVi
 
     require_admin().await?;
     let state = app_state()?;
-    super::payment_files::view(&state.db, id).await
+    super::payment_files::reading::view(&state.db, id).await
 }
 
 /// The latest exports, payment files and reports, newest first.
@@ -143,5 +141,5 @@ pub async fn export_history() -> Result<Vec<super::payment_files::ExportSummary>
 
     require_admin().await?;
     let state = app_state()?;
-    super::payment_files::history(&state.db).await
+    super::payment_files::reading::history(&state.db).await
 }

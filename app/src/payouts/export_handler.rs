@@ -150,11 +150,11 @@ async fn payment_file(
         &form.to,
     ]
     .join("\u{0}");
-    crate::payouts::payment_files::create(
+    crate::payouts::payment_files::writing::create(
         state,
         admin_id,
         ip,
-        crate::payouts::payment_files::NewPaymentFile {
+        crate::payouts::payment_files::writing::NewPaymentFile {
             format,
             scope,
             chosen,

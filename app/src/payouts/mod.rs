@@ -16,6 +16,7 @@ pub mod payment_files;
 pub mod process;
 #[cfg(feature = "ssr")]
 pub mod service;
+mod table;
 
 use leptos_router::params::ParamsMap;
 use serde::{Deserialize, Serialize};

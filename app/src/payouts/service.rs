@@ -293,7 +293,7 @@ pub async fn process_view(
             .into_iter()
             .map(|(id, u)| (id, u.display_name))
             .collect();
-    let paypal = crate::paypal::service::trail(db, request.id).await?;
+    let paypal = crate::paypal::trail::trail(db, request.id).await?;
     // Changes no person made: PayPal's reports for a request sent there.
     let system = if paypal.is_some() {
         "PayPal"

@@ -17,11 +17,11 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
+use super::error::PayPalServiceError;
 use super::report::{classify, is_reversal, Outcome};
 use super::{AlertKind, AlertResolution, AlertView};
 use crate::auth::service::users_by_id;
 use crate::entities::{paypal_alert, paypal_item, wallet, withdrawal_request};
-use crate::error::{AppError, ErrorCode};
 use crate::ledger::money::format_amount;
 use crate::ledger::service::{self as ledger, EntryKind, LedgerError, Leg, NewEntry, SystemRole};
 use crate::platform::{
@@ -65,7 +65,7 @@ pub async fn raise(
     item: &paypal_item::Model,
     reported: &str,
     detail: Option<String>,
-) -> Result<bool, AppError> {
+) -> Result<bool, PayPalServiceError> {
     let settled = item.transaction_status.clone().unwrap_or_default();
     if contradiction(&settled, reported).is_none() {
         return Ok(false);
@@ -100,7 +100,7 @@ pub async fn raise(
             Ok(true)
         }
         Ok(_) | Err(DbErr::RecordNotInserted) => Ok(false),
-        Err(err) => Err(AppError::internal(err)),
+        Err(err) => Err(PayPalServiceError::unexpected(err)),
     }
 }
 
@@ -112,7 +112,7 @@ pub async fn supersede_on_return(
     now: DateTime<Utc>,
     item_id: i64,
     returned_status: &str,
-) -> Result<(), AppError> {
+) -> Result<(), PayPalServiceError> {
     paypal_alert::Entity::update_many()
         .col_expr(paypal_alert::Column::ResolvedAt, Expr::value(now))
         .col_expr(
@@ -129,18 +129,15 @@ pub async fn supersede_on_return(
         .filter(paypal_alert::Column::SettledStatus.eq("SUCCESS"))
         .filter(paypal_alert::Column::ResolvedAt.is_null())
         .exec(conn)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     Ok(())
 }
 
 async fn views(
     conn: &impl ConnectionTrait,
     models: Vec<paypal_alert::Model>,
-) -> Result<Vec<AlertView>, AppError> {
-    let names = users_by_id(conn, models.iter().filter_map(|m| m.resolved_by))
-        .await
-        .map_err(AppError::internal)?;
+) -> Result<Vec<AlertView>, PayPalServiceError> {
+    let names = users_by_id(conn, models.iter().filter_map(|m| m.resolved_by)).await?;
     Ok(models.into_iter().map(|m| view(m, &names)).collect())
 }
 
@@ -168,27 +165,25 @@ fn view(m: paypal_alert::Model, names: &HashMap<i64, crate::entities::user::Mode
 pub async fn for_request(
     conn: &impl ConnectionTrait,
     request_id: i64,
-) -> Result<Vec<AlertView>, AppError> {
+) -> Result<Vec<AlertView>, PayPalServiceError> {
     let mut models = paypal_alert::Entity::find()
         .filter(paypal_alert::Column::RequestId.eq(request_id))
         .order_by_asc(paypal_alert::Column::Id)
         .all(conn)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     models.sort_by_key(|m| m.resolved_at.is_some());
     views(conn, models).await
 }
 
 /// The alerts nobody resolved yet, oldest first (at most 200: each needs
 /// a person anyway).
-pub async fn open(conn: &impl ConnectionTrait) -> Result<Vec<AlertView>, AppError> {
+pub async fn open(conn: &impl ConnectionTrait) -> Result<Vec<AlertView>, PayPalServiceError> {
     let models = paypal_alert::Entity::find()
         .filter(paypal_alert::Column::ResolvedAt.is_null())
         .order_by_asc(paypal_alert::Column::Id)
         .limit(200)
         .all(conn)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     views(conn, models).await
 }
 
@@ -202,26 +197,27 @@ pub async fn resolve(
     resolution: AlertResolution,
     note: &str,
     ip: Option<String>,
-) -> Result<AlertView, AppError> {
+) -> Result<AlertView, PayPalServiceError> {
     let note = note.trim();
     if note.is_empty() {
-        return Err(AppError::invalid(
+        return Err(PayPalServiceError::invalid(
             "Note: say what you checked with PayPal; it goes in the audit log",
         ));
     }
     if note.chars().count() > 1_000 {
-        return Err(AppError::invalid("Note: at most 1,000 characters"));
+        return Err(PayPalServiceError::invalid(
+            "Note: at most 1,000 characters",
+        ));
     }
     let now = clock.now();
-    let txn = db::begin_write(db).await.map_err(AppError::internal)?;
+    let txn = db::begin_write(db).await?;
     let alert = paypal_alert::Entity::find_by_id(alert_id)
         .one(&txn)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound, "No such PayPal alert"))?;
+        .await?
+        .ok_or_else(|| PayPalServiceError::NotFound("No such PayPal alert".into()))?;
     let kind = kind_of(&alert);
     if !AlertResolution::for_kind(kind).contains(&resolution) {
-        return Err(AppError::invalid(format!(
+        return Err(PayPalServiceError::invalid(format!(
             "\"{}\" does not fit this alert: PayPal reported {} after the payout was settled as {}",
             resolution.label(),
             alert.reported_status,
@@ -240,19 +236,17 @@ pub async fn resolve(
         .filter(paypal_alert::Column::Id.eq(alert.id))
         .filter(paypal_alert::Column::ResolvedAt.is_null())
         .exec(&txn)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     if claimed.rows_affected == 0 {
-        return Err(AppError::conflict(
+        return Err(PayPalServiceError::conflict(
             "This alert was resolved already (by someone else meanwhile?). Reload the page",
         ));
     }
     let request = withdrawal_request::Entity::find_by_id(alert.request_id)
         .one(&txn)
-        .await
-        .map_err(AppError::internal)?
+        .await?
         .ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!("request {} missing", alert.request_id))
+            PayPalServiceError::unexpected(anyhow::anyhow!("request {} missing", alert.request_id))
         })?;
     let status = WithdrawalStatus::parse(&request.status);
     let detail = match resolution {
@@ -261,7 +255,7 @@ pub async fn resolve(
                 status,
                 Some(WithdrawalStatus::Failed | WithdrawalStatus::Returned)
             ) {
-                return Err(AppError::conflict(format!(
+                return Err(PayPalServiceError::conflict(format!(
                     "Request #{} is {} now, not credited back: nothing to take back",
                     request.id, request.status
                 )));
@@ -271,7 +265,7 @@ pub async fn resolve(
         }
         AlertResolution::CreditBack => {
             if status != Some(WithdrawalStatus::Paid) {
-                return Err(AppError::conflict(format!(
+                return Err(PayPalServiceError::conflict(format!(
                     "Request #{} is {} now, not paid: nothing to credit back",
                     request.id, request.status
                 )));
@@ -294,7 +288,7 @@ pub async fn resolve(
             )
             .await
             .map_err(|err| match err {
-                WithdrawalError::Stale => AppError::conflict(
+                WithdrawalError::Stale => PayPalServiceError::conflict(
                     "The request changed meanwhile; nothing was credited. Reload the page",
                 ),
                 other => other.into(),
@@ -308,8 +302,7 @@ pub async fn resolve(
                 .col_expr(paypal_item::Column::UpdatedAt, Expr::value(now))
                 .filter(paypal_item::Column::Id.eq(alert.item_id))
                 .exec(&txn)
-                .await
-                .map_err(AppError::internal)?;
+                .await?;
             "credited the member back; the request is returned".to_owned()
         }
         // Superseded never passes the check above: only Paydesk sets it.
@@ -329,14 +322,14 @@ pub async fn resolve(
                 alert.reported_status, alert.settled_status
             )),
     )
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     let resolved = paypal_alert::Entity::find_by_id(alert.id)
         .one(&txn)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("alert {} vanished", alert.id)))?;
-    txn.commit().await.map_err(AppError::internal)?;
+        .await?
+        .ok_or_else(|| {
+            PayPalServiceError::unexpected(anyhow::anyhow!("alert {} vanished", alert.id))
+        })?;
+    txn.commit().await?;
     Ok(views(db, vec![resolved]).await?.remove(0))
 }
 
@@ -349,29 +342,22 @@ async fn recover(
     now: DateTime<Utc>,
     request: &withdrawal_request::Model,
     admin_user_id: i64,
-) -> Result<String, AppError> {
+) -> Result<String, PayPalServiceError> {
     let member_wallet = wallet::Entity::find_by_id(request.wallet_id)
         .one(txn)
-        .await
-        .map_err(AppError::internal)?
+        .await?
         .ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!("wallet {} missing", request.wallet_id))
+            PayPalServiceError::unexpected(anyhow::anyhow!("wallet {} missing", request.wallet_id))
         })?;
     let asset_id = member_wallet.asset_id;
-    let assets = ledger::assets_by_id(txn)
-        .await
-        .map_err(AppError::internal)?;
-    let asset = assets
-        .get(&asset_id)
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("asset {asset_id} missing")))?;
+    let assets = ledger::assets_by_id(txn).await?;
+    let asset = assets.get(&asset_id).ok_or_else(|| {
+        PayPalServiceError::unexpected(anyhow::anyhow!("asset {asset_id} missing"))
+    })?;
     let scale = u32::try_from(asset.scale).unwrap_or(0);
     let amount = format_amount(request.amount, &asset.code, scale);
-    let outside = ledger::system_wallet(txn, now, SystemRole::OutsideWorld, asset_id)
-        .await
-        .map_err(AppError::internal)?;
-    let fees = ledger::system_wallet(txn, now, SystemRole::Fees, asset_id)
-        .await
-        .map_err(AppError::internal)?;
+    let outside = ledger::system_wallet(txn, now, SystemRole::OutsideWorld, asset_id).await?;
+    let fees = ledger::system_wallet(txn, now, SystemRole::Fees, asset_id).await?;
     // The same split as a settlement: the fee stays in the wallet's asset
     // only when that asset is the payout currency.
     let fee = if asset_id == request.currency_asset_id {
@@ -407,12 +393,12 @@ async fn recover(
     )
     .await
     .map_err(|err| match err {
-        LedgerError::InsufficientFunds { .. } => AppError::invalid(format!(
+        LedgerError::InsufficientFunds { .. } => PayPalServiceError::invalid(format!(
             "The member's wallet holds {}; taking the payout back needs {amount}. Nothing was taken: \
              adjust the balance by hand if the member agrees, or keep the request as it is with a note",
             format_amount(member_wallet.balance, &asset.code, scale)
         )),
-        other => AppError::internal(other),
+        other => PayPalServiceError::unexpected(other),
     })?;
     Ok(amount)
 }

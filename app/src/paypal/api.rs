@@ -15,7 +15,7 @@ pub async fn paypal_status() -> Result<PayPalStatus, AppError> {
 
     require_admin().await?;
     let state = app_state()?;
-    let attention = super::sync::needs_attention(&state.db, state.clock.now()).await?;
+    let attention = super::unclaimed::needs_attention(&state.db, state.clock.now()).await?;
     let alerts = super::alerts::open(&state.db).await?;
     Ok(
         match (&state.settings.paypal, super::client::shared(&state)) {
@@ -77,7 +77,7 @@ pub async fn paypal_trail(request_id: i64) -> Result<Option<PayPalTrail>, AppErr
 
     require_admin().await?;
     let state = app_state()?;
-    super::service::trail(&state.db, request_id).await
+    Ok(super::trail::trail(&state.db, request_id).await?)
 }
 
 /// Resolves a late PayPal report that contradicts a settled request: the

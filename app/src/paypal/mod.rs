@@ -15,6 +15,10 @@
 //! - `alerts.rs`: reports that arrive after their request was settled and
 //!   contradict it; kept until an admin resolves each one with an audited
 //!   correcting action.
+//! - `trail.rs`: a request's batch, item and reports, for the process view.
+//! - `unclaimed.rs`: payouts waiting for their member to accept them: the
+//!   admins' list past the claim period and the members' reminders.
+//! - `error.rs`: what the PayPal services can fail with, told to the client.
 //! - `webhook.rs`: the verified webhook endpoint.
 //! - `api.rs`: the server functions the payouts desk calls.
 
@@ -24,11 +28,19 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod client;
 #[cfg(feature = "ssr")]
+pub mod error;
+#[cfg(feature = "ssr")]
 pub mod report;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
+pub mod state;
+#[cfg(feature = "ssr")]
 pub mod sync;
+#[cfg(feature = "ssr")]
+pub mod trail;
+#[cfg(feature = "ssr")]
+pub mod unclaimed;
 #[cfg(feature = "ssr")]
 pub mod webhook;
 

@@ -20,9 +20,9 @@ use sea_orm::{
 use std::collections::HashMap;
 
 use super::client::{PayPalClient, PayPalError, PayoutItem};
+use super::error::PayPalServiceError;
 use super::{SendOutcome, MAX_ITEMS_PER_BATCH};
 use crate::entities::{paypal_batch, paypal_event, paypal_item, withdrawal_request};
-use crate::error::AppError;
 use crate::ledger::{idempotency, service as ledger};
 use crate::payout_details::method::PayoutMethod;
 use crate::payout_details::DetailsInput;
@@ -36,19 +36,7 @@ use crate::withdrawals::{
     status::{WithdrawalAction, WithdrawalStatus},
 };
 
-/// Our states of a batch.
-pub mod state {
-    /// Recorded; the create call is under way (or the process died in it).
-    pub const SENDING: &str = "sending";
-    /// The create call had no definitive answer; retried by the poller.
-    pub const UNCONFIRMED: &str = "unconfirmed";
-    /// PayPal has it; items still to settle.
-    pub const OPEN: &str = "open";
-    /// Every item settled.
-    pub const CLOSED: &str = "closed";
-    /// PayPal refused the batch; its requests failed, money back.
-    pub const REFUSED: &str = "refused";
-}
+pub use super::state;
 
 /// Most requests one "Send via PayPal" takes (four full batches).
 pub const SEND_LIMIT: usize = 4 * MAX_ITEMS_PER_BATCH;
@@ -57,13 +45,9 @@ pub const SEND_LIMIT: usize = 4 * MAX_ITEMS_PER_BATCH;
 /// parameter limits of SQLite and PostgreSQL.
 const CHUNK: usize = 500;
 
-pub(crate) fn internal(err: impl Into<anyhow::Error>) -> AppError {
-    AppError::internal(err)
-}
-
-fn transition_error(err: WithdrawalError) -> AppError {
+fn transition_error(err: WithdrawalError) -> PayPalServiceError {
     match err {
-        WithdrawalError::Stale | WithdrawalError::Transition(_) => AppError::conflict(
+        WithdrawalError::Stale | WithdrawalError::Transition(_) => PayPalServiceError::conflict(
             "A selected request was changed by someone else in the meantime. Reload and try again",
         ),
         other => other.into(),
@@ -80,10 +64,12 @@ pub async fn send(
     admin_user_id: i64,
     ids: &[i64],
     idempotency_key: &str,
-) -> Result<SendOutcome, AppError> {
+) -> Result<SendOutcome, PayPalServiceError> {
     let key = idempotency_key.trim();
     if key.is_empty() {
-        return Err(AppError::invalid("The idempotency key is missing"));
+        return Err(PayPalServiceError::invalid(
+            "The idempotency key is missing",
+        ));
     }
     let prefix = format!(
         "PD-{}-",
@@ -94,24 +80,17 @@ pub async fn send(
     let ids_text = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     let scope = format!("user:{admin_user_id}");
     let fingerprint = idempotency::fingerprint(&["paypal.send", &ids_text]);
-    let txn = db::begin_write(db).await.map_err(internal)?;
-    match idempotency::claim(&txn, clock.now(), &scope, key, &fingerprint).await {
-        Ok(idempotency::Claim::New) => {
-            idempotency::complete(&txn, &scope, key, &prefix)
-                .await
-                .map_err(internal)?;
-            txn.commit().await.map_err(internal)?;
+    let txn = db::begin_write(db).await?;
+    match idempotency::claim(&txn, clock.now(), &scope, key, &fingerprint).await? {
+        idempotency::Claim::New => {
+            idempotency::complete(&txn, &scope, key, &prefix).await?;
+            txn.commit().await?;
         }
-        Ok(idempotency::Claim::Replay(_)) => {
-            txn.rollback().await.map_err(internal)?;
+        idempotency::Claim::Replay(_) => {
+            txn.rollback().await?;
             let earlier = batches_with_prefix(db, &prefix).await?;
             return replayed(db, earlier).await;
         }
-        Err(idempotency::IdempotencyError::Db(err)) => return Err(internal(err)),
-        Err(err @ idempotency::IdempotencyError::Missing) => {
-            return Err(AppError::invalid(err.to_string()))
-        }
-        Err(err) => return Err(AppError::conflict(err.to_string())),
     }
 
     let (eligible, skipped) = eligible_requests(db, ids).await?;
@@ -125,14 +104,13 @@ pub async fn send(
     // A refused credential would fail every request for a reason that is
     // ours to fix: ask for a token before anything moves.
     client.check_credentials().await.map_err(|err| match err {
-        PayPalError::Refused { message, .. } => AppError::invalid(format!(
+        PayPalError::Refused { message, .. } => PayPalServiceError::invalid(format!(
             "PayPal refused Paydesk's credentials ({message}); nothing was sent. \
              Check PAYDESK_PAYPAL_CLIENT_ID and PAYDESK_PAYPAL_CLIENT_SECRET"
         )),
-        other => AppError::new(
-            crate::error::ErrorCode::Transport,
-            format!("PayPal could not be reached ({other}); nothing was sent. Try again"),
-        ),
+        other => PayPalServiceError::Unreachable(format!(
+            "PayPal could not be reached ({other}); nothing was sent. Try again"
+        )),
     })?;
 
     for (n, chunk) in eligible.chunks(MAX_ITEMS_PER_BATCH).enumerate() {
@@ -154,28 +132,26 @@ pub async fn send(
 async fn batches_with_prefix(
     db: &DatabaseConnection,
     prefix: &str,
-) -> Result<Vec<paypal_batch::Model>, AppError> {
-    paypal_batch::Entity::find()
+) -> Result<Vec<paypal_batch::Model>, PayPalServiceError> {
+    Ok(paypal_batch::Entity::find()
         .filter(paypal_batch::Column::SenderBatchId.starts_with(prefix))
         .order_by_asc(paypal_batch::Column::Id)
         .all(db)
-        .await
-        .map_err(internal)
+        .await?)
 }
 
 /// What an earlier call with the same key did, as it stands now.
 async fn replayed(
     db: &DatabaseConnection,
     batches: Vec<paypal_batch::Model>,
-) -> Result<SendOutcome, AppError> {
+) -> Result<SendOutcome, PayPalServiceError> {
     let mut outcome = SendOutcome::default();
     for batch in batches {
         let items = paypal_item::Entity::find()
             .filter(paypal_item::Column::BatchId.eq(batch.id))
             .order_by_asc(paypal_item::Column::RequestId)
             .all(db)
-            .await
-            .map_err(internal)?;
+            .await?;
         let ids = items.iter().map(|item| item.request_id);
         match batch.state.as_str() {
             state::REFUSED => outcome.refused.extend(ids),
@@ -194,14 +170,13 @@ async fn replayed(
 async fn eligible_requests(
     db: &DatabaseConnection,
     ids: &[i64],
-) -> Result<(Vec<withdrawal_request::Model>, Vec<Skipped>), AppError> {
+) -> Result<(Vec<withdrawal_request::Model>, Vec<Skipped>), PayPalServiceError> {
     let mut found: HashMap<i64, withdrawal_request::Model> = HashMap::new();
     for chunk in ids.chunks(CHUNK) {
         let rows = withdrawal_request::Entity::find()
             .filter(withdrawal_request::Column::Id.is_in(chunk.to_vec()))
             .all(db)
-            .await
-            .map_err(internal)?;
+            .await?;
         found.extend(rows.into_iter().map(|row| (row.id, row)));
     }
     let mut eligible = Vec::new();
@@ -256,14 +231,14 @@ async fn record_batch(
     admin_user_id: i64,
     sender_batch_id: &str,
     requests: &[withdrawal_request::Model],
-) -> Result<paypal_batch::Model, AppError> {
-    let txn = db::begin_write(db).await.map_err(internal)?;
+) -> Result<paypal_batch::Model, PayPalServiceError> {
+    let txn = db::begin_write(db).await?;
     let batch = paypal_batch::Entity::insert(paypal_batch::ActiveModel {
         sender_batch_id: Set(sender_batch_id.to_owned()),
         payout_batch_id: Set(None),
         state: Set(state::SENDING.to_owned()),
         batch_status: Set(None),
-        item_count: Set(i32::try_from(requests.len()).map_err(internal)?),
+        item_count: Set(i32::try_from(requests.len()).map_err(anyhow::Error::from)?),
         attempts: Set(0),
         last_error: Set(None),
         created_by: Set(admin_user_id),
@@ -272,8 +247,7 @@ async fn record_batch(
         ..Default::default()
     })
     .exec_with_returning(&txn)
-    .await
-    .map_err(internal)?;
+    .await?;
     for request in requests {
         apply_transition(
             &txn,
@@ -299,8 +273,7 @@ async fn record_batch(
             ..Default::default()
         }))
         .exec_without_returning(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
         paypal_event::Entity::insert_many(chunk.iter().map(|request| paypal_event::ActiveModel {
             batch_id: Set(batch.id),
             request_id: Set(Some(request.id)),
@@ -312,8 +285,7 @@ async fn record_batch(
             ..Default::default()
         }))
         .exec_without_returning(&txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     }
     audit::record(
         &txn,
@@ -323,9 +295,8 @@ async fn record_batch(
             .subject(format!("paypal_batch:{sender_batch_id}"))
             .detail(format!("{} requests", requests.len())),
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .await?;
+    txn.commit().await?;
     Ok(batch)
 }
 
@@ -345,18 +316,17 @@ pub async fn submit(
     clock: &Clock,
     client: &PayPalClient,
     batch_id: i64,
-) -> Result<Submitted, AppError> {
+) -> Result<Submitted, PayPalServiceError> {
     let batch = paypal_batch::Entity::find_by_id(batch_id)
         .one(db)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| AppError::invalid("PayPal batch not found"))?;
+        .await?
+        .ok_or_else(|| PayPalServiceError::invalid("PayPal batch not found"))?;
     let items = payout_items(db, batch.id).await?;
     let answer = client
         .create_batch(&batch.sender_batch_id, "You have a payout", &items)
         .await;
     let now = clock.now();
-    let txn = db::begin_write(db).await.map_err(internal)?;
+    let txn = db::begin_write(db).await?;
     let outcome = match answer {
         Ok(header) => {
             let confirmed = paypal_batch::Entity::update_many()
@@ -381,8 +351,7 @@ pub async fn submit(
                 .filter(paypal_batch::Column::Id.eq(batch.id))
                 .filter(paypal_batch::Column::State.is_in([state::SENDING, state::UNCONFIRMED]))
                 .exec(&txn)
-                .await
-                .map_err(internal)?;
+                .await?;
             if confirmed.rows_affected == 1 {
                 batch_event(
                     &txn,
@@ -423,8 +392,7 @@ pub async fn submit(
                 .filter(paypal_batch::Column::Id.eq(batch.id))
                 .filter(paypal_batch::Column::State.is_in([state::SENDING, state::UNCONFIRMED]))
                 .exec(&txn)
-                .await
-                .map_err(internal)?;
+                .await?;
             batch_event(
                 &txn,
                 now,
@@ -437,7 +405,7 @@ pub async fn submit(
             Submitted::Unconfirmed
         }
     };
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     Ok(outcome)
 }
 
@@ -450,8 +418,11 @@ fn refuses_the_batch(status: u16) -> bool {
 }
 
 /// The batch's items as PayPal wants them, read from the requests.
-async fn payout_items(db: &DatabaseConnection, batch_id: i64) -> Result<Vec<PayoutItem>, AppError> {
-    let assets = ledger::assets_by_id(db).await.map_err(internal)?;
+async fn payout_items(
+    db: &DatabaseConnection,
+    batch_id: i64,
+) -> Result<Vec<PayoutItem>, PayPalServiceError> {
+    let assets = ledger::assets_by_id(db).await?;
     let requests = withdrawal_request::Entity::find()
         .filter(
             withdrawal_request::Column::Id.in_subquery(
@@ -464,15 +435,14 @@ async fn payout_items(db: &DatabaseConnection, batch_id: i64) -> Result<Vec<Payo
         )
         .order_by_asc(withdrawal_request::Column::Id)
         .all(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     requests
         .iter()
         .map(|request| {
             let currency = assets
                 .get(&request.currency_asset_id)
-                .ok_or_else(|| internal(anyhow::anyhow!("asset missing")))?;
-            let scale = u32::try_from(currency.scale).map_err(internal)?;
+                .ok_or_else(|| PayPalServiceError::unexpected(anyhow::anyhow!("asset missing")))?;
+            let scale = u32::try_from(currency.scale).map_err(anyhow::Error::from)?;
             Ok(PayoutItem {
                 sender_item_id: request.id.to_string(),
                 receiver: receiver_of(request).unwrap_or_default(),
@@ -492,7 +462,7 @@ pub(crate) async fn batch_event(
     source: &str,
     status: &str,
     detail: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<(), PayPalServiceError> {
     paypal_event::Entity::insert(paypal_event::ActiveModel {
         batch_id: Set(batch_id),
         request_id: Set(None),
@@ -504,8 +474,7 @@ pub(crate) async fn batch_event(
         ..Default::default()
     })
     .exec_without_returning(txn)
-    .await
-    .map_err(internal)?;
+    .await?;
     Ok(())
 }
 
@@ -516,7 +485,7 @@ async fn refuse_batch(
     now: DateTime<Utc>,
     batch: &paypal_batch::Model,
     reason: &str,
-) -> Result<(), AppError> {
+) -> Result<(), PayPalServiceError> {
     let moved = paypal_batch::Entity::update_many()
         .col_expr(paypal_batch::Column::State, Expr::value(state::REFUSED))
         .col_expr(paypal_batch::Column::LastError, Expr::value(reason))
@@ -528,8 +497,7 @@ async fn refuse_batch(
         .filter(paypal_batch::Column::Id.eq(batch.id))
         .filter(paypal_batch::Column::State.is_in([state::SENDING, state::UNCONFIRMED]))
         .exec(txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     if moved.rows_affected == 0 {
         // Another instance settled it first.
         return Ok(());
@@ -546,8 +514,7 @@ async fn refuse_batch(
     let items = paypal_item::Entity::find()
         .filter(paypal_item::Column::BatchId.eq(batch.id))
         .all(txn)
-        .await
-        .map_err(internal)?;
+        .await?;
     let details = EventDetails {
         note: Some(reason.to_owned()),
         ..EventDetails::default()
@@ -563,13 +530,16 @@ async fn refuse_batch(
             .col_expr(paypal_item::Column::UpdatedAt, Expr::value(now))
             .filter(paypal_item::Column::Id.eq(item.id))
             .exec(txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         let request = withdrawal_request::Entity::find_by_id(item.request_id)
             .one(txn)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| internal(anyhow::anyhow!("request {} missing", item.request_id)))?;
+            .await?
+            .ok_or_else(|| {
+                PayPalServiceError::unexpected(anyhow::anyhow!(
+                    "request {} missing",
+                    item.request_id
+                ))
+            })?;
         apply_transition(
             txn,
             now,
@@ -583,56 +553,4 @@ async fn refuse_batch(
         .map_err(transition_error)?;
     }
     Ok(())
-}
-
-/// A request's PayPal batch, item and history, if it was sent.
-pub async fn trail(
-    db: &DatabaseConnection,
-    request_id: i64,
-) -> Result<Option<super::PayPalTrail>, AppError> {
-    let Some(item) = paypal_item::Entity::find()
-        .filter(paypal_item::Column::RequestId.eq(request_id))
-        .one(db)
-        .await
-        .map_err(internal)?
-    else {
-        return Ok(None);
-    };
-    let batch = paypal_batch::Entity::find_by_id(item.batch_id)
-        .one(db)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| internal(anyhow::anyhow!("batch {} missing", item.batch_id)))?;
-    // The batch's own lines (no request) belong to every item's story.
-    let history = paypal_event::Entity::find()
-        .filter(paypal_event::Column::BatchId.eq(batch.id))
-        .filter(
-            paypal_event::Column::RequestId
-                .eq(request_id)
-                .or(paypal_event::Column::RequestId.is_null()),
-        )
-        .order_by_asc(paypal_event::Column::Id)
-        .all(db)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|event| super::PayPalEventView {
-            at: event.received_at.to_rfc3339(),
-            source: event.source,
-            status: event.status,
-            detail: event.detail,
-        })
-        .collect();
-    Ok(Some(super::PayPalTrail {
-        sender_batch_id: batch.sender_batch_id,
-        payout_batch_id: batch.payout_batch_id,
-        batch_state: batch.state,
-        batch_error: batch.last_error,
-        payout_item_id: item.payout_item_id,
-        transaction_status: item.transaction_status,
-        reason: item.reason,
-        settled: item.settled,
-        history,
-        alerts: super::alerts::for_request(db, request_id).await?,
-    }))
 }

@@ -19,10 +19,11 @@ use sea_orm::{
 use std::{collections::HashMap, time::Duration};
 
 use super::client::{PayPalClient, PayPalError};
-use super::report::{classify, is_reversal, Outcome, UNCLAIMED_EXPIRY_DAYS};
-use super::service::{batch_event, internal, state, submit};
+use super::error::PayPalServiceError;
+use super::report::{classify, is_reversal, Outcome};
+use super::service::{batch_event, submit};
+use super::state;
 use crate::entities::{paypal_batch, paypal_event, paypal_item, withdrawal_request};
-use crate::error::AppError;
 use crate::platform::{db, Clock};
 use crate::withdrawals::{
     service::{apply_transition, EventDetails, WithdrawalError},
@@ -32,52 +33,6 @@ use crate::withdrawals::{
 /// A batch still "sending" this long after it was recorded lost its
 /// create call (the process stopped in it): the poller retries it.
 const SENDING_GRACE: Span = Span::minutes(2);
-
-/// PayPal payouts unclaimed past the claim period, oldest first.
-pub async fn needs_attention(
-    db: &DatabaseConnection,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Vec<super::AttentionItem>, AppError> {
-    let cutoff = now - Span::days(UNCLAIMED_EXPIRY_DAYS);
-    let old_batches: HashMap<i64, chrono::DateTime<chrono::Utc>> = paypal_batch::Entity::find()
-        .filter(paypal_batch::Column::CreatedAt.lte(cutoff))
-        .filter(
-            paypal_batch::Column::Id.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(paypal_item::Column::BatchId)
-                    .from(paypal_item::Entity)
-                    .and_where(paypal_item::Column::Settled.eq(false))
-                    .and_where(paypal_item::Column::TransactionStatus.eq("UNCLAIMED"))
-                    .to_owned(),
-            ),
-        )
-        .all(db)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|batch| (batch.id, batch.created_at))
-        .collect();
-    let items = paypal_item::Entity::find()
-        .filter(paypal_item::Column::Settled.eq(false))
-        .filter(paypal_item::Column::TransactionStatus.eq("UNCLAIMED"))
-        .filter(paypal_item::Column::BatchId.is_in(old_batches.keys().copied()))
-        .order_by_asc(paypal_item::Column::RequestId)
-        .all(db)
-        .await
-        .map_err(internal)?;
-    let mut attention: Vec<super::AttentionItem> = items
-        .into_iter()
-        .filter_map(|item| {
-            let sent = old_batches.get(&item.batch_id)?;
-            Some(super::AttentionItem {
-                request_id: item.request_id,
-                days: (now - *sent).num_days(),
-            })
-        })
-        .collect();
-    attention.sort_by_key(|item| std::cmp::Reverse(item.days));
-    Ok(attention)
-}
 
 /// Where a status report came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,13 +91,12 @@ impl Applied {
 async fn find_item(
     conn: &impl sea_orm::ConnectionTrait,
     report: &Report,
-) -> Result<Option<paypal_item::Model>, AppError> {
+) -> Result<Option<paypal_item::Model>, PayPalServiceError> {
     if let Some(id) = &report.payout_item_id {
         let found = paypal_item::Entity::find()
             .filter(paypal_item::Column::PayoutItemId.eq(id.clone()))
             .one(conn)
-            .await
-            .map_err(internal)?;
+            .await?;
         if found.is_some() {
             return Ok(found);
         }
@@ -154,11 +108,10 @@ async fn find_item(
     else {
         return Ok(None);
     };
-    paypal_item::Entity::find()
+    Ok(paypal_item::Entity::find()
         .filter(paypal_item::Column::RequestId.eq(request_id))
         .one(conn)
-        .await
-        .map_err(internal)
+        .await?)
 }
 
 /// Applies one report in one transaction: the history line, the item, and
@@ -167,18 +120,19 @@ pub async fn apply_report(
     db: &DatabaseConnection,
     clock: &Clock,
     report: &Report,
-) -> Result<Applied, AppError> {
+) -> Result<Applied, PayPalServiceError> {
     let now = clock.now();
-    let txn = db::begin_write(db).await.map_err(internal)?;
+    let txn = db::begin_write(db).await?;
     let Some(item) = find_item(&txn, report).await? else {
-        txn.rollback().await.map_err(internal)?;
+        txn.rollback().await?;
         return Ok(Applied::Unknown);
     };
     let batch = paypal_batch::Entity::find_by_id(item.batch_id)
         .one(&txn)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| internal(anyhow::anyhow!("batch {} missing", item.batch_id)))?;
+        .await?
+        .ok_or_else(|| {
+            PayPalServiceError::unexpected(anyhow::anyhow!("batch {} missing", item.batch_id))
+        })?;
     let status = report.status.trim().to_ascii_uppercase();
     let news = item.transaction_status.as_deref() != Some(status.as_str())
         || item.payout_item_id.is_none();
@@ -199,11 +153,11 @@ pub async fn apply_report(
             .exec_without_returning(&txn)
             .await
         {
-            txn.rollback().await.map_err(internal)?;
+            txn.rollback().await?;
             return if db::is_unique_violation(&err) {
                 Ok(Applied::Duplicate)
             } else {
-                Err(internal(err))
+                Err(err.into())
             };
         }
     }
@@ -226,7 +180,7 @@ pub async fn apply_report(
             // must look (never money moved on it by itself).
             let raised =
                 super::alerts::raise(&txn, now, &item, &status, report.error.clone()).await?;
-            txn.commit().await.map_err(internal)?;
+            txn.commit().await?;
             return Ok(if raised {
                 Applied::Alerted
             } else {
@@ -235,7 +189,7 @@ pub async fn apply_report(
         }
     };
     if applied == Applied::Waiting && !news {
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
         return Ok(Applied::Unchanged);
     }
 
@@ -262,18 +216,22 @@ pub async fn apply_report(
     if item.settled {
         guarded = guarded.filter(paypal_item::Column::TransactionStatus.eq(previous.clone()));
     }
-    let moved = guarded.exec(&txn).await.map_err(internal)?;
+    let moved = guarded.exec(&txn).await?;
     if moved.rows_affected == 0 {
-        txn.rollback().await.map_err(internal)?;
+        txn.rollback().await?;
         return Ok(Applied::Unchanged);
     }
 
     if let Some(action) = action {
         let request = withdrawal_request::Entity::find_by_id(item.request_id)
             .one(&txn)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| internal(anyhow::anyhow!("request {} missing", item.request_id)))?;
+            .await?
+            .ok_or_else(|| {
+                PayPalServiceError::unexpected(anyhow::anyhow!(
+                    "request {} missing",
+                    item.request_id
+                ))
+            })?;
         let details = match action {
             WithdrawalAction::MarkPaid => EventDetails {
                 note: None,
@@ -296,11 +254,11 @@ pub async fn apply_report(
                 // request was changed some other way; never move money
                 // twice: leave it to a person.
                 tracing::error!(request = request.id, error = %err, status, "PayPal report does not fit the request's status");
-                txn.rollback().await.map_err(internal)?;
+                txn.rollback().await?;
                 return Ok(Applied::Unchanged);
             }
             Err(WithdrawalError::Stale) => {
-                txn.rollback().await.map_err(internal)?;
+                txn.rollback().await?;
                 return Ok(Applied::Unchanged);
             }
             Err(err) => return Err(err.into()),
@@ -309,7 +267,7 @@ pub async fn apply_report(
     if applied == Applied::Returned {
         super::alerts::supersede_on_return(&txn, now, item.id, &status).await?;
     }
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     Ok(applied)
 }
 
@@ -332,7 +290,7 @@ pub async fn poll_once(
     db: &DatabaseConnection,
     clock: &Clock,
     client: &PayPalClient,
-) -> Result<Pass, AppError> {
+) -> Result<Pass, PayPalServiceError> {
     let mut pass = Pass::default();
     let now = clock.now();
     let stuck = paypal_batch::Entity::find()
@@ -345,8 +303,7 @@ pub async fn poll_once(
         )
         .order_by_asc(paypal_batch::Column::Id)
         .all(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     for batch in stuck {
         if submit(db, clock, client, batch.id).await? == super::service::Submitted::Confirmed {
             pass.confirmed += 1;
@@ -356,100 +313,13 @@ pub async fn poll_once(
         .filter(paypal_batch::Column::State.eq(state::OPEN))
         .order_by_asc(paypal_batch::Column::Id)
         .all(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     for batch in open {
         pass.moved += read_batch(db, clock, client, &batch).await?;
         pass.read += 1;
     }
-    pass.reminded = remind_unclaimed(db, clock.now()).await?;
+    pass.reminded = super::unclaimed::remind_unclaimed(db, clock.now()).await?;
     Ok(pass)
-}
-
-/// Reminds members of PayPal payouts waiting for them to accept them:
-/// once when PayPal first reports one unclaimed, and once more past the
-/// claim period (when it is also listed for admins). Each reminder is
-/// written with a guarded update of the item, so two instances polling at
-/// once send it once. Returns how many were written.
-pub async fn remind_unclaimed(
-    db: &DatabaseConnection,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<usize, AppError> {
-    use crate::email::notice::{self, Notice};
-    use sea_orm::QuerySelect;
-
-    let first: Vec<i64> = paypal_item::Entity::find()
-        .select_only()
-        .column(paypal_item::Column::Id)
-        .filter(paypal_item::Column::Settled.eq(false))
-        .filter(paypal_item::Column::TransactionStatus.eq("UNCLAIMED"))
-        .filter(paypal_item::Column::UnclaimedRemindedAt.is_null())
-        .limit(500)
-        .into_tuple()
-        .all(db)
-        .await
-        .map_err(internal)?;
-    let overdue: Vec<i64> = needs_attention(db, now)
-        .await?
-        .into_iter()
-        .map(|item| item.request_id)
-        .collect();
-    let overdue_items: Vec<i64> = paypal_item::Entity::find()
-        .select_only()
-        .column(paypal_item::Column::Id)
-        .filter(paypal_item::Column::RequestId.is_in(overdue))
-        .filter(paypal_item::Column::OverdueRemindedAt.is_null())
-        .into_tuple()
-        .all(db)
-        .await
-        .map_err(internal)?;
-    let mut reminded = 0;
-    for (item_id, is_overdue) in first
-        .into_iter()
-        .map(|id| (id, false))
-        .chain(overdue_items.into_iter().map(|id| (id, true)))
-    {
-        let column = if is_overdue {
-            paypal_item::Column::OverdueRemindedAt
-        } else {
-            paypal_item::Column::UnclaimedRemindedAt
-        };
-        let txn = db::begin_write(db).await.map_err(internal)?;
-        let claimed = paypal_item::Entity::update_many()
-            .col_expr(column, Expr::value(now))
-            .filter(paypal_item::Column::Id.eq(item_id))
-            .filter(column.is_null())
-            .filter(paypal_item::Column::Settled.eq(false))
-            .exec(&txn)
-            .await
-            .map_err(internal)?;
-        if claimed.rows_affected == 1 {
-            let item = paypal_item::Entity::find_by_id(item_id)
-                .one(&txn)
-                .await
-                .map_err(internal)?
-                .ok_or_else(|| internal(anyhow::anyhow!("item {item_id} vanished")))?;
-            let request = withdrawal_request::Entity::find_by_id(item.request_id)
-                .one(&txn)
-                .await
-                .map_err(internal)?
-                .ok_or_else(|| internal(anyhow::anyhow!("request {} missing", item.request_id)))?;
-            notice::enqueue(
-                &txn,
-                now,
-                request.member_user_id,
-                &Notice::PayPalUnclaimed {
-                    request_id: request.id,
-                    overdue: is_overdue,
-                },
-            )
-            .await
-            .map_err(internal)?;
-            reminded += 1;
-        }
-        txn.commit().await.map_err(internal)?;
-    }
-    Ok(reminded)
 }
 
 /// Reads one batch back and applies each item's status; closes the batch
@@ -459,7 +329,7 @@ pub async fn read_batch(
     clock: &Clock,
     client: &PayPalClient,
     batch: &paypal_batch::Model,
-) -> Result<usize, AppError> {
+) -> Result<usize, PayPalServiceError> {
     let Some(payout_batch_id) = &batch.payout_batch_id else {
         return Ok(0);
     };
@@ -480,8 +350,7 @@ pub async fn read_batch(
     let known: HashMap<i64, paypal_item::Model> = paypal_item::Entity::find()
         .filter(paypal_item::Column::BatchId.eq(batch.id))
         .all(db)
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(|item| (item.request_id, item))
         .collect();
@@ -530,8 +399,7 @@ pub async fn read_batch(
         .filter(paypal_item::Column::BatchId.eq(batch.id))
         .filter(paypal_item::Column::Settled.eq(false))
         .count(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     let mut update = paypal_batch::Entity::update_many()
         .col_expr(
             paypal_batch::Column::BatchStatus,
@@ -545,12 +413,11 @@ pub async fn read_batch(
         .filter(paypal_batch::Column::Id.eq(batch.id))
         .filter(paypal_batch::Column::State.eq(state::OPEN))
         .exec(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     if changed.rows_affected == 1
         && batch.batch_status.as_deref() != Some(&remote.header.batch_status)
     {
-        let txn = db::begin_write(db).await.map_err(internal)?;
+        let txn = db::begin_write(db).await?;
         batch_event(
             &txn,
             now,
@@ -560,7 +427,7 @@ pub async fn read_batch(
             None,
         )
         .await?;
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await?;
     }
     Ok(moved)
 }
@@ -572,8 +439,8 @@ async fn record_waiting(
     now: chrono::DateTime<chrono::Utc>,
     batch_id: i64,
     items: &[(i64, i64, super::client::BatchItem, String)],
-) -> Result<(), AppError> {
-    let txn = db::begin_write(db).await.map_err(internal)?;
+) -> Result<(), PayPalServiceError> {
+    let txn = db::begin_write(db).await?;
     let mut lines = Vec::new();
     for (id, request_id, item, reason) in items {
         let updated = paypal_item::Entity::update_many()
@@ -591,8 +458,7 @@ async fn record_waiting(
             // Settled meanwhile (a webhook): that news is newer.
             .filter(paypal_item::Column::Settled.eq(false))
             .exec(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
         if updated.rows_affected == 1 {
             lines.push(paypal_event::ActiveModel {
                 batch_id: Set(batch_id),
@@ -609,10 +475,9 @@ async fn record_waiting(
     if !lines.is_empty() {
         paypal_event::Entity::insert_many(lines)
             .exec_without_returning(&txn)
-            .await
-            .map_err(internal)?;
+            .await?;
     }
-    txn.commit().await.map_err(internal)?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -651,6 +516,7 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::paypal::report::UNCLAIMED_EXPIRY_DAYS;
 
     #[test]
     fn every_paypal_status_maps_to_an_outcome() {

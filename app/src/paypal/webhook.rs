@@ -170,7 +170,7 @@ pub async fn receive(
                 .await
                 .map(|moved| moved > 0),
             Ok(None) => Ok(false),
-            Err(err) => Err(crate::error::AppError::internal(err)),
+            Err(err) => Err(err.into()),
         }
     } else {
         Ok(false)

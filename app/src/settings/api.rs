@@ -15,7 +15,7 @@ pub async fn load_settings() -> Result<DeskSettings, AppError> {
 
     require_admin().await?;
     let state = app_state()?;
-    super::service::view(&state.db).await
+    Ok(super::service::view(&state.db).await?)
 }
 
 /// Withdrawal rules, confirmation message, gift-card brands (one per line)
@@ -41,7 +41,7 @@ pub async fn save_general_settings(
         gift_card_brands,
         payquicker_columns,
     };
-    save_general(&state.db, &state.clock, admin.id, request_meta().ip, &input).await
+    Ok(save_general(&state.db, &state.clock, admin.id, request_meta().ip, &input).await?)
 }
 
 /// One currency's verification threshold; an empty amount removes it.
@@ -52,7 +52,7 @@ pub async fn save_threshold(currency: String, amount: String) -> Result<(), AppE
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    super::service::save_threshold(
+    Ok(super::service::save_threshold(
         &state.db,
         &state.clock,
         admin.id,
@@ -60,7 +60,7 @@ pub async fn save_threshold(currency: String, amount: String) -> Result<(), AppE
         &currency,
         &amount,
     )
-    .await
+    .await?)
 }
 
 /// One payout method's limits and fee in one currency.
@@ -94,7 +94,7 @@ pub async fn save_method_settings(
         fee_min,
         fee_max,
     };
-    save_method(&state.db, &state.clock, admin.id, request_meta().ip, &input).await
+    Ok(save_method(&state.db, &state.clock, admin.id, request_meta().ip, &input).await?)
 }
 
 /// Adds a currency (`kind` = "currency"; its scale comes from ISO 4217) or a
@@ -108,7 +108,10 @@ pub async fn create_asset(kind: String, code: String, name: String) -> Result<()
     let admin = require_admin().await?;
     let state = app_state()?;
     let input = AssetInput { kind, code, name };
-    super::assets::create_asset(&state.db, &state.clock, admin.id, request_meta().ip, &input).await
+    Ok(
+        super::assets::create_asset(&state.db, &state.clock, admin.id, request_meta().ip, &input)
+            .await?,
+    )
 }
 
 /// Sets what a point type is worth: `points` of `points_code` = `amount` of
@@ -132,5 +135,8 @@ pub async fn save_rate(
         currency_code,
         amount,
     };
-    super::assets::save_rate(&state.db, &state.clock, admin.id, request_meta().ip, &input).await
+    Ok(
+        super::assets::save_rate(&state.db, &state.clock, admin.id, request_meta().ip, &input)
+            .await?,
+    )
 }

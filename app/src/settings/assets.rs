@@ -10,17 +10,14 @@ use sea_orm::{
 
 use super::AssetRow;
 use crate::entities::asset;
-use crate::error::AppError;
+
+use super::error::SettingsError;
 use crate::ledger::money::{decimal_string, parse_amount, AssetKind, Rate};
 use crate::ledger::service as ledger;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db, Clock,
 };
-
-fn internal(err: impl Into<anyhow::Error>) -> AppError {
-    AppError::internal(err.into())
-}
 
 /// ISO 4217 currencies Paydesk knows: code, English name, minor-unit
 /// digits. The digits are what matter: an amount of JPY has none, of KWD
@@ -97,21 +94,23 @@ pub struct AssetInput {
 }
 
 /// A validated new asset: code, kind, scale, name.
-fn validate(input: &AssetInput) -> Result<(String, AssetKind, u32, String), AppError> {
+fn validate(input: &AssetInput) -> Result<(String, AssetKind, u32, String), SettingsError> {
     let kind = AssetKind::parse(input.kind.trim())
-        .ok_or_else(|| AppError::invalid("Kind: choose a currency or a point type"))?;
+        .ok_or_else(|| SettingsError::invalid("Kind: choose a currency or a point type"))?;
     let code = input.code.trim().to_ascii_uppercase();
     if code.is_empty() {
-        return Err(AppError::invalid("Code: enter a code, like USD or GEMS"));
+        return Err(SettingsError::invalid(
+            "Code: enter a code, like USD or GEMS",
+        ));
     }
     let name = input.name.trim().to_owned();
     if name.chars().count() > 60 {
-        return Err(AppError::invalid("Name: at most 60 characters"));
+        return Err(SettingsError::invalid("Name: at most 60 characters"));
     }
     match kind {
         AssetKind::Currency => {
             let (iso_name, scale) = known_currency(&code).ok_or_else(|| {
-                AppError::invalid(format!(
+                SettingsError::invalid(format!(
                     "Code: {code} is not an ISO 4217 currency code Paydesk knows \
                      (for points, choose the kind \"Point type\")"
                 ))
@@ -130,17 +129,17 @@ fn validate(input: &AssetInput) -> Result<(String, AssetKind, u32, String), AppE
                     .chars()
                     .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
             if !well_formed {
-                return Err(AppError::invalid(
+                return Err(SettingsError::invalid(
                     "Code: 2 to 12 letters A-Z or digits, starting with a letter, like GEMS",
                 ));
             }
             if known_currency(&code).is_some() {
-                return Err(AppError::invalid(format!(
+                return Err(SettingsError::invalid(format!(
                     "Code: {code} is a currency code; give the point type another code"
                 )));
             }
             if name.is_empty() {
-                return Err(AppError::invalid("Name: enter a name, like Gems"));
+                return Err(SettingsError::invalid("Name: enter a name, like Gems"));
             }
             Ok((code, kind, 0, name))
         }
@@ -155,14 +154,14 @@ pub async fn create_asset(
     admin_user_id: i64,
     ip: Option<String>,
     input: &AssetInput,
-) -> Result<(), AppError> {
+) -> Result<(), SettingsError> {
     let (code, kind, scale, name) = validate(input)?;
     let now = clock.now();
-    let txn = db::begin_write(db).await.map_err(internal)?;
+    let txn = db::begin_write(db).await?;
     let inserted = asset::Entity::insert(asset::ActiveModel {
         code: Set(code.clone()),
         kind: Set(kind.as_str().to_owned()),
-        scale: Set(i16::try_from(scale).map_err(internal)?),
+        scale: Set(i16::try_from(scale).map_err(anyhow::Error::from)?),
         name: Set(name.clone()),
         created_at: Set(now),
         ..Default::default()
@@ -173,10 +172,9 @@ pub async fn create_asset(
             .to_owned(),
     )
     .exec_without_returning(&txn)
-    .await
-    .map_err(internal)?;
+    .await?;
     if inserted == 0 {
-        return Err(AppError::conflict(format!("{code} exists already")));
+        return Err(SettingsError::conflict(format!("{code} exists already")));
     }
     audit::record(
         &txn,
@@ -193,9 +191,8 @@ pub async fn create_asset(
                 }
             )),
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -214,15 +211,14 @@ async fn asset_of_kind(
     code: &str,
     kind: AssetKind,
     what: &str,
-) -> Result<asset::Model, AppError> {
+) -> Result<asset::Model, SettingsError> {
     let code = code.trim().to_ascii_uppercase();
     asset::Entity::find()
         .filter(asset::Column::Code.eq(code.clone()))
         .filter(asset::Column::Kind.eq(kind.as_str()))
         .one(db)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| AppError::invalid(format!("{what}: no {} {code:?}", kind_word(kind))))
+        .await?
+        .ok_or_else(|| SettingsError::invalid(format!("{what}: no {} {code:?}", kind_word(kind))))
 }
 
 fn kind_word(kind: AssetKind) -> &'static str {
@@ -241,19 +237,19 @@ pub async fn save_rate(
     admin_user_id: i64,
     ip: Option<String>,
     input: &RateInput,
-) -> Result<(), AppError> {
+) -> Result<(), SettingsError> {
     let points_asset =
         asset_of_kind(db, &input.points_code, AssetKind::Points, "Point type").await?;
     let currency = asset_of_kind(db, &input.currency_code, AssetKind::Currency, "Currency").await?;
     let points = parse_amount(input.points.trim(), &points_asset.code, 0)
-        .map_err(|err| AppError::invalid(format!("Points: {err}")))?;
+        .map_err(|err| SettingsError::invalid(format!("Points: {err}")))?;
     let scale = u32::try_from(currency.scale).unwrap_or(0);
     let money_minor = parse_amount(input.amount.trim(), &currency.code, scale)
-        .map_err(|err| AppError::invalid(format!("Worth: {err}")))?;
+        .map_err(|err| SettingsError::invalid(format!("Worth: {err}")))?;
     // Keeps every conversion inside i64 for any balance a wallet can hold.
     const LIMIT: i64 = 1_000_000_000_000;
     if points > LIMIT || money_minor > LIMIT {
-        return Err(AppError::invalid(
+        return Err(SettingsError::invalid(
             "Rate: use smaller numbers, like 10 points = 1.00",
         ));
     }
@@ -262,7 +258,7 @@ pub async fn save_rate(
         money_minor,
     };
     let now = clock.now();
-    let txn = db::begin_write(db).await.map_err(internal)?;
+    let txn = db::begin_write(db).await?;
     ledger::set_rate(
         &txn,
         now,
@@ -271,8 +267,7 @@ pub async fn save_rate(
         rate,
         Some(admin_user_id),
     )
-    .await
-    .map_err(internal)?;
+    .await?;
     audit::record(
         &txn,
         now,
@@ -282,9 +277,8 @@ pub async fn save_rate(
             .ip(ip)
             .detail(rate_text(&points_asset, &currency, rate)),
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -299,25 +293,25 @@ fn rate_text(points_asset: &asset::Model, currency: &asset::Model, rate: Rate) -
 }
 
 /// Every asset, currencies first, each point type with its rate in force.
-pub async fn rows(db: &DatabaseConnection) -> Result<Vec<AssetRow>, AppError> {
+pub async fn rows(db: &DatabaseConnection) -> Result<Vec<AssetRow>, SettingsError> {
     let assets = asset::Entity::find()
         .order_by_asc(asset::Column::Kind)
         .order_by_asc(asset::Column::Code)
         .all(db)
-        .await
-        .map_err(internal)?;
+        .await?;
     let mut rows = Vec::with_capacity(assets.len());
     for a in &assets {
         let kind = AssetKind::parse(&a.kind).unwrap_or(AssetKind::Points);
         let rate = match kind {
             AssetKind::Currency => None,
-            AssetKind::Points => ledger::current_rate(db, a.id)
-                .await
-                .map_err(internal)?
-                .and_then(|(currency_id, rate)| {
-                    let currency = assets.iter().find(|c| c.id == currency_id)?;
-                    Some(rate_text(a, currency, rate))
-                }),
+            AssetKind::Points => {
+                ledger::current_rate(db, a.id)
+                    .await?
+                    .and_then(|(currency_id, rate)| {
+                        let currency = assets.iter().find(|c| c.id == currency_id)?;
+                        Some(rate_text(a, currency, rate))
+                    })
+            }
         };
         rows.push(AssetRow {
             code: a.code.clone(),
@@ -352,7 +346,7 @@ mod tests {
         let (_, _, scale, _) = validate(&input("currency", "KWD", "Dinar")).unwrap();
         assert_eq!(scale, 3);
         let err = validate(&input("currency", "XYZ", "")).unwrap_err();
-        assert!(err.message.contains("not an ISO 4217"), "{}", err.message);
+        assert!(err.to_string().contains("not an ISO 4217"), "{err}");
     }
 
     #[test]
@@ -361,13 +355,13 @@ mod tests {
         assert_eq!((code.as_str(), kind, scale), ("GEMS", AssetKind::Points, 0));
         for bad in ["G", "1GEMS", "GE MS", "GÉMS", "ABCDEFGHIJKLM"] {
             let err = validate(&input("points", bad, "x")).unwrap_err();
-            assert!(err.message.starts_with("Code:"), "{bad}: {}", err.message);
+            assert!(err.to_string().starts_with("Code:"), "{bad}: {err}");
         }
         let err = validate(&input("points", "USD", "Dollars")).unwrap_err();
-        assert!(err.message.contains("currency code"), "{}", err.message);
+        assert!(err.to_string().contains("currency code"), "{err}");
         let err = validate(&input("points", "GEMS", " ")).unwrap_err();
-        assert!(err.message.starts_with("Name:"), "{}", err.message);
+        assert!(err.to_string().starts_with("Name:"), "{err}");
         let err = validate(&input("shares", "GEMS", "Gems")).unwrap_err();
-        assert!(err.message.starts_with("Kind:"), "{}", err.message);
+        assert!(err.to_string().starts_with("Kind:"), "{err}");
     }
 }

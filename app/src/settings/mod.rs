@@ -7,6 +7,8 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod assets;
+#[cfg(feature = "ssr")]
+pub mod error;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;

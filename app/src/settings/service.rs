@@ -9,7 +9,8 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 
 use super::{DeskSettings, GeneralSettings, MethodRow, ThresholdRow};
 use crate::entities::asset;
-use crate::error::AppError;
+
+use super::error::SettingsError;
 use crate::ledger::money::{decimal_string, parse_amount, AmountError, AssetKind};
 use crate::payout_details::method::PayoutMethod;
 use crate::payout_details::service::GIFT_CARD_BRANDS;
@@ -21,17 +22,12 @@ use crate::platform::{
 use crate::withdrawals::queries::CONFIRMATION_MESSAGE;
 use crate::withdrawals::rules::{self, MethodRule};
 
-fn internal(err: impl Into<anyhow::Error>) -> AppError {
-    AppError::internal(err.into())
-}
-
-async fn currencies(db: &DatabaseConnection) -> Result<Vec<asset::Model>, AppError> {
-    asset::Entity::find()
+async fn currencies(db: &DatabaseConnection) -> Result<Vec<asset::Model>, SettingsError> {
+    Ok(asset::Entity::find()
         .filter(asset::Column::Kind.eq(AssetKind::Currency.as_str()))
         .order_by_asc(asset::Column::Code)
         .all(db)
-        .await
-        .map_err(internal)
+        .await?)
 }
 
 fn scale_of(asset: &asset::Model) -> u32 {
@@ -42,8 +38,8 @@ fn percent_text(basis_points: i64) -> String {
     Decimal::new(basis_points, 2).normalize().to_string()
 }
 
-pub async fn view(db: &DatabaseConnection) -> Result<DeskSettings, AppError> {
-    let withdrawal = rules::withdrawal_rules(db).await.map_err(internal)?;
+pub async fn view(db: &DatabaseConnection) -> Result<DeskSettings, SettingsError> {
+    let withdrawal = rules::withdrawal_rules(db).await?;
     let general = GeneralSettings {
         one_open_request: withdrawal.one_open_request,
         min_delay_hours: withdrawal.min_delay_seconds / 3600,
@@ -51,18 +47,14 @@ pub async fn view(db: &DatabaseConnection) -> Result<DeskSettings, AppError> {
             db,
             CONFIRMATION_MESSAGE,
         )
-        .await
-        .map_err(internal)?
+        .await?
         .unwrap_or_default(),
-        gift_card_brands: crate::payout_details::service::gift_card_brands(db)
-            .await
-            .map_err(internal)?,
+        gift_card_brands: crate::payout_details::service::gift_card_brands(db).await?,
         payquicker_columns: match crate::platform::settings_store::get_setting(
             db,
             PAYQUICKER_COLUMNS_SETTING,
         )
-        .await
-        .map_err(internal)?
+        .await?
         {
             Some(list) if !list.trim().is_empty() => {
                 list.split(',').map(|c| c.trim().to_owned()).collect()
@@ -78,15 +70,13 @@ pub async fn view(db: &DatabaseConnection) -> Result<DeskSettings, AppError> {
         thresholds.push(ThresholdRow {
             currency: currency.code.clone(),
             amount: rules::verification_threshold(db, &currency.code)
-                .await
-                .map_err(internal)?
+                .await?
                 .map(amount)
                 .unwrap_or_default(),
         });
         for method in PayoutMethod::ALL {
             let rule = rules::method_rule(db, method, currency.id)
-                .await
-                .map_err(internal)?
+                .await?
                 .unwrap_or(MethodRule {
                     enabled: false,
                     ..MethodRule::free(method, currency.id, 10i64.pow(scale.min(18)))
@@ -132,19 +122,18 @@ pub async fn save_general(
     admin_user_id: i64,
     ip: Option<String>,
     input: &GeneralInput,
-) -> Result<(), AppError> {
-    let hours: i64 =
-        input.min_delay_hours.trim().parse().map_err(|_| {
-            AppError::invalid("Minimum delay: a whole number of hours, like 0 or 24")
-        })?;
+) -> Result<(), SettingsError> {
+    let hours: i64 = input.min_delay_hours.trim().parse().map_err(|_| {
+        SettingsError::invalid("Minimum delay: a whole number of hours, like 0 or 24")
+    })?;
     if !(0..=8760).contains(&hours) {
-        return Err(AppError::invalid(
+        return Err(SettingsError::invalid(
             "Minimum delay: between 0 and 8760 hours (a year)",
         ));
     }
     let message = input.confirmation_message.trim();
     if message.chars().count() > 500 {
-        return Err(AppError::invalid(
+        return Err(SettingsError::invalid(
             "Confirmation message: at most 500 characters",
         ));
     }
@@ -155,10 +144,12 @@ pub async fn save_general(
         .filter(|b| !b.is_empty())
         .collect();
     if brands.is_empty() {
-        return Err(AppError::invalid("Gift-card brands: list at least one"));
+        return Err(SettingsError::invalid(
+            "Gift-card brands: list at least one",
+        ));
     }
     if let Some(long) = brands.iter().find(|b| b.chars().count() > 50) {
-        return Err(AppError::invalid(format!(
+        return Err(SettingsError::invalid(format!(
             "Gift-card brands: \"{long}\" is longer than 50 characters"
         )));
     }
@@ -169,24 +160,26 @@ pub async fn save_general(
         .filter(|c| !c.is_empty())
         .collect();
     if columns.is_empty() {
-        return Err(AppError::invalid("PayQuicker columns: list at least one"));
+        return Err(SettingsError::invalid(
+            "PayQuicker columns: list at least one",
+        ));
     }
     for (i, column) in columns.iter().enumerate() {
         if !PAYQUICKER_COLUMNS.contains(column) {
-            return Err(AppError::invalid(format!(
+            return Err(SettingsError::invalid(format!(
                 "PayQuicker columns: \"{column}\" is not one of {}",
                 PAYQUICKER_COLUMNS.join(", ")
             )));
         }
         if columns[..i].contains(column) {
-            return Err(AppError::invalid(format!(
+            return Err(SettingsError::invalid(format!(
                 "PayQuicker columns: \"{column}\" is listed twice"
             )));
         }
     }
 
     let now = clock.now();
-    let txn = db::begin_write(db).await.map_err(internal)?;
+    let txn = db::begin_write(db).await?;
     let one_open = if input.one_open_request {
         "true"
     } else {
@@ -199,9 +192,7 @@ pub async fn save_general(
         (GIFT_CARD_BRANDS, brands.join("\n")),
         (PAYQUICKER_COLUMNS_SETTING, columns.join(",")),
     ] {
-        crate::platform::settings_store::put_setting(&txn, key, &value)
-            .await
-            .map_err(internal)?;
+        crate::platform::settings_store::put_setting(&txn, key, &value).await?;
     }
     audit::record(
         &txn,
@@ -216,34 +207,36 @@ pub async fn save_general(
                 columns.join(",")
             )),
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .await?;
+    txn.commit().await?;
     Ok(())
 }
 
-async fn currency(db: &DatabaseConnection, code: &str) -> Result<asset::Model, AppError> {
+async fn currency(db: &DatabaseConnection, code: &str) -> Result<asset::Model, SettingsError> {
     let code = code.trim().to_ascii_uppercase();
     asset::Entity::find()
         .filter(asset::Column::Code.eq(code.clone()))
         .filter(asset::Column::Kind.eq(AssetKind::Currency.as_str()))
         .one(db)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| AppError::invalid(format!("Unknown currency {code:?}")))
+        .await?
+        .ok_or_else(|| SettingsError::invalid(format!("Unknown currency {code:?}")))
 }
 
 /// An amount in a currency where zero is allowed (fees, minimums).
-fn amount(text: &str, what: &str, asset: &asset::Model) -> Result<i64, AppError> {
+fn amount(text: &str, what: &str, asset: &asset::Model) -> Result<i64, SettingsError> {
     match parse_amount(text, &asset.code, scale_of(asset)) {
         Ok(minor) => Ok(minor),
         Err(AmountError::Zero) => Ok(0),
-        Err(err) => Err(AppError::invalid(format!("{what}: {err}"))),
+        Err(err) => Err(SettingsError::invalid(format!("{what}: {err}"))),
     }
 }
 
 /// An optional amount: empty means "none".
-fn optional_amount(text: &str, what: &str, asset: &asset::Model) -> Result<Option<i64>, AppError> {
+fn optional_amount(
+    text: &str,
+    what: &str,
+    asset: &asset::Model,
+) -> Result<Option<i64>, SettingsError> {
     if text.trim().is_empty() {
         Ok(None)
     } else {
@@ -258,21 +251,20 @@ pub async fn save_threshold(
     ip: Option<String>,
     currency_code: &str,
     text: &str,
-) -> Result<(), AppError> {
+) -> Result<(), SettingsError> {
     let asset = currency(db, currency_code).await?;
     let threshold = optional_amount(text, "Verification threshold", &asset)?;
     let now = clock.now();
-    let txn = db::begin_write(db).await.map_err(internal)?;
+    let txn = db::begin_write(db).await?;
     let key = rules::verification_threshold_key(&asset.code);
     match threshold {
-        Some(minor) => crate::platform::settings_store::put_setting(&txn, &key, &minor.to_string())
-            .await
-            .map_err(internal)?,
+        Some(minor) => {
+            crate::platform::settings_store::put_setting(&txn, &key, &minor.to_string()).await?
+        }
         None => {
             crate::entities::setting::Entity::delete_by_id(key)
                 .exec(&txn)
-                .await
-                .map_err(internal)?;
+                .await?;
         }
     }
     audit::record(
@@ -289,9 +281,8 @@ pub async fn save_threshold(
                 None => "none".to_owned(),
             }),
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -309,10 +300,12 @@ pub struct MethodInput {
     pub fee_max: String,
 }
 
-fn basis_points(text: &str) -> Result<i64, AppError> {
+fn basis_points(text: &str) -> Result<i64, SettingsError> {
     let text = text.trim();
     let problem = || {
-        AppError::invalid("Fee percent: a number from 0 to 100 with at most two decimals, like 2.9")
+        SettingsError::invalid(
+            "Fee percent: a number from 0 to 100 with at most two decimals, like 2.9",
+        )
     };
     if text.is_empty() {
         return Ok(0);
@@ -330,21 +323,24 @@ pub async fn save_method(
     admin_user_id: i64,
     ip: Option<String>,
     input: &MethodInput,
-) -> Result<(), AppError> {
-    let method = PayoutMethod::parse(&input.method)
-        .ok_or_else(|| AppError::invalid(format!("Unknown payout method {:?}", input.method)))?;
+) -> Result<(), SettingsError> {
+    let method = PayoutMethod::parse(&input.method).ok_or_else(|| {
+        SettingsError::invalid(format!("Unknown payout method {:?}", input.method))
+    })?;
     let asset = currency(db, &input.currency).await?;
     let min = amount(&input.min, "Minimum", &asset)?;
     let max = optional_amount(&input.max, "Maximum", &asset)?;
     if max.is_some_and(|max| max < min) {
-        return Err(AppError::invalid("Maximum: must not be below the minimum"));
+        return Err(SettingsError::invalid(
+            "Maximum: must not be below the minimum",
+        ));
     }
     let fee_fixed = amount(&input.fee_fixed, "Fixed fee", &asset)?;
     let fee_basis_points = basis_points(&input.fee_percent)?;
     let fee_min = amount(&input.fee_min, "Fee minimum", &asset)?;
     let fee_max = optional_amount(&input.fee_max, "Fee cap", &asset)?;
     if fee_max.is_some_and(|cap| cap < fee_min) {
-        return Err(AppError::invalid(
+        return Err(SettingsError::invalid(
             "Fee cap: must not be below the fee minimum",
         ));
     }
@@ -360,8 +356,8 @@ pub async fn save_method(
         fee_max_minor: fee_max,
     };
     let now = clock.now();
-    let txn = db::begin_write(db).await.map_err(internal)?;
-    rules::put_method_rule(&txn, rule).await.map_err(internal)?;
+    let txn = db::begin_write(db).await?;
+    rules::put_method_rule(&txn, rule).await?;
     let scale = scale_of(&asset);
     audit::record(
         &txn,
@@ -383,8 +379,7 @@ pub async fn save_method(
                 percent_text(fee_basis_points),
             )),
     )
-    .await
-    .map_err(internal)?;
-    txn.commit().await.map_err(internal)?;
+    .await?;
+    txn.commit().await?;
     Ok(())
 }

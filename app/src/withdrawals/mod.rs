@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod decision;
+mod history;
 pub mod pages;
 pub mod preview;
 #[cfg(feature = "ssr")]

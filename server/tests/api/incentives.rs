@@ -335,6 +335,7 @@ async fn make_payment_pays_approved_incentives_once() {
         None,
     )
     .await
+    .map_err(app::error::AppError::from)
     .unwrap_err();
     assert!(err.message.starts_with("Note:"), "{}", err.message);
     let rejected = decide(
@@ -367,6 +368,7 @@ async fn make_payment_pays_approved_incentives_once() {
         None,
     )
     .await
+    .map_err(app::error::AppError::from)
     .unwrap_err();
     assert!(
         err.message.contains("need 42.50 USD (short by 22.50 USD)"),
@@ -445,6 +447,7 @@ async fn make_payment_pays_approved_incentives_once() {
         None,
     )
     .await
+    .map_err(app::error::AppError::from)
     .unwrap_err();
     assert!(
         err.message.contains("None of the selected incentives"),
@@ -1089,6 +1092,7 @@ async fn points_incentives_are_paid_from_a_points_wallet() {
         None,
     )
     .await
+    .map_err(app::error::AppError::from)
     .unwrap_err();
     assert!(
         err.message

@@ -180,9 +180,15 @@ async fn the_member_page_and_what_an_admin_may_change() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error.message.contains("Insufficient"), "{}", error.message);
-    let (status, _) =
+    // A direction outside its two choices is named in the answer.
+    let (status, error) =
         error_of(adjust(&admin, ada, "sideways", "5", &crate::ledger_fixture::key()).await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        error.message.contains("sideways") && error.message.contains("debit"),
+        "{}",
+        error.message
+    );
     let (status, _) = error_of(
         adjust(
             &admin,

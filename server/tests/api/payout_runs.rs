@@ -8,7 +8,8 @@ use crate::payouts_desk::admin_browser;
 use app::auth::{service as auth, Role};
 use app::entities::{user, withdrawal_request};
 use app::payout_runs::{
-    schedule, service as runs, RunParams, RunPreview, RunProgress, ScheduleInput, ScheduleView,
+    queries, schedule, service as runs, RunParams, RunPreview, RunProgress, ScheduleInput,
+    ScheduleView,
 };
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
@@ -192,7 +193,7 @@ async fn a_run_creates_exactly_what_its_preview_promised_and_says_why_others_are
         Some(format!("Payout run #{}", started.run_id).as_str())
     );
     // The history tells the same story as the preview.
-    let history = runs::history(&app.state.db, 10).await.unwrap();
+    let history = queries::history(&app.state.db, 10).await.unwrap();
     let mut recorded: Vec<(i64, String)> = history[0]
         .skipped
         .iter()
@@ -455,7 +456,7 @@ async fn a_schedule_starts_each_occurrence_once_even_with_two_workers_at_once() 
     assert_eq!(ada_requests.len(), 1);
     assert_eq!(ada_requests[0].created_by_user_id, Some(admin));
 
-    let history = runs::history(db, 10).await.unwrap();
+    let history = queries::history(db, 10).await.unwrap();
     assert_eq!(history.len(), 1);
     let run = &history[0];
     assert_eq!(run.schedule_id, Some(saved.id));
@@ -486,7 +487,7 @@ async fn a_schedule_starts_each_occurrence_once_even_with_two_workers_at_once() 
     schedule::pass(db, clock).await.unwrap();
     assert_eq!(scheduled_runs(&app).await, 2);
     assert_eq!(requests(&app).await, before + 1);
-    let latest = &runs::history(db, 1).await.unwrap()[0];
+    let latest = &queries::history(db, 1).await.unwrap()[0];
     assert_eq!(latest.schedule_id, Some(saved.id));
     assert_eq!((latest.progress.created, latest.progress.skipped), (0, 4));
     assert!(latest
@@ -543,7 +544,7 @@ async fn a_half_done_scheduled_run_is_finished_by_the_next_pass() {
     // member's request once.
     let made = schedule::pass(db, clock).await.unwrap();
     assert_eq!(made, 5);
-    let done = runs::progress(db, started[0]).await.unwrap();
+    let done = queries::progress(db, started[0]).await.unwrap();
     assert!(done.done);
     assert_eq!(done.created, count);
     assert_eq!(requests(&app).await, i64::try_from(count).unwrap());

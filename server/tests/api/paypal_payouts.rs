@@ -266,11 +266,14 @@ async fn approved_paypal_requests_go_in_one_batch_and_settle_from_polling() {
     assert_ledger_clean(&s.app).await;
 
     // The process view's trail: ids and the raw history, oldest first.
-    let trail = paypal::trail(&s.app.state.db, b).await.unwrap().unwrap();
+    let trail = app::paypal::trail::trail(&s.app.state.db, b)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(trail.payout_item_id, s.item(b).await.payout_item_id);
     let history: Vec<&str> = trail.history.iter().map(|e| e.status.as_str()).collect();
     assert_eq!(history, vec!["QUEUED", "PENDING", "PENDING", "FAILED"]);
-    assert!(paypal::trail(&s.app.state.db, bank.id)
+    assert!(app::paypal::trail::trail(&s.app.state.db, bank.id)
         .await
         .unwrap()
         .is_none());
@@ -1009,7 +1012,7 @@ async fn the_same_news_from_many_sources_at_once_moves_money_once() {
 }
 
 async fn attention(app: &crate::helpers::TestApp) -> Vec<app::paypal::AttentionItem> {
-    app::paypal::sync::needs_attention(&app.state.db, app.clock.now())
+    app::paypal::unclaimed::needs_attention(&app.state.db, app.clock.now())
         .await
         .unwrap()
 }

@@ -249,7 +249,7 @@ pub async fn bench(
         None,
     )
     .await
-    .map_err(|err| anyhow::anyhow!("{}", err.message))?;
+    .map_err(|err| anyhow::anyhow!("{err}"))?;
     let service = started.elapsed().as_secs_f64();
     anyhow::ensure!(
         outcome.paid.len() == count,
