@@ -15,7 +15,7 @@ pub async fn list_payouts(query: PayoutQuery) -> Result<PayoutList, AppError> {
 
     require_admin().await?;
     let state = app_state()?;
-    super::service::list(&state.db, &query).await
+    Ok(super::service::list(&state.db, &query).await?)
 }
 
 /// Applies one action to the selected (or all matching) requests; reports
@@ -43,7 +43,7 @@ pub async fn requested_count() -> Result<u64, AppError> {
 
     require_admin().await?;
     let state = app_state()?;
-    super::service::requested_count(&state.db).await
+    Ok(super::service::requested_count(&state.db).await?)
 }
 
 /// Everything about one request, for the process view.
@@ -54,7 +54,7 @@ pub async fn payout_process_view(request_id: i64) -> Result<super::ProcessView, 
 
     require_admin().await?;
     let state = app_state()?;
-    super::service::process_view(&state.db, request_id).await
+    Ok(super::service::process_view(&state.db, request_id).await?)
 }
 
 /// The request's payout details in full; the reveal is audit-logged.
@@ -65,14 +65,14 @@ pub async fn reveal_payout_details(request_id: i64) -> Result<super::RevealedDet
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    super::service::reveal(
+    Ok(super::service::reveal(
         &state.db,
         &state.clock,
         admin.id,
         request_id,
         request_meta().ip,
     )
-    .await
+    .await?)
 }
 
 /// One action on one request, with what the member will see.

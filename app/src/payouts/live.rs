@@ -186,7 +186,7 @@ mod stream {
                 let count = match crate::payouts::service::requested_count(&self.state.db).await {
                     Ok(count) => count,
                     Err(err) => {
-                        tracing::warn!(error = %err.message, "live stream: count failed");
+                        tracing::warn!(error = %err, "live stream: count failed");
                         return None;
                     }
                 };

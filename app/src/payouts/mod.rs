@@ -2,6 +2,8 @@
 //! and page through withdrawal requests, and act on many at once.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod error;
 pub mod export;
 #[cfg(feature = "ssr")]
 pub mod export_claim;

@@ -10,10 +10,10 @@ use sea_orm::{
     QueryOrder, QuerySelect, Select,
 };
 
+use super::error::PayoutsError;
 use super::{BulkRequest, PayoutList, PayoutQuery, PayoutRow, Selection, SortBy, PAGE_SIZES};
 use crate::auth::{service::users_by_id, Role};
 use crate::entities::{asset, user, withdrawal_request};
-use crate::error::AppError;
 use crate::payout_details::method::PayoutMethod;
 use crate::platform::{paging, Clock};
 use crate::ui::{BulkOutcome, Skipped};
@@ -30,16 +30,16 @@ pub const BULK_LIMIT: usize = 5_000;
 pub(crate) async fn filtered(
     db: &DatabaseConnection,
     query: &PayoutQuery,
-) -> Result<Select<withdrawal_request::Entity>, AppError> {
+) -> Result<Select<withdrawal_request::Entity>, PayoutsError> {
     let mut select = withdrawal_request::Entity::find();
     if !query.status.is_empty() {
         let status = WithdrawalStatus::parse(&query.status)
-            .ok_or_else(|| AppError::invalid(format!("Unknown status {:?}", query.status)))?;
+            .ok_or_else(|| PayoutsError::invalid(format!("Unknown status {:?}", query.status)))?;
         select = select.filter(withdrawal_request::Column::Status.eq(status.as_str()));
     }
     if !query.method.is_empty() {
         let method = PayoutMethod::parse(&query.method).ok_or_else(|| {
-            AppError::invalid(format!("Unknown payout method {:?}", query.method))
+            PayoutsError::invalid(format!("Unknown payout method {:?}", query.method))
         })?;
         select = select.filter(withdrawal_request::Column::Method.eq(method.as_str()));
     }
@@ -48,12 +48,12 @@ pub(crate) async fn filtered(
         let currency = asset::Entity::find()
             .filter(asset::Column::Code.eq(code.clone()))
             .one(db)
-            .await
-            .map_err(AppError::internal)?
-            .ok_or_else(|| AppError::invalid(format!("Unknown currency {code}")))?;
+            .await?
+            .ok_or_else(|| PayoutsError::invalid(format!("Unknown currency {code}")))?;
         select = select.filter(withdrawal_request::Column::CurrencyAssetId.eq(currency.id));
     }
-    let range = crate::platform::dates::day_range(&query.from, &query.to)?;
+    let range = crate::platform::dates::day_range(&query.from, &query.to)
+        .map_err(|err| PayoutsError::invalid(err.message))?;
     if let Some(start) = range.start {
         select = select.filter(withdrawal_request::Column::CreatedAt.gte(start));
     }
@@ -63,7 +63,7 @@ pub(crate) async fn filtered(
     let keyword = query.q.trim();
     if !keyword.is_empty() {
         if keyword.chars().count() > 200 {
-            return Err(AppError::invalid("The search is too long"));
+            return Err(PayoutsError::invalid("The search is too long"));
         }
         let pattern = format!("%{}%", keyword.to_lowercase());
         let members = Query::select()
@@ -97,11 +97,14 @@ pub(crate) async fn filtered(
     Ok(select)
 }
 
-pub async fn list(db: &DatabaseConnection, query: &PayoutQuery) -> Result<PayoutList, AppError> {
+pub async fn list(
+    db: &DatabaseConnection,
+    query: &PayoutQuery,
+) -> Result<PayoutList, PayoutsError> {
     let per_page = crate::ui::list::per_page(query.per_page, &PAGE_SIZES);
     let page = paging::page(query.page);
     let select = filtered(db, query).await?;
-    let total = select.clone().count(db).await.map_err(AppError::internal)?;
+    let total = select.clone().count(db).await?;
     let column = match query.sort {
         SortBy::Created => withdrawal_request::Column::Id,
         SortBy::Amount => withdrawal_request::Column::GrossMinor,
@@ -119,11 +122,8 @@ pub async fn list(db: &DatabaseConnection, query: &PayoutQuery) -> Result<Payout
         .limit(per_page)
         .offset(paging::offset(page, per_page))
         .all(db)
-        .await
-        .map_err(AppError::internal)?;
-    let members = users_by_id(db, models.iter().map(|m| m.member_user_id))
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
+    let members = users_by_id(db, models.iter().map(|m| m.member_user_id)).await?;
     let views = withdrawals::views_of(db, &models).await?;
     let rows = models
         .iter()
@@ -152,27 +152,28 @@ pub async fn selected_ids(
     db: &DatabaseConnection,
     selection: Selection,
     limit: usize,
-) -> Result<Vec<i64>, AppError> {
+) -> Result<Vec<i64>, PayoutsError> {
     let mut ids = match selection {
         Selection::Ids(ids) => ids,
-        Selection::Matching(query) => filtered(db, &query)
-            .await?
-            .select_only()
-            .column(withdrawal_request::Column::Id)
-            .order_by_asc(withdrawal_request::Column::Id)
-            .limit(limit as u64 + 1)
-            .into_tuple::<i64>()
-            .all(db)
-            .await
-            .map_err(AppError::internal)?,
+        Selection::Matching(query) => {
+            filtered(db, &query)
+                .await?
+                .select_only()
+                .column(withdrawal_request::Column::Id)
+                .order_by_asc(withdrawal_request::Column::Id)
+                .limit(limit as u64 + 1)
+                .into_tuple::<i64>()
+                .all(db)
+                .await?
+        }
     };
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() {
-        return Err(AppError::invalid("Select at least one request"));
+        return Err(PayoutsError::invalid("Select at least one request"));
     }
     if ids.len() > limit {
-        return Err(AppError::invalid(format!(
+        return Err(PayoutsError::invalid(format!(
             "At most {limit} requests at once; narrow the filter"
         )));
     }
@@ -185,15 +186,15 @@ pub async fn bulk(
     clock: &Clock,
     admin_user_id: i64,
     request: BulkRequest,
-) -> Result<BulkOutcome, AppError> {
+) -> Result<BulkOutcome, PayoutsError> {
     let note = request.note.trim().to_owned();
     if request.action == WithdrawalAction::Reject && note.is_empty() {
-        return Err(AppError::invalid(
+        return Err(PayoutsError::invalid(
             "Rejecting needs a note: the member sees it in their history",
         ));
     }
     if request.idempotency_key.trim().is_empty() {
-        return Err(AppError::invalid("The idempotency key is missing"));
+        return Err(PayoutsError::invalid("The idempotency key is missing"));
     }
     let ids = selected_ids(db, request.selection, BULK_LIMIT).await?;
     // Checked once: bad details are the same for every row.
@@ -234,36 +235,29 @@ pub async fn bulk(
 
 /// How many requests are waiting for an administrator: the sidebar badge.
 /// Counted on the status index, so it stays cheap on large tables.
-pub async fn requested_count(db: &DatabaseConnection) -> Result<u64, AppError> {
-    withdrawal_request::Entity::find()
+pub async fn requested_count(db: &DatabaseConnection) -> Result<u64, PayoutsError> {
+    Ok(withdrawal_request::Entity::find()
         .filter(withdrawal_request::Column::Status.eq(WithdrawalStatus::Requested.as_str()))
         .count(db)
-        .await
-        .map_err(AppError::internal)
+        .await?)
 }
 
 /// A request by id, or "not found".
 async fn find_request(
     db: &DatabaseConnection,
     request_id: i64,
-) -> Result<withdrawal_request::Model, AppError> {
+) -> Result<withdrawal_request::Model, PayoutsError> {
     withdrawal_request::Entity::find_by_id(request_id)
         .one(db)
-        .await
-        .map_err(AppError::internal)?
-        .ok_or_else(|| {
-            AppError::new(
-                crate::error::ErrorCode::NotFound,
-                "Withdrawal request not found",
-            )
-        })
+        .await?
+        .ok_or_else(|| PayoutsError::not_found("Withdrawal request not found"))
 }
 
 /// The process view of one request.
 pub async fn process_view(
     db: &DatabaseConnection,
     request_id: i64,
-) -> Result<super::ProcessView, AppError> {
+) -> Result<super::ProcessView, PayoutsError> {
     use crate::entities::withdrawal_event;
     use crate::withdrawals::{preview::TimelineEvent, status::transition};
 
@@ -271,25 +265,21 @@ pub async fn process_view(
     let request = withdrawals::view_of(db, &model).await?;
     let member = user::Entity::find_by_id(model.member_user_id)
         .one(db)
-        .await
-        .map_err(AppError::internal)?
+        .await?
         .ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!("member {} missing", model.member_user_id))
+            PayoutsError::Unexpected(anyhow::anyhow!("member {} missing", model.member_user_id))
         })?;
     let verification = crate::verification::service::get(db, member.id)
-        .await
-        .map_err(AppError::internal)?
+        .await?
         .status;
     let events = withdrawal_event::Entity::find()
         .filter(withdrawal_event::Column::RequestId.eq(request_id))
         .order_by_asc(withdrawal_event::Column::Id)
         .all(db)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     let actors: HashMap<i64, String> =
         users_by_id(db, events.iter().filter_map(|e| e.actor_user_id))
-            .await
-            .map_err(AppError::internal)?
+            .await?
             .into_iter()
             .map(|(id, u)| (id, u.display_name))
             .collect();
@@ -316,9 +306,8 @@ pub async fn process_view(
             })
         })
         .collect();
-    let recent = crate::ledger::statement::statement(db, member.id, Some(model.wallet_id), 1)
-        .await
-        .map_err(AppError::internal)?;
+    let recent =
+        crate::ledger::statement::statement(db, member.id, Some(model.wallet_id), 1).await?;
     let wallet_asset = recent
         .as_ref()
         .and_then(|r| r.wallet.clone())
@@ -356,16 +345,14 @@ pub async fn process_view(
 async fn extra_details(
     db: &DatabaseConnection,
     details_json: Option<&str>,
-) -> Result<Vec<(String, String)>, AppError> {
+) -> Result<Vec<(String, String)>, PayoutsError> {
     let details: crate::payout_details::DetailsInput = details_json
         .and_then(|json| serde_json::from_str(json).ok())
         .unwrap_or_default();
     if details.extra.is_empty() {
         return Ok(Vec::new());
     }
-    let fields = crate::payout_fields::service::fields(db, true)
-        .await
-        .map_err(AppError::internal)?;
+    let fields = crate::payout_fields::service::fields(db, true).await?;
     Ok(crate::payout_fields::service::labelled(
         &fields,
         &details.extra,
@@ -380,7 +367,7 @@ pub async fn reveal(
     admin_user_id: i64,
     request_id: i64,
     ip: Option<String>,
-) -> Result<super::RevealedDetails, AppError> {
+) -> Result<super::RevealedDetails, PayoutsError> {
     use crate::payout_details::DetailsInput;
     use crate::platform::audit::{self, AuditAction, AuditEntry};
 
@@ -389,7 +376,7 @@ pub async fn reveal(
         .payout_details
         .as_deref()
         .and_then(|json| serde_json::from_str(json).ok())
-        .ok_or_else(|| AppError::invalid("This request has no payout details on record"))?;
+        .ok_or_else(|| PayoutsError::invalid("This request has no payout details on record"))?;
     audit::record(
         db,
         clock.now(),
@@ -399,8 +386,7 @@ pub async fn reveal(
             .ip(ip)
             .detail(format!("details of user:{}", model.member_user_id)),
     )
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     let mut fields = extra_details(db, model.payout_details.as_deref()).await?;
     fields.splice(0..0, details.labelled());
     Ok(super::RevealedDetails { fields })
