@@ -149,11 +149,11 @@ impl FromServerFnError for AppError {
 
 /// The conversions every feature's service error shares. The enum itself is
 /// written out in the feature (its variants and messages are the feature's
-/// own); this adds, for each `Variant(String)` listed, a constructor and the
-/// wire code it crosses the boundary with, sends each delegated variant
-/// through its inner error's own `AppError` conversion, makes a database
-/// error `Unexpected` (so `?` does the work), and logs `Unexpected` while
-/// handing the client nothing of it.
+/// own); this adds `unexpected(cause)`; for each `Variant(String)` listed,
+/// a constructor and the wire code it crosses the boundary with; sends each
+/// delegated variant through its inner error's own `AppError` conversion;
+/// makes a database error `Unexpected` (so `?` does the work); and logs
+/// `Unexpected` while handing the client nothing of it.
 ///
 /// ```ignore
 /// service_error!(FundingError {
@@ -172,6 +172,10 @@ macro_rules! service_error {
                     Self::$variant(message.into())
                 }
             )*
+
+            pub fn unexpected(cause: impl Into<anyhow::Error>) -> Self {
+                Self::Unexpected(cause.into())
+            }
         }
 
         impl From<sea_orm::DbErr> for $name {

@@ -27,12 +27,6 @@ pub enum PayPalServiceError {
     Unexpected(#[from] anyhow::Error),
 }
 
-impl PayPalServiceError {
-    pub fn unexpected(cause: impl Into<anyhow::Error>) -> Self {
-        Self::Unexpected(cause.into())
-    }
-}
-
 service_error!(PayPalServiceError {
     Invalid(invalid) => Invalid,
     NotFound(not_found) => NotFound,

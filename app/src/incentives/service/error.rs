@@ -23,12 +23,6 @@ pub enum IncentiveError {
     Unexpected(#[from] anyhow::Error),
 }
 
-impl IncentiveError {
-    pub fn unexpected(cause: impl Into<anyhow::Error>) -> Self {
-        Self::Unexpected(cause.into())
-    }
-}
-
 service_error!(IncentiveError {
     Invalid(invalid) => Invalid,
     NotFound(not_found) => NotFound,
