@@ -1,8 +1,11 @@
 # Paydesk's two everyday commands. Each installs whatever this machine is
 # missing first (see .ci/tools.sh), and skips what is already there.
-.PHONY: run test bench fuzz
+.PHONY: run release test bench fuzz
 run:
 	@bash .ci/run-app.sh
+# The deployable build (release profile, optimised wasm), then served.
+release:
+	@MODE=release bash .ci/run-app.sh
 test:
 	@bash .ci/test.sh
 # Withdrawal requests per second, service layer against a raw-SQL baseline,

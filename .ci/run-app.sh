@@ -1,14 +1,35 @@
 #!/usr/bin/env bash
-# `make run`: install what is missing, build the release, serve on SQLite.
+# `make run`: install what is missing, build, serve on SQLite.
+# `make release` (MODE=release): the deployable build, served the same way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/tools.sh
 ensure_rust_tools
 
-say "building the release server (a few minutes the first time, seconds after)"
-cargo build --release -p server --bin paydesk
-build_site wasm-release optimise
+MODE="${MODE:-run}"
+case "$MODE" in
+  run)
+    # Quick to build and to rebuild after an edit (see Cargo.toml); the
+    # wasm is left as wasm-bindgen writes it.
+    server_profile=quick
+    say "building the server (profile quick; minutes the first time, seconds after an edit)"
+    cargo build --profile quick -p server --bin paydesk
+    build_site wasm-quick
+    ;;
+  release)
+    ensure_wasm_opt
+    server_profile=release
+    say "building the release server (one codegen unit, thin LTO: slow, once)"
+    cargo build --release -p server --bin paydesk
+    build_site wasm-release optimise
+    ;;
+  *)
+    echo "MODE must be run or release, not $MODE" >&2
+    exit 2
+    ;;
+esac
 
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$CARGO_TARGET_DIR/site}"
 export LEPTOS_ENV="${LEPTOS_ENV:-PROD}"
-exec "$CARGO_TARGET_DIR/release/paydesk" serve "$@"
+say "serving $CARGO_TARGET_DIR/$server_profile/paydesk; make the first admin with: $CARGO_TARGET_DIR/$server_profile/paydesk create-admin --email you@example.com"
+exec "$CARGO_TARGET_DIR/$server_profile/paydesk" serve "$@"

@@ -36,6 +36,10 @@ ensure_rust_tools() {
     env -u CARGO_TARGET_DIR CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
       cargo install wasm-bindgen-cli --version "$bindgen" --force
   fi
+}
+
+# Only `make release` shrinks the wasm, so only it needs binaryen.
+ensure_wasm_opt() {
   # Debian's binaryen (wasm-opt 108) silently breaks hydration; npm's 132 does not.
   if ! "$TOOLS_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}"; then
     say "installing binaryen $BINARYEN_VERSION (wasm-opt)"
@@ -79,7 +83,7 @@ build_site() {
     "$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile/frontend.wasm"
   if [ "$optimise" = optimise ]; then
     say "optimising the wasm"
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    "$TOOLS_DIR/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
       --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
       "$site/pkg/paydesk_bg.wasm" -o "$site/pkg/paydesk.wasm"
     rm "$site/pkg/paydesk_bg.wasm"
