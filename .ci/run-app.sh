@@ -9,12 +9,14 @@ ensure_rust_tools
 MODE="${MODE:-run}"
 case "$MODE" in
   run)
-    # Quick to build and to rebuild after an edit (see Cargo.toml); the
-    # wasm is left as wasm-bindgen writes it.
-    server_profile=quick
-    say "building the server (profile quick; minutes the first time, seconds after an edit)"
-    cargo build --profile quick -p server --bin paydesk
-    build_site wasm-quick
+    # The build `make test` makes too (see Cargo.toml), incremental so a
+    # one-line change rebuilds in seconds; the wasm is served as
+    # wasm-bindgen writes it.
+    export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-1}"
+    server_profile=ci
+    say "building the server (profile ci; minutes the first time, seconds after an edit)"
+    cargo build --profile ci -p server --bin paydesk
+    build_site wasm-ci
     ;;
   release)
     ensure_wasm_opt
