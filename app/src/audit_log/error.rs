@@ -7,10 +7,13 @@ pub enum AuditLogError {
     /// The input breaks a rule; the message names the field and the fix.
     #[error("{0}")]
     Invalid(String),
+    /// A date filter is not a date, or ends before it starts.
+    #[error(transparent)]
+    Dates(#[from] crate::platform::dates::DayRangeError),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
 
 service_error!(AuditLogError {
     Invalid(invalid) => Invalid,
-});
+} delegates { Dates });

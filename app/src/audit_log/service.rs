@@ -58,8 +58,7 @@ pub async fn list(db: &DatabaseConnection, query: &AuditQuery) -> Result<AuditPa
         select = select
             .filter(Expr::expr(Func::lower(Expr::col(audit_event::Column::Subject))).like(pattern));
     }
-    let range =
-        day_range(&query.from, &query.to).map_err(|err| AuditLogError::invalid(err.message))?;
+    let range = day_range(&query.from, &query.to)?;
     if let Some(start) = range.start {
         select = select.filter(audit_event::Column::OccurredAt.gte(start));
     }

@@ -255,7 +255,7 @@ pub async fn preview_import(csv: String) -> Result<super::ImportPreview, AppErro
 
     require_admin().await?;
     let state = app_state()?;
-    super::import::preview(&state.db, &csv).await
+    Ok(super::import::preview(&state.db, &csv).await?)
 }
 
 /// Imports the good lines of a CSV file, pending approval; a second import
@@ -267,5 +267,5 @@ pub async fn run_import(csv: String) -> Result<super::ImportOutcome, AppError> {
 
     let admin = require_admin().await?;
     let state = app_state()?;
-    super::import::run(&state.db, &state.clock, admin.id, &csv, request_meta().ip).await
+    Ok(super::import::run(&state.db, &state.clock, admin.id, &csv, request_meta().ip).await?)
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use sea_orm::DatabaseConnection;
 
-use super::service::{self, Created, Origin};
+use super::service::{self, Created, IncentiveError, Origin};
 use super::{ImportOutcome, ImportPreview, ImportRow, IncentiveInput, IncentiveSource};
 use crate::error::AppError;
 use crate::ledger::money::Money;
@@ -27,7 +27,7 @@ const REQUIRED: [&str; 5] = ["member_email", "program", "asset", "amount", "exte
 
 /// The file's lines as incentives, each with its line number; a file that
 /// cannot be read at all is refused as a whole.
-fn parse(text: &str) -> Result<Vec<(u64, IncentiveInput)>, AppError> {
+fn parse(text: &str) -> Result<Vec<(u64, IncentiveInput)>, IncentiveError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -35,7 +35,7 @@ fn parse(text: &str) -> Result<Vec<(u64, IncentiveInput)>, AppError> {
         .from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()
-        .map_err(|err| AppError::invalid(format!("The file is not CSV: {err}")))?
+        .map_err(|err| IncentiveError::invalid(format!("The file is not CSV: {err}")))?
         .iter()
         .map(str::to_ascii_lowercase)
         .collect();
@@ -45,7 +45,7 @@ fn parse(text: &str) -> Result<Vec<(u64, IncentiveInput)>, AppError> {
         .filter(|c| !header.iter().any(|h| h == c))
         .collect();
     if !missing.is_empty() {
-        return Err(AppError::invalid(format!(
+        return Err(IncentiveError::invalid(format!(
             "The header must name the columns {}; missing: {}",
             REQUIRED.join(", "),
             missing.join(", ")
@@ -55,13 +55,13 @@ fn parse(text: &str) -> Result<Vec<(u64, IncentiveInput)>, AppError> {
     let mut lines = Vec::new();
     for (index, record) in reader.records().enumerate() {
         let record = record.map_err(|err| {
-            AppError::invalid(format!("Line {}: not readable as CSV: {err}", index + 2))
+            IncentiveError::invalid(format!("Line {}: not readable as CSV: {err}", index + 2))
         })?;
         if record.iter().all(str::is_empty) {
             continue;
         }
         if lines.len() == MAX_LINES {
-            return Err(AppError::invalid(format!(
+            return Err(IncentiveError::invalid(format!(
                 "At most {MAX_LINES} lines per file; split it"
             )));
         }
@@ -86,7 +86,9 @@ fn parse(text: &str) -> Result<Vec<(u64, IncentiveInput)>, AppError> {
         ));
     }
     if lines.is_empty() {
-        return Err(AppError::invalid("The file has no lines under its header"));
+        return Err(IncentiveError::invalid(
+            "The file has no lines under its header",
+        ));
     }
     Ok(lines)
 }
@@ -94,7 +96,7 @@ fn parse(text: &str) -> Result<Vec<(u64, IncentiveInput)>, AppError> {
 const ORIGIN_SOURCE: IncentiveSource = IncentiveSource::Csv;
 
 /// Each line checked, without writing anything.
-pub async fn preview(db: &DatabaseConnection, text: &str) -> Result<ImportPreview, AppError> {
+pub async fn preview(db: &DatabaseConnection, text: &str) -> Result<ImportPreview, IncentiveError> {
     let lines = parse(text)?;
     let mut rows = Vec::with_capacity(lines.len());
     let mut totals: BTreeMap<String, Money> = BTreeMap::new();
@@ -103,13 +105,11 @@ pub async fn preview(db: &DatabaseConnection, text: &str) -> Result<ImportPrevie
     for (line, input) in lines {
         let external = input.external_id.clone().unwrap_or_default();
         let checked = if !external.is_empty() && !seen.insert(external.clone()) {
-            Err(AppError::invalid(format!(
+            Err(IncentiveError::invalid(format!(
                 "external_id: {external} appears twice in the file"
             )))
         } else {
-            service::check_import(db, ORIGIN_SOURCE, &input)
-                .await
-                .map_err(AppError::from)
+            service::check_import(db, ORIGIN_SOURCE, &input).await
         };
         let (error, before) = match checked {
             Ok(service::LineCheck::New {
@@ -132,7 +132,8 @@ pub async fn preview(db: &DatabaseConnection, text: &str) -> Result<ImportPrevie
             }
             Err(err) => {
                 invalid += 1;
-                (Some(err.message), None)
+                // What a client would be told, never an internal cause.
+                (Some(AppError::from(err).message), None)
             }
         };
         rows.push(ImportRow {
@@ -163,7 +164,7 @@ pub async fn run(
     admin_user_id: i64,
     text: &str,
     ip: Option<String>,
-) -> Result<ImportOutcome, AppError> {
+) -> Result<ImportOutcome, IncentiveError> {
     let lines = parse(text)?;
     let origin = Origin {
         source: ORIGIN_SOURCE,
@@ -183,9 +184,7 @@ pub async fn run(
                 created_ids.push(view.id);
             }
             Ok(Created::Existing(_)) => outcome.existing += 1,
-            Err(err) => outcome
-                .failed
-                .push((line, crate::error::AppError::from(err).message)),
+            Err(err) => outcome.failed.push((line, AppError::from(err).message)),
         }
     }
     audit::record(
@@ -202,8 +201,7 @@ pub async fn run(
                 outcome.failed.len()
             )),
     )
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     Ok(outcome)
 }
 
@@ -227,11 +225,12 @@ mod tests {
 
         let err = parse("member_email,amount\nada@example.com,1\n").unwrap_err();
         assert!(
-            err.message.contains("missing: program, asset, external_id"),
+            err.to_string()
+                .contains("missing: program, asset, external_id"),
             "{}",
-            err.message
+            err
         );
         let err = parse("member_email,program,asset,amount,external_id\n").unwrap_err();
-        assert!(err.message.contains("no lines"), "{}", err.message);
+        assert!(err.to_string().contains("no lines"), "{err}");
     }
 }

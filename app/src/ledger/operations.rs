@@ -4,14 +4,14 @@
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use super::idempotency::{self, Claim, IdempotencyError};
+use super::idempotency::{self, Begun, IdempotencyError};
 use super::money::{parse_amount, AmountError};
 use super::service::{self as ledger, LedgerError, WalletKind};
 use crate::entities::{asset, wallet};
 use crate::error::{AppError, ErrorCode};
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
-    db, Clock,
+    Clock,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -55,13 +55,11 @@ impl From<OperationError> for AppError {
             | OperationError::Invalid(_)
             | OperationError::InsufficientFunds => ErrorCode::Invalid,
             OperationError::WalletNotFound => ErrorCode::NotFound,
-            OperationError::Idempotency(IdempotencyError::Missing) => ErrorCode::Invalid,
-            OperationError::Idempotency(
-                IdempotencyError::Reused | IdempotencyError::InProgress,
-            ) => ErrorCode::Conflict,
-            OperationError::Idempotency(IdempotencyError::Db(_))
-            | OperationError::Unexpected(_) => {
-                return AppError::internal(anyhow::anyhow!("{err:#}"));
+            OperationError::Idempotency(_) | OperationError::Unexpected(_) => {
+                return match err {
+                    OperationError::Idempotency(inner) => AppError::from(inner),
+                    other => AppError::internal(anyhow::anyhow!("{other:#}")),
+                };
             }
         };
         AppError::new(code, err.to_string())
@@ -123,19 +121,15 @@ pub async fn record_deposit(
     let fingerprint = idempotency::fingerprint(&[
         "ledger.deposit",
         &funding.id.to_string(),
-        amount_text,
+        &amount.to_string(),
         &memo,
     ]);
     let now = clock.now();
-    let txn = db::begin_write(db).await?;
-    if let Claim::Replay(outcome) =
-        idempotency::claim(&txn, now, &scope, idempotency_key, &fingerprint).await?
-    {
-        txn.rollback().await?;
-        return outcome
-            .parse()
-            .map_err(|_| OperationError::Unexpected(anyhow::anyhow!("bad stored outcome")));
-    }
+    let (txn, claimed) =
+        match idempotency::begin(db, now, &scope, idempotency_key, &fingerprint).await? {
+            Begun::Replay(entry) => return Ok(entry),
+            Begun::New(txn, claimed) => (txn, claimed),
+        };
     let entry = ledger::record_deposit(
         &txn,
         now,
@@ -154,8 +148,7 @@ pub async fn record_deposit(
             .detail(format!("{amount} minor units of {}: {memo}", asset.code)),
     )
     .await?;
-    idempotency::complete(&txn, &scope, idempotency_key, &entry.to_string()).await?;
-    txn.commit().await?;
+    claimed.commit(txn, &entry).await?;
     Ok(entry)
 }
 
@@ -193,19 +186,15 @@ pub async fn adjust_member(
         &member_user_id.to_string(),
         &asset.code,
         &format!("{direction:?}"),
-        amount_text,
+        &amount.to_string(),
         &reason,
     ]);
     let now = clock.now();
-    let txn = db::begin_write(db).await?;
-    if let Claim::Replay(outcome) =
-        idempotency::claim(&txn, now, &scope, idempotency_key, &fingerprint).await?
-    {
-        txn.rollback().await?;
-        return outcome
-            .parse()
-            .map_err(|_| OperationError::Unexpected(anyhow::anyhow!("bad stored outcome")));
-    }
+    let (txn, claimed) =
+        match idempotency::begin(db, now, &scope, idempotency_key, &fingerprint).await? {
+            Begun::Replay(entry) => return Ok(entry),
+            Begun::New(txn, claimed) => (txn, claimed),
+        };
     let member = crate::entities::user::Entity::find_by_id(member_user_id)
         .one(&txn)
         .await?
@@ -227,7 +216,6 @@ pub async fn adjust_member(
             .detail(format!("{signed} minor units of {}: {reason}", asset.code)),
     )
     .await?;
-    idempotency::complete(&txn, &scope, idempotency_key, &entry.to_string()).await?;
-    txn.commit().await?;
+    claimed.commit(txn, &entry).await?;
     Ok(entry)
 }

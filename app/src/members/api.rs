@@ -106,17 +106,7 @@ pub async fn request_for_member(
     let admin = require_admin().await?;
     let state = app_state()?;
     super::service::find_member(&state.db, member_id).await?;
-    let amount = if max.is_some_and(|v| !v.is_empty()) {
-        AmountRequest::Max
-    } else {
-        match amount
-            .map(|a| a.trim().to_owned())
-            .filter(|a| !a.is_empty())
-        {
-            Some(amount) => AmountRequest::Exact(amount),
-            None => return Err(AppError::invalid("Enter an amount, or choose the maximum")),
-        }
-    };
+    let amount = AmountRequest::from_form(amount, max.as_deref())?;
     let view = request_on_behalf(
         &state.db,
         &state.clock,

@@ -130,7 +130,7 @@ pub async fn payment_file(id: i64) -> Result<super::payment_files::PaymentFileVi
 
     require_admin().await?;
     let state = app_state()?;
-    super::payment_files::reading::view(&state.db, id).await
+    Ok(super::payment_files::reading::view(&state.db, id).await?)
 }
 
 /// The latest exports, payment files and reports, newest first.
@@ -141,5 +141,5 @@ pub async fn export_history() -> Result<Vec<super::payment_files::ExportSummary>
 
     require_admin().await?;
     let state = app_state()?;
-    super::payment_files::reading::history(&state.db).await
+    Ok(super::payment_files::reading::history(&state.db).await?)
 }

@@ -10,8 +10,8 @@ use sea_orm::{
 
 use super::export::{ExportFormat, ExportScope};
 use crate::entities::{payout_export, withdrawal_request};
-use crate::error::AppError;
 use crate::payout_fields::MethodField;
+use crate::payouts::error::PayoutsError;
 use crate::platform::audit::{self, AuditAction, AuditEntry};
 use crate::platform::{db, AppState};
 
@@ -36,15 +36,11 @@ pub async fn prepare(
     format: ExportFormat,
     scope: ExportScope,
     chosen: Select<withdrawal_request::Entity>,
-) -> Result<Prepared, AppError> {
-    let extra = crate::payout_fields::service::fields(&state.db, true)
-        .await
-        .map_err(AppError::internal)?;
+) -> Result<Prepared, PayoutsError> {
+    let extra = crate::payout_fields::service::fields(&state.db, true).await?;
 
     let now = state.clock.now();
-    let txn = db::begin_write(&state.db)
-        .await
-        .map_err(AppError::internal)?;
+    let txn = db::begin_write(&state.db).await?;
     let export = payout_export::ActiveModel {
         admin_user_id: Set(admin_id),
         format: Set(format.as_str().to_owned()),
@@ -54,8 +50,7 @@ pub async fn prepare(
         ..Default::default()
     }
     .insert(&txn)
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     // Claim the rows no export carried yet. For "only new" this is the
     // file's content: two admins exporting new requests at once get
     // disjoint files, because each row is claimed once.
@@ -75,8 +70,7 @@ pub async fn prepare(
             ),
         )
         .exec(&txn)
-        .await
-        .map_err(AppError::internal)?
+        .await?
         .rows_affected;
     let rows = match scope {
         ExportScope::New => withdrawal_request::Entity::find()
@@ -85,18 +79,18 @@ pub async fn prepare(
     };
     let count = match scope {
         ExportScope::New => claimed,
-        _ => rows.clone().count(&txn).await.map_err(AppError::internal)?,
+        _ => rows.clone().count(&txn).await?,
     };
     if count == 0 {
         // Dropping the transaction rolls the export row back.
-        return Err(AppError::invalid(match scope {
+        return Err(PayoutsError::invalid(match scope {
             ExportScope::New => "No new requests to export since the last export",
             _ => "No requests to export",
         }));
     }
     let mut recorded: payout_export::ActiveModel = export.into();
-    recorded.row_count = Set(i64::try_from(count).map_err(AppError::internal)?);
-    let export = recorded.update(&txn).await.map_err(AppError::internal)?;
+    recorded.row_count = Set(i64::try_from(count).map_err(PayoutsError::unexpected)?);
+    let export = recorded.update(&txn).await?;
     audit::record(
         &txn,
         now,
@@ -111,9 +105,8 @@ pub async fn prepare(
                 scope.as_str()
             )),
     )
-    .await
-    .map_err(AppError::internal)?;
-    txn.commit().await.map_err(AppError::internal)?;
+    .await?;
+    txn.commit().await?;
 
     Ok(Prepared {
         export_id: export.id,

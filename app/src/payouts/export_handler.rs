@@ -163,6 +163,7 @@ async fn payment_file(
         },
     )
     .await
+    .map_err(AppError::from)
 }
 
 /// A report of what the form's scope matches, recorded and claimed.
@@ -177,7 +178,7 @@ async fn report(
     let scope = ExportScope::parse(&form.scope)
         .ok_or_else(|| AppError::invalid(format!("Unknown export scope {:?}", form.scope)))?;
     let chosen = scoped(state, scope, form).await?;
-    prepare(state, admin_id, ip, format, scope, chosen).await
+    Ok(prepare(state, admin_id, ip, format, scope, chosen).await?)
 }
 
 fn parse_ids(text: &str) -> Result<Vec<i64>, AppError> {
@@ -216,7 +217,7 @@ async fn respond(db: DatabaseConnection, prepared: Prepared) -> Response {
     let body = if prepared.format == ExportFormat::Xlsx {
         match xlsx(&db, &prepared.rows, &prepared.extra, &assets).await {
             Ok(bytes) => Body::from(bytes),
-            Err(err) => return error_response(&err),
+            Err(err) => return error_response(&err.into()),
         }
     } else {
         Body::from_stream(csv_stream(

@@ -15,21 +15,20 @@ use sea_orm::{
 use super::export::{PAYQUICKER_COLUMNS, PAYQUICKER_COLUMNS_SETTING};
 use crate::auth::service::users_by_id;
 use crate::entities::{asset, user, withdrawal_request};
-use crate::error::AppError;
 use crate::ledger::money::decimal_string;
 use crate::payout_details::method::PayoutMethod;
 use crate::payout_details::DetailsInput;
 use crate::payout_fields::MethodField;
+use crate::payouts::error::PayoutsError;
 use crate::withdrawals::WithdrawalStatus;
 
 /// Rows read from the database per page of the file.
 const PAGE: u64 = 500;
 
 /// The configured PayQuicker columns, or the defaults.
-pub async fn payquicker_columns(db: &DatabaseConnection) -> Result<Vec<String>, AppError> {
-    let configured = crate::platform::settings_store::get_setting(db, PAYQUICKER_COLUMNS_SETTING)
-        .await
-        .map_err(AppError::internal)?;
+pub async fn payquicker_columns(db: &DatabaseConnection) -> Result<Vec<String>, PayoutsError> {
+    let configured =
+        crate::platform::settings_store::get_setting(db, PAYQUICKER_COLUMNS_SETTING).await?;
     let Some(configured) = configured.filter(|v| !v.trim().is_empty()) else {
         return Ok(PAYQUICKER_COLUMNS.iter().map(|c| (*c).to_owned()).collect());
     };
@@ -41,7 +40,7 @@ pub async fn payquicker_columns(db: &DatabaseConnection) -> Result<Vec<String>, 
             if PAYQUICKER_COLUMNS.contains(&column) {
                 Ok(column.to_owned())
             } else {
-                Err(AppError::invalid(format!(
+                Err(PayoutsError::invalid(format!(
                     "The PayQuicker columns setting names an unknown column \"{column}\""
                 )))
             }
@@ -294,15 +293,17 @@ pub async fn xlsx(
     rows: &Select<withdrawal_request::Entity>,
     extra: &[MethodField],
     assets: &HashMap<i64, asset::Model>,
-) -> Result<Vec<u8>, AppError> {
+) -> Result<Vec<u8>, PayoutsError> {
     use rust_xlsxwriter::{Format, Workbook};
 
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
     let sheet = workbook
         .add_worksheet_with_constant_memory()
-        .map_err(AppError::internal)?;
-    sheet.set_name("Requests").map_err(AppError::internal)?;
+        .map_err(PayoutsError::unexpected)?;
+    sheet
+        .set_name("Requests")
+        .map_err(PayoutsError::unexpected)?;
     let titles = GENERIC_HEADER
         .iter()
         .map(|title| (*title).to_owned())
@@ -310,14 +311,12 @@ pub async fn xlsx(
     for (col, title) in titles.enumerate() {
         sheet
             .write_string_with_format(0, col as u16, title, &bold)
-            .map_err(AppError::internal)?;
+            .map_err(PayoutsError::unexpected)?;
     }
     let mut row: u32 = 1;
     let mut after = 0;
     loop {
-        let lines = page(db, rows, assets, after)
-            .await
-            .map_err(AppError::internal)?;
+        let lines = page(db, rows, assets, after).await?;
         let Some(last) = lines.last() else { break };
         after = last.request.id;
         for line in &lines {
@@ -325,13 +324,13 @@ pub async fn xlsx(
             for (col, value) in values.enumerate() {
                 sheet
                     .write_string(row, col as u16, value)
-                    .map_err(AppError::internal)?;
+                    .map_err(PayoutsError::unexpected)?;
             }
             row += 1;
         }
     }
     tokio::task::spawn_blocking(move || workbook.save_to_buffer())
         .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::internal)
+        .map_err(PayoutsError::unexpected)?
+        .map_err(PayoutsError::unexpected)
 }

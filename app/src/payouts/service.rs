@@ -52,8 +52,7 @@ pub(crate) async fn filtered(
             .ok_or_else(|| PayoutsError::invalid(format!("Unknown currency {code}")))?;
         select = select.filter(withdrawal_request::Column::CurrencyAssetId.eq(currency.id));
     }
-    let range = crate::platform::dates::day_range(&query.from, &query.to)
-        .map_err(|err| PayoutsError::invalid(err.message))?;
+    let range = crate::platform::dates::day_range(&query.from, &query.to)?;
     if let Some(start) = range.start {
         select = select.filter(withdrawal_request::Column::CreatedAt.gte(start));
     }

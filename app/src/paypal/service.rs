@@ -23,7 +23,10 @@ use super::client::{PayPalClient, PayPalError, PayoutItem};
 use super::error::PayPalServiceError;
 use super::{SendOutcome, MAX_ITEMS_PER_BATCH};
 use crate::entities::{paypal_batch, paypal_event, paypal_item, withdrawal_request};
-use crate::ledger::{idempotency, service as ledger};
+use crate::ledger::{
+    idempotency::{self, Begun},
+    service as ledger,
+};
 use crate::payout_details::method::PayoutMethod;
 use crate::payout_details::DetailsInput;
 use crate::platform::{
@@ -80,14 +83,11 @@ pub async fn send(
     let ids_text = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
     let scope = format!("user:{admin_user_id}");
     let fingerprint = idempotency::fingerprint(&["paypal.send", &ids_text]);
-    let txn = db::begin_write(db).await?;
-    match idempotency::claim(&txn, clock.now(), &scope, key, &fingerprint).await? {
-        idempotency::Claim::New => {
-            idempotency::complete(&txn, &scope, key, &prefix).await?;
-            txn.commit().await?;
-        }
-        idempotency::Claim::Replay(_) => {
-            txn.rollback().await?;
+    // The key commits on its own, before any batch is made: the batches
+    // it leads to are found again by their sender_batch_id prefix.
+    match idempotency::begin::<String>(db, clock.now(), &scope, key, &fingerprint).await? {
+        Begun::New(txn, claimed) => claimed.commit(txn, &prefix).await?,
+        Begun::Replay(_) => {
             let earlier = batches_with_prefix(db, &prefix).await?;
             return replayed(db, earlier).await;
         }

@@ -2,16 +2,32 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 
-use crate::error::AppError;
+/// Why a day filter was refused; the message is the one the list shows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DayRangeError {
+    #[error("{which}: \"{text}\" is not a date; use YYYY-MM-DD")]
+    NotADate { which: &'static str, text: String },
+    #[error("The start date is after the end date")]
+    StartAfterEnd,
+}
 
-fn day(text: &str, what: &str) -> Result<Option<NaiveDate>, AppError> {
+impl From<DayRangeError> for crate::error::AppError {
+    fn from(err: DayRangeError) -> Self {
+        Self::invalid(err.to_string())
+    }
+}
+
+fn day(text: &str, which: &'static str) -> Result<Option<NaiveDate>, DayRangeError> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
     }
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map(Some)
-        .map_err(|_| AppError::invalid(format!("{what}: \"{text}\" is not a date; use YYYY-MM-DD")))
+        .map_err(|_| DayRangeError::NotADate {
+            which,
+            text: text.to_owned(),
+        })
 }
 
 /// The instants a "from" and "to" day filter select: at or after `start`,
@@ -23,12 +39,12 @@ pub struct DayRange {
 }
 
 /// Either day may be empty; a start after the end is refused.
-pub fn day_range(from: &str, to: &str) -> Result<DayRange, AppError> {
+pub fn day_range(from: &str, to: &str) -> Result<DayRange, DayRangeError> {
     let from = day(from, "From")?;
     let to = day(to, "To")?;
     if let (Some(from), Some(to)) = (from, to) {
         if from > to {
-            return Err(AppError::invalid("The start date is after the end date"));
+            return Err(DayRangeError::StartAfterEnd);
         }
     }
     let midnight = |d: NaiveDate| Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN));
@@ -52,14 +68,17 @@ mod tests {
         assert_eq!(range.end.unwrap().to_rfc3339(), "2026-03-02T00:00:00+00:00");
         let open = day_range(" ", "").unwrap();
         assert_eq!((open.start, open.end), (None, None));
-        assert!(day_range("2026-03-02", "2026-03-01").is_err());
-        assert!(day_range("yesterday", "")
-            .unwrap_err()
-            .message
-            .starts_with("From"));
+        assert_eq!(
+            day_range("2026-03-02", "2026-03-01"),
+            Err(DayRangeError::StartAfterEnd)
+        );
+        assert_eq!(
+            day_range("yesterday", "").unwrap_err().to_string(),
+            "From: \"yesterday\" is not a date; use YYYY-MM-DD"
+        );
         assert!(day_range("", "2026-02-30")
             .unwrap_err()
-            .message
+            .to_string()
             .starts_with("To"));
     }
 }

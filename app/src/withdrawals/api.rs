@@ -51,10 +51,7 @@ pub async fn request_withdrawal(
 
     let user = require_member().await?;
     let state = app_state()?;
-    let amount = match max {
-        Some(_) => AmountRequest::Max,
-        None => AmountRequest::Exact(amount.unwrap_or_default()),
-    };
+    let amount = AmountRequest::from_form(amount, max.as_deref())?;
     let view = service::request_withdrawal(
         &state.db,
         &state.clock,

@@ -23,7 +23,33 @@ pub enum AmountRequest {
     Max,
 }
 
+/// A withdrawal form sent neither an amount nor the "maximum" box.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("Enter an amount, or choose the maximum")]
+pub struct AmountMissing;
+
+impl From<AmountMissing> for crate::error::AppError {
+    fn from(err: AmountMissing) -> Self {
+        Self::invalid(err.to_string())
+    }
+}
+
 impl AmountRequest {
+    /// A form's amount field and its "withdraw the maximum" box, read the
+    /// same way by every form that has them (the member's, and the admin's
+    /// on a member's page): a ticked box (any non-empty value) asks for the
+    /// maximum whatever the amount says; otherwise the amount is taken as
+    /// typed, for the decision to judge.
+    pub fn from_form(amount: Option<String>, max: Option<&str>) -> Result<Self, AmountMissing> {
+        if max.is_some_and(|max| !max.trim().is_empty()) {
+            return Ok(AmountRequest::Max);
+        }
+        match amount {
+            Some(amount) if !amount.trim().is_empty() => Ok(AmountRequest::Exact(amount)),
+            _ => Err(AmountMissing),
+        }
+    }
+
     /// The amount as the idempotency fingerprint sees it: the number, not
     /// how it was typed, so "25" and "25.00" sent with one key are one
     /// request. Text that is not a plain number stays as typed (the
@@ -198,6 +224,31 @@ pub fn decide(context: &Context<'_>, amount: &AmountRequest) -> Result<Decision,
 mod tests {
     use super::*;
     use crate::ledger::money::AssetKind;
+
+    #[test]
+    fn forms_read_the_maximum_box_and_the_amount_one_way() {
+        let read = |amount: Option<&str>, max: Option<&str>| {
+            AmountRequest::from_form(amount.map(str::to_owned), max)
+        };
+        assert_eq!(
+            read(Some("25"), None),
+            Ok(AmountRequest::Exact("25".into()))
+        );
+        assert_eq!(read(Some("25"), Some("on")), Ok(AmountRequest::Max));
+        assert_eq!(read(None, Some("1")), Ok(AmountRequest::Max));
+        // An empty box is not ticked; an empty amount is missing.
+        assert_eq!(
+            read(Some("25"), Some("")),
+            Ok(AmountRequest::Exact("25".into()))
+        );
+        assert_eq!(read(Some("  "), None), Err(AmountMissing));
+        assert_eq!(read(None, None), Err(AmountMissing));
+        // Spaces around a number are the decision's to refuse, with its message.
+        assert_eq!(
+            read(Some(" 12 "), None),
+            Ok(AmountRequest::Exact(" 12 ".into()))
+        );
+    }
 
     fn usd() -> AssetView {
         AssetView {

@@ -9,7 +9,6 @@ use crate::ledger_fixture::{assert_ledger_clean, balance, desk, key, Member};
 use app::auth::Role;
 use app::entities::{outbox_message, user};
 use app::incentives::{service::WAITING, PaymentOutcome};
-use app::withdrawals::service::Actor;
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement};
 use serde_json::{json, Value};
@@ -290,7 +289,7 @@ async fn money_waits_for_an_unconfirmed_address() {
     let desk = desk(&app).await;
     let ada = desk.member(&app, "ada").await;
     let budget = funding(&app, &desk, "Budget", 100_000).await;
-    let admin = crate::payouts_desk::admin_browser(&app).await;
+    let admin = crate::ledger_fixture::admin_browser(&app).await;
     let api_key = app::incentives::keys::create(
         &app.state.db,
         &app.clock,
@@ -317,12 +316,7 @@ async fn money_waits_for_an_unconfirmed_address() {
         )
         .await;
     assert_eq!(saved.status(), StatusCode::OK);
-    let member = Member {
-        actor: Actor {
-            user_id: me.id,
-            role: Role::Member,
-        },
-    };
+    let member = Member::new(me.id, me.email.clone());
     let wallet = desk.credit(&app, &member, &desk.usd, 5_000).await;
 
     // No withdrawal.

@@ -2,8 +2,9 @@
 //! across several weeks and two months.
 
 use crate::helpers::{spawn_app, TestApp};
+use crate::ledger_fixture::admin_browser;
 use crate::ledger_fixture::{act, desk, key, request};
-use crate::payouts_desk::{admin_browser, some_requests};
+use crate::payouts_desk::some_requests;
 use app::entities::withdrawal_request;
 use app::withdrawals::{WithdrawalAction as A, WithdrawalStatus as S};
 use app::{admin::AdminFigures, ledger::money::Money};

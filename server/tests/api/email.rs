@@ -415,7 +415,7 @@ async fn a_down_smtp_server_is_retried_with_backoff_then_given_up_and_retried_by
     assert_eq!(pass(&app, &mail).await, worker::Pass::default());
 
     // The admin sees it given up, and retries it.
-    let admin = crate::payouts_desk::admin_browser(&app).await;
+    let admin = crate::ledger_fixture::admin_browser(&app).await;
     let list: EmailList = admin
         .post_json(
             "/api/admin/email/list",
@@ -556,7 +556,7 @@ async fn without_smtp_emails_wait_and_the_admin_is_told_why() {
     request(&app, &ada, wallet, "paypal", "25", &key())
         .await
         .unwrap();
-    let admin = crate::payouts_desk::admin_browser(&app).await;
+    let admin = crate::ledger_fixture::admin_browser(&app).await;
     let list: EmailList = admin
         .post_json(
             "/api/admin/email/list",
@@ -801,7 +801,7 @@ async fn the_admins_daily_digest_is_off_by_default_then_sent_once_a_day() {
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let admin = crate::payouts_desk::admin_browser(&app).await;
+    let admin = crate::ledger_fixture::admin_browser(&app).await;
     let response = admin
         .post_form("/api/admin/email/digest", &[("on", "true")])
         .await;

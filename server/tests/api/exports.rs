@@ -5,9 +5,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::helpers::{spawn_app, Browser, TestApp, TestUser};
+use crate::helpers::{spawn_app, Browser, TestApp};
+use crate::ledger_fixture::admin_browser;
 use crate::ledger_fixture::{act, assert_ledger_clean, desk, key, request, Desk};
-use crate::payouts_desk::{admin_browser, some_requests};
+use crate::payouts_desk::some_requests;
 use app::entities::{asset, user, withdrawal_request};
 use app::withdrawals::{rules, WithdrawalAction as A, WithdrawalStatus as S};
 use reqwest::{header, StatusCode};
@@ -610,11 +611,7 @@ async fn two_admins_exporting_new_requests_at_once_get_each_request_once() {
     let desk = desk(&app).await;
     let ids = some_requests(&app, &desk).await;
     let one = admin_browser(&app).await;
-    let second = TestUser::generate();
-    app.create_admin(&second).await;
-    let two = app.new_browser();
-    let response = two.log_in(&second.email, &second.password).await;
-    assert!(response.status().is_success() || response.status().is_redirection());
+    let two = app.signed_in_admin().await;
 
     let fields = [("format", "csv"), ("scope", "new")];
     let (a, b) = tokio::join!(export(&one, &fields), export(&two, &fields));

@@ -2,8 +2,8 @@
 //! history, bad input, and who may do it.
 
 use crate::helpers::{error_of, spawn_app, Browser};
+use crate::ledger_fixture::admin_browser;
 use crate::ledger_fixture::{assert_ledger_clean, desk, key};
-use crate::payouts_desk::admin_browser;
 use app::error::ErrorCode;
 use app::funding::FundingView;
 use reqwest::StatusCode;

@@ -140,7 +140,8 @@ async fn template_database(admin: &sea_orm::DatabaseConnection, admin_url: &str)
     name
 }
 
-/// A fresh database with every migration applied.
+/// A fresh database for `spawn_app`, copied from the migrated template
+/// (`connect_and_migrate` then finds nothing to do).
 pub async fn fresh_database(force_sqlite: bool) -> (String, TestDb) {
     database(force_sqlite, true).await
 }
@@ -157,7 +158,10 @@ async fn database(force_sqlite: bool, migrated: bool) -> (String, TestDb) {
             let admin = Database::connect(&admin_url)
                 .await
                 .expect("TEST_DATABASE_URL must point at a reachable PostgreSQL");
-            let create = if migrated {
+            // PAYDESK_TEST_TEMPLATE=off migrates every database instead,
+            // to measure what the template saves (README).
+            let templated = std::env::var("PAYDESK_TEST_TEMPLATE").map_or(true, |v| v != "off");
+            let create = if migrated && templated {
                 let template = template_database(&admin, &admin_url).await;
                 format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")
             } else {
@@ -320,6 +324,21 @@ impl TestApp {
         .expect("create admin")
     }
 
+    /// Another administrator, made as `paydesk create-admin` makes one,
+    /// signed in in a browser of their own.
+    pub async fn signed_in_admin(&self) -> TestAdmin {
+        let user = TestUser::generate();
+        let view = self.create_admin(&user).await;
+        let browser = self.new_browser();
+        let answer = browser.log_in(&user.email, &user.password).await;
+        let status = answer.status();
+        assert!(
+            status.is_success() || status.is_redirection(),
+            "the new admin signs in: {status}"
+        );
+        TestAdmin { view, browser }
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         let backend = self.state.db.get_database_backend();
         let row = self
@@ -349,6 +368,19 @@ pub struct TestUser {
     pub email: String,
     pub name: String,
     pub password: String,
+}
+
+/// An administrator of a test app with their own signed-in browser.
+pub struct TestAdmin {
+    pub view: UserView,
+    pub browser: Browser,
+}
+
+impl Deref for TestAdmin {
+    type Target = Browser;
+    fn deref(&self) -> &Browser {
+        &self.browser
+    }
 }
 
 impl TestUser {

@@ -8,8 +8,9 @@
 //! (`PAYDESK_FUZZ_CASES`).
 
 use crate::helpers::spawn_app;
+use crate::ledger_fixture::admin_browser;
 use crate::ledger_fixture::{assert_ledger_clean, desk};
-use crate::payouts_desk::{admin_browser, some_requests};
+use crate::payouts_desk::some_requests;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use reqwest::header;

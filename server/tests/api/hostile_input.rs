@@ -3,8 +3,9 @@
 //! changes nothing; none reaches a panic or a 500.
 
 use crate::helpers::{error_of, spawn_app, Browser};
+use crate::ledger_fixture::admin_browser;
 use crate::ledger_fixture::{assert_ledger_clean, balance, desk, key};
-use crate::payouts_desk::{admin_browser, some_requests};
+use crate::payouts_desk::some_requests;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

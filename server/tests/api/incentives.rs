@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use crate::helpers::{spawn_app, TestApp};
 use crate::ledger_fixture::{assert_ledger_clean, balance, desk, key, Desk};
-use app::entities::{incentive, user, wallet};
+use app::entities::{incentive, wallet};
 use app::incentives::service::{self as incentives, Origin, PaymentInput};
 use app::incentives::{IncentiveAction, IncentiveInput, IncentiveSource, IncentiveStatus};
 use app::ledger::service as ledger;
@@ -516,33 +516,13 @@ async fn ten_thousand_incentives_are_paid_in_one_payment() {
     let now = app.clock.now();
     // Members made directly: signing 1,000 people up one by one would
     // measure password hashing, not payments.
-    let people: Vec<user::ActiveModel> = (0..1_000)
-        .map(|n| user::ActiveModel {
-            email: Set(format!("bulk{n}@example.com")),
-            display_name: Set(format!("Bulk {n}")),
-            password_hash: Set(app::auth::password::unguessable_hash()),
-            role: Set("member".into()),
-            is_active: Set(true),
-            is_verified: Set(false),
-            created_at: Set(now),
-            email_confirmed_at: Set(Some(now)),
-            ..Default::default()
-        })
-        .collect();
-    for chunk in people.chunks(500) {
-        user::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&app.state.db)
-            .await
-            .unwrap();
-    }
-    let members: Vec<i64> = user::Entity::find()
-        .filter(user::Column::Email.like("bulk%"))
-        .all(&app.state.db)
+    let txn = app::platform::db::begin_write(&app.state.db).await.unwrap();
+    let members: Vec<i64> = crate::ledger_fixture::bulk_members(&txn, now, 1_000)
         .await
-        .unwrap()
         .into_iter()
-        .map(|u| u.id)
+        .map(|(id, _)| id)
         .collect();
+    txn.commit().await.unwrap();
     assert_eq!(members.len(), 1_000);
     let rows: Vec<incentive::ActiveModel> = (0..10_000)
         .map(|i| incentive::ActiveModel {
@@ -619,7 +599,7 @@ async fn admins_decide_pay_and_manage_keys_over_http_and_members_cannot() {
     desk.member(&app, "ada").await;
     let ids = pending(&app, &desk, "ada", &[1000, 2000, 3000]).await;
     let wallet = funding(&app, &desk, "Budget", 100_000).await;
-    let admin = crate::payouts_desk::admin_browser(&app).await;
+    let admin = crate::ledger_fixture::admin_browser(&app).await;
 
     // The list: newest first, with the totals of everything matching.
     let list: app::incentives::IncentiveList = admin
@@ -835,7 +815,7 @@ async fn an_admin_adds_one_by_hand_and_the_member_sees_theirs() {
     let ada = app
         .count("SELECT id FROM users WHERE email = 'ada@example.com'")
         .await;
-    let admin = crate::payouts_desk::admin_browser(&app).await;
+    let admin = crate::ledger_fixture::admin_browser(&app).await;
     let add = |amount: &'static str, key: &'static str| {
         let admin = &admin;
         let id = ada.to_string();
@@ -933,7 +913,7 @@ async fn a_csv_import_is_previewed_then_imported_once() {
     let desk = desk(&app).await;
     desk.member(&app, "ada").await;
     desk.member(&app, "bob").await;
-    let admin = crate::payouts_desk::admin_browser(&app).await;
+    let admin = crate::ledger_fixture::admin_browser(&app).await;
     let file = "member_email,program,asset,amount,external_id,description\n\
                 ada@example.com,SPIFF,USD,12.50,csv-1,\"Deal, big\"\n\
                 bob@example.com,referral,GEMS,40,csv-2,\n\
@@ -1259,7 +1239,7 @@ async fn a_key_sees_only_its_own_incentives_and_may_expire() {
     assert!(shown.expired && shown.expires_at.is_some());
 
     // The admin form refuses a lifetime that makes no sense.
-    let admin = crate::payouts_desk::admin_browser(&app).await;
+    let admin = crate::ledger_fixture::admin_browser(&app).await;
     for bad in ["0", "forever", "99999"] {
         let (status, error) = crate::helpers::error_of(
             admin

@@ -1,7 +1,7 @@
 //! A small desk for ledger tests: USD, JPY and GEMS (10 GEMS = 1.00 USD),
 //! every method enabled with a 1.00 minimum, and members with money.
 
-use crate::helpers::TestApp;
+use crate::helpers::{Browser, TestApp};
 use app::auth::{service as auth, Role};
 use app::entities::{asset, wallet};
 use app::ledger::money::{AssetKind, Rate};
@@ -30,9 +30,9 @@ pub async fn desk(app: &TestApp) -> Desk {
         &app.state.db,
         now,
         auth::NewUser {
-            email: "boss@example.com",
+            email: ADMIN_EMAIL,
             display_name: "Boss",
-            password: "boss passphrase",
+            password: ADMIN_PASSWORD,
             role: Role::Admin,
         },
         "test",
@@ -82,6 +82,47 @@ pub async fn desk(app: &TestApp) -> Desk {
 
 pub struct Member {
     pub actor: Actor,
+    pub email: String,
+}
+
+/// The passwords the desk's people sign in with.
+const ADMIN_EMAIL: &str = "boss@example.com";
+const ADMIN_PASSWORD: &str = "boss passphrase";
+const MEMBER_PASSWORD: &str = "member passphrase";
+
+/// A browser signed in with `email`, for the HTTP side of a desk test.
+async fn signed_in(app: &TestApp, email: &str, password: &str) -> Browser {
+    let browser = app.new_browser();
+    let answer = browser.log_in(email, password).await;
+    let status = answer.status();
+    assert!(
+        status.is_success() || status.is_redirection(),
+        "{email} signs in: {status}"
+    );
+    browser
+}
+
+/// The desk's administrator (see `desk`) in a browser of their own.
+pub async fn admin_browser(app: &TestApp) -> Browser {
+    signed_in(app, ADMIN_EMAIL, ADMIN_PASSWORD).await
+}
+
+impl Member {
+    /// A member account made some other way (signed up over HTTP, say).
+    pub fn new(user_id: i64, email: impl Into<String>) -> Self {
+        Member {
+            actor: Actor {
+                user_id,
+                role: Role::Member,
+            },
+            email: email.into(),
+        }
+    }
+
+    /// A browser of the member's own, signed in.
+    pub async fn browser(&self, app: &TestApp) -> Browser {
+        signed_in(app, &self.email, MEMBER_PASSWORD).await
+    }
 }
 
 impl Desk {
@@ -93,7 +134,7 @@ impl Desk {
             auth::NewUser {
                 email: &email,
                 display_name: name,
-                password: "member passphrase",
+                password: MEMBER_PASSWORD,
                 role: Role::Member,
             },
             "test",
@@ -119,6 +160,7 @@ impl Desk {
                 user_id: user.id,
                 role: Role::Member,
             },
+            email,
         }
     }
 

@@ -4,6 +4,7 @@
 mod audit_log;
 mod auth;
 mod cli;
+mod client;
 mod confirmation;
 mod csrf;
 mod dashboard;
@@ -13,6 +14,7 @@ mod funding;
 mod helpers;
 mod hostile_fuzz;
 mod hostile_input;
+mod http_twins;
 mod incentives;
 mod ledger_fixture;
 mod ledger_operations;

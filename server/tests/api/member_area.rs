@@ -3,13 +3,12 @@
 
 use crate::helpers::{error_of, spawn_app, Browser, TestApp, TestUser};
 use crate::ledger_fixture::{assert_ledger_clean, balance, desk, Desk, Member};
-use app::auth::Role;
 use app::error::ErrorCode;
 use app::ledger::statement::StatementPage;
 use app::payout_details::{PayoutDetailsPage, SavedDetails};
 use app::verification::{VerificationStatus, VerificationView};
 use app::withdrawals::preview::{HistoryPage, WithdrawPage};
-use app::withdrawals::{rules, service::Actor, WithdrawalStatus, WithdrawalView};
+use app::withdrawals::{rules, WithdrawalStatus, WithdrawalView};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -20,12 +19,7 @@ async fn signed_in(app: &TestApp) -> (Browser, Member, TestUser) {
     let response = browser.sign_up(&user).await;
     assert!(response.status().is_success() || response.status().is_redirection());
     let me = browser.me().await.expect("signed in");
-    let member = Member {
-        actor: Actor {
-            user_id: me.id,
-            role: Role::Member,
-        },
-    };
+    let member = Member::new(me.id, me.email.clone());
     (browser, member, user)
 }
 
@@ -142,10 +136,9 @@ async fn every_member_function_needs_a_member_session() {
     }
 
     // The member area is for members: an administrator is refused, not served empty.
-    let admin = TestUser::generate();
-    app.create_admin(&admin).await;
-    let browser = app.new_browser();
-    browser.log_in(&admin.email, &admin.password).await;
+    let browser = app.signed_in_admin().await;
+    let me = browser.me().await.map(|me| (me.id, me.role));
+    assert_eq!(me, Some((browser.view.id, app::auth::Role::Admin)));
     for (path, body) in &reads {
         let (status, _) = error_of(browser.post_json(path, body.clone()).await).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}");

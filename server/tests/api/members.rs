@@ -3,8 +3,9 @@
 //! verification review, and members kept out.
 
 use crate::helpers::{error_of, spawn_app, Browser, TestApp};
+use crate::ledger_fixture::admin_browser;
 use crate::ledger_fixture::{act, assert_ledger_clean, balance, desk, key, request};
-use crate::payouts_desk::{admin_browser, some_requests};
+use crate::payouts_desk::some_requests;
 use app::entities::{user, withdrawal_request};
 use app::ledger::money::Money;
 use app::members::{MemberList, MemberView};
@@ -249,12 +250,7 @@ async fn the_member_page_and_what_an_admin_may_change() {
     );
     let (status, _) = error_of(set_active("maybe").await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let ada_member = crate::ledger_fixture::Member {
-        actor: app::withdrawals::service::Actor {
-            user_id: ada,
-            role: app::auth::Role::Member,
-        },
-    };
+    let ada_member = crate::ledger_fixture::Member::new(ada, "ada@example.com");
     let refused = request(
         &app,
         &ada_member,

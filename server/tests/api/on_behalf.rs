@@ -3,8 +3,8 @@
 //! admin, with the note the member sees; refusals change nothing.
 
 use crate::helpers::{error_of, spawn_app, Browser, TestApp};
+use crate::ledger_fixture::admin_browser;
 use crate::ledger_fixture::{assert_ledger_clean, balance, desk, key, request};
-use crate::payouts_desk::admin_browser;
 use app::entities::{audit_event, withdrawal_event, withdrawal_request};
 use app::withdrawals::{service as withdrawals, WithdrawalView};
 use reqwest::StatusCode;

@@ -5,13 +5,11 @@
 
 use crate::exports::{csv_rows, export, file};
 use crate::helpers::{error_of, spawn_app, Browser, TestApp, TestUser};
+use crate::ledger_fixture::admin_browser;
 use crate::ledger_fixture::{desk, key, request, Member};
-use crate::payouts_desk::admin_browser;
-use app::auth::Role;
 use app::payout_details::{PayoutDetailsPage, SavedDetails};
 use app::payout_fields::MethodField;
 use app::payouts::ProcessView;
-use app::withdrawals::service::Actor;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -193,12 +191,7 @@ async fn extra_fields_are_validated_stored_kept_when_retired_and_exported() {
     );
 
     // A request freezes the answers with the rest of the details.
-    let member = Member {
-        actor: Actor {
-            user_id: me.id,
-            role: Role::Member,
-        },
-    };
+    let member = Member::new(me.id, me.email.clone());
     let wallet = desk.credit(&app, &member, &desk.usd, 10_000).await;
     let made = request(&app, &member, wallet.id, "paypal", "20.00", &key())
         .await

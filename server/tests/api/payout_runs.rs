@@ -3,8 +3,8 @@
 //! twice, and the ledger stays clean.
 
 use crate::helpers::{spawn_app, TestApp};
+use crate::ledger_fixture::admin_browser;
 use crate::ledger_fixture::{assert_ledger_clean, balance, desk, key, request, Desk, Member};
-use crate::payouts_desk::admin_browser;
 use app::auth::{service as auth, Role};
 use app::entities::{user, withdrawal_request};
 use app::payout_runs::{
@@ -38,12 +38,7 @@ async fn bare_member(app: &TestApp, desk: &Desk, name: &str) -> Member {
     )
     .await
     .unwrap();
-    let member = Member {
-        actor: app::withdrawals::service::Actor {
-            user_id: user.id,
-            role: Role::Member,
-        },
-    };
+    let member = Member::new(user.id, user.email.clone());
     desk.credit(app, &member, &desk.usd, 10_000).await;
     member
 }

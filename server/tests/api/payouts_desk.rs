@@ -2,19 +2,14 @@
 //! mixed rows, concurrent admins, and who may call it.
 
 use crate::helpers::{error_of, spawn_app, Browser, TestApp, TestUser};
-use crate::ledger_fixture::{act, assert_ledger_clean, balance, desk, key, request, Desk};
+use crate::ledger_fixture::{
+    act, admin_browser, assert_ledger_clean, balance, desk, key, request, Desk,
+};
 use app::error::ErrorCode;
 use app::withdrawals::{WithdrawalAction as A, WithdrawalStatus as S};
 use app::{payouts::PayoutList, ui::BulkOutcome};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-pub(crate) async fn admin_browser(app: &TestApp) -> Browser {
-    let browser = app.new_browser();
-    let response = browser.log_in("boss@example.com", "boss passphrase").await;
-    assert!(response.status().is_success() || response.status().is_redirection());
-    browser
-}
 
 async fn list(browser: &Browser, query: Value) -> PayoutList {
     let response = browser
@@ -320,11 +315,8 @@ async fn two_admins_paying_the_same_requests_pay_each_once() {
             .unwrap();
         made.push(view.id);
     }
-    let second = TestUser::generate();
-    app.create_admin(&second).await;
     let one = admin_browser(&app).await;
-    let two = app.new_browser();
-    two.log_in(&second.email, &second.password).await;
+    let two = app.signed_in_admin().await;
 
     let body = |key: &str| json!({ "selection": { "ids": made }, "action": "mark_paid", "idempotency_key": key });
     let (a, b) = tokio::join!(bulk(&one, body("one")), bulk(&two, body("two")));

@@ -544,7 +544,7 @@ async fn each_item_status_maps_to_its_outcome() {
     let listed = attention(&s.app).await;
     assert_eq!(listed.len(), 1);
     assert_eq!((listed[0].request_id, listed[0].days), (unclaimed, 31));
-    let admin = crate::payouts_desk::admin_browser(&s.app).await;
+    let admin = crate::ledger_fixture::admin_browser(&s.app).await;
     let status: app::paypal::PayPalStatus = admin
         .post_json("/api/admin/paypal/status", serde_json::json!({}))
         .await
@@ -1088,7 +1088,7 @@ async fn a_late_report_that_contradicts_a_settled_payout_waits_for_an_admin() {
         "{:?}",
         report.violations
     );
-    let admin = crate::payouts_desk::admin_browser(&s.app).await;
+    let admin = crate::ledger_fixture::admin_browser(&s.app).await;
     let status: PayPalStatus = admin
         .post_json("/api/admin/paypal/status", serde_json::json!({}))
         .await
@@ -1152,7 +1152,7 @@ async fn a_late_report_that_contradicts_a_settled_payout_waits_for_an_admin() {
 
     // PayPal paid Ann after all: the credit-back is taken back, once, even
     // when two admins press at the same moment.
-    let second = crate::payouts_desk::admin_browser(&s.app).await;
+    let second = crate::ledger_fixture::admin_browser(&s.app).await;
     let (one, two) = tokio::join!(
         resolve(
             &admin,
@@ -1222,7 +1222,7 @@ async fn taking_back_a_credit_back_the_member_already_spent_is_refused_whole() {
         .await;
     assert_eq!(s.deliver(&late).await, StatusCode::OK);
     let alert = app::paypal::alerts::open(&s.app.state.db).await.unwrap();
-    let admin = crate::payouts_desk::admin_browser(&s.app).await;
+    let admin = crate::ledger_fixture::admin_browser(&s.app).await;
     let entries = s.entries().await;
     let (status, error) =
         error_of(resolve(&admin, alert[0].id, "recover", "PayPal shows it delivered").await).await;

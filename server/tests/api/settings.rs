@@ -2,8 +2,8 @@
 //! and storing nothing, the audit trail, and members kept out.
 
 use crate::helpers::{error_of, spawn_app, Browser, TestApp};
+use crate::ledger_fixture::admin_browser;
 use crate::ledger_fixture::desk;
-use crate::payouts_desk::admin_browser;
 use app::ledger::money::{AssetKind, Rate};
 use app::ledger::service as ledger;
 use app::payout_details::method::PayoutMethod;

@@ -19,6 +19,9 @@ pub enum IncentiveError {
     Invitation(#[from] crate::auth::AuthError),
     #[error(transparent)]
     Idempotency(#[from] IdempotencyError),
+    /// A date filter is not a date, or ends before it starts.
+    #[error(transparent)]
+    Dates(#[from] crate::platform::dates::DayRangeError),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -27,4 +30,4 @@ service_error!(IncentiveError {
     Invalid(invalid) => Invalid,
     NotFound(not_found) => NotFound,
     Conflict(conflict) => Conflict,
-} delegates { Invitation, Idempotency });
+} delegates { Dates, Invitation, Idempotency });

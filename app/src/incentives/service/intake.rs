@@ -14,7 +14,7 @@ use crate::auth::normalize_email;
 use crate::auth::Role;
 use crate::entities::{asset, incentive, user};
 use crate::incentives::{IncentiveInput, IncentiveSource, IncentiveStatus, IncentiveView};
-use crate::ledger::idempotency::{self, Claim};
+use crate::ledger::idempotency::{self, Claimed};
 use crate::ledger::money::{decimal_string, parse_amount};
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
@@ -222,6 +222,9 @@ pub async fn create_keyed(
     let create_missing = create_missing_members(db).await?;
     let now = clock.now();
     let txn = db::begin_write(db).await?;
+    // Incentives that carry an external id are deduplicated by it instead,
+    // so the key is optional here.
+    let mut claimed_key = None;
     if let Some(key) = idempotency_key {
         let fingerprint = idempotency::fingerprint(&[
             CREATE_SCOPE,
@@ -231,21 +234,12 @@ pub async fn create_keyed(
             &checked.amount_minor.to_string(),
             &checked.description,
         ]);
-        if let Claim::Replay(outcome) =
-            idempotency::claim(&txn, now, CREATE_SCOPE, key, &fingerprint).await?
-        {
-            drop(txn);
-            let id: i64 = outcome.parse().map_err(anyhow::Error::from)?;
-            let model = incentive::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .ok_or_else(|| {
-                    IncentiveError::unexpected(anyhow::anyhow!("replayed incentive {id} vanished"))
-                })?;
-            let view = views(db, vec![model]).await?.pop();
-            return view.map(Created::Existing).ok_or_else(|| {
-                IncentiveError::unexpected(anyhow::anyhow!("view of a replayed incentive"))
-            });
+        match idempotency::claim_typed(&txn, now, CREATE_SCOPE, key, &fingerprint).await? {
+            Claimed::New(claimed) => claimed_key = Some(claimed),
+            Claimed::Replay(id) => {
+                drop(txn);
+                return replayed(db, id).await;
+            }
         }
     }
     let member = member_for(&txn, now, &checked, create_missing).await?;
@@ -302,10 +296,10 @@ pub async fn create_keyed(
         )
         .await?;
     }
-    if let Some(key) = idempotency_key {
-        idempotency::complete(&txn, CREATE_SCOPE, key, &model.id.to_string()).await?;
+    match claimed_key {
+        Some(claimed) => claimed.commit(txn, &model.id).await?,
+        None => txn.commit().await?,
     }
-    txn.commit().await?;
     let view = views(db, vec![model]).await?.pop();
     view.map(Created::New)
         .ok_or_else(|| IncentiveError::unexpected(anyhow::anyhow!("view of a new incentive")))
@@ -413,4 +407,17 @@ pub async fn set_invite_missing(
 /// Whether unknown member emails invite the member.
 pub async fn invite_missing(db: &DatabaseConnection) -> Result<bool, IncentiveError> {
     create_missing_members(db).await
+}
+
+/// The incentive a replayed key made, answered as a repeat.
+async fn replayed(db: &DatabaseConnection, id: i64) -> Result<Created, IncentiveError> {
+    let model = incentive::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            IncentiveError::unexpected(anyhow::anyhow!("replayed incentive {id} vanished"))
+        })?;
+    let view = views(db, vec![model]).await?.pop();
+    view.map(Created::Existing)
+        .ok_or_else(|| IncentiveError::unexpected(anyhow::anyhow!("view of a replayed incentive")))
 }

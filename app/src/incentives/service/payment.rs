@@ -14,13 +14,13 @@ use super::shared::{check_ids, check_text, id_list, scale_of, skip_reasons, CHUN
 use crate::email::notice::Notice;
 use crate::entities::{asset, incentive, outbox_message, user, wallet};
 use crate::incentives::{IncentiveAction, IncentiveStatus, PaymentOutcome};
-use crate::ledger::idempotency::{self, Claim};
+use crate::ledger::idempotency::{self, Begun};
 use crate::ledger::money::decimal_string;
 use crate::ledger::money::Money;
 use crate::ledger::service::{self as ledger, EntryKind, FanOut, LedgerError, WalletKind};
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
-    db, Clock,
+    Clock,
 };
 
 /// Why an approved incentive is not paid yet: money follows an address
@@ -92,13 +92,11 @@ pub async fn make_payment(
         &description,
     ]);
     let now = clock.now();
-    let txn = db::begin_write(db).await?;
-    match idempotency::claim(&txn, now, PAY_SCOPE, key, &fingerprint).await? {
-        Claim::Replay(outcome) => {
-            return Ok(serde_json::from_str(&outcome).map_err(anyhow::Error::from)?)
-        }
-        Claim::New => {}
-    }
+    let (txn, claimed_key) = match idempotency::begin(db, now, PAY_SCOPE, key, &fingerprint).await?
+    {
+        Begun::Replay(outcome) => return Ok(outcome),
+        Begun::New(txn, claimed_key) => (txn, claimed_key),
+    };
     let funding = wallet::Entity::find_by_id(input.funding_wallet_id)
         .one(&txn)
         .await?
@@ -261,14 +259,7 @@ pub async fn make_payment(
         },
         entry_id,
     };
-    idempotency::complete(
-        &txn,
-        PAY_SCOPE,
-        key,
-        &serde_json::to_string(&outcome).map_err(anyhow::Error::from)?,
-    )
-    .await?;
-    txn.commit().await?;
+    claimed_key.commit(txn, &outcome).await?;
     Ok(outcome)
 }
 

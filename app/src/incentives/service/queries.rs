@@ -81,8 +81,7 @@ async fn filtered(
             .ok_or_else(|| IncentiveError::invalid(format!("Unknown asset {code}")))?;
         select = select.filter(incentive::Column::AssetId.eq(asset.id));
     }
-    let range = crate::platform::dates::day_range(&query.from, &query.to)
-        .map_err(|err| IncentiveError::invalid(err.message))?;
+    let range = crate::platform::dates::day_range(&query.from, &query.to)?;
     if let Some(start) = range.start {
         select = select.filter(incentive::Column::CreatedAt.gte(start));
     }

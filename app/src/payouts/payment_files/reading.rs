@@ -14,28 +14,26 @@ use super::{ExportSummary, FileLine, PaymentFileView, FILES_PATH, LINES_SHOWN};
 use crate::auth::service::users_by_id;
 use crate::auth::session::admin_for_route;
 use crate::entities::{payout_export, withdrawal_request};
-use crate::error::AppError;
 use crate::ledger::money::{decimal_string, format_amount};
+use crate::payouts::error::PayoutsError;
 use crate::payouts::export::ExportFormat;
 use crate::platform::audit::{self, AuditAction, AuditEntry};
 use crate::platform::{db, AppState};
 
 /// The page of one payment file.
-pub async fn view(db: &DatabaseConnection, id: i64) -> Result<PaymentFileView, AppError> {
+pub async fn view(db: &DatabaseConnection, id: i64) -> Result<PaymentFileView, PayoutsError> {
     let file = payout_export::Entity::find_by_id(id)
         .one(db)
-        .await
-        .map_err(AppError::internal)?
+        .await?
         .filter(|file| file.content.is_some())
-        .ok_or_else(|| AppError::new(crate::error::ErrorCode::NotFound, "No such payment file"))?;
+        .ok_or_else(|| PayoutsError::not_found("No such payment file"))?;
     let format = ExportFormat::parse(&file.format);
     let requests = withdrawal_request::Entity::find()
         .filter(withdrawal_request::Column::PaymentFileId.eq(id))
         .order_by_asc(withdrawal_request::Column::Id)
         .limit(LINES_SHOWN)
         .all(db)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     let people = users_by_id(
         db,
         requests
@@ -43,11 +41,8 @@ pub async fn view(db: &DatabaseConnection, id: i64) -> Result<PaymentFileView, A
             .map(|r| r.member_user_id)
             .chain([file.admin_user_id]),
     )
-    .await
-    .map_err(AppError::internal)?;
-    let assets = crate::ledger::service::assets_by_id(db)
-        .await
-        .map_err(AppError::internal)?;
+    .await?;
+    let assets = crate::ledger::service::assets_by_id(db).await?;
     let lines = requests
         .iter()
         .map(|r| {
@@ -98,16 +93,13 @@ pub async fn view(db: &DatabaseConnection, id: i64) -> Result<PaymentFileView, A
 }
 
 /// The latest exports, payment files and reports, newest first.
-pub async fn history(db: &DatabaseConnection) -> Result<Vec<ExportSummary>, AppError> {
+pub async fn history(db: &DatabaseConnection) -> Result<Vec<ExportSummary>, PayoutsError> {
     let exports: Vec<payout_export::Model> = payout_export::Entity::find()
         .order_by_desc(payout_export::Column::Id)
         .limit(100)
         .all(db)
-        .await
-        .map_err(AppError::internal)?;
-    let people = users_by_id(db, exports.iter().map(|e| e.admin_user_id))
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
+    let people = users_by_id(db, exports.iter().map(|e| e.admin_user_id)).await?;
     Ok(exports
         .into_iter()
         .map(|e| ExportSummary {
@@ -166,7 +158,7 @@ pub async fn download(
         }
         Ok(None) => (StatusCode::NOT_FOUND, "No such payment file").into_response(),
         Err(err) => {
-            tracing::warn!(error = %err.message, "payment file download failed");
+            tracing::warn!(error = %err, "payment file download failed");
             (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "The download failed; please try again",
@@ -181,15 +173,12 @@ async fn counted_download(
     state: &AppState,
     admin_id: i64,
     id: i64,
-) -> Result<Option<(payout_export::Model, bool)>, AppError> {
+) -> Result<Option<(payout_export::Model, bool)>, PayoutsError> {
     let now = state.clock.now();
-    let txn = db::begin_write(&state.db)
-        .await
-        .map_err(AppError::internal)?;
+    let txn = db::begin_write(&state.db).await?;
     let Some(file) = payout_export::Entity::find_by_id(id)
         .one(&txn)
-        .await
-        .map_err(AppError::internal)?
+        .await?
         .filter(|file| file.content.is_some())
     else {
         return Ok(None);
@@ -201,8 +190,7 @@ async fn counted_download(
         )
         .filter(payout_export::Column::Id.eq(id))
         .exec(&txn)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     let again = file.downloads > 0;
     audit::record(
         &txn,
@@ -216,8 +204,7 @@ async fn counted_download(
                 "payment file downloaded"
             }),
     )
-    .await
-    .map_err(AppError::internal)?;
-    txn.commit().await.map_err(AppError::internal)?;
+    .await?;
+    txn.commit().await?;
     Ok(Some((file, again)))
 }

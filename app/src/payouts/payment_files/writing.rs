@@ -12,13 +12,13 @@ use std::collections::BTreeMap;
 
 use super::{SkippedRequest, PAYPAL_FILE_ROWS, SKIPPED_KEPT};
 use crate::entities::{payout_export, paypal_item, withdrawal_request};
-use crate::error::AppError;
-use crate::ledger::idempotency::{self, Claim};
+use crate::ledger::idempotency::{self, Begun};
 use crate::payout_details::method::PayoutMethod;
+use crate::payouts::error::PayoutsError;
 use crate::payouts::export::{ExportFormat, ExportScope};
 use crate::payouts::formats::{self, Line};
 use crate::platform::audit::{self, AuditAction, AuditEntry};
-use crate::platform::{db, AppState};
+use crate::platform::AppState;
 use crate::withdrawals::service::{apply_transition, EventDetails, WithdrawalError};
 use crate::withdrawals::{WithdrawalAction, WithdrawalStatus};
 const SCOPE: &str = "payouts.payment_file";
@@ -44,7 +44,7 @@ pub async fn create(
     admin_id: i64,
     ip: Option<String>,
     asked: NewPaymentFile<'_>,
-) -> Result<i64, AppError> {
+) -> Result<i64, PayoutsError> {
     let NewPaymentFile {
         format,
         scope,
@@ -53,24 +53,14 @@ pub async fn create(
         idempotency_key,
     } = asked;
     let payquicker_columns = formats::payquicker_columns(&state.db).await?;
-    let extra = crate::payout_fields::service::fields(&state.db, true)
-        .await
-        .map_err(AppError::internal)?;
+    let extra = crate::payout_fields::service::fields(&state.db, true).await?;
     let now = state.clock.now();
-    let txn = db::begin_write(&state.db)
-        .await
-        .map_err(AppError::internal)?;
     let fingerprint = idempotency::fingerprint(&[SCOPE, format.as_str(), &fingerprint_of_form]);
-    match idempotency::claim(&txn, now, SCOPE, idempotency_key, &fingerprint)
-        .await
-        .map_err(|err| match err {
-            idempotency::IdempotencyError::Db(err) => AppError::internal(err),
-            idempotency::IdempotencyError::Missing => AppError::invalid(err.to_string()),
-            other => AppError::conflict(other.to_string()),
-        })? {
-        Claim::Replay(outcome) => return outcome.parse().map_err(AppError::internal),
-        Claim::New => {}
-    }
+    let (txn, claimed_key) =
+        match idempotency::begin(&state.db, now, SCOPE, idempotency_key, &fingerprint).await? {
+            Begun::Replay(file_id) => return Ok(file_id),
+            Begun::New(txn, claimed_key) => (txn, claimed_key),
+        };
 
     // What the file can take: approved, in no file yet, and for PayPal
     // paid by PayPal. Counted per currency before anything is read, so
@@ -84,9 +74,7 @@ pub async fn create(
         }
         takes
     };
-    let assets = crate::ledger::service::assets_by_id(&txn)
-        .await
-        .map_err(AppError::internal)?;
+    let assets = crate::ledger::service::assets_by_id(&txn).await?;
     let counts: Vec<(i64, i64)> = chosen
         .clone()
         .filter(takes.clone())
@@ -96,8 +84,7 @@ pub async fn create(
         .group_by(withdrawal_request::Column::CurrencyAssetId)
         .into_tuple()
         .all(&txn)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     let mut per_currency: BTreeMap<String, usize> = BTreeMap::new();
     for (asset_id, n) in counts {
         let code = assets
@@ -109,17 +96,12 @@ pub async fn create(
     // The rest of the scope: counted, and the first few hundred read
     // for their reasons.
     let left_out = chosen.clone().filter(takes.clone().not());
-    let left_out_count = left_out
-        .clone()
-        .count(&txn)
-        .await
-        .map_err(AppError::internal)?;
+    let left_out_count = left_out.clone().count(&txn).await?;
     let left_out_rows: Vec<withdrawal_request::Model> = left_out
         .order_by_asc(withdrawal_request::Column::Id)
         .limit(SKIPPED_KEPT as u64)
         .all(&txn)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     let held: std::collections::HashSet<i64> = paypal_item::Entity::find()
         .select_only()
         .column(paypal_item::Column::RequestId)
@@ -130,8 +112,7 @@ pub async fn create(
         )
         .into_tuple()
         .all(&txn)
-        .await
-        .map_err(AppError::internal)?
+        .await?
         .into_iter()
         .collect();
     let mut skipped: Vec<SkippedRequest> = left_out_rows
@@ -143,7 +124,7 @@ pub async fn create(
         .collect();
     let mut skipped_count = usize::try_from(left_out_count).unwrap_or(usize::MAX);
     if claimable_count == 0 {
-        return Err(AppError::invalid(nothing_to_claim(
+        return Err(PayoutsError::invalid(nothing_to_claim(
             scope,
             &skipped,
             skipped_count,
@@ -152,7 +133,7 @@ pub async fn create(
     if format == ExportFormat::PaypalCsv {
         refuse_what_paypal_cannot_read(&per_currency, claimable_count)?;
     } else if claimable_count > crate::payouts::service::BULK_LIMIT {
-        return Err(AppError::invalid(format!(
+        return Err(PayoutsError::invalid(format!(
             "{claimable_count} requests are more than one file takes ({}): narrow the filter",
             crate::payouts::service::BULK_LIMIT
         )));
@@ -161,8 +142,7 @@ pub async fn create(
         .filter(takes)
         .order_by_asc(withdrawal_request::Column::Id)
         .all(&txn)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
 
     let file = payout_export::ActiveModel {
         admin_user_id: Set(admin_id),
@@ -175,8 +155,7 @@ pub async fn create(
         ..Default::default()
     }
     .insert(&txn)
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     let details = EventDetails {
         payment_file_id: Some(file.id),
         ..EventDetails::default()
@@ -208,7 +187,7 @@ pub async fn create(
         }
     }
     if claimed.is_empty() {
-        return Err(AppError::conflict(
+        return Err(PayoutsError::conflict(
             "Every request changed while the file was being made; nothing was claimed",
         ));
     }
@@ -218,9 +197,7 @@ pub async fn create(
     let mut lines = Vec::with_capacity(claimed.len());
     let mut after = 0;
     loop {
-        let page = formats::page(&txn, &rows, &assets, after)
-            .await
-            .map_err(AppError::internal)?;
+        let page = formats::page(&txn, &rows, &assets, after).await?;
         let Some(last) = page.last() else { break };
         after = last.request.id;
         lines.extend(page);
@@ -229,7 +206,7 @@ pub async fn create(
         ExportFormat::PaypalCsv => paypal_payouts_web(&lines),
         _ => formats::payquicker_file(&lines, &payquicker_columns, &extra),
     }
-    .map_err(AppError::internal)?;
+    .map_err(PayoutsError::unexpected)?;
     let single_currency = (per_currency.len() == 1)
         .then(|| per_currency.keys().next().cloned())
         .flatten();
@@ -239,15 +216,15 @@ pub async fn create(
     skipped.sort_by_key(|s| s.request_id);
     skipped.truncate(SKIPPED_KEPT);
     let mut recorded: payout_export::ActiveModel = file.into();
-    recorded.row_count = Set(i64::try_from(claimed.len()).map_err(AppError::internal)?);
+    recorded.row_count = Set(i64::try_from(claimed.len()).map_err(PayoutsError::unexpected)?);
     recorded.content = Set(Some(content));
     recorded.currency_code = Set(single_currency.clone());
     recorded.total_minor = Set(total);
     recorded.skipped = Set(Some(
-        serde_json::to_string(&skipped).map_err(AppError::internal)?,
+        serde_json::to_string(&skipped).map_err(PayoutsError::unexpected)?,
     ));
-    recorded.skipped_count = Set(i64::try_from(skipped_count).map_err(AppError::internal)?);
-    let file = recorded.update(&txn).await.map_err(AppError::internal)?;
+    recorded.skipped_count = Set(i64::try_from(skipped_count).map_err(PayoutsError::unexpected)?);
+    let file = recorded.update(&txn).await?;
     // "Only new" means never exported before, by a report or a file.
     withdrawal_request::Entity::update_many()
         .col_expr(
@@ -257,8 +234,7 @@ pub async fn create(
         .filter(withdrawal_request::Column::PaymentFileId.eq(file.id))
         .filter(withdrawal_request::Column::FirstExportId.is_null())
         .exec(&txn)
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     audit::record(
         &txn,
         now,
@@ -274,12 +250,8 @@ pub async fn create(
                 skipped_count
             )),
     )
-    .await
-    .map_err(AppError::internal)?;
-    idempotency::complete(&txn, SCOPE, idempotency_key, &file.id.to_string())
-        .await
-        .map_err(AppError::internal)?;
-    txn.commit().await.map_err(AppError::internal)?;
+    .await?;
+    claimed_key.commit(txn, &file.id).await?;
     Ok(file.id)
 }
 
@@ -338,7 +310,7 @@ fn nothing_to_claim(scope: ExportScope, skipped: &[SkippedRequest], total: usize
 fn refuse_what_paypal_cannot_read(
     per_currency: &BTreeMap<String, usize>,
     rows: usize,
-) -> Result<(), AppError> {
+) -> Result<(), PayoutsError> {
     let files: usize = per_currency
         .values()
         .map(|n| n.div_ceil(PAYPAL_FILE_ROWS))
@@ -350,7 +322,7 @@ fn refuse_what_paypal_cannot_read(
         .iter()
         .map(|(code, n)| format!("{n} in {code}"))
         .collect();
-    Err(AppError::invalid(format!(
+    Err(PayoutsError::invalid(format!(
         "PayPal takes one currency and at most {PAYPAL_FILE_ROWS} payouts per file: these {rows} \
          approved requests ({}) need {files} files. Filter by currency{} and export each",
         counts.join(", "),

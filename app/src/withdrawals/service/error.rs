@@ -71,13 +71,11 @@ impl From<WithdrawalError> for AppError {
             | WithdrawalError::Stale
             | WithdrawalError::WithPayPal => ErrorCode::Conflict,
             WithdrawalError::Forbidden => ErrorCode::Forbidden,
-            WithdrawalError::Idempotency(IdempotencyError::Missing) => ErrorCode::Invalid,
-            WithdrawalError::Idempotency(IdempotencyError::Db(_)) => {
-                return AppError::internal(anyhow::anyhow!("{err}"));
-            }
-            WithdrawalError::Idempotency(_) => ErrorCode::Conflict,
-            WithdrawalError::Unexpected(_) => {
-                return AppError::internal(anyhow::anyhow!("{err:#}"))
+            WithdrawalError::Idempotency(_) | WithdrawalError::Unexpected(_) => {
+                return match err {
+                    WithdrawalError::Idempotency(inner) => AppError::from(inner),
+                    other => AppError::internal(anyhow::anyhow!("{other:#}")),
+                };
             }
         };
         AppError::new(code, err.to_string())

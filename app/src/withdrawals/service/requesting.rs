@@ -14,7 +14,7 @@ use super::views::{find, view_of};
 use crate::auth::Role;
 use crate::entities::{asset, user, wallet, withdrawal_request};
 use crate::ledger::{
-    idempotency::{self, Claim},
+    idempotency::{self, Begun},
     money::{format_amount, AssetKind, Rate},
     service::{self as ledger, EntryKind, LedgerError, Leg, NewEntry, SystemRole},
 };
@@ -22,7 +22,7 @@ use crate::payout_details::method::PayoutMethod;
 use crate::payout_details::service as payout_details;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
-    db, Clock,
+    Clock,
 };
 use crate::withdrawals::decision::{decide, AmountRequest, Context, Decision, Problem};
 use crate::withdrawals::{rules, status::WithdrawalStatus, WithdrawalView};
@@ -33,14 +33,6 @@ pub struct NewWithdrawal<'a> {
     pub method: &'a str,
     pub amount: AmountRequest,
     pub idempotency_key: &'a str,
-}
-
-fn replayed_id(outcome: &str) -> Result<i64, WithdrawalError> {
-    outcome.parse().map_err(|_| {
-        WithdrawalError::Unexpected(anyhow::anyhow!(
-            "stored outcome {outcome:?} is not a request id"
-        ))
-    })
 }
 
 /// A member asks to withdraw. The amount leaves their wallet at once (held
@@ -59,17 +51,13 @@ pub async fn request_withdrawal(
         input.method,
         &input.amount.canonical(),
     ]);
-    let txn = db::begin_write(db).await?;
-    match idempotency::claim(&txn, now, &scope, input.idempotency_key, &fingerprint).await? {
-        Claim::Replay(outcome) => {
-            txn.rollback().await?;
-            return find(db, replayed_id(&outcome)?).await;
-        }
-        Claim::New => {}
-    }
+    let (txn, claimed) =
+        match idempotency::begin(db, now, &scope, input.idempotency_key, &fingerprint).await? {
+            Begun::Replay(id) => return find(db, id).await,
+            Begun::New(txn, claimed) => (txn, claimed),
+        };
     let view = create_request(&txn, now, &input, None).await?;
-    idempotency::complete(&txn, &scope, input.idempotency_key, &view.id.to_string()).await?;
-    txn.commit().await?;
+    claimed.commit(txn, &view.id).await?;
     Ok(view)
 }
 
@@ -101,14 +89,11 @@ pub async fn request_on_behalf(
         &input.amount.canonical(),
         note.as_deref().unwrap_or(""),
     ]);
-    let txn = db::begin_write(db).await?;
-    match idempotency::claim(&txn, now, &scope, input.idempotency_key, &fingerprint).await? {
-        Claim::Replay(outcome) => {
-            txn.rollback().await?;
-            return find(db, replayed_id(&outcome)?).await;
-        }
-        Claim::New => {}
-    }
+    let (txn, claimed) =
+        match idempotency::begin(db, now, &scope, input.idempotency_key, &fingerprint).await? {
+            Begun::Replay(id) => return find(db, id).await,
+            Begun::New(txn, claimed) => (txn, claimed),
+        };
     let admin = user::Entity::find_by_id(admin_user_id)
         .one(&txn)
         .await?
@@ -125,8 +110,7 @@ pub async fn request_on_behalf(
         only_if_none_open,
     };
     let view = create_request(&txn, now, &input, Some(&by)).await?;
-    idempotency::complete(&txn, &scope, input.idempotency_key, &view.id.to_string()).await?;
-    txn.commit().await?;
+    claimed.commit(txn, &view.id).await?;
     tracing::info!(
         request = view.id,
         member = member.id,

@@ -13,12 +13,12 @@ use crate::auth::Role;
 use crate::email::notice::{self, Notice};
 use crate::entities::{wallet, withdrawal_event, withdrawal_request};
 use crate::ledger::{
-    idempotency::{self, Claim},
+    idempotency::{self, Begun},
     service::{self as ledger, EntryKind, LedgerError, Leg, NewEntry, SystemRole},
 };
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
-    db, Clock,
+    Clock,
 };
 use crate::withdrawals::status::{transition, MoneyEffect, WithdrawalAction, WithdrawalStatus};
 use crate::withdrawals::WithdrawalView;
@@ -163,13 +163,11 @@ pub async fn change_status(
         details.external_reference.as_deref().unwrap_or(""),
         details.payment_date.as_deref().unwrap_or(""),
     ]);
-    let txn = db::begin_write(db).await?;
-    if let Claim::Replay(_) =
-        idempotency::claim(&txn, now, &scope, idempotency_key, &fingerprint).await?
-    {
-        txn.rollback().await?;
-        return find(db, request_id).await;
-    }
+    let (txn, claimed) =
+        match idempotency::begin::<i64>(db, now, &scope, idempotency_key, &fingerprint).await? {
+            Begun::Replay(_) => return find(db, request_id).await,
+            Begun::New(txn, claimed) => (txn, claimed),
+        };
     let request = withdrawal_request::Entity::find_by_id(request_id)
         .one(&txn)
         .await?
@@ -201,13 +199,12 @@ pub async fn change_status(
         &details,
     )
     .await?;
-    idempotency::complete(&txn, &scope, idempotency_key, &request.id.to_string()).await?;
     let updated = withdrawal_request::Entity::find_by_id(request.id)
         .one(&txn)
         .await?
         .ok_or(WithdrawalError::RequestNotFound)?;
     let view = view_of(&txn, &updated).await?;
-    txn.commit().await?;
+    claimed.commit(txn, &request.id).await?;
     Ok(view)
 }
 
