@@ -161,7 +161,7 @@ async fn two_admins_over_http_finishing_one_request_move_its_money_once() {
     // Each failed request's money came back once, each paid one left once.
     let paid_total = app
         .count(
-            "SELECT COALESCE(SUM(gross_minor), 0) FROM withdrawal_requests WHERE status = 'paid'",
+            "SELECT CAST(COALESCE(SUM(gross_minor), 0) AS BIGINT) FROM withdrawal_requests WHERE status = 'paid'",
         )
         .await;
     assert_eq!(balance(&app, wallet.id).await, 10_000 - paid_total);
