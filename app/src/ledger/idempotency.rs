@@ -32,9 +32,10 @@ pub enum IdempotencyError {
     Reused,
     #[error("The same request is still being processed")]
     InProgress,
-    /// The stored outcome does not read as the operation's outcome type: a
-    /// bug or a hand-edited row, never the client's doing.
-    #[error("the stored outcome of an idempotency key is unreadable: {0}")]
+    /// An outcome that does not write as JSON, or a stored one that does
+    /// not read as the operation's outcome type: a bug or a hand-edited
+    /// row, never the client's doing.
+    #[error("the outcome of an idempotency key does not convert to or from JSON: {0}")]
     Unreadable(#[source] serde_json::Error),
     #[error(transparent)]
     Db(#[from] DbErr),
@@ -113,7 +114,7 @@ pub enum Begun<T> {
 }
 
 /// A key claimed in an open transaction, waiting for its outcome.
-#[must_use = "commit the outcome with the transaction, or the key stays claimed without one"]
+#[must_use = "store the outcome before the transaction commits, or a retry finds the key still in progress"]
 pub struct ClaimedKey {
     scope: String,
     key: String,
