@@ -29,6 +29,7 @@ pub mod paypal;
 pub mod root;
 pub mod settings;
 pub mod site;
+pub mod team;
 pub mod ui;
 pub mod verification;
 pub mod withdrawals;

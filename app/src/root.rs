@@ -10,6 +10,7 @@ use leptos_router::{
 use crate::account::{statement::StatementView, AccountLayout, AccountOverview};
 use crate::admin::pages::{AdminDashboard, AdminLayout};
 use crate::audit_log::pages::AuditLogPage;
+use crate::auth::sessions_pages::SessionsPage;
 use crate::auth::{
     context::provide_session,
     pages::{ConfirmEmailPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage},
@@ -27,6 +28,7 @@ use crate::payouts::{
 };
 use crate::settings::pages::SettingsPage;
 use crate::site::{header::Header, landing::Landing};
+use crate::team::pages::TeamPage;
 use crate::ui::NotFound;
 use crate::verification::pages::VerificationPage;
 use crate::withdrawals::pages::WithdrawalsPage;
@@ -127,6 +129,7 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/statement") view=StatementView />
                     <Route path=path!("/payout-details") view=PayoutDetailsPage />
                     <Route path=path!("/verification") view=VerificationPage />
+                    <Route path=path!("/sessions") view=SessionsPage />
                 </ParentRoute>
                 <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::Async>
                     <Route path=path!("") view=AdminDashboard />
@@ -142,6 +145,8 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/settings") view=SettingsPage />
                     <Route path=path!("/incentives") view=IncentivesPage />
                     <Route path=path!("/email") view=EmailOutboxPage />
+                    <Route path=path!("/team") view=TeamPage />
+                    <Route path=path!("/sessions") view=SessionsPage />
                 </ParentRoute>
             </Routes>
         </main>

@@ -147,10 +147,15 @@ async fn create_admin(database_url: &str, args: CreateAdminArgs) -> anyhow::Resu
         &args.email,
         &args.name,
         &password,
+        args.role.into(),
     )
     .await
     .map_err(|err| anyhow::anyhow!("{err}"))?;
-    println!("Administrator {} created. Sign in at /login.", admin.email);
+    let role = admin.team_role.map_or("admin", |role| role.label());
+    println!(
+        "Administrator {} created ({role}). Sign in at /login.",
+        admin.email
+    );
     Ok(())
 }
 

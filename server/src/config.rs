@@ -333,6 +333,31 @@ pub struct CreateAdminArgs {
     /// Read the password from standard input (one line) instead of prompting.
     #[arg(long)]
     pub password_stdin: bool,
+
+    /// Their role on the team: the first admin of a new desk is its owner.
+    #[arg(long, value_enum, default_value_t = TeamRoleArg::Owner)]
+    pub role: TeamRoleArg,
+}
+
+/// `--role` of `create-admin`, as the team page names the roles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TeamRoleArg {
+    Owner,
+    PaymentsManager,
+    Reviewer,
+    Viewer,
+}
+
+impl From<TeamRoleArg> for app::auth::TeamRole {
+    fn from(arg: TeamRoleArg) -> Self {
+        use app::auth::TeamRole;
+        match arg {
+            TeamRoleArg::Owner => TeamRole::Owner,
+            TeamRoleArg::PaymentsManager => TeamRole::PaymentsManager,
+            TeamRoleArg::Reviewer => TeamRole::Reviewer,
+            TeamRoleArg::Viewer => TeamRole::Viewer,
+        }
+    }
 }
 
 /// An address (`10.1.2.3`) or a range (`10.0.0.0/8`, `fd00::/8`).

@@ -45,9 +45,16 @@ pub async fn fill(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<Demo
         );
     }
     let now = clock.now();
-    let admin = auth::create_admin(db, now, ADMIN_EMAIL, "Demo Admin", ADMIN_PASSWORD)
-        .await
-        .map_err(|err| anyhow::anyhow!("{err}"))?;
+    let admin = auth::create_admin(
+        db,
+        now,
+        ADMIN_EMAIL,
+        "Demo Admin",
+        ADMIN_PASSWORD,
+        app::auth::TeamRole::Owner,
+    )
+    .await
+    .map_err(|err| anyhow::anyhow!("{err}"))?;
     let admin_actor = Actor {
         user_id: admin.id,
         role: Role::Admin,
@@ -300,6 +307,7 @@ async fn create_member(
         display_name: name,
         password: MEMBER_PASSWORD,
         role: Role::Member,
+        team_role: None,
     };
     let member = auth::create_account(db, clock.now(), new_user, "created by the demo command")
         .await

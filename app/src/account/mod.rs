@@ -47,6 +47,7 @@ pub fn AccountLayout() -> impl IntoView {
                 <A href="/account/statement">"Statement"</A>
                 <A href="/account/payout-details">"Payout details"</A>
                 <A href="/account/verification">"Verification"</A>
+                <A href="/account/sessions">"Sessions"</A>
             </nav>
             <div class="area-content">
                 <Outlet />

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::{Outlet, Redirect, A};
 
 use super::{api::admin_overview, WeekBar};
-use crate::auth::api::me;
+use crate::auth::{api::me, Permission};
 use crate::error::ErrorCode;
 use crate::ledger::money::money_lines;
 use crate::payouts::{api::requested_count, live::RequestedBadge};
@@ -62,6 +62,10 @@ pub fn AdminLayout() -> impl IntoView {
                                     <A href="/admin/settings">"Settings"</A>
                                     <A href="/admin/email">"Email"</A>
                                     <A href="/admin/audit">"Audit log"</A>
+                                    {user
+                                        .can(Permission::ManageTeam)
+                                        .then(|| view! { <A href="/admin/team">"Team"</A> })}
+                                    <A href="/admin/sessions">"Your sessions"</A>
                                 </nav>
                             }
                                 .into_any()

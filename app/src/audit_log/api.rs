@@ -9,10 +9,10 @@ use crate::error::AppError;
 /// One page of audit events matching the query, newest first.
 #[server(endpoint = "admin/audit/list", input = Json)]
 pub async fn list_audit(query: AuditQuery) -> Result<AuditPage, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    require_admin().await?;
+    require(Permission::Read).await?;
     let state = app_state()?;
     Ok(super::service::list(&state.db, &query).await?)
 }

@@ -34,6 +34,7 @@ pub async fn sign_up(
             display_name: &display_name,
             password: &password,
             role: Role::Member,
+            team_role: None,
         },
         &request_meta(),
     )

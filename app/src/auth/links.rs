@@ -38,6 +38,7 @@ fn valid_for(purpose: LinkPurpose) -> Duration {
         LinkPurpose::Reset => Duration::hours(1),
         LinkPurpose::Invite => Duration::days(7),
         LinkPurpose::Confirm => Duration::hours(24),
+        LinkPurpose::TeamInvite => Duration::days(3),
     }
 }
 
@@ -232,9 +233,18 @@ pub async fn redeem(
     meta: &RequestMeta,
 ) -> Result<String, AuthError> {
     let now = clock.now();
-    let link = usable(conn, now, token, &[LinkPurpose::Reset, LinkPurpose::Invite])
-        .await?
-        .ok_or_else(|| AuthError::invalid(INVALID_LINK))?;
+    let link = usable(
+        conn,
+        now,
+        token,
+        &[
+            LinkPurpose::Reset,
+            LinkPurpose::Invite,
+            LinkPurpose::TeamInvite,
+        ],
+    )
+    .await?
+    .ok_or_else(|| AuthError::invalid(INVALID_LINK))?;
     password::check_policy(new_password).map_err(|err| AuthError::invalid(err.to_string()))?;
     if new_password != confirm {
         return Err(AuthError::invalid(

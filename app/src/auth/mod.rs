@@ -4,7 +4,14 @@ pub mod api;
 pub mod confirm_banner;
 pub mod context;
 pub mod pages;
+pub mod permissions;
+pub mod sessions_api;
+pub mod sessions_pages;
 
+pub use permissions::{Permission, TeamRole};
+
+#[cfg(feature = "ssr")]
+pub mod devices;
 #[cfg(feature = "ssr")]
 pub mod links;
 #[cfg(feature = "ssr")]
@@ -54,12 +61,35 @@ pub struct UserView {
     /// Whether the owner of the address has confirmed it: until then no
     /// incentive is paid to the account and it cannot withdraw.
     pub email_confirmed: bool,
+    /// An admin's role on the team; None for members.
+    pub team_role: Option<TeamRole>,
 }
 
 impl UserView {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
+
+    /// Whether this user's role allows `permission` (members: never).
+    pub fn can(&self, permission: Permission) -> bool {
+        self.is_admin() && self.team_role.is_some_and(|role| role.allows(permission))
+    }
+}
+
+/// One open session, as its owner (or an admin allowed to) sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionView {
+    /// Names the session to end it; derived from the stored digest, never
+    /// the cookie's token.
+    pub handle: String,
+    /// "Firefox on Windows".
+    pub device: String,
+    pub ip: Option<String>,
+    /// `YYYY-MM-DD HH:MM` UTC.
+    pub signed_in_at: String,
+    pub last_seen_at: String,
+    /// The browser asking.
+    pub current: bool,
 }
 
 /// Where a user lands after signing in.
@@ -180,12 +210,25 @@ pub fn user_view(model: &crate::entities::user::Model) -> Result<UserView, AuthE
             model.role
         ))
     })?;
+    let team_role = match (role, model.team_role.as_deref()) {
+        (Role::Admin, Some(stored)) => Some(TeamRole::parse(stored).ok_or_else(|| {
+            AuthError::Unexpected(anyhow::anyhow!(
+                "admin {} has an unknown team role {stored:?}",
+                model.id
+            ))
+        })?),
+        // An admin row without a role (written around the application):
+        // the least power, not the most.
+        (Role::Admin, None) => Some(TeamRole::Viewer),
+        (Role::Member, _) => None,
+    };
     Ok(UserView {
         id: model.id,
         email: model.email.clone(),
         display_name: model.display_name.clone(),
         role,
         email_confirmed: model.email_confirmed_at.is_some(),
+        team_role,
     })
 }
 

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-use super::{normalize_email, password, user_view, AuthError, Role, UserView};
+use super::{normalize_email, password, user_view, AuthError, Role, TeamRole, UserView};
 use crate::email::notice::{self, LinkPurpose, Notice};
 use crate::entities::user;
 use crate::platform::{
@@ -69,6 +69,8 @@ pub struct NewUser<'a> {
     pub display_name: &'a str,
     pub password: &'a str,
     pub role: Role,
+    /// Some for an admin (their role on the team), None for a member.
+    pub team_role: Option<TeamRole>,
 }
 
 /// Validates and inserts a user; the caller's transaction commits it with
@@ -87,6 +89,7 @@ async fn insert_user(
         display_name: Set(normalize_display_name(new_user.display_name)?),
         password_hash: Set(password_hash),
         role: Set(new_user.role.as_str().to_owned()),
+        team_role: Set(new_user.team_role.map(|role| role.as_str().to_owned())),
         is_active: Set(true),
         created_at: Set(now),
         email_confirmed_at: Set(confirmed.then_some(now)),
@@ -103,6 +106,15 @@ async fn insert_user(
 
 /// Validates everything that does not need the database, before the slow hash.
 fn validate_new_user(new_user: &NewUser<'_>) -> Result<(), AuthError> {
+    match (new_user.role, new_user.team_role) {
+        (Role::Admin, None) => {
+            return Err(AuthError::invalid("Choose the admin's role on the team"))
+        }
+        (Role::Member, Some(_)) => {
+            return Err(AuthError::invalid("Members have no role on the team"))
+        }
+        _ => {}
+    }
     normalize_email(new_user.email)?;
     normalize_display_name(new_user.display_name)?;
     check_password(new_user.password)
@@ -255,19 +267,22 @@ pub async fn create_account(
     user_view(&model)
 }
 
-/// Creates an administrator (the `create-admin` command).
+/// Creates an administrator with a role on the team (the `create-admin`
+/// command; the first admin of a new desk is its owner).
 pub async fn create_admin(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
     email: &str,
     display_name: &str,
     password: &str,
+    team_role: TeamRole,
 ) -> Result<UserView, AuthError> {
     let new_user = NewUser {
         email,
         display_name,
         password,
         role: Role::Admin,
+        team_role: Some(team_role),
     };
     create_account(db, now, new_user, "created with the create-admin command").await
 }
@@ -306,12 +321,9 @@ pub async fn invite_member(
         display_name,
         password: "",
         role: Role::Member,
+        team_role: None,
     };
-    let hash = tokio::task::spawn_blocking(password::unguessable_hash)
-        .await
-        .map_err(|err| AuthError::Unexpected(err.into()))?;
-    // Confirmed when the member uses the invitation's link.
-    let model = insert_user(conn, now, &new_user, hash, false).await?;
+    let model = insert_unclaimed(conn, now, &new_user).await?;
     audit::record(
         conn,
         now,
@@ -322,4 +334,39 @@ pub async fn invite_member(
     .await?;
     super::links::issue(conn, now, model.id, LinkPurpose::Invite).await?;
     Ok(model)
+}
+
+/// Creates an admin account an owner invited, in the caller's transaction
+/// (which also writes the audit row): unclaimed like an invited member's,
+/// until the invitee chooses a password through the link it emails.
+pub async fn invite_admin(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    email: &str,
+    display_name: &str,
+    team_role: TeamRole,
+) -> Result<user::Model, AuthError> {
+    let new_user = NewUser {
+        email,
+        display_name,
+        password: "",
+        role: Role::Admin,
+        team_role: Some(team_role),
+    };
+    let model = insert_unclaimed(conn, now, &new_user).await?;
+    super::links::issue(conn, now, model.id, LinkPurpose::TeamInvite).await?;
+    Ok(model)
+}
+
+/// A user whose password hash matches no password, their address not yet
+/// confirmed: using their link sets both.
+async fn insert_unclaimed(
+    conn: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    new_user: &NewUser<'_>,
+) -> Result<user::Model, AuthError> {
+    let hash = tokio::task::spawn_blocking(password::unguessable_hash)
+        .await
+        .map_err(|err| AuthError::Unexpected(err.into()))?;
+    insert_user(conn, now, new_user, hash, false).await
 }

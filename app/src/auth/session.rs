@@ -1,8 +1,9 @@
 //! Sessions: stored in the database, identified by a random token in an
 //! HttpOnly cookie, ended by sign-out, idleness or age.
 //!
-//! Every server function that needs a user calls [`require_user`] or
-//! [`require_admin`] itself; the UI's guards are a convenience only.
+//! Every server function that needs a user calls [`require_user`],
+//! [`require_member`] or [`require`] (an admin allowed a
+//! [`Permission`]) itself; the UI's guards are a convenience only.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Duration, Utc};
@@ -15,7 +16,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use super::{user_view, Role, UserView};
+use super::{user_view, Permission, Role, UserView};
 use crate::entities::{session, user};
 use crate::error::AppError;
 use crate::platform::{
@@ -43,7 +44,7 @@ pub fn cookie_name(settings: &crate::platform::Settings) -> &'static str {
 /// write; once a minute is precise enough for an idle timeout of minutes.
 const TOUCH_EVERY: Duration = Duration::seconds(60);
 
-fn token_id(token: &str) -> String {
+pub(super) fn token_id(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
@@ -159,20 +160,29 @@ pub async fn require_member() -> Result<UserView, AppError> {
     Ok(user)
 }
 
-/// The signed-in administrator, or "please sign in" / "not allowed".
-pub async fn require_admin() -> Result<UserView, AppError> {
+/// The signed-in administrator whose team role allows `permission`, or
+/// "please sign in" / "not allowed".
+pub async fn require(permission: Permission) -> Result<UserView, AppError> {
     let user = require_user().await?;
-    if user.role != Role::Admin {
+    if user.is_admin() && !user.can(permission) {
+        return Err(AppError::new(
+            crate::error::ErrorCode::Forbidden,
+            "Your role on the team does not allow this. Ask an owner if you need it",
+        ));
+    }
+    if !user.can(permission) {
         return Err(AppError::forbidden());
     }
     Ok(user)
 }
 
-/// The signed-in administrator of a plain axum route (exports and payment
-/// file downloads are not server functions), or the answer refusing.
+/// The signed-in administrator of a plain axum route (exports, payment
+/// file downloads and the live stream are not server functions) whose role
+/// allows `permission`, or the answer refusing.
 pub async fn admin_for_route(
     state: &AppState,
     headers: &http::HeaderMap,
+    permission: Permission,
 ) -> Result<UserView, axum::response::Response> {
     use axum::response::IntoResponse;
     use http::StatusCode;
@@ -181,7 +191,12 @@ pub async fn admin_for_route(
         return Err((StatusCode::UNAUTHORIZED, "Please sign in").into_response());
     };
     match authenticate(state, &token).await {
-        Ok(Some(user)) if user.role == Role::Admin => Ok(user),
+        Ok(Some(user)) if user.can(permission) => Ok(user),
+        Ok(Some(user)) if user.is_admin() => Err((
+            StatusCode::FORBIDDEN,
+            "Your role on the team does not allow this. Ask an owner",
+        )
+            .into_response()),
         Ok(Some(_)) => Err((StatusCode::FORBIDDEN, "Administrators only").into_response()),
         Ok(None) => Err((StatusCode::UNAUTHORIZED, "Please sign in").into_response()),
         Err(err) => {

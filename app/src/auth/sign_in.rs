@@ -2,7 +2,7 @@
 //! session it opens or ends, each in one transaction with its audit row.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
 
 use super::throttle::Outcome;
 use super::{normalize_email, password, user_view, AuthError, IssuedSession};
@@ -102,6 +102,12 @@ async fn check_password_and_sign_in(
         super::session::delete(&txn, previous).await?;
     }
     let token = super::session::insert(&txn, now, user.id, meta).await?;
+    // The team page shows it ("last sign-in").
+    user::Entity::update_many()
+        .col_expr(user::Column::LastSignedInAt, Expr::value(now))
+        .filter(user::Column::Id.eq(user.id))
+        .exec(&txn)
+        .await?;
     audit::record(
         &txn,
         now,

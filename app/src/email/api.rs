@@ -9,10 +9,10 @@ use crate::ui::CsrfClient;
 
 #[server(endpoint = "admin/email/list", input = Json)]
 pub async fn list_emails(query: EmailQuery) -> Result<EmailList, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    require_admin().await?;
+    require(Permission::Read).await?;
     let state = app_state()?;
     let configured = state.settings.mail.smtp_url.is_some();
     Ok(super::service::list(&state.db, &query, configured).await?)
@@ -22,10 +22,10 @@ pub async fn list_emails(query: EmailQuery) -> Result<EmailList, AppError> {
 // hydrated form sends only the function's own arguments.
 #[server(endpoint = "admin/email/retry", client = CsrfClient)]
 pub async fn retry_email(id: i64) -> Result<(), AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::RetryEmails).await?;
     let state = app_state()?;
     Ok(super::service::retry(&state.db, &state.clock, admin.id, id).await?)
 }
@@ -33,10 +33,10 @@ pub async fn retry_email(id: i64) -> Result<(), AppError> {
 /// Switches the daily digest of requests waiting, to every admin, on or off.
 #[server(endpoint = "admin/email/digest", client = CsrfClient)]
 pub async fn set_digest(on: bool) -> Result<(), AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::ManageSettings).await?;
     let state = app_state()?;
     Ok(super::digest::set_enabled(&state.db, &state.clock, admin.id, on).await?)
 }

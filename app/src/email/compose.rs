@@ -81,6 +81,10 @@ fn template_of(notice: &Notice) -> Option<Template> {
             purpose: LinkPurpose::Confirm,
             ..
         } => template!("email_confirm"),
+        Notice::PasswordLink {
+            purpose: LinkPurpose::TeamInvite,
+            ..
+        } => template!("team_invite"),
         Notice::AdminDigest { .. } => template!("admin_digest"),
         Notice::SignUpAttempted => template!("signup_attempted"),
         Notice::PayPalUnclaimed { overdue: false, .. } => template!("paypal_unclaimed"),
@@ -238,7 +242,9 @@ async fn values_for(
             let base = mail.public_url.trim_end_matches('/');
             let page = match purpose {
                 LinkPurpose::Confirm => "confirm-email",
-                LinkPurpose::Reset | LinkPurpose::Invite => "reset-password",
+                LinkPurpose::Reset | LinkPurpose::Invite | LinkPurpose::TeamInvite => {
+                    "reset-password"
+                }
             };
             values
                 .set("link", format!("{base}/{page}?token={token}"))
@@ -304,6 +310,8 @@ mod tests {
             is_verified: false,
             created_at: chrono::Utc::now(),
             email_confirmed_at: None,
+            team_role: None,
+            last_signed_in_at: None,
         }
     }
 
@@ -369,6 +377,11 @@ mod tests {
             },
             Notice::PasswordLink {
                 purpose: LinkPurpose::Confirm,
+                token: "t".into(),
+                expires_at: at,
+            },
+            Notice::PasswordLink {
+                purpose: LinkPurpose::TeamInvite,
                 token: "t".into(),
                 expires_at: at,
             },

@@ -20,6 +20,9 @@ pub enum LinkPurpose {
     /// Sign-up: proves the address belongs to whoever signed up (the link
     /// and the account's password together). Valid for a day.
     Confirm,
+    /// An owner invited an admin to the team: the invitee chooses a
+    /// password. Valid for three days.
+    TeamInvite,
 }
 
 impl LinkPurpose {
@@ -28,6 +31,7 @@ impl LinkPurpose {
             LinkPurpose::Reset => "reset",
             LinkPurpose::Invite => "invite",
             LinkPurpose::Confirm => "confirm",
+            LinkPurpose::TeamInvite => "team_invite",
         }
     }
 
@@ -36,6 +40,7 @@ impl LinkPurpose {
             LinkPurpose::Reset,
             LinkPurpose::Invite,
             LinkPurpose::Confirm,
+            LinkPurpose::TeamInvite,
         ]
         .into_iter()
         .find(|p| p.as_str() == value)
@@ -125,13 +130,17 @@ const WITHDRAWAL: &str = "withdrawal.";
 pub const PASSWORD_RESET: &str = "password.reset";
 pub const ACCOUNT_INVITE: &str = "account.invite";
 pub const EMAIL_CONFIRM: &str = "email.confirm";
+pub const TEAM_INVITE: &str = "team.invite";
 const SIGN_UP_ATTEMPTED: &str = "account.signup_attempted";
 const PAYPAL_UNCLAIMED: &str = "paypal.unclaimed";
 const PAYPAL_UNCLAIMED_OVERDUE: &str = "paypal.unclaimed_overdue";
 
 /// The kinds whose payload carries a link's token until delivery.
 pub fn carries_token(kind: &str) -> bool {
-    matches!(kind, PASSWORD_RESET | ACCOUNT_INVITE | EMAIL_CONFIRM)
+    matches!(
+        kind,
+        PASSWORD_RESET | ACCOUNT_INVITE | EMAIL_CONFIRM | TEAM_INVITE
+    )
 }
 const ADMIN_DIGEST: &str = "admin.digest";
 
@@ -156,6 +165,10 @@ impl Notice {
                 purpose: LinkPurpose::Confirm,
                 ..
             } => EMAIL_CONFIRM.to_owned(),
+            Notice::PasswordLink {
+                purpose: LinkPurpose::TeamInvite,
+                ..
+            } => TEAM_INVITE.to_owned(),
             Notice::AdminDigest { .. } => ADMIN_DIGEST.to_owned(),
             Notice::SignUpAttempted => SIGN_UP_ATTEMPTED.to_owned(),
             Notice::PayPalUnclaimed { overdue: false, .. } => PAYPAL_UNCLAIMED.to_owned(),
@@ -243,12 +256,13 @@ impl Notice {
                     note: p.note,
                 })
             }
-            PASSWORD_RESET | ACCOUNT_INVITE | EMAIL_CONFIRM => {
+            PASSWORD_RESET | ACCOUNT_INVITE | EMAIL_CONFIRM | TEAM_INVITE => {
                 let p: LinkPayload = json(payload)?;
                 Ok(Notice::PasswordLink {
                     purpose: match kind {
                         PASSWORD_RESET => LinkPurpose::Reset,
                         ACCOUNT_INVITE => LinkPurpose::Invite,
+                        TEAM_INVITE => LinkPurpose::TeamInvite,
                         _ => LinkPurpose::Confirm,
                     },
                     token: p.token,

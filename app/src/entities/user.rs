@@ -15,6 +15,10 @@ pub struct Model {
     /// When the owner of the mailbox proved it (None: not yet). Money
     /// follows the address only once it is set.
     pub email_confirmed_at: Option<DateTimeUtc>,
+    /// An admin's role on the team (`auth::TeamRole` as stored); None for
+    /// members.
+    pub team_role: Option<String>,
+    pub last_signed_in_at: Option<DateTimeUtc>,
 }
 
 /// The `role` of a member's row: `auth::Role::Member` as stored (a test in

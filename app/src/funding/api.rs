@@ -10,21 +10,24 @@ use crate::ui::CsrfClient;
 /// Every funding wallet, and the history of `wallet_id` (or the first).
 #[server(endpoint = "admin/wallets/page", input = Json)]
 pub async fn funding_page(wallet_id: Option<i64>, page: u64) -> Result<FundingView, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    require_admin().await?;
+    let admin = require(Permission::Read).await?;
     let state = app_state()?;
-    Ok(super::service::page(&state.db, wallet_id, page).await?)
+    let mut view = super::service::page(&state.db, wallet_id, page).await?;
+    view.can_deposit = admin.can(Permission::Deposit);
+    view.can_create = admin.can(Permission::ManageFundingWallets);
+    Ok(view)
 }
 
 /// Creates an empty funding wallet; answers its id.
 #[server(endpoint = "admin/wallets/create", client = CsrfClient)]
 pub async fn create_funding_wallet(name: String, asset: String) -> Result<i64, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::{request::request_meta, state::app_state};
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::ManageFundingWallets).await?;
     let state = app_state()?;
     let id = super::service::create(
         &state.db,
@@ -48,10 +51,10 @@ pub async fn record_deposit(
     memo: String,
     idempotency_key: String,
 ) -> Result<i64, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::Deposit).await?;
     let state = app_state()?;
     let entry = crate::ledger::operations::record_deposit(
         &state.db,

@@ -27,4 +27,7 @@ pub struct FundingView {
     pub assets: Vec<AssetChoice>,
     /// A fresh idempotency key for the next deposit.
     pub fresh_key: String,
+    /// What the viewing admin's role may do here (the page hides the rest).
+    pub can_deposit: bool,
+    pub can_create: bool,
 }

@@ -102,12 +102,13 @@ fn Wallets(
         {chosen
             .clone()
             .map(|wallet| {
+                let can_deposit = data.can_deposit;
                 let name = wallet.name.clone().unwrap_or_else(|| format!("Wallet {}", wallet.wallet_id));
                 let key = data.fresh_key.clone();
                 let amount_label = format!("Amount ({})", wallet.asset.code);
                 let asset = wallet.asset.clone();
                 let wallet_id = wallet.wallet_id;
-                view! {
+                let form = can_deposit.then(|| view! {
                     <section class="card" aria-labelledby="deposit-title">
                         <h2 id="deposit-title">{format!("Record a deposit into {name}")}</h2>
                         <ActionForm action=deposit attr:class="stack">
@@ -131,6 +132,9 @@ fn Wallets(
                             </button>
                         </ActionForm>
                     </section>
+                });
+                view! {
+                    {form}
                     <section aria-labelledby="history-title">
                         <h2 id="history-title">{format!("{name}: history")}</h2>
                         {if statement.lines.is_empty() {
@@ -155,6 +159,7 @@ fn Wallets(
                     </section>
                 }
             })}
+        {data.can_create.then(|| view! {
         <section class="card" aria-labelledby="create-title">
             <h2 id="create-title">"Create a funding wallet"</h2>
             <ActionForm action=create attr:class="stack">
@@ -177,5 +182,6 @@ fn Wallets(
                 <button type="submit" disabled=move || create.pending().get()>"Create wallet"</button>
             </ActionForm>
         </section>
+        })}
     }
 }

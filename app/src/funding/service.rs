@@ -61,6 +61,9 @@ pub async fn page(
         statement,
         assets,
         fresh_key: crate::withdrawals::queries::fresh_key(),
+        // The server function sets them for the viewing admin.
+        can_deposit: false,
+        can_create: false,
     })
 }
 

@@ -25,12 +25,15 @@ fn parse_ids(text: &str) -> Result<Vec<i64>, AppError> {
 /// One page of incentives with the count and totals of all matching.
 #[server(endpoint = "admin/incentives/list", input = Json)]
 pub async fn list_incentives(query: IncentiveQuery) -> Result<IncentiveList, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    require_admin().await?;
+    let admin = require(Permission::Read).await?;
     let state = app_state()?;
-    Ok(super::service::list(&state.db, &query).await?)
+    let mut list = super::service::list(&state.db, &query).await?;
+    list.can_decide = admin.can(Permission::DecideIncentives);
+    list.can_pay = admin.can(Permission::PayIncentives);
+    Ok(list)
 }
 
 /// Approves or rejects incentives: `ids` comma-separated, or every one
@@ -44,10 +47,10 @@ pub async fn decide_incentives(
     #[server(default)] note: String,
 ) -> Result<BulkOutcome, AppError> {
     use super::IncentiveAction;
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::{request::request_meta, state::app_state};
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::DecideIncentives).await?;
     let state = app_state()?;
     let action = match action {
         super::IncentiveDecision::Approve => IncentiveAction::Approve,
@@ -81,10 +84,10 @@ pub async fn pay_incentives(
     description: String,
     idempotency_key: String,
 ) -> Result<super::PaymentOutcome, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::{request::request_meta, state::app_state};
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::PayIncentives).await?;
     let state = app_state()?;
     let ids = if all_matching {
         super::service::matching_ids(&state.db, &query).await?
@@ -109,10 +112,10 @@ pub async fn pay_incentives(
 /// The funding wallets Make Payment can pay from, with their balances.
 #[server(endpoint = "admin/incentives/wallets", input = Json)]
 pub async fn payment_wallets() -> Result<Vec<crate::ledger::statement::StatementWallet>, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    require_admin().await?;
+    require(Permission::Read).await?;
     let state = app_state()?;
     Ok(crate::funding::service::wallets(&state.db).await?)
 }
@@ -121,10 +124,10 @@ pub async fn payment_wallets() -> Result<Vec<crate::ledger::statement::Statement
 /// emails invite the member.
 #[server(endpoint = "admin/api-keys/list", input = Json)]
 pub async fn list_api_keys() -> Result<super::ApiSettings, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    require_admin().await?;
+    require(Permission::Read).await?;
     let state = app_state()?;
     Ok(super::ApiSettings {
         keys: super::keys::list(&state.db, &state.clock).await?,
@@ -136,10 +139,10 @@ pub async fn list_api_keys() -> Result<super::ApiSettings, AppError> {
 /// (`enabled` present) or is refused.
 #[server(endpoint = "admin/incentives/invite-missing", client = CsrfClient)]
 pub async fn set_invite_missing(enabled: Option<String>) -> Result<(), AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::{request::request_meta, state::app_state};
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::ManageApiKeys).await?;
     let state = app_state()?;
     Ok(super::service::set_invite_missing(
         &state.db,
@@ -157,10 +160,10 @@ pub async fn create_api_key(
     name: String,
     #[server(default)] expires_in_days: String,
 ) -> Result<super::NewApiKey, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::{request::request_meta, state::app_state};
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::ManageApiKeys).await?;
     let state = app_state()?;
     let expires_in_days = match expires_in_days.trim() {
         "" | "never" => None,
@@ -184,10 +187,10 @@ pub async fn create_api_key(
 /// Revokes a key at once.
 #[server(endpoint = "admin/api-keys/revoke", client = CsrfClient)]
 pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::{request::request_meta, state::app_state};
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::ManageApiKeys).await?;
     let state = app_state()?;
     Ok(super::keys::revoke(&state.db, &state.clock, admin.id, id, request_meta().ip).await?)
 }
@@ -216,10 +219,10 @@ pub async fn create_incentive(
 ) -> Result<super::IncentiveView, AppError> {
     use super::service::{Created, Origin};
     use super::{IncentiveInput, IncentiveSource};
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::CreateIncentives).await?;
     let state = app_state()?;
     let member = crate::members::service::find_member(&state.db, member_id).await?;
     let created = super::service::create_keyed(
@@ -250,10 +253,10 @@ pub async fn create_incentive(
 /// Checks an uploaded CSV file line by line, writing nothing.
 #[server(endpoint = "admin/incentives/import-preview", input = Json)]
 pub async fn preview_import(csv: String) -> Result<super::ImportPreview, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    require_admin().await?;
+    require(Permission::Read).await?;
     let state = app_state()?;
     Ok(super::import::preview(&state.db, &csv).await?)
 }
@@ -262,10 +265,10 @@ pub async fn preview_import(csv: String) -> Result<super::ImportPreview, AppErro
 /// of the same lines changes nothing.
 #[server(endpoint = "admin/incentives/import", input = Json)]
 pub async fn run_import(csv: String) -> Result<super::ImportOutcome, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::{request::request_meta, state::app_state};
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::CreateIncentives).await?;
     let state = app_state()?;
     Ok(super::import::run(&state.db, &state.clock, admin.id, &csv, request_meta().ip).await?)
 }

@@ -323,6 +323,10 @@ pub struct IncentiveList {
     pub totals: Vec<Money>,
     /// An idempotency key for the next Make Payment.
     pub fresh_key: String,
+    /// Whether the viewing admin's role may decide and pay (the page hides
+    /// the buttons it may not press; the server functions check again).
+    pub can_decide: bool,
+    pub can_pay: bool,
 }
 
 impl IncentiveList {

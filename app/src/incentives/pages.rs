@@ -227,6 +227,7 @@ fn Table(
         </p>
         <section class="bulk" aria-label="Actions">
             <SelectPage page_ids chosen />
+            {list.can_decide.then(|| view! {
             <div class="field">
                 <label for="d-note">"Note (needed to reject; the member sees it)"</label>
                 <input id="d-note" on:input=move |ev| note.set(event_target_value(&ev)) />
@@ -260,6 +261,8 @@ fn Table(
             >
                 {format!("Reject all {total} matching")}
             </button>
+            })}
+            {list.can_pay.then(|| view! {
             <button
                 type="button"
                 class="primary"
@@ -277,6 +280,7 @@ fn Table(
                         </button>
                     }
                 })}
+            })}
         </section>
         <DecisionResult decide />
         {move || {

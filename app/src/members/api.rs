@@ -10,10 +10,10 @@ use crate::ui::CsrfClient;
 /// One page of members (20), newest first, with balances and totals.
 #[server(endpoint = "admin/members/list", input = Json)]
 pub async fn list_members(q: String, page: u64) -> Result<MemberList, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    require_admin().await?;
+    require(Permission::Read).await?;
     let state = app_state()?;
     Ok(super::service::list(&state.db, &q, page).await?)
 }
@@ -26,21 +26,30 @@ pub async fn member_detail(
     #[server(default)] wallet_id: Option<i64>,
     #[server(default)] page: u64,
 ) -> Result<MemberView, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    require_admin().await?;
+    let admin = require(Permission::Read).await?;
     let state = app_state()?;
-    Ok(super::service::detail(&state.db, member_id, wallet_id, page).await?)
+    let mut view = super::service::detail(&state.db, member_id, wallet_id, page).await?;
+    view.can = super::MemberActions {
+        switch_active: admin.can(Permission::ManageMembers),
+        review: admin.can(Permission::ReviewVerifications),
+        reveal: admin.can(Permission::RevealDetails),
+        adjust: admin.can(Permission::AdjustBalances),
+        request: admin.can(Permission::ProcessPayouts),
+        add_incentive: admin.can(Permission::CreateIncentives),
+    };
+    Ok(view)
 }
 
 /// Turns a member's account on (`active` = "true") or off.
 #[server(endpoint = "admin/members/active", client = CsrfClient)]
 pub async fn set_member_active(member_id: i64, active: bool) -> Result<(), AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::{request::request_meta, state::app_state};
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::ManageMembers).await?;
     let state = app_state()?;
     Ok(super::service::set_active(
         &state.db,
@@ -64,11 +73,11 @@ pub async fn adjust_member_balance(
     reason: String,
     idempotency_key: String,
 ) -> Result<i64, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::ledger::operations::adjust_member;
     use crate::platform::state::app_state;
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::AdjustBalances).await?;
     let state = app_state()?;
     // Only members have wallets to adjust.
     super::service::find_member(&state.db, member_id).await?;
@@ -99,11 +108,11 @@ pub async fn request_for_member(
     note: Option<String>,
     idempotency_key: String,
 ) -> Result<crate::withdrawals::WithdrawalView, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
     use crate::withdrawals::service::{request_on_behalf, AmountRequest, NewWithdrawal};
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::ProcessPayouts).await?;
     let state = app_state()?;
     super::service::find_member(&state.db, member_id).await?;
     let amount = AmountRequest::from_form(amount, max.as_deref())?;
@@ -134,10 +143,10 @@ pub async fn review_member_verification(
     note: Option<String>,
     #[server(default)] submission: String,
 ) -> Result<crate::verification::VerificationView, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::ReviewVerifications).await?;
     let state = app_state()?;
     let approve = decision == crate::verification::ReviewDecision::Approve;
     Ok(crate::verification::service::review(
@@ -158,10 +167,10 @@ pub async fn reveal_member_details(
     member_id: i64,
     method: String,
 ) -> Result<crate::payouts::RevealedDetails, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::{request::request_meta, state::app_state};
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::RevealDetails).await?;
     let state = app_state()?;
     Ok(super::service::reveal(
         &state.db,

@@ -69,4 +69,19 @@ pub struct MemberView {
     /// Assets a manual credit or debit may be in.
     pub assets: Vec<String>,
     pub fresh_key: String,
+    /// What the viewing admin's role may do on the page.
+    #[serde(default)]
+    pub can: MemberActions,
+}
+
+/// The member page's actions the viewing admin's role allows: the page
+/// draws only these (the server functions check again).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberActions {
+    pub switch_active: bool,
+    pub review: bool,
+    pub reveal: bool,
+    pub adjust: bool,
+    pub request: bool,
+    pub add_incentive: bool,
 }

@@ -189,6 +189,7 @@ fn Member(
 ) -> impl IntoView {
     let m = view.member;
     let member_id = m.id;
+    let can = view.can;
     view! {
         <h1>{m.name.clone()}</h1>
         <p class="muted">
@@ -212,18 +213,28 @@ fn Member(
                 <dd>{money_lines(&m.paid)}</dd>
             </div>
         </dl>
-        <AccountCard member_id active=m.active action=active />
-        <VerificationCard member_id verification=view.verification review />
-        <PayoutDetailsCard member_id details=view.payout_details.clone() reveal />
-        <AdjustCard member_id assets=view.assets.clone() key=view.fresh_key.clone() adjust />
-        <RequestOnBehalf
-            member_id
-            wallets=view.statement.wallets.clone()
-            methods=view.payout_details
-            key=view.fresh_key.clone()
-            request
-        />
-        <AddIncentive member_id assets=view.assets key=view.fresh_key />
+        <AccountCard member_id active=m.active action=active can=can.switch_active />
+        <VerificationCard member_id verification=view.verification review can=can.review />
+        <PayoutDetailsCard member_id details=view.payout_details.clone() reveal can=can.reveal />
+        {can
+            .adjust
+            .then(|| view! { <AdjustCard member_id assets=view.assets.clone() key=view.fresh_key.clone() adjust /> })}
+        {can
+            .request
+            .then(|| {
+                view! {
+                    <RequestOnBehalf
+                        member_id
+                        wallets=view.statement.wallets.clone()
+                        methods=view.payout_details.clone()
+                        key=view.fresh_key.clone()
+                        request
+                    />
+                }
+            })}
+        {can
+            .add_incentive
+            .then(|| view! { <AddIncentive member_id assets=view.assets.clone() key=view.fresh_key.clone() /> })}
         <MemberStatement member_id statement=view.statement />
         <LatestRequests requests=view.requests />
     }

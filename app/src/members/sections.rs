@@ -9,6 +9,7 @@ use super::api::{
     AdjustMemberBalance, RevealMemberDetails, ReviewMemberVerification, SetMemberActive,
 };
 use super::MaskedDetails;
+use crate::auth::sessions_api::EndMemberSessions;
 use crate::ledger::money::format_amount;
 use crate::ui::{CsrfField, FormError};
 use crate::verification::{VerificationStatus, VerificationView};
@@ -20,8 +21,19 @@ pub fn AccountCard(
     member_id: i64,
     active: bool,
     action: ServerAction<SetMemberActive>,
+    /// Whether the viewing admin may switch the account.
+    can: bool,
 ) -> impl IntoView {
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let sign_out = ServerAction::<EndMemberSessions>::new();
+    let sign_out_error = Signal::derive(move || sign_out.value().get().and_then(Result::err));
+    let signed_out = move || {
+        sign_out
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|n| format!("Ended {n} sessions."))
+    };
     view! {
         <section class="card" aria-labelledby="account-title">
             <h2 id="account-title">"Account"</h2>
@@ -32,15 +44,29 @@ pub fn AccountCard(
                     "Inactive: the member cannot sign in or request withdrawals."
                 }}
             </p>
-            <ActionForm action=action>
-                <CsrfField />
-                <input type="hidden" name="member_id" value=member_id />
-                <input type="hidden" name="active" value=if active { "false" } else { "true" } />
-                <FormError error=error />
-                <button type="submit" disabled=move || action.pending().get()>
-                    {if active { "Deactivate account" } else { "Reactivate account" }}
-                </button>
-            </ActionForm>
+            {can
+                .then(|| {
+                    view! {
+                        <ActionForm action=action>
+                            <CsrfField />
+                            <input type="hidden" name="member_id" value=member_id />
+                            <input type="hidden" name="active" value=if active { "false" } else { "true" } />
+                            <FormError error=error />
+                            <button type="submit" disabled=move || action.pending().get()>
+                                {if active { "Deactivate account" } else { "Reactivate account" }}
+                            </button>
+                        </ActionForm>
+                        <ActionForm action=sign_out>
+                            <CsrfField />
+                            <input type="hidden" name="member_id" value=member_id />
+                            <FormError error=sign_out_error />
+                            {move || signed_out().map(|text| view! { <p class="notice success" role="status">{text}</p> })}
+                            <button type="submit" disabled=move || sign_out.pending().get()>
+                                "Sign the member out everywhere"
+                            </button>
+                        </ActionForm>
+                    }
+                })}
         </section>
     }
 }
@@ -51,9 +77,11 @@ pub fn VerificationCard(
     member_id: i64,
     verification: VerificationView,
     review: ServerAction<ReviewMemberVerification>,
+    /// Whether the viewing admin may review it.
+    can: bool,
 ) -> impl IntoView {
     let review_error = Signal::derive(move || review.value().get().and_then(Result::err));
-    let waiting = verification.status == VerificationStatus::Submitted;
+    let waiting = can && verification.status == VerificationStatus::Submitted;
     view! {
         <section class="card" aria-labelledby="verification-title">
             <h2 id="verification-title">"Verification"</h2>
@@ -114,6 +142,8 @@ pub fn PayoutDetailsCard(
     member_id: i64,
     details: Vec<MaskedDetails>,
     reveal: ServerAction<RevealMemberDetails>,
+    /// Whether the viewing admin may reveal them.
+    can: bool,
 ) -> impl IntoView {
     let reveal_error = Signal::derive(move || reveal.value().get().and_then(Result::err));
     view! {
@@ -132,12 +162,17 @@ pub fn PayoutDetailsCard(
                                     <li>
                                         {format!("{}: {}", d.method, d.masked)}
                                         {d.is_default.then_some(" (default)")}
-                                        <ActionForm action=reveal attr:class="inline-form">
-                                            <CsrfField />
-                                            <input type="hidden" name="member_id" value=member_id />
-                                            <input type="hidden" name="method" value=d.method_key.clone() />
-                                            <button type="submit">{format!("Reveal {}", d.method)}</button>
-                                        </ActionForm>
+                                        {can
+                                            .then(|| {
+                                                view! {
+                                                    <ActionForm action=reveal attr:class="inline-form">
+                                                        <CsrfField />
+                                                        <input type="hidden" name="member_id" value=member_id />
+                                                        <input type="hidden" name="method" value=d.method_key.clone() />
+                                                        <button type="submit">{format!("Reveal {}", d.method)}</button>
+                                                    </ActionForm>
+                                                }
+                                            })}
                                     </li>
                                 }
                             })

@@ -238,6 +238,8 @@ pub async fn detail(
         requests,
         assets: codes,
         fresh_key: crate::withdrawals::queries::fresh_key(),
+        // The server function sets it for the viewing admin.
+        can: super::MemberActions::default(),
     })
 }
 

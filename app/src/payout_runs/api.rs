@@ -9,10 +9,10 @@ use crate::error::AppError;
 /// Who a run would pay and who it would skip, and why. Changes nothing.
 #[server(endpoint = "admin/runs/preview", input = Json)]
 pub async fn preview_run(params: RunParams) -> Result<RunPreview, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::Read).await?;
     let state = app_state()?;
     Ok(super::service::preview(&state.db, &state.clock, admin.id, params).await?)
 }
@@ -23,10 +23,10 @@ pub async fn start_run(
     params: RunParams,
     idempotency_key: String,
 ) -> Result<RunProgress, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::RunPayouts).await?;
     let state = app_state()?;
     Ok(super::service::start(&state.db, &state.clock, admin.id, params, &idempotency_key).await?)
 }
@@ -34,10 +34,10 @@ pub async fn start_run(
 /// Makes the next members' requests and says how far the run is.
 #[server(endpoint = "admin/runs/step", input = Json)]
 pub async fn step_run(run_id: i64) -> Result<RunProgress, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    require_admin().await?;
+    require(Permission::RunPayouts).await?;
     let state = app_state()?;
     let progress = super::service::step(&state.db, &state.clock, run_id).await?;
     if progress.created > 0 {
@@ -49,10 +49,10 @@ pub async fn step_run(run_id: i64) -> Result<RunProgress, AppError> {
 /// The assets a run may pay out, and the latest runs with their outcome.
 #[server(endpoint = "admin/runs/page", input = Json)]
 pub async fn runs_page() -> Result<RunsPageData, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    require_admin().await?;
+    require(Permission::Read).await?;
     let state = app_state()?;
     let mut assets: Vec<String> = crate::ledger::service::assets_by_id(&state.db)
         .await
@@ -75,10 +75,10 @@ pub async fn save_schedule(
     schedule: ScheduleInput,
     idempotency_key: String,
 ) -> Result<ScheduleView, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::RunPayouts).await?;
     let state = app_state()?;
     Ok(super::schedule::save(
         &state.db,
@@ -93,10 +93,10 @@ pub async fn save_schedule(
 /// Stops a schedule; the runs it started stay in the history.
 #[server(endpoint = "admin/runs/schedules/stop", input = Json)]
 pub async fn stop_schedule(schedule_id: i64) -> Result<(), AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::RunPayouts).await?;
     let state = app_state()?;
     Ok(super::schedule::stop(&state.db, &state.clock, admin.id, schedule_id).await?)
 }

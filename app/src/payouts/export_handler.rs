@@ -16,7 +16,7 @@ use super::export::{ExportFormat, ExportScope};
 use super::export_claim::{prepare, Prepared};
 use super::formats::{csv_stream, xlsx};
 use super::{service, PayoutQuery, SortBy};
-use crate::auth::session::admin_for_route;
+use crate::auth::{session::admin_for_route, Permission};
 use crate::entities::withdrawal_request;
 use crate::error::AppError;
 use crate::platform::request::ClientIp;
@@ -65,15 +65,16 @@ impl ExportForm {
     }
 }
 
-/// `POST /admin/payouts/export`: administrators only. Answers with the
-/// file, or sends the admin back to the table with a message.
+/// `POST /admin/payouts/export`: admins allowed to export (a file carries
+/// payout details unmasked, and a payment file claims requests). Answers
+/// with the file, or sends the admin back to the table with a message.
 pub async fn export_requests(
     State(state): State<AppState>,
     client_ip: Option<Extension<ClientIp>>,
     headers: HeaderMap,
     Form(form): Form<ExportForm>,
 ) -> Response {
-    let admin = match admin_for_route(&state, &headers).await {
+    let admin = match admin_for_route(&state, &headers, Permission::ExportPayouts).await {
         Ok(admin) => admin,
         Err(refused) => return refused,
     };

@@ -140,7 +140,7 @@ mod stream {
             return Err(StatusCode::UNAUTHORIZED);
         };
         match authenticate(state, token).await {
-            Ok(Some(user)) if user.is_admin() => Ok(()),
+            Ok(Some(user)) if user.can(crate::auth::Permission::Read) => Ok(()),
             Ok(Some(_)) => Err(StatusCode::FORBIDDEN),
             Ok(None) => Err(StatusCode::UNAUTHORIZED),
             Err(err) => {

@@ -144,6 +144,11 @@ pub struct PayoutList {
     pub per_page: u64,
     /// A fresh idempotency key for the next bulk action.
     pub fresh_key: String,
+    /// What the viewing admin's role may do from the table (the page
+    /// hides the rest; the server functions check again).
+    pub can_process: bool,
+    pub can_send: bool,
+    pub can_export: bool,
 }
 
 impl PayoutList {
@@ -203,6 +208,9 @@ pub struct ProcessView {
     /// shown without a reveal.
     pub extra_details: Vec<(String, String)>,
     pub fresh_key: String,
+    /// Whether the viewing admin's role may reveal the payout details
+    /// (the actions above are already narrowed to what it may do).
+    pub can_reveal: bool,
 }
 
 /// The payout details a request was frozen with, in full: shown only after

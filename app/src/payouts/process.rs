@@ -108,11 +108,17 @@ fn Process(
                 <dt>"Requested"</dt>
                 <dd>{r.created_at.clone()}</dd>
             </dl>
-            <ActionForm action=reveal attr:class="inline-form">
-                <CsrfField />
-                <input type="hidden" name="request_id" value=id.to_string() />
-                <button type="submit">"Reveal payout details"</button>
-            </ActionForm>
+            {view
+                .can_reveal
+                .then(|| {
+                    view! {
+                        <ActionForm action=reveal attr:class="inline-form">
+                            <CsrfField />
+                            <input type="hidden" name="request_id" value=id.to_string() />
+                            <button type="submit">"Reveal payout details"</button>
+                        </ActionForm>
+                    }
+                })}
             <FormError error=reveal_error />
             {move || {
                 reveal
@@ -145,7 +151,7 @@ fn Process(
             {if view.paypal.as_ref().is_some_and(|trail| !trail.settled) {
                 view! { <p class="empty">"PayPal is paying this request: its status follows PayPal's reports."</p> }.into_any()
             } else if view.allowed.is_empty() {
-                view! { <p class="empty">"No further action is possible from this status."</p> }.into_any()
+                view! { <p class="empty">"No further action is possible from this status, or your role on the team does not take these actions."</p> }.into_any()
             } else {
                 view! {
                     <ActionForm action=act attr:class="stack">

@@ -142,6 +142,10 @@ pub async fn list(
         page,
         per_page,
         fresh_key: crate::withdrawals::queries::fresh_key(),
+        // The server function sets them for the viewing admin.
+        can_process: false,
+        can_send: false,
+        can_export: false,
     })
 }
 
@@ -336,6 +340,8 @@ pub async fn process_view(
         paypal,
         extra_details,
         fresh_key: crate::withdrawals::queries::fresh_key(),
+        // The server function narrows it to the viewing admin's role.
+        can_reveal: false,
     })
 }
 

@@ -67,14 +67,21 @@ pub fn Table(
     let total = list.total;
     let (current, pages) = (list.page, list.pages());
     let key = list.fresh_key.clone();
+    let paypal_on = paypal_on && list.can_send;
+    let bulk_bar = (list.can_process || paypal_on).then(|| {
+        view! { <BulkBar query=query.clone() page_ids total key=key.clone() bulk send chosen controls paypal_on /> }
+    });
+    let export = list
+        .can_export
+        .then(|| view! { <Export query=query.clone() chosen controls total key /> });
     view! {
         <p class="muted" role="status">
             {if total == 1 { "1 request matches".to_owned() } else { format!("{total} requests match") }}
         </p>
-        <BulkBar query=query.clone() page_ids total key=key.clone() bulk send chosen controls paypal_on />
+        {bulk_bar}
         <BulkResult bulk />
         <SendResult send />
-        <Export query=query.clone() chosen controls total key />
+        {export}
         <Rows rows=list.rows chosen />
         <nav class="pager" aria-label="Request pages">
             {(current > 1).then(|| view! { <A href=query.href(current - 1) attr:rel="prev">"← Previous"</A> })}

@@ -10,10 +10,10 @@ use crate::payouts::Selection;
 /// Whether PayPal is configured (the desk shows "Send via PayPal" only then).
 #[server(endpoint = "admin/paypal/status", input = Json)]
 pub async fn paypal_status() -> Result<PayPalStatus, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    require_admin().await?;
+    require(Permission::Read).await?;
     let state = app_state()?;
     let attention = super::unclaimed::needs_attention(&state.db, state.clock.now()).await?;
     let alerts = super::alerts::open(&state.db).await?;
@@ -41,10 +41,10 @@ pub async fn send_via_paypal(
     selection: Selection,
     idempotency_key: String,
 ) -> Result<SendOutcome, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::SendViaPaypal).await?;
     let state = app_state()?;
     let client = super::client::shared(&state).ok_or_else(|| {
         AppError::invalid(
@@ -72,10 +72,10 @@ pub async fn send_via_paypal(
 /// A request's PayPal batch, item and status history, if it was sent.
 #[server(endpoint = "admin/paypal/trail", input = Json)]
 pub async fn paypal_trail(request_id: i64) -> Result<Option<PayPalTrail>, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    require_admin().await?;
+    require(Permission::Read).await?;
     let state = app_state()?;
     Ok(super::trail::trail(&state.db, request_id).await?)
 }
@@ -89,10 +89,10 @@ pub async fn resolve_alert(
     resolution: String,
     note: String,
 ) -> Result<AlertView, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::{request::request_meta, state::app_state};
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::SendViaPaypal).await?;
     let state = app_state()?;
     let resolution = super::AlertResolution::parse(&resolution)
         .ok_or_else(|| AppError::invalid("Choose what to do about the report"))?;

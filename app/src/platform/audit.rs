@@ -45,10 +45,15 @@ pub enum AuditAction {
     EmailConfirmed,
     ConfirmationSent,
     PayPalAlertResolved,
+    AdminInvited,
+    AdminInviteRevoked,
+    AdminRoleChanged,
+    AdminActiveChanged,
+    SessionsEnded,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 36] = [
+    pub const ALL: [AuditAction; 41] = [
         AuditAction::SignedUp,
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
@@ -85,6 +90,11 @@ impl AuditAction {
         AuditAction::EmailConfirmed,
         AuditAction::ConfirmationSent,
         AuditAction::PayPalAlertResolved,
+        AuditAction::AdminInvited,
+        AuditAction::AdminInviteRevoked,
+        AuditAction::AdminRoleChanged,
+        AuditAction::AdminActiveChanged,
+        AuditAction::SessionsEnded,
     ];
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -130,6 +140,11 @@ impl AuditAction {
             AuditAction::EmailConfirmed => "Email address confirmed",
             AuditAction::ConfirmationSent => "Confirmation link sent",
             AuditAction::PayPalAlertResolved => "PayPal alert resolved",
+            AuditAction::AdminInvited => "Admin invited",
+            AuditAction::AdminInviteRevoked => "Admin invitation revoked",
+            AuditAction::AdminRoleChanged => "Admin role changed",
+            AuditAction::AdminActiveChanged => "Admin activated or deactivated",
+            AuditAction::SessionsEnded => "Sessions ended",
         }
     }
 
@@ -171,6 +186,11 @@ impl AuditAction {
             AuditAction::EmailConfirmed => "email_confirmed",
             AuditAction::ConfirmationSent => "confirmation_sent",
             AuditAction::PayPalAlertResolved => "paypal_alert_resolved",
+            AuditAction::AdminInvited => "admin_invited",
+            AuditAction::AdminInviteRevoked => "admin_invite_revoked",
+            AuditAction::AdminRoleChanged => "admin_role_changed",
+            AuditAction::AdminActiveChanged => "admin_active_changed",
+            AuditAction::SessionsEnded => "sessions_ended",
         }
     }
 }

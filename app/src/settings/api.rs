@@ -10,10 +10,10 @@ use crate::ui::CsrfClient;
 /// Every setting, as the forms show them.
 #[server(endpoint = "admin/settings/get", input = Json)]
 pub async fn load_settings() -> Result<DeskSettings, AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    require_admin().await?;
+    require(Permission::Read).await?;
     let state = app_state()?;
     Ok(super::service::view(&state.db).await?)
 }
@@ -29,10 +29,10 @@ pub async fn save_general_settings(
     payquicker_columns: String,
 ) -> Result<(), AppError> {
     use super::service::{save_general, GeneralInput};
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::{request::request_meta, state::app_state};
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::ManageSettings).await?;
     let state = app_state()?;
     let input = GeneralInput {
         one_open_request: one_open_request.is_some(),
@@ -47,10 +47,10 @@ pub async fn save_general_settings(
 /// One currency's verification threshold; an empty amount removes it.
 #[server(endpoint = "admin/settings/threshold", client = CsrfClient)]
 pub async fn save_threshold(currency: String, amount: String) -> Result<(), AppError> {
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::{request::request_meta, state::app_state};
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::ManageSettings).await?;
     let state = app_state()?;
     Ok(super::service::save_threshold(
         &state.db,
@@ -78,10 +78,10 @@ pub async fn save_method_settings(
     fee_max: String,
 ) -> Result<(), AppError> {
     use super::service::{save_method, MethodInput};
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::{request::request_meta, state::app_state};
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::ManageSettings).await?;
     let state = app_state()?;
     let input = MethodInput {
         method,
@@ -102,10 +102,10 @@ pub async fn save_method_settings(
 #[server(endpoint = "admin/settings/asset", client = CsrfClient)]
 pub async fn create_asset(kind: String, code: String, name: String) -> Result<(), AppError> {
     use super::assets::AssetInput;
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::{request::request_meta, state::app_state};
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::ManageSettings).await?;
     let state = app_state()?;
     let input = AssetInput { kind, code, name };
     Ok(
@@ -124,10 +124,10 @@ pub async fn save_rate(
     amount: String,
 ) -> Result<(), AppError> {
     use super::assets::RateInput;
-    use crate::auth::session::require_admin;
+    use crate::auth::{session::require, Permission};
     use crate::platform::{request::request_meta, state::app_state};
 
-    let admin = require_admin().await?;
+    let admin = require(Permission::ManageSettings).await?;
     let state = app_state()?;
     let input = RateInput {
         points_code,

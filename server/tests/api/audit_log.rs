@@ -4,7 +4,7 @@
 use crate::helpers::{error_of, spawn_app};
 use crate::ledger_fixture::admin_browser;
 use crate::ledger_fixture::desk;
-use crate::payouts_desk::some_requests;
+use crate::ledger_fixture::some_requests;
 use app::audit_log::AuditPage;
 use app::error::ErrorCode;
 use reqwest::StatusCode;

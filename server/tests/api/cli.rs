@@ -76,6 +76,48 @@ fn create_admin_creates_one_admin_per_email() {
 }
 
 #[test]
+fn create_admin_makes_an_owner_unless_told_another_role() {
+    let (_dir, url) = temp_database();
+    let output = create_admin(&url, "first@example.com", "a long admin passphrase");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("(Owner)"));
+
+    let mut child = paydesk(&url)
+        .args([
+            "create-admin",
+            "--email",
+            "checker@example.com",
+            "--role",
+            "reviewer",
+            "--password-stdin",
+        ])
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "a long reviewer passphrase").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("(Reviewer)"));
+
+    let output = paydesk(&url)
+        .args([
+            "create-admin",
+            "--email",
+            "boss@example.com",
+            "--role",
+            "boss",
+            "--password-stdin",
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("payments-manager"), "{stderr}");
+}
+
+#[test]
 fn create_admin_without_a_terminal_asks_for_password_stdin() {
     let (_dir, url) = temp_database();
     let output = paydesk(&url)

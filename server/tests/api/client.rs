@@ -106,3 +106,93 @@ impl Browser {
         }
     }
 }
+
+/// What a test reads off a call's answer, whichever way it went.
+pub trait Answered {
+    /// 200 for an output, else the refusal's status.
+    fn status(&self) -> StatusCode;
+    /// The refusal's status and error; panics on an output.
+    fn refusal(self) -> (StatusCode, AppError);
+}
+
+impl<T: std::fmt::Debug> Answered for Result<T, Refused> {
+    fn status(&self) -> StatusCode {
+        match self {
+            Ok(_) => StatusCode::OK,
+            Err(refused) => refused.status,
+        }
+    }
+
+    fn refusal(self) -> (StatusCode, AppError) {
+        match self {
+            Ok(output) => panic!("the call was expected to refuse, and answered {output:?}"),
+            Err(refused) => (refused.status, refused.error),
+        }
+    }
+}
+
+// The plain routes a browser navigates to rather than calls: the export
+// form and the payment-file download answer files, not JSON.
+
+pub const EXPORT: &str = "/admin/payouts/export";
+
+/// The export form (a plain route: the browser downloads its answer).
+pub async fn export(browser: &Browser, fields: &[(&str, &str)]) -> reqwest::Response {
+    browser.post_form(EXPORT, fields).await
+}
+
+/// The file's bytes, after checking it is an attachment of the given type.
+pub async fn file(response: reqwest::Response, kind: &str) -> Vec<u8> {
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers();
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with(kind),
+        "{:?}",
+        headers[header::CONTENT_TYPE]
+    );
+    let disposition = headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+    assert!(
+        disposition.starts_with("attachment; filename=\"paydesk-"),
+        "{disposition}"
+    );
+    response.bytes().await.unwrap().to_vec()
+}
+
+pub fn csv_rows(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    (header, rows)
+}
+
+/// Makes a payment file: the export answers with the file's page.
+pub async fn payment_file(browser: &Browser, fields: &[(&str, &str)]) -> i64 {
+    let response = export(browser, fields).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{fields:?}");
+    let location = response.headers()[header::LOCATION].to_str().unwrap();
+    location
+        .strip_prefix("/admin/payouts/files/")
+        .unwrap_or_else(|| panic!("{location}"))
+        .parse()
+        .unwrap()
+}
+
+/// A payment file's bytes, and whether the server called it a re-download.
+pub async fn download(browser: &Browser, id: i64) -> (Vec<u8>, bool) {
+    let response = browser
+        .get(&format!("/admin/payouts/files/{id}/download"))
+        .await;
+    let again = response.headers()["x-paydesk-redownload"] == "true";
+    (file(response, "text/csv").await, again)
+}

@@ -4,13 +4,13 @@
 //! then incentives wait and withdrawals are refused.
 
 use crate::helpers::{empty_database, error_of, spawn_app, Browser, TestApp, TestUser};
-use crate::incentives::funding;
-use crate::ledger_fixture::{assert_ledger_clean, balance, desk, key, Member};
+
+use crate::ledger_fixture::{assert_ledger_clean, balance, desk, funding_wallet, key, Member};
 use app::auth::Role;
-use app::entities::{outbox_message, user};
+use app::entities::user;
 use app::incentives::{service::WAITING, PaymentOutcome};
 use reqwest::StatusCode;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement};
 use serde_json::{json, Value};
 
 async fn account(app: &TestApp, email: &str) -> user::Model {
@@ -20,22 +20,6 @@ async fn account(app: &TestApp, email: &str) -> user::Model {
         .await
         .unwrap()
         .expect("an account for the address")
-}
-
-/// The token of the latest link of this kind to the address, read from the
-/// outbox before delivery (no SMTP server: the row keeps it).
-async fn link_token(app: &TestApp, email: &str, kind: &str) -> String {
-    let member = account(app, email).await;
-    let row = outbox_message::Entity::find()
-        .filter(outbox_message::Column::RecipientUserId.eq(member.id))
-        .filter(outbox_message::Column::Kind.eq(kind))
-        .order_by_desc(outbox_message::Column::Id)
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .expect("a link in the outbox");
-    let payload: Value = serde_json::from_str(&row.payload).unwrap();
-    payload["token"].as_str().unwrap().to_owned()
 }
 
 async fn confirm(browser: &Browser, token: &str, password: &str) -> reqwest::Response {
@@ -131,7 +115,7 @@ async fn the_confirmation_link_needs_the_password_works_once_and_expires() {
     let app = spawn_app().await;
     let user = TestUser::generate();
     app.sign_up_form(&user).await;
-    let token = link_token(&app, &user.email, "email.confirm").await;
+    let token = app.link_token(&user.email, "email.confirm").await;
     // Only the hash is stored.
     assert_eq!(
         app.count(&format!(
@@ -175,7 +159,7 @@ async fn the_confirmation_link_needs_the_password_works_once_and_expires() {
     let later = TestUser::generate();
     let browser = app.new_browser();
     browser.sign_up_form(&later).await;
-    let token = link_token(&app, &later.email, "email.confirm").await;
+    let token = app.link_token(&later.email, "email.confirm").await;
     let (status, _) = error_of(
         browser
             .post_form(
@@ -221,7 +205,7 @@ async fn the_confirmation_link_needs_the_password_works_once_and_expires() {
             .await,
         3
     );
-    let fresh = link_token(&app, &later.email, "email.confirm").await;
+    let fresh = app.link_token(&later.email, "email.confirm").await;
     assert_ne!(fresh, token);
     assert_eq!(
         confirm(&browser, &fresh, &later.password).await.status(),
@@ -288,7 +272,7 @@ async fn money_waits_for_an_unconfirmed_address() {
     let app = spawn_app().await;
     let desk = desk(&app).await;
     let ada = desk.member(&app, "ada").await;
-    let budget = funding(&app, &desk, "Budget", 100_000).await;
+    let budget = funding_wallet(&app, &desk, "Budget", 100_000).await;
     let admin = crate::ledger_fixture::admin_browser(&app).await;
     let api_key = app::incentives::keys::create(
         &app.state.db,
@@ -377,7 +361,7 @@ async fn money_waits_for_an_unconfirmed_address() {
     assert_eq!(balance(&app, budget.id).await, 100_000 - 1_000);
 
     // Confirmed, the same incentive is paid by the next payment.
-    let token = link_token(&app, &user.email, "email.confirm").await;
+    let token = app.link_token(&user.email, "email.confirm").await;
     assert_eq!(
         confirm(&squatter, &token, &user.password).await.status(),
         StatusCode::OK
@@ -429,7 +413,7 @@ async fn an_owner_taking_their_address_back_drops_what_a_stranger_saved() {
     app::auth::links::send_reset_links(&app.state.db, &app.clock)
         .await
         .unwrap();
-    let token = link_token(&app, &user.email, "password.reset").await;
+    let token = app.link_token(&user.email, "password.reset").await;
     let set = owner
         .post_form(
             "/api/auth/reset-password",

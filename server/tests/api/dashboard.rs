@@ -1,16 +1,17 @@
 //! The admin dashboard's figures, against requests made, moved and paid
 //! across several weeks and two months.
 
+use crate::client::Answered;
 use crate::helpers::{spawn_app, TestApp};
 use crate::ledger_fixture::admin_browser;
+use crate::ledger_fixture::some_requests;
 use crate::ledger_fixture::{act, desk, key, request};
-use crate::payouts_desk::some_requests;
+use app::admin::api::AdminOverview;
 use app::entities::withdrawal_request;
 use app::withdrawals::{WithdrawalAction as A, WithdrawalStatus as S};
 use app::{admin::AdminFigures, ledger::money::Money};
 use reqwest::StatusCode;
 use sea_orm::EntityTrait;
-use serde_json::json;
 
 async fn gross(app: &TestApp, id: i64) -> i64 {
     withdrawal_request::Entity::find_by_id(id)
@@ -60,9 +61,7 @@ async fn the_dashboard_adds_up_what_is_owed_and_paid() {
     pay(april).await;
 
     let admin = admin_browser(&app).await;
-    let response = admin.post_json("/api/admin/overview", json!({})).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let figures: AdminFigures = response.json().await.unwrap();
+    let figures: AdminFigures = admin.ok(AdminOverview {}).await;
 
     assert_eq!(
         amount(&figures.owed, "USD"),
@@ -112,6 +111,8 @@ async fn the_dashboard_adds_up_what_is_owed_and_paid() {
     // Members see none of it.
     let member = app.new_browser();
     member.log_in("ada@example.com", "member passphrase").await;
-    let response = member.post_json("/api/admin/overview", json!({})).await;
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        member.call(AdminOverview {}).await.status(),
+        StatusCode::FORBIDDEN
+    );
 }

@@ -3,9 +3,11 @@
 //! it counts what a pass did; the app's own worker where it proves that
 //! delivery happens by itself.
 
+use crate::client::Answered;
 use crate::helpers::{error_of, spawn_app, spawn_app_with, TestApp};
 use crate::ledger_fixture::{act, desk, key, request, Desk, Member};
-use app::email::{mailer::Mailer, worker, DeliveryState, EmailList};
+use app::email::api::{ListEmails, RetryEmail, SetDigest};
+use app::email::{mailer::Mailer, worker, DeliveryState, EmailList, EmailQuery};
 use app::entities::outbox_message;
 use app::platform::{state::MailSettings, Settings};
 use app::withdrawals::{
@@ -15,8 +17,17 @@ use app::withdrawals::{
 use paydesk_server::mail_catcher::{Caught, MailCatcher};
 use reqwest::StatusCode;
 use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde_json::json;
 use std::time::Duration;
+
+/// The outbox page, filtered to a delivery state ("" for all).
+fn emails(state: &str) -> ListEmails {
+    ListEmails {
+        query: EmailQuery {
+            state: state.into(),
+            page: 1,
+        },
+    }
+}
 
 async fn catcher() -> MailCatcher {
     MailCatcher::start("127.0.0.1:0".parse().unwrap())
@@ -315,8 +326,8 @@ async fn incentive_and_verification_emails_with_an_escaped_name() {
     // Sent again, then verified.
     submit_and_review(&app, &desk, &member, true, None).await;
     // Two incentives paid in one Make Payment: one email with the total.
-    let ids = crate::incentives::pending(&app, &desk, "eve", &[1250, 500]).await;
-    crate::incentives::decide(
+    let ids = crate::ledger_fixture::pending_incentives(&app, &desk, "eve", &[1250, 500]).await;
+    crate::ledger_fixture::decide_incentives(
         &app,
         &desk,
         &ids,
@@ -324,7 +335,7 @@ async fn incentive_and_verification_emails_with_an_escaped_name() {
         "",
     )
     .await;
-    let budget = crate::incentives::funding(&app, &desk, "Budget", 100_000).await;
+    let budget = crate::ledger_fixture::funding_wallet(&app, &desk, "Budget", 100_000).await;
     app::incentives::service::make_payment(
         &app.state.db,
         &app.clock,
@@ -416,15 +427,7 @@ async fn a_down_smtp_server_is_retried_with_backoff_then_given_up_and_retried_by
 
     // The admin sees it given up, and retries it.
     let admin = crate::ledger_fixture::admin_browser(&app).await;
-    let list: EmailList = admin
-        .post_json(
-            "/api/admin/email/list",
-            json!({ "query": { "state": "dead" } }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: EmailList = admin.ok(emails("dead")).await;
     assert_eq!(list.rows.len(), 1);
     assert_eq!(list.rows[0].state, DeliveryState::Dead);
     assert_eq!(list.rows[0].attempts, 3);
@@ -433,31 +436,22 @@ async fn a_down_smtp_server_is_retried_with_backoff_then_given_up_and_retried_by
         "this app has no SMTP server of its own"
     );
     let dead_id = list.rows[0].id;
-    let response = admin
-        .post_form("/api/admin/email/retry", &[("id", &dead_id.to_string())])
-        .await;
-    assert!(response.status().is_success(), "{}", response.status());
+    admin.ok(RetryEmail { id: dead_id }).await;
     catcher.set_down(false);
     assert_eq!(pass(&app, &mail).await.sent, 1);
     let messages = catcher.messages();
     assert_eq!(messages.len(), 2);
     assert!(messages[1].subject.contains(&format!("#{}", second.id)));
     // A sent one cannot be retried; a member cannot reach the page.
-    let (status, _) = error_of(
-        admin
-            .post_form("/api/admin/email/retry", &[("id", &dead_id.to_string())])
-            .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(
+        admin.call(RetryEmail { id: dead_id }).await.status(),
+        StatusCode::CONFLICT
+    );
     let visitor = app.new_browser();
-    let (status, _) = error_of(
-        visitor
-            .post_json("/api/admin/email/list", json!({ "query": {} }))
-            .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        visitor.call(emails("")).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -557,28 +551,12 @@ async fn without_smtp_emails_wait_and_the_admin_is_told_why() {
         .await
         .unwrap();
     let admin = crate::ledger_fixture::admin_browser(&app).await;
-    let list: EmailList = admin
-        .post_json(
-            "/api/admin/email/list",
-            json!({ "query": { "state": "waiting" } }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: EmailList = admin.ok(emails("waiting")).await;
     assert!(!list.smtp_configured);
     assert_eq!((list.waiting, list.rows.len()), (1, 1));
     assert_eq!(list.rows[0].recipient, "ada@example.com");
     assert_eq!(list.rows[0].kind, "withdrawal.requested");
-    let (status, error) = error_of(
-        admin
-            .post_json(
-                "/api/admin/email/list",
-                json!({ "query": { "state": "lost" } }),
-            )
-            .await,
-    )
-    .await;
+    let (status, error) = admin.call(emails("lost")).await.refusal();
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error.message.contains("Unknown email state"));
 }
@@ -794,24 +772,13 @@ async fn the_admins_daily_digest_is_off_by_default_then_sent_once_a_day() {
     // An admin switches it on; a member cannot.
     let member = app.new_browser();
     member.log_in("ada@example.com", "member passphrase").await;
-    let (status, _) = error_of(
-        member
-            .post_form("/api/admin/email/digest", &[("on", "true")])
-            .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        member.call(SetDigest { on: true }).await.status(),
+        StatusCode::FORBIDDEN
+    );
     let admin = crate::ledger_fixture::admin_browser(&app).await;
-    let response = admin
-        .post_form("/api/admin/email/digest", &[("on", "true")])
-        .await;
-    assert!(response.status().is_success(), "{}", response.status());
-    let list: EmailList = admin
-        .post_json("/api/admin/email/list", json!({ "query": {} }))
-        .await
-        .json()
-        .await
-        .unwrap();
+    admin.ok(SetDigest { on: true }).await;
+    let list: EmailList = admin.ok(emails("")).await;
     assert!(list.digest);
 
     // Two instances asking at once write it once (one admin: one email).

@@ -5,76 +5,17 @@
 
 use std::collections::BTreeSet;
 
+use crate::client::Answered;
+use crate::client::{csv_rows, download, export, file, payment_file, EXPORT};
 use crate::helpers::{spawn_app, Browser, TestApp};
 use crate::ledger_fixture::admin_browser;
+use crate::ledger_fixture::some_requests;
 use crate::ledger_fixture::{act, assert_ledger_clean, desk, key, request, Desk};
-use crate::payouts_desk::some_requests;
 use app::entities::{asset, user, withdrawal_request};
+use app::payouts::api::{ExportHistory, PaymentFile};
 use app::withdrawals::{rules, WithdrawalAction as A, WithdrawalStatus as S};
 use reqwest::{header, StatusCode};
 use sea_orm::EntityTrait;
-
-const EXPORT: &str = "/admin/payouts/export";
-
-pub(crate) async fn export(browser: &Browser, fields: &[(&str, &str)]) -> reqwest::Response {
-    browser.post_form(EXPORT, fields).await
-}
-
-/// The file's bytes, after checking it is an attachment of the given type.
-pub(crate) async fn file(response: reqwest::Response, kind: &str) -> Vec<u8> {
-    assert_eq!(response.status(), StatusCode::OK);
-    let headers = response.headers();
-    assert!(
-        headers[header::CONTENT_TYPE]
-            .to_str()
-            .unwrap()
-            .starts_with(kind),
-        "{:?}",
-        headers[header::CONTENT_TYPE]
-    );
-    let disposition = headers[header::CONTENT_DISPOSITION].to_str().unwrap();
-    assert!(
-        disposition.starts_with("attachment; filename=\"paydesk-"),
-        "{disposition}"
-    );
-    response.bytes().await.unwrap().to_vec()
-}
-
-pub(crate) fn csv_rows(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut reader = csv::Reader::from_reader(bytes);
-    let header = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let rows = reader
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
-        .collect();
-    (header, rows)
-}
-
-/// Makes a payment file: the export answers with the file's page.
-pub(crate) async fn payment_file(browser: &Browser, fields: &[(&str, &str)]) -> i64 {
-    let response = export(browser, fields).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{fields:?}");
-    let location = response.headers()[header::LOCATION].to_str().unwrap();
-    location
-        .strip_prefix("/admin/payouts/files/")
-        .unwrap_or_else(|| panic!("{location}"))
-        .parse()
-        .unwrap()
-}
-
-/// A payment file's bytes, and whether the server called it a re-download.
-pub(crate) async fn download(browser: &Browser, id: i64) -> (Vec<u8>, bool) {
-    let response = browser
-        .get(&format!("/admin/payouts/files/{id}/download"))
-        .await;
-    let again = response.headers()["x-paydesk-redownload"] == "true";
-    (file(response, "text/csv").await, again)
-}
 
 /// PayPal Payouts Web has no header row: every line is a payout.
 fn headerless_rows(bytes: &[u8]) -> Vec<Vec<String>> {
@@ -87,14 +28,7 @@ fn headerless_rows(bytes: &[u8]) -> Vec<Vec<String>> {
 }
 
 async fn file_view(browser: &Browser, id: i64) -> app::payouts::payment_files::PaymentFileView {
-    let response = browser
-        .post_json(
-            "/api/admin/payouts/files/get",
-            serde_json::json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
+    browser.ok(PaymentFile { id }).await
 }
 
 /// The refusal message an export sent the admin back with.
@@ -358,19 +292,11 @@ async fn a_paypal_payment_file_claims_its_approved_requests_in_paypals_own_layou
     ] {
         let path = format!("/admin/payouts/files/{file_id}/download");
         assert_eq!(browser.get(&path).await.status(), status);
-        for (endpoint, body) in [
-            (
-                "/api/admin/payouts/files/get",
-                serde_json::json!({ "id": file_id }),
-            ),
-            ("/api/admin/payouts/files/list", serde_json::json!({})),
-        ] {
-            assert_eq!(
-                browser.post_json(endpoint, body).await.status(),
-                status,
-                "{endpoint}"
-            );
-        }
+        assert_eq!(
+            browser.call(PaymentFile { id: file_id }).await.status(),
+            status
+        );
+        assert_eq!(browser.call(ExportHistory {}).await.status(), status);
     }
     assert_eq!(
         file_view(&admin, file_id).await.downloads,

@@ -1,51 +1,43 @@
 //! Funding wallets over HTTP: create, deposit once per key, read the
 //! history, bad input, and who may do it.
 
-use crate::helpers::{error_of, spawn_app, Browser};
+use crate::client::{Answered, Refused};
+use crate::helpers::{spawn_app, Browser};
 use crate::ledger_fixture::admin_browser;
 use crate::ledger_fixture::{assert_ledger_clean, desk, key};
 use app::error::ErrorCode;
+use app::funding::api::{CreateFundingWallet, FundingPage, RecordDeposit};
 use app::funding::FundingView;
 use reqwest::StatusCode;
-use serde_json::json;
 
-async fn create(browser: &Browser, name: &str, asset: &str) -> reqwest::Response {
+async fn create(browser: &Browser, name: &str, asset: &str) -> Result<i64, Refused> {
     browser
-        .post_form(
-            "/api/admin/wallets/create",
-            &[("name", name), ("asset", asset)],
-        )
+        .call(CreateFundingWallet {
+            name: name.into(),
+            asset: asset.into(),
+        })
         .await
 }
 
 async fn deposit(
     browser: &Browser,
-    wallet: i64,
+    wallet_id: i64,
     amount: &str,
     memo: &str,
     key: &str,
-) -> reqwest::Response {
-    let wallet = wallet.to_string();
+) -> Result<i64, Refused> {
     browser
-        .post_form(
-            "/api/admin/wallets/deposit",
-            &[
-                ("wallet_id", wallet.as_str()),
-                ("amount", amount),
-                ("memo", memo),
-                ("idempotency_key", key),
-            ],
-        )
+        .call(RecordDeposit {
+            wallet_id,
+            amount: amount.into(),
+            memo: memo.into(),
+            idempotency_key: key.into(),
+        })
         .await
 }
 
-async fn view(browser: &Browser, wallet: Option<i64>) -> reqwest::Response {
-    browser
-        .post_json(
-            "/api/admin/wallets/page",
-            json!({ "wallet_id": wallet, "page": 1 }),
-        )
-        .await
+async fn view(browser: &Browser, wallet_id: Option<i64>) -> Result<FundingView, Refused> {
+    browser.call(FundingPage { wallet_id, page: 1 }).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,29 +46,23 @@ async fn an_admin_creates_a_wallet_and_records_a_deposit_once() {
     desk(&app).await;
     let admin = admin_browser(&app).await;
 
-    let empty: FundingView = view(&admin, None).await.json().await.unwrap();
+    let empty: FundingView = view(&admin, None).await.unwrap();
     assert!(empty.statement.wallets.is_empty());
     assert!(empty.statement.wallet.is_none());
     assert!(empty.assets.iter().any(|a| a.code == "USD"));
 
-    let response = create(&admin, "  Incentives USD ", "usd").await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let wallet: i64 = response.json().await.unwrap();
+    let wallet = create(&admin, "  Incentives USD ", "usd").await.unwrap();
 
     let key = key();
     let first: i64 = deposit(&admin, wallet, "1000.50", "Bank transfer of 3 March", &key)
         .await
-        .json()
-        .await
         .unwrap();
     let again: i64 = deposit(&admin, wallet, "1000.50", "Bank transfer of 3 March", &key)
-        .await
-        .json()
         .await
         .unwrap();
     assert_eq!(first, again, "the same key records one deposit");
 
-    let page: FundingView = view(&admin, Some(wallet)).await.json().await.unwrap();
+    let page: FundingView = view(&admin, Some(wallet)).await.unwrap();
     let shown = page.statement.wallet.expect("the wallet");
     assert_eq!(shown.name.as_deref(), Some("Incentives USD"));
     assert_eq!(shown.asset.code, "USD");
@@ -106,14 +92,14 @@ async fn bad_input_changes_nothing_and_members_are_refused() {
     let app = spawn_app().await;
     desk(&app).await;
     let admin = admin_browser(&app).await;
-    let wallet: i64 = create(&admin, "Main", "USD").await.json().await.unwrap();
+    let wallet: i64 = create(&admin, "Main", "USD").await.unwrap();
 
     for (name, asset, message) in [
         ("", "USD", "Give the wallet a name"),
         ("MAIN", "USD", "already exists"),
         ("Other", "DOGE", "Unknown asset"),
     ] {
-        let (status, error) = error_of(create(&admin, name, asset).await).await;
+        let (status, error) = create(&admin, name, asset).await.refusal();
         assert_eq!(status, StatusCode::BAD_REQUEST, "{name} {asset}");
         assert!(error.message.contains(message), "{}", error.message);
     }
@@ -122,7 +108,9 @@ async fn bad_input_changes_nothing_and_members_are_refused() {
         ("1.234", "too precise", "decimal"),
         ("10", "  ", "Give a reason"),
     ] {
-        let (status, error) = error_of(deposit(&admin, wallet, amount, memo, &key()).await).await;
+        let (status, error) = deposit(&admin, wallet, amount, memo, &key())
+            .await
+            .refusal();
         assert_eq!(status, StatusCode::BAD_REQUEST, "{amount} {memo}");
         assert!(
             error
@@ -133,10 +121,12 @@ async fn bad_input_changes_nothing_and_members_are_refused() {
             error.message
         );
     }
-    let (status, error) = error_of(deposit(&admin, wallet + 999, "10", "memo", &key()).await).await;
+    let (status, error) = deposit(&admin, wallet + 999, "10", "memo", &key())
+        .await
+        .refusal();
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(error.code, ErrorCode::NotFound);
-    let (status, _) = error_of(view(&admin, Some(wallet + 999)).await).await;
+    let (status, _) = view(&admin, Some(wallet + 999)).await.refusal();
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(app.count("SELECT COUNT(*) FROM transfers").await, 0);
     assert_eq!(

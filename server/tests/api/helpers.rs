@@ -1,6 +1,6 @@
 use std::{ops::Deref, sync::Arc};
 
-use app::auth::UserView;
+use app::auth::{TeamRole, UserView};
 use app::platform::{AppState, Clock, Settings};
 use chrono::{DateTime, Utc};
 use paydesk_server::startup;
@@ -312,23 +312,41 @@ impl TestApp {
         Browser::new(&self.address, self.state.db.clone())
     }
 
+    /// Another browser that names itself with this user agent.
+    pub fn new_browser_as(&self, user_agent: &str) -> Browser {
+        let mut browser = self.new_browser();
+        browser.client = reqwest::Client::builder()
+            .cookie_provider(browser.jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(user_agent)
+            .build()
+            .expect("client");
+        browser
+    }
+
+    /// An owner, as `paydesk create-admin` makes one.
     pub async fn create_admin(&self, user: &TestUser) -> UserView {
+        self.create_team_member(user, TeamRole::Owner).await
+    }
+
+    /// An admin with the given role on the team.
+    pub async fn create_team_member(&self, user: &TestUser, role: TeamRole) -> UserView {
         app::auth::service::create_admin(
             &self.state.db,
             self.clock.now(),
             &user.email,
             &user.name,
             &user.password,
+            role,
         )
         .await
         .expect("create admin")
     }
 
-    /// Another administrator, made as `paydesk create-admin` makes one,
-    /// signed in in a browser of their own.
-    pub async fn signed_in_admin(&self) -> TestAdmin {
+    /// An admin with `role`, signed in in a browser of their own.
+    pub async fn signed_in_team_member(&self, role: TeamRole) -> TestAdmin {
         let user = TestUser::generate();
-        let view = self.create_admin(&user).await;
+        let view = self.create_team_member(&user, role).await;
         let browser = self.new_browser();
         let answer = browser.log_in(&user.email, &user.password).await;
         let status = answer.status();
@@ -337,6 +355,36 @@ impl TestApp {
             "the new admin signs in: {status}"
         );
         TestAdmin { view, browser }
+    }
+
+    /// Another administrator, made as `paydesk create-admin` makes one,
+    /// signed in in a browser of their own.
+    pub async fn signed_in_admin(&self) -> TestAdmin {
+        self.signed_in_team_member(TeamRole::Owner).await
+    }
+
+    /// The token of the latest link of this kind (`email.confirm`,
+    /// `team.invite`, ...) to the address, read from the outbox before
+    /// delivery (no SMTP server: the row keeps it).
+    pub async fn link_token(&self, email: &str, kind: &str) -> String {
+        use app::entities::{outbox_message, user};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        let owner = user::Entity::find()
+            .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+            .one(&self.state.db)
+            .await
+            .unwrap()
+            .expect("an account for the address");
+        let row = outbox_message::Entity::find()
+            .filter(outbox_message::Column::RecipientUserId.eq(owner.id))
+            .filter(outbox_message::Column::Kind.eq(kind))
+            .order_by_desc(outbox_message::Column::Id)
+            .one(&self.state.db)
+            .await
+            .unwrap()
+            .expect("a link in the outbox");
+        let payload: serde_json::Value = serde_json::from_str(&row.payload).unwrap();
+        payload["token"].as_str().unwrap().to_owned()
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

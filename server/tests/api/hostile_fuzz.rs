@@ -9,8 +9,8 @@
 
 use crate::helpers::spawn_app;
 use crate::ledger_fixture::admin_browser;
+use crate::ledger_fixture::some_requests;
 use crate::ledger_fixture::{assert_ledger_clean, desk};
-use crate::payouts_desk::some_requests;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use reqwest::header;

@@ -4,8 +4,8 @@
 
 use crate::helpers::{error_of, spawn_app, Browser};
 use crate::ledger_fixture::admin_browser;
+use crate::ledger_fixture::some_requests;
 use crate::ledger_fixture::{assert_ledger_clean, balance, desk, key};
-use crate::payouts_desk::some_requests;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

@@ -5,10 +5,20 @@
 use std::collections::HashSet;
 
 use crate::helpers::{spawn_app, TestApp};
-use crate::ledger_fixture::{assert_ledger_clean, balance, desk, key, Desk};
-use app::entities::{incentive, wallet};
+use crate::ledger_fixture::{
+    assert_ledger_clean, balance, decide_incentives, desk, funding_wallet, key, pending_incentives,
+    Desk,
+};
+use app::entities::incentive;
+use app::incentives::api::{
+    CreateApiKey, CreateIncentive, DecideIncentives, ListApiKeys, ListIncentives, MyIncentives,
+    PayIncentives, PreviewImport, RevokeApiKey, RunImport, SetInviteMissing,
+};
 use app::incentives::service::{self as incentives, Origin, PaymentInput};
-use app::incentives::{IncentiveAction, IncentiveInput, IncentiveSource, IncentiveStatus};
+use app::incentives::{
+    IncentiveAction, IncentiveDecision, IncentiveInput, IncentiveQuery, IncentiveSource,
+    IncentiveStatus,
+};
 use app::ledger::service as ledger;
 use app::platform::db;
 use reqwest::StatusCode;
@@ -52,23 +62,6 @@ fn item(email: &str, external_id: &str, amount: &str) -> Value {
         "description": "Closed deal",
         "external_id": external_id,
     })
-}
-
-pub(crate) async fn funding(app: &TestApp, desk: &Desk, name: &str, amount: i64) -> wallet::Model {
-    let now = app.clock.now();
-    let txn = db::begin_write(&app.state.db).await.unwrap();
-    let wallet = ledger::create_funding_wallet(&txn, now, name, desk.usd.id)
-        .await
-        .unwrap();
-    ledger::record_deposit(&txn, now, &wallet, amount, None, None)
-        .await
-        .unwrap();
-    txn.commit().await.unwrap();
-    wallet::Entity::find_by_id(wallet.id)
-        .one(&app.state.db)
-        .await
-        .unwrap()
-        .unwrap()
 }
 
 async fn count(app: &TestApp) -> i64 {
@@ -255,37 +248,6 @@ async fn unknown_members_are_invited_when_the_setting_allows() {
     );
 }
 
-pub(crate) async fn pending(app: &TestApp, desk: &Desk, who: &str, amounts: &[i64]) -> Vec<i64> {
-    let mut ids = Vec::new();
-    for amount in amounts {
-        let created = incentives::create(
-            &app.state.db,
-            &app.clock,
-            Origin {
-                source: IncentiveSource::Manual,
-                api_key_id: None,
-                admin_user_id: Some(desk.admin.user_id),
-            },
-            &IncentiveInput {
-                member_email: format!("{who}@example.com"),
-                member_name: None,
-                program: "SPIFF".into(),
-                asset: "USD".into(),
-                amount: format!("{}.{:02}", amount / 100, amount % 100),
-                description: "Deal".into(),
-                external_id: None,
-            },
-        )
-        .await
-        .unwrap();
-        match created {
-            incentives::Created::New(view) => ids.push(view.id),
-            other => panic!("{other:?}"),
-        }
-    }
-    ids
-}
-
 async fn status_of(app: &TestApp, id: i64) -> IncentiveStatus {
     let model = incentive::Entity::find_by_id(id)
         .one(&app.state.db)
@@ -295,34 +257,14 @@ async fn status_of(app: &TestApp, id: i64) -> IncentiveStatus {
     IncentiveStatus::parse(&model.status).unwrap()
 }
 
-pub(crate) async fn decide(
-    app: &TestApp,
-    desk: &Desk,
-    ids: &[i64],
-    action: IncentiveAction,
-    note: &str,
-) -> app::ui::BulkOutcome {
-    incentives::decide(
-        &app.state.db,
-        &app.clock,
-        desk.admin.user_id,
-        ids,
-        action,
-        note,
-        None,
-    )
-    .await
-    .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn make_payment_pays_approved_incentives_once() {
     let app = spawn_app().await;
     let desk = desk(&app).await;
     let ada = desk.member(&app, "ada").await;
     desk.member(&app, "bob").await;
-    let mut ids = pending(&app, &desk, "ada", &[1000, 2550]).await;
-    ids.extend(pending(&app, &desk, "bob", &[700, 300]).await);
+    let mut ids = pending_incentives(&app, &desk, "ada", &[1000, 2550]).await;
+    ids.extend(pending_incentives(&app, &desk, "bob", &[700, 300]).await);
 
     // Approve three; reject the fourth (a note is required).
     let err = incentives::decide(
@@ -338,7 +280,7 @@ async fn make_payment_pays_approved_incentives_once() {
     .map_err(app::error::AppError::from)
     .unwrap_err();
     assert!(err.message.starts_with("Note:"), "{}", err.message);
-    let rejected = decide(
+    let rejected = decide_incentives(
         &app,
         &desk,
         &ids[3..],
@@ -347,13 +289,13 @@ async fn make_payment_pays_approved_incentives_once() {
     )
     .await;
     assert_eq!(rejected.succeeded, [ids[3]]);
-    let approved = decide(&app, &desk, &ids, IncentiveAction::Approve, "").await;
+    let approved = decide_incentives(&app, &desk, &ids, IncentiveAction::Approve, "").await;
     assert_eq!(approved.succeeded, ids[..3]);
     assert_eq!(approved.skipped.len(), 1);
     assert_eq!(approved.skipped[0].reason, "rejected");
 
     // A wallet that cannot cover them is refused up front; nothing moves.
-    let small = funding(&app, &desk, "Small budget", 2000).await;
+    let small = funding_wallet(&app, &desk, "Small budget", 2000).await;
     let pay = |wallet_id: i64, key: String| PaymentInput {
         ids: ids.clone(),
         funding_wallet_id: wallet_id,
@@ -378,7 +320,7 @@ async fn make_payment_pays_approved_incentives_once() {
     assert_eq!(status_of(&app, ids[0]).await, IncentiveStatus::Approved);
     assert_eq!(balance(&app, small.id).await, 2000);
 
-    let big = funding(&app, &desk, "Q4 SPIFF budget", 10_000).await;
+    let big = funding_wallet(&app, &desk, "Q4 SPIFF budget", 10_000).await;
     let payment_key = key();
     let outcome = incentives::make_payment(
         &app.state.db,
@@ -463,9 +405,9 @@ async fn two_admins_paying_overlapping_selections_pay_each_incentive_once() {
     let app = spawn_app().await;
     let desk = desk(&app).await;
     desk.member(&app, "ada").await;
-    let ids = pending(&app, &desk, "ada", &[100, 200, 300, 400, 500, 600]).await;
-    decide(&app, &desk, &ids, IncentiveAction::Approve, "").await;
-    let wallet = funding(&app, &desk, "Budget", 100_000).await;
+    let ids = pending_incentives(&app, &desk, "ada", &[100, 200, 300, 400, 500, 600]).await;
+    decide_incentives(&app, &desk, &ids, IncentiveAction::Approve, "").await;
+    let wallet = funding_wallet(&app, &desk, "Budget", 100_000).await;
     let first = PaymentInput {
         ids: ids[..4].to_vec(),
         funding_wallet_id: wallet.id,
@@ -553,10 +495,10 @@ async fn ten_thousand_incentives_are_paid_in_one_payment() {
         .map(|m| m.id)
         .collect();
     assert_eq!(ids.len(), 10_000);
-    let approved = decide(&app, &desk, &ids, IncentiveAction::Approve, "").await;
+    let approved = decide_incentives(&app, &desk, &ids, IncentiveAction::Approve, "").await;
     assert_eq!(approved.succeeded.len(), 10_000);
     let due: i64 = (0..10_000).map(|i| 100 + (i % 7)).sum();
-    let wallet = funding(&app, &desk, "Bulk budget", due).await;
+    let wallet = funding_wallet(&app, &desk, "Bulk budget", due).await;
     let outcome = incentives::make_payment(
         &app.state.db,
         &app.clock,
@@ -596,21 +538,49 @@ async fn ten_thousand_incentives_are_paid_in_one_payment() {
 async fn admins_decide_pay_and_manage_keys_over_http_and_members_cannot() {
     let app = spawn_app().await;
     let desk = desk(&app).await;
-    desk.member(&app, "ada").await;
-    let ids = pending(&app, &desk, "ada", &[1000, 2000, 3000]).await;
-    let wallet = funding(&app, &desk, "Budget", 100_000).await;
+    let ada = desk.member(&app, "ada").await;
+    let ids = pending_incentives(&app, &desk, "ada", &[1000, 2000, 3000]).await;
+    let wallet = funding_wallet(&app, &desk, "Budget", 100_000).await;
     let admin = crate::ledger_fixture::admin_browser(&app).await;
+    let matching = |status: &str, q: &str| IncentiveQuery {
+        status: status.into(),
+        q: q.into(),
+        ..IncentiveQuery::default()
+    };
+    let decide_all =
+        |query: IncentiveQuery, action: IncentiveDecision, note: &str| DecideIncentives {
+            ids: String::new(),
+            all_matching: true,
+            query,
+            action,
+            note: note.into(),
+        };
+    let decide_ids = |ids: String, action: IncentiveDecision, note: &str| DecideIncentives {
+        ids,
+        all_matching: false,
+        query: IncentiveQuery::default(),
+        action,
+        note: note.into(),
+    };
+    let pay = |ids: Vec<i64>, description: &str| PayIncentives {
+        ids,
+        all_matching: false,
+        query: IncentiveQuery::default(),
+        funding_wallet_id: wallet.id,
+        description: description.into(),
+        idempotency_key: key(),
+    };
 
     // The list: newest first, with the totals of everything matching.
-    let list: app::incentives::IncentiveList = admin
-        .post_json(
-            "/api/admin/incentives/list",
-            json!({ "query": { "status": "pending", "q": "ada@", "page": 1, "per_page": 10 } }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = admin
+        .ok(ListIncentives {
+            query: IncentiveQuery {
+                page: 1,
+                per_page: 10,
+                ..matching("pending", "ada@")
+            },
+        })
+        .await;
     assert_eq!(list.total, 3);
     assert_eq!(list.rows[0].id, ids[2]);
     assert_eq!(list.totals.len(), 1);
@@ -618,142 +588,95 @@ async fn admins_decide_pay_and_manage_keys_over_http_and_members_cannot() {
         (list.totals[0].code.as_str(), list.totals[0].minor),
         ("USD", 6000)
     );
-    let (status, error) = crate::helpers::error_of(
-        admin
-            .post_json(
-                "/api/admin/incentives/list",
-                json!({ "query": { "status": "lost" } }),
-            )
-            .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let refused = admin
+        .refused(ListIncentives {
+            query: matching("lost", ""),
+        })
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(
-        error.message.contains("Unknown status"),
+        refused.error.message.contains("Unknown status"),
         "{}",
-        error.message
+        refused.error.message
     );
 
     // Reject all matching a filter: only bob's, with the note, and a note
     // is required.
     desk.member(&app, "bob").await;
-    let bobs = pending(&app, &desk, "bob", &[700, 800]).await;
-    let (status, error) = crate::helpers::error_of(
-        admin
-            .post_json(
-                "/api/admin/incentives/decide",
-                json!({ "ids": "", "all_matching": true, "query": { "status": "pending", "q": "bob@" }, "action": "reject" }),
-            )
-            .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(error.message.starts_with("Note:"), "{}", error.message);
+    let bobs = pending_incentives(&app, &desk, "bob", &[700, 800]).await;
+    let refused = admin
+        .refused(decide_all(
+            matching("pending", "bob@"),
+            IncentiveDecision::Reject,
+            "",
+        ))
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.error.message.starts_with("Note:"),
+        "{}",
+        refused.error.message
+    );
     assert_eq!(status_of(&app, bobs[0]).await, IncentiveStatus::Pending);
-    let outcome: app::ui::BulkOutcome = admin
-        .post_json(
-            "/api/admin/incentives/decide",
-            json!({ "ids": "", "all_matching": true, "query": { "status": "pending", "q": "bob@" }, "action": "reject", "note": "Duplicate deals" }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let outcome = admin
+        .ok(decide_all(
+            matching("pending", "bob@"),
+            IncentiveDecision::Reject,
+            "Duplicate deals",
+        ))
+        .await;
     assert_eq!(outcome.succeeded, bobs);
     for id in &ids {
         assert_eq!(status_of(&app, *id).await, IncentiveStatus::Pending);
     }
 
     // Approve all matching the filter, then reject needs a note.
-    let outcome: app::ui::BulkOutcome = admin
-        .post_json(
-            "/api/admin/incentives/decide",
-            json!({ "ids": "", "all_matching": true, "query": { "status": "pending" }, "action": "approve" }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let outcome = admin
+        .ok(decide_all(
+            matching("pending", ""),
+            IncentiveDecision::Approve,
+            "",
+        ))
+        .await;
     assert_eq!(outcome.succeeded, ids);
-    let (status, _) = crate::helpers::error_of(
-        admin
-            .post_json(
-                "/api/admin/incentives/decide",
-                json!({ "ids": ids[0].to_string(), "action": "reject", "note": "" }),
-            )
-            .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = crate::helpers::error_of(
-        admin
-            .post_json(
-                "/api/admin/incentives/decide",
-                json!({ "ids": "1,x", "action": "approve" }),
-            )
-            .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let refused = admin
+        .refused(decide_ids(
+            ids[0].to_string(),
+            IncentiveDecision::Reject,
+            "",
+        ))
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let refused = admin
+        .refused(decide_ids("1,x".into(), IncentiveDecision::Approve, ""))
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
 
     // Make Payment over HTTP.
-    let paid: app::incentives::PaymentOutcome = admin
-        .post_json(
-            "/api/admin/incentives/pay",
-            json!({ "ids": ids, "funding_wallet_id": wallet.id, "description": "March", "idempotency_key": key() }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let paid = admin.ok(pay(ids.clone(), "March")).await;
     assert_eq!(paid.paid, ids);
     assert_eq!(balance(&app, wallet.id).await, 100_000 - 6000);
 
     // API keys: made (shown once), listed without the key, revoked.
-    let made: app::incentives::NewApiKey = admin
-        .post_form("/api/admin/api-keys/create", &[("name", "Website")])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let create_key = |name: &str| CreateApiKey {
+        name: name.into(),
+        expires_in_days: String::new(),
+    };
+    let made = admin.ok(create_key("Website")).await;
     assert!(made.secret.starts_with(&made.key.prefix));
-    let listed: app::incentives::ApiSettings = admin
-        .post_json("/api/admin/api-keys/list", json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed = admin.ok(ListApiKeys {}).await;
     assert_eq!(listed.keys.len(), 1);
     assert_eq!(listed.keys[0], made.key);
     assert!(!listed.invite_missing);
-    assert_eq!(
-        admin
-            .post_form("/api/admin/incentives/invite-missing", &[("enabled", "1")])
-            .await
-            .status(),
-        StatusCode::OK
-    );
-    let listed: app::incentives::ApiSettings = admin
-        .post_json("/api/admin/api-keys/list", json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(listed.invite_missing);
-    let (status, _) = crate::helpers::error_of(
-        admin
-            .post_form("/api/admin/api-keys/create", &[("name", " ")])
-            .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    let revoke = admin
-        .post_form(
-            "/api/admin/api-keys/revoke",
-            &[("id", made.key.id.to_string().as_str())],
-        )
+    admin
+        .ok(SetInviteMissing {
+            enabled: Some("1".into()),
+        })
         .await;
-    assert_eq!(revoke.status(), StatusCode::OK);
+    assert!(admin.ok(ListApiKeys {}).await.invite_missing);
+    let refused = admin.refused(create_key(" ")).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    admin.ok(RevokeApiKey { id: made.key.id }).await;
     let (status, _) = post(
         &app,
         Some(&made.secret),
@@ -768,40 +691,28 @@ async fn admins_decide_pay_and_manage_keys_over_http_and_members_cannot() {
     );
 
     // Members reach none of it.
-    let member = app.new_browser();
-    member.log_in("ada@example.com", "member passphrase").await;
-    for (path, body) in [
-        ("/api/admin/incentives/list", json!({ "query": {} })),
-        (
-            "/api/admin/incentives/decide",
-            json!({ "ids": ids[0].to_string(), "action": "approve" }),
-        ),
-        (
-            "/api/admin/incentives/pay",
-            json!({ "ids": ids, "funding_wallet_id": wallet.id, "description": "x", "idempotency_key": key() }),
-        ),
-        ("/api/admin/api-keys/list", json!({})),
-    ] {
-        assert_eq!(
-            member.post_json(path, body).await.status(),
-            StatusCode::FORBIDDEN,
-            "{path}"
-        );
+    let member = ada.browser(&app).await;
+    let forbidden = [
+        member
+            .refused(ListIncentives {
+                query: IncentiveQuery::default(),
+            })
+            .await,
+        member
+            .refused(decide_ids(
+                ids[0].to_string(),
+                IncentiveDecision::Approve,
+                "",
+            ))
+            .await,
+        member.refused(pay(ids.clone(), "x")).await,
+        member.refused(ListApiKeys {}).await,
+        member.refused(create_key("Mine")).await,
+        member.refused(SetInviteMissing { enabled: None }).await,
+    ];
+    for refused in forbidden {
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:?}");
     }
-    assert_eq!(
-        member
-            .post_form("/api/admin/api-keys/create", &[("name", "Mine")])
-            .await
-            .status(),
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        member
-            .post_form("/api/admin/incentives/invite-missing", &[])
-            .await
-            .status(),
-        StatusCode::FORBIDDEN
-    );
     assert_eq!(app.count("SELECT COUNT(*) FROM api_keys").await, 1);
     assert_ledger_clean(&app).await;
 }
@@ -810,64 +721,51 @@ async fn admins_decide_pay_and_manage_keys_over_http_and_members_cannot() {
 async fn an_admin_adds_one_by_hand_and_the_member_sees_theirs() {
     let app = spawn_app().await;
     let desk = desk(&app).await;
-    desk.member(&app, "ada").await;
+    let ada_member = desk.member(&app, "ada").await;
     desk.member(&app, "bob").await;
-    let ada = app
-        .count("SELECT id FROM users WHERE email = 'ada@example.com'")
-        .await;
+    let ada = ada_member.actor.user_id;
     let admin = crate::ledger_fixture::admin_browser(&app).await;
-    let add = |amount: &'static str, key: &'static str| {
-        let admin = &admin;
-        let id = ada.to_string();
-        async move {
-            admin
-                .post_form(
-                    "/api/admin/incentives/create",
-                    &[
-                        ("member_id", id.as_str()),
-                        ("program", "bonus"),
-                        ("asset", "USD"),
-                        ("amount", amount),
-                        ("description", "Great quarter"),
-                        ("idempotency_key", key),
-                    ],
-                )
-                .await
-        }
+    let add = |amount: &str, key: &str| CreateIncentive {
+        member_id: ada,
+        program: "bonus".into(),
+        asset: "USD".into(),
+        amount: amount.into(),
+        description: "Great quarter".into(),
+        idempotency_key: key.into(),
     };
-    let first: app::incentives::IncentiveView = add("20", "k1").await.json().await.unwrap();
+    let first = admin.ok(add("20", "k1")).await;
     assert_eq!(
         (first.status, first.amount.as_str()),
         (IncentiveStatus::Pending, "20.00")
     );
     // A double submit of the same form is the same incentive, not a second
     // one that would be paid too; the key with other values is refused.
-    let again: app::incentives::IncentiveView = add("20", "k1").await.json().await.unwrap();
+    let again = admin.ok(add("20", "k1")).await;
     assert_eq!(again.id, first.id);
-    let (status, _) = crate::helpers::error_of(add("21", "k1").await).await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    let (status, error) = crate::helpers::error_of(add("20", "").await).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(
-        error.message.contains("idempotency key"),
-        "{}",
-        error.message
+    assert_eq!(
+        admin.refused(add("21", "k1")).await.status,
+        StatusCode::CONFLICT
     );
-    let (status, error) = crate::helpers::error_of(add("0", "k0").await).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(error.message.starts_with("amount:"), "{}", error.message);
-    let second: app::incentives::IncentiveView = add("5.50", "k2").await.json().await.unwrap();
-    decide(&app, &desk, &[second.id], IncentiveAction::Approve, "").await;
-    pending(&app, &desk, "bob", &[999]).await;
+    let refused = admin.refused(add("20", "")).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.error.message.contains("idempotency key"),
+        "{}",
+        refused.error.message
+    );
+    let refused = admin.refused(add("0", "k0")).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.error.message.starts_with("amount:"),
+        "{}",
+        refused.error.message
+    );
+    let second = admin.ok(add("5.50", "k2")).await;
+    decide_incentives(&app, &desk, &[second.id], IncentiveAction::Approve, "").await;
+    pending_incentives(&app, &desk, "bob", &[999]).await;
 
-    let member = app.new_browser();
-    member.log_in("ada@example.com", "member passphrase").await;
-    let mine: app::incentives::MemberIncentives = member
-        .post_json("/api/account/incentives", json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let member = ada_member.browser(&app).await;
+    let mine = member.ok(MyIncentives {}).await;
     let ids: Vec<i64> = mine.latest.iter().map(|i| i.id).collect();
     assert_eq!(ids, [second.id, first.id], "only hers, newest first");
     assert_eq!(mine.pending[0].minor, 2000);
@@ -876,27 +774,11 @@ async fn an_admin_adds_one_by_hand_and_the_member_sees_theirs() {
 
     // Each side keeps to its own.
     assert_eq!(
-        member
-            .post_form(
-                "/api/admin/incentives/create",
-                &[
-                    ("member_id", ada.to_string().as_str()),
-                    ("program", "bonus"),
-                    ("asset", "USD"),
-                    ("amount", "1"),
-                    ("description", ""),
-                    ("idempotency_key", "m1")
-                ],
-            )
-            .await
-            .status(),
+        member.refused(add("1", "m1")).await.status,
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        admin
-            .post_json("/api/account/incentives", json!({}))
-            .await
-            .status(),
+        admin.refused(MyIncentives {}).await.status,
         StatusCode::FORBIDDEN
     );
     // Two over HTTP and Bob's through the service, each by an admin.
@@ -911,7 +793,7 @@ async fn an_admin_adds_one_by_hand_and_the_member_sees_theirs() {
 async fn a_csv_import_is_previewed_then_imported_once() {
     let app = spawn_app().await;
     let desk = desk(&app).await;
-    desk.member(&app, "ada").await;
+    let ada = desk.member(&app, "ada").await;
     desk.member(&app, "bob").await;
     let admin = crate::ledger_fixture::admin_browser(&app).await;
     let file = "member_email,program,asset,amount,external_id,description\n\
@@ -920,15 +802,8 @@ async fn a_csv_import_is_previewed_then_imported_once() {
                 nobody@example.com,SPIFF,USD,5,csv-3,\n\
                 ada@example.com,SPIFF,USD,1.234,csv-4,\n\
                 bob@example.com,SPIFF,USD,3,csv-1,\n";
-    let preview: app::incentives::ImportPreview = admin
-        .post_json(
-            "/api/admin/incentives/import-preview",
-            json!({ "csv": file }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let preview_of = || PreviewImport { csv: file.into() };
+    let preview = admin.ok(preview_of()).await;
     assert_eq!((preview.new, preview.existing, preview.invalid), (2, 0, 3));
     let why = |line: u64| {
         preview
@@ -953,14 +828,7 @@ async fn a_csv_import_is_previewed_then_imported_once() {
     assert_eq!(codes, [("GEMS".to_owned(), 40), ("USD".to_owned(), 1250)]);
     assert_eq!(count(&app).await, 0, "a preview writes nothing");
 
-    let run = || async {
-        admin
-            .post_json("/api/admin/incentives/import", json!({ "csv": file }))
-            .await
-            .json::<app::incentives::ImportOutcome>()
-            .await
-            .unwrap()
-    };
+    let run = || admin.ok(RunImport { csv: file.into() });
     let first = run().await;
     assert_eq!((first.created, first.existing), (2, 0));
     let failed_lines: Vec<u64> = first.failed.iter().map(|f| f.0).collect();
@@ -969,15 +837,7 @@ async fn a_csv_import_is_previewed_then_imported_once() {
     let again = run().await;
     assert_eq!((again.created, again.existing), (0, 2));
     assert_eq!(count(&app).await, 2);
-    let preview: app::incentives::ImportPreview = admin
-        .post_json(
-            "/api/admin/incentives/import-preview",
-            json!({ "csv": file }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let preview = admin.ok(preview_of()).await;
     assert_eq!((preview.new, preview.existing), (0, 2));
 
     // Files that cannot be read are refused whole.
@@ -991,27 +851,22 @@ async fn a_csv_import_is_previewed_then_imported_once() {
             "no lines",
         ),
     ] {
-        let (status, error) = crate::helpers::error_of(
-            admin
-                .post_json("/api/admin/incentives/import", json!({ "csv": bad }))
-                .await,
-        )
-        .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert!(error.message.contains(message), "{}", error.message);
+        let refused = admin.refused(RunImport { csv: bad.into() }).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert!(
+            refused.error.message.contains(message),
+            "{}",
+            refused.error.message
+        );
     }
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'incentives_imported'")
             .await,
         2
     );
-    let member = app.new_browser();
-    member.log_in("ada@example.com", "member passphrase").await;
+    let member = ada.browser(&app).await;
     assert_eq!(
-        member
-            .post_json("/api/admin/incentives/import", json!({ "csv": file }))
-            .await
-            .status(),
+        member.refused(RunImport { csv: file.into() }).await.status,
         StatusCode::FORBIDDEN
     );
     assert_eq!(count(&app).await, 2);
@@ -1047,8 +902,8 @@ async fn points_incentives_are_paid_from_a_points_wallet() {
     let incentives::Created::New(view) = created else {
         panic!("{created:?}")
     };
-    decide(&app, &desk, &[view.id], IncentiveAction::Approve, "").await;
-    let usd = funding(&app, &desk, "Dollars", 100_000).await;
+    decide_incentives(&app, &desk, &[view.id], IncentiveAction::Approve, "").await;
+    let usd = funding_wallet(&app, &desk, "Dollars", 100_000).await;
     let now = app.clock.now();
     let txn = db::begin_write(&app.state.db).await.unwrap();
     let gems = ledger::create_funding_wallet(&txn, now, "Gem issuance", desk.gems.id)
@@ -1108,9 +963,9 @@ async fn verify_catches_a_tampered_incentive_payment() {
     let app = spawn_app().await;
     let desk = desk(&app).await;
     desk.member(&app, "ada").await;
-    let ids = pending(&app, &desk, "ada", &[500, 700]).await;
-    decide(&app, &desk, &ids, IncentiveAction::Approve, "").await;
-    let wallet = funding(&app, &desk, "Budget", 10_000).await;
+    let ids = pending_incentives(&app, &desk, "ada", &[500, 700]).await;
+    decide_incentives(&app, &desk, &ids, IncentiveAction::Approve, "").await;
+    let wallet = funding_wallet(&app, &desk, "Budget", 10_000).await;
     incentives::make_payment(
         &app.state.db,
         &app.clock,
@@ -1240,28 +1095,20 @@ async fn a_key_sees_only_its_own_incentives_and_may_expire() {
 
     // The admin form refuses a lifetime that makes no sense.
     let admin = crate::ledger_fixture::admin_browser(&app).await;
+    let create = |name: &str, days: &str| CreateApiKey {
+        name: name.into(),
+        expires_in_days: days.into(),
+    };
     for bad in ["0", "forever", "99999"] {
-        let (status, error) = crate::helpers::error_of(
-            admin
-                .post_form(
-                    "/api/admin/api-keys/create",
-                    &[("name", "Bad"), ("expires_in_days", bad)],
-                )
-                .await,
-        )
-        .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
-        assert!(error.message.starts_with("Expires:"), "{}", error.message);
+        let refused = admin.refused(create("Bad", bad)).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(
+            refused.error.message.starts_with("Expires:"),
+            "{}",
+            refused.error.message
+        );
     }
-    let made: app::incentives::NewApiKey = admin
-        .post_form(
-            "/api/admin/api-keys/create",
-            &[("name", "Quarterly"), ("expires_in_days", "90")],
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let made = admin.ok(create("Quarterly", "90")).await;
     assert!(made.key.expires_at.is_some());
     assert_eq!(app.count("SELECT COUNT(*) FROM api_keys").await, 3);
 }

@@ -4,6 +4,8 @@
 use crate::helpers::{Browser, TestApp};
 use app::auth::{service as auth, Role};
 use app::entities::{asset, wallet};
+use app::incentives::service::{self as incentives, Origin};
+use app::incentives::{IncentiveAction, IncentiveInput, IncentiveSource};
 use app::ledger::money::{AssetKind, Rate};
 use app::ledger::service as ledger;
 use app::payout_details::{method::PayoutMethod, service as payout_details, DetailsInput};
@@ -34,6 +36,7 @@ pub async fn desk(app: &TestApp) -> Desk {
             display_name: "Boss",
             password: ADMIN_PASSWORD,
             role: Role::Admin,
+            team_role: Some(app::auth::TeamRole::Owner),
         },
         "test",
     )
@@ -136,6 +139,7 @@ impl Desk {
                 display_name: name,
                 password: MEMBER_PASSWORD,
                 role: Role::Member,
+                team_role: None,
             },
             "test",
         )
@@ -340,4 +344,106 @@ pub async fn bulk_members(
         .all(txn)
         .await
         .unwrap()
+}
+
+/// Ada (USD, PayPal), Bob (USD, bank) and Cy (JPY) with requests; returns
+/// the ids in creation order.
+pub async fn some_requests(app: &TestApp, desk: &Desk) -> Vec<i64> {
+    let ada = desk.member(app, "ada").await;
+    let bob = desk.member(app, "bob").await;
+    let cy = desk.member(app, "cy").await;
+    let ada_usd = desk.credit(app, &ada, &desk.usd, 100_000).await.id;
+    let bob_usd = desk.credit(app, &bob, &desk.usd, 100_000).await.id;
+    let cy_jpy = desk.credit(app, &cy, &desk.jpy, 100_000).await.id;
+    let mut out = Vec::new();
+    for (member, wallet, method, amount) in [
+        (&ada, ada_usd, "paypal", "10"),
+        (&ada, ada_usd, "paypal", "30"),
+        (&bob, bob_usd, "bank", "20"),
+        (&bob, bob_usd, "bank", "50"),
+        (&cy, cy_jpy, "paypal", "5000"),
+    ] {
+        let view = request(app, member, wallet, method, amount, &key())
+            .await
+            .unwrap();
+        out.push(view.id);
+        app.clock.advance(chrono::Duration::days(1));
+    }
+    out
+}
+
+/// A USD funding wallet holding `amount`, deposited through the ledger.
+pub async fn funding_wallet(app: &TestApp, desk: &Desk, name: &str, amount: i64) -> wallet::Model {
+    let now = app.clock.now();
+    let txn = db::begin_write(&app.state.db).await.unwrap();
+    let wallet = ledger::create_funding_wallet(&txn, now, name, desk.usd.id)
+        .await
+        .unwrap();
+    ledger::record_deposit(&txn, now, &wallet, amount, None, None)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    wallet::Entity::find_by_id(wallet.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// Pending USD incentives for `who@example.com`, one per amount (minor units).
+pub async fn pending_incentives(
+    app: &TestApp,
+    desk: &Desk,
+    who: &str,
+    amounts: &[i64],
+) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for amount in amounts {
+        let created = incentives::create(
+            &app.state.db,
+            &app.clock,
+            Origin {
+                source: IncentiveSource::Manual,
+                api_key_id: None,
+                admin_user_id: Some(desk.admin.user_id),
+            },
+            &IncentiveInput {
+                member_email: format!("{who}@example.com"),
+                member_name: None,
+                program: "SPIFF".into(),
+                asset: "USD".into(),
+                amount: format!("{}.{:02}", amount / 100, amount % 100),
+                description: "Deal".into(),
+                external_id: None,
+            },
+        )
+        .await
+        .unwrap();
+        match created {
+            incentives::Created::New(view) => ids.push(view.id),
+            other => panic!("{other:?}"),
+        }
+    }
+    ids
+}
+
+/// Approves or rejects incentives as the desk's admin, through the service.
+pub async fn decide_incentives(
+    app: &TestApp,
+    desk: &Desk,
+    ids: &[i64],
+    action: IncentiveAction,
+    note: &str,
+) -> app::ui::BulkOutcome {
+    incentives::decide(
+        &app.state.db,
+        &app.clock,
+        desk.admin.user_id,
+        ids,
+        action,
+        note,
+        None,
+    )
+    .await
+    .unwrap()
 }

@@ -4,11 +4,13 @@
 
 use std::time::Duration;
 
+use crate::client::Answered;
 use crate::helpers::{spawn_app, Browser, TestApp};
 use crate::ledger_fixture::{desk, key, Desk};
-use app::withdrawals::WithdrawalView;
+use app::payouts::api::{ActOnPayout, RequestedCount};
+use app::withdrawals::api::{CancelWithdrawal, RequestWithdrawal};
+use app::withdrawals::WithdrawalAction;
 use reqwest::{header, StatusCode};
-use serde_json::json;
 
 const STREAM: &str = "/admin/live/requested";
 
@@ -97,39 +99,29 @@ async fn member(app: &TestApp, desk: &Desk, name: &str, browser: Browser) -> (Br
 }
 
 async fn ask(browser: &Browser, wallet_id: i64, amount: &str) -> i64 {
-    let wallet = wallet_id.to_string();
-    let key = key();
-    let response = browser
-        .post_form(
-            "/api/withdrawals/request",
-            &[
-                ("wallet_id", wallet.as_str()),
-                ("method", "paypal"),
-                ("amount", amount),
-                ("idempotency_key", key.as_str()),
-            ],
-        )
+    let view = browser
+        .ok(RequestWithdrawal {
+            wallet_id,
+            method: "paypal".into(),
+            amount: Some(amount.into()),
+            max: None,
+            idempotency_key: key(),
+        })
         .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let view: WithdrawalView = response.json().await.unwrap();
     view.id
 }
 
-async fn admin_acts(admin: &Browser, request_id: i64, action: &str) {
-    let id = request_id.to_string();
-    let key = key();
-    let response = admin
-        .post_form(
-            "/api/admin/payouts/act",
-            &[
-                ("request_id", id.as_str()),
-                ("action", action),
-                ("note", "checked"),
-                ("idempotency_key", key.as_str()),
-            ],
-        )
+async fn admin_acts(admin: &Browser, request_id: i64, action: WithdrawalAction) {
+    admin
+        .ok(ActOnPayout {
+            request_id,
+            action,
+            note: Some("checked".into()),
+            external_reference: None,
+            payment_date: None,
+            idempotency_key: key(),
+        })
         .await;
-    assert_eq!(response.status(), StatusCode::OK, "{action}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,10 +135,7 @@ async fn only_administrators_open_the_stream() {
     let (member, _) = member(&app, &desk, "ada", app.new_browser()).await;
     assert_eq!(member.get(STREAM).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(
-        member
-            .post_json("/api/admin/payouts/requested", json!({}))
-            .await
-            .status(),
+        member.call(RequestedCount {}).await.status(),
         StatusCode::FORBIDDEN
     );
 }
@@ -159,36 +148,26 @@ async fn the_stream_follows_requests_as_they_come_and_go() {
     let first = ask(&ada, wallet, "10").await;
 
     let admin = signed_in(app.new_browser(), "boss@example.com", "boss passphrase").await;
-    let initial: u64 = admin
-        .post_json("/api/admin/payouts/requested", json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let initial: u64 = admin.ok(RequestedCount {}).await;
     assert_eq!(initial, 1);
     let mut badge = Badge::open(&admin).await;
     assert_eq!(badge.next().await, 1, "the count on connect");
 
-    admin_acts(&admin, first, "approve").await;
+    admin_acts(&admin, first, WithdrawalAction::Approve).await;
     assert_eq!(badge.next().await, 0, "an approval takes one off");
 
     // Moving an approved request on leaves the count as it is, so nothing
     // is sent: the next event is the next real change, not a repeat.
-    admin_acts(&admin, first, "mark_processing").await;
+    admin_acts(&admin, first, WithdrawalAction::MarkProcessing).await;
     let (bob, bob_wallet) = member(&app, &desk, "bob", app.new_browser()).await;
     let second = ask(&bob, bob_wallet, "20").await;
     assert_eq!(badge.next().await, 1, "another member's request");
 
-    let response = bob
-        .post_form(
-            "/api/withdrawals/cancel",
-            &[
-                ("request_id", second.to_string().as_str()),
-                ("idempotency_key", key().as_str()),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
+    bob.ok(CancelWithdrawal {
+        request_id: second,
+        idempotency_key: key(),
+    })
+    .await;
     assert_eq!(badge.next().await, 0, "a member's cancel");
 }
 

@@ -1,12 +1,18 @@
 //! The member area's server functions over HTTP: each checks the session,
 //! scopes to the member, validates, and changes nothing on bad input.
 
+use crate::client::{Answered, Refused};
 use crate::helpers::{error_of, spawn_app, Browser, TestApp, TestUser};
 use crate::ledger_fixture::{assert_ledger_clean, balance, desk, Desk, Member};
+use app::account::api::Statement;
 use app::error::ErrorCode;
-use app::ledger::statement::StatementPage;
-use app::payout_details::{PayoutDetailsPage, SavedDetails};
+use app::payout_details::api::{LoadPayoutDetails, SetDefaultPayoutMethod};
+use app::payout_details::SavedDetails;
+use app::verification::api::MyVerification;
 use app::verification::{VerificationStatus, VerificationView};
+use app::withdrawals::api::{
+    CancelWithdrawal, LoadWithdrawPage, RequestWithdrawal, WithdrawalHistory,
+};
 use app::withdrawals::preview::{HistoryPage, WithdrawPage};
 use app::withdrawals::{rules, WithdrawalStatus, WithdrawalView};
 use reqwest::StatusCode;
@@ -33,38 +39,41 @@ async fn save_paypal(browser: &Browser, email: &str) -> reqwest::Response {
 }
 
 async fn page(browser: &Browser) -> WithdrawPage {
-    let response = browser.post_json("/api/withdrawals/page", json!({})).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
+    browser.ok(LoadWithdrawPage {}).await
 }
 
 async fn history(browser: &Browser, page: u64) -> HistoryPage {
-    let response = browser
-        .post_json("/api/withdrawals/history", json!({ "page": page }))
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
+    browser.ok(WithdrawalHistory { page }).await
 }
 
+/// A withdrawal request as the form sends it ("max" ticks the maximum box).
 async fn ask(
     browser: &Browser,
     wallet_id: i64,
     method: &str,
     amount: &str,
     key: &str,
-) -> reqwest::Response {
-    let wallet = wallet_id.to_string();
-    let mut fields = vec![
-        ("wallet_id", wallet.as_str()),
-        ("method", method),
-        ("idempotency_key", key),
-    ];
-    if amount == "max" {
-        fields.push(("max", "1"));
-    } else {
-        fields.push(("amount", amount));
+) -> Result<WithdrawalView, Refused> {
+    let (amount, max) = match amount {
+        "max" => (None, Some("1".to_owned())),
+        amount => (Some(amount.to_owned()), None),
+    };
+    browser
+        .call(RequestWithdrawal {
+            wallet_id,
+            method: method.into(),
+            amount,
+            max,
+            idempotency_key: key.into(),
+        })
+        .await
+}
+
+fn cancel(request_id: i64, key: &str) -> CancelWithdrawal {
+    CancelWithdrawal {
+        request_id,
+        idempotency_key: key.into(),
     }
-    browser.post_form("/api/withdrawals/request", &fields).await
 }
 
 async fn member_with_gems(app: &TestApp, desk: &Desk) -> (Browser, Member, i64) {
@@ -280,14 +289,12 @@ async fn payout_details_are_validated_masked_and_audited() {
         "only the method's fields are kept"
     );
 
-    let response = browser
-        .post_form("/api/payout-details/default", &[("method", "bank")])
+    browser
+        .ok(SetDefaultPayoutMethod {
+            method: "bank".into(),
+        })
         .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let response = browser
-        .post_json("/api/payout-details/page", json!({}))
-        .await;
-    let details: PayoutDetailsPage = response.json().await.unwrap();
+    let details = browser.ok(LoadPayoutDetails {}).await;
     let defaults: Vec<_> = details
         .methods
         .iter()
@@ -300,12 +307,12 @@ async fn payout_details_are_validated_masked_and_audited() {
     );
     assert_eq!(details.methods.len(), 4, "every enabled method has a form");
 
-    let (status, error) = error_of(
-        browser
-            .post_form("/api/payout-details/default", &[("method", "crypto")])
-            .await,
-    )
-    .await;
+    let (status, error) = browser
+        .call(SetDefaultPayoutMethod {
+            method: "crypto".into(),
+        })
+        .await
+        .refusal();
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error.message, "Save your Crypto details first");
 
@@ -366,12 +373,10 @@ async fn a_double_submit_makes_one_request_and_cancel_gives_it_back() {
     let desk = desk(&app).await;
     let (browser, _member, wallet) = member_with_gems(&app, &desk).await;
 
-    let first = ask(&browser, wallet, "paypal", "12.34", "key-1").await;
-    assert_eq!(first.status(), StatusCode::OK);
-    let first: WithdrawalView = first.json().await.unwrap();
-    let second: WithdrawalView = ask(&browser, wallet, "paypal", "12.34", "key-1")
+    let first = ask(&browser, wallet, "paypal", "12.34", "key-1")
         .await
-        .json()
+        .unwrap();
+    let second = ask(&browser, wallet, "paypal", "12.34", "key-1")
         .await
         .unwrap();
     assert_eq!(first.id, second.id);
@@ -390,26 +395,15 @@ async fn a_double_submit_makes_one_request_and_cancel_gives_it_back() {
     assert_eq!(listed.rows[0].events.len(), 1);
     assert_eq!(listed.rows[0].events[0].by, "You");
 
-    let cancel = |key: &'static str| {
-        let id = first.id.to_string();
-        let browser = &browser;
-        async move {
-            browser
-                .post_form(
-                    "/api/withdrawals/cancel",
-                    &[("request_id", &id), ("idempotency_key", key)],
-                )
-                .await
-        }
-    };
-    assert_eq!(cancel("cancel-1").await.status(), StatusCode::OK);
+    let canceled = browser.ok(cancel(first.id, "cancel-1")).await;
+    assert_eq!(canceled.status, WithdrawalStatus::Canceled);
     assert_eq!(
-        cancel("cancel-1").await.status(),
-        StatusCode::OK,
+        browser.ok(cancel(first.id, "cancel-1")).await.status,
+        WithdrawalStatus::Canceled,
         "a replay answers the first outcome"
     );
     assert_eq!(balance(&app, wallet).await, 800);
-    let (status, error) = error_of(cancel("cancel-2").await).await;
+    let (status, error) = browser.call(cancel(first.id, "cancel-2")).await.refusal();
     assert_eq!(status, StatusCode::CONFLICT, "{}", error.message);
     assert_eq!(balance(&app, wallet).await, 800, "money moved back once");
     let listed = history(&browser, 1).await;
@@ -424,37 +418,22 @@ async fn members_cannot_see_or_touch_each_others_requests() {
     let desk = desk(&app).await;
     let (ada, _, ada_wallet) = member_with_gems(&app, &desk).await;
     let (bob, _, bob_wallet) = member_with_gems(&app, &desk).await;
-    let request: WithdrawalView = ask(&ada, ada_wallet, "paypal", "10", "a")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let request = ask(&ada, ada_wallet, "paypal", "10", "a").await.unwrap();
 
     // Bob cancels Ada's request: not found, as if it did not exist.
-    let (status, _) = error_of(
-        bob.post_form(
-            "/api/withdrawals/cancel",
-            &[
-                ("request_id", &request.id.to_string()),
-                ("idempotency_key", "b"),
-            ],
-        )
-        .await,
-    )
-    .await;
+    let (status, _) = bob.call(cancel(request.id, "b")).await.refusal();
     assert_eq!(status, StatusCode::NOT_FOUND);
     // Bob withdraws from Ada's wallet: not found either.
-    let (status, _) = error_of(ask(&bob, ada_wallet, "paypal", "10", "c").await).await;
+    let (status, _) = ask(&bob, ada_wallet, "paypal", "10", "c").await.refusal();
     assert_eq!(status, StatusCode::NOT_FOUND);
     // Bob reads Ada's statement: not found.
-    let (status, _) = error_of(
-        bob.post_json(
-            "/api/account/statement",
-            json!({ "wallet_id": ada_wallet, "page": 1 }),
-        )
-        .await,
-    )
-    .await;
+    let (status, _) = bob
+        .call(Statement {
+            wallet_id: Some(ada_wallet),
+            page: 1,
+        })
+        .await
+        .refusal();
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(history(&bob, 1).await.total, 0, "Bob's history is his own");
     assert_eq!(history(&ada, 1).await.total, 1);
@@ -475,7 +454,7 @@ async fn every_request_rule_answers_with_its_message() {
     let usd = desk.credit(&app, &member, &desk.usd, 100_000).await.id;
 
     // No details saved yet for the method.
-    let (status, error) = error_of(ask(&browser, usd, "paypal", "10", "k0").await).await;
+    let (status, error) = ask(&browser, usd, "paypal", "10", "k0").await.refusal();
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(
         error.message,
@@ -516,8 +495,9 @@ async fn every_request_rule_answers_with_its_message() {
         ("", "Enter an amount"),
     ];
     for (amount, expected) in cases {
-        let (status, error) =
-            error_of(ask(&browser, usd, "paypal", amount, &format!("k-{amount}")).await).await;
+        let (status, error) = ask(&browser, usd, "paypal", amount, &format!("k-{amount}"))
+            .await
+            .refusal();
         assert_eq!(status, StatusCode::BAD_REQUEST, "{amount:?}");
         assert!(
             error.message.starts_with(expected),
@@ -526,7 +506,7 @@ async fn every_request_rule_answers_with_its_message() {
         );
     }
     let poor = desk.credit(&app, &member, &desk.gems, 10).await.id;
-    let (_, error) = error_of(ask(&browser, poor, "paypal", "5", "k-poor").await).await;
+    let (_, error) = ask(&browser, poor, "paypal", "5", "k-poor").await.refusal();
     assert_eq!(
         error.message,
         "Insufficient funds: the wallet's available balance is 1.00 USD"
@@ -538,11 +518,8 @@ async fn every_request_rule_answers_with_its_message() {
     app::platform::settings_store::put_setting(&app.state.db, rules::MIN_DELAY_SECONDS, "86400")
         .await
         .unwrap();
-    assert_eq!(
-        ask(&browser, usd, "paypal", "10", "k-ok").await.status(),
-        StatusCode::OK
-    );
-    let (_, error) = error_of(ask(&browser, usd, "paypal", "10", "k-open").await).await;
+    ask(&browser, usd, "paypal", "10", "k-ok").await.unwrap();
+    let (_, error) = ask(&browser, usd, "paypal", "10", "k-open").await.refusal();
     assert!(
         error
             .message
@@ -553,7 +530,7 @@ async fn every_request_rule_answers_with_its_message() {
     app::platform::settings_store::put_setting(&app.state.db, rules::ONE_OPEN_REQUEST, "false")
         .await
         .unwrap();
-    let (_, error) = error_of(ask(&browser, usd, "paypal", "10", "k-soon").await).await;
+    let (_, error) = ask(&browser, usd, "paypal", "10", "k-soon").await.refusal();
     assert_eq!(
         error.message,
         "Please wait 24 hours before requesting another withdrawal"
@@ -577,15 +554,13 @@ async fn history_is_newest_first_and_paginated() {
     let usd = desk.credit(&app, &member, &desk.usd, 100_000).await.id;
     let mut ids = Vec::new();
     for n in 0..12 {
-        let view: WithdrawalView = ask(
+        let view = ask(
             &browser,
             usd,
             "paypal",
             &format!("{}", 5 + n),
             &format!("h{n}"),
         )
-        .await
-        .json()
         .await
         .unwrap();
         ids.push(view.id);
@@ -615,34 +590,15 @@ async fn the_statement_carries_a_running_balance_across_pages() {
     for n in 0..12 {
         desk.credit(&app, &member, &desk.usd, 100 + n).await;
     }
-    let view: WithdrawalView = ask(&browser, usd, "paypal", "20", "s1")
-        .await
-        .json()
-        .await
-        .unwrap();
-    browser
-        .post_form(
-            "/api/withdrawals/cancel",
-            &[
-                ("request_id", &view.id.to_string()),
-                ("idempotency_key", "s2"),
-            ],
-        )
-        .await;
-    ask(&browser, usd, "paypal", "30", "s3").await;
+    let view = ask(&browser, usd, "paypal", "20", "s1").await.unwrap();
+    browser.ok(cancel(view.id, "s2")).await;
+    ask(&browser, usd, "paypal", "30", "s3").await.unwrap();
 
     let fetch = |page: u64| {
-        let browser = &browser;
-        async move {
-            let response = browser
-                .post_json(
-                    "/api/account/statement",
-                    json!({ "wallet_id": usd, "page": page }),
-                )
-                .await;
-            assert_eq!(response.status(), StatusCode::OK);
-            response.json::<StatementPage>().await.unwrap()
-        }
+        browser.ok(Statement {
+            wallet_id: Some(usd),
+            page,
+        })
     };
     let first = fetch(1).await;
     let second = fetch(2).await;
@@ -676,13 +632,12 @@ async fn the_statement_carries_a_running_balance_across_pages() {
         "the first credit"
     );
     // Without a wallet id, the member's first wallet.
-    let response = browser
-        .post_json(
-            "/api/account/statement",
-            json!({ "wallet_id": null, "page": 1 }),
-        )
+    let default = browser
+        .ok(Statement {
+            wallet_id: None,
+            page: 1,
+        })
         .await;
-    let default: StatementPage = response.json().await.unwrap();
     assert_eq!(default.wallet.map(|w| w.wallet_id), Some(usd));
 }
 
@@ -701,11 +656,7 @@ async fn verification_is_submitted_reviewed_and_unlocks_large_withdrawals() {
     .await
     .unwrap();
 
-    let get = || async {
-        let response = browser.post_json("/api/verification/get", json!({})).await;
-        assert_eq!(response.status(), StatusCode::OK);
-        response.json::<VerificationView>().await.unwrap()
-    };
+    let get = || browser.ok(MyVerification {});
     assert_eq!(get().await.status, VerificationStatus::Unverified);
 
     let good = [
@@ -792,7 +743,7 @@ async fn verification_is_submitted_reviewed_and_unlocks_large_withdrawals() {
         rejected.review_note.as_deref(),
         Some("The address does not match the tax record")
     );
-    let (_, error) = error_of(ask(&browser, usd, "paypal", "600", "v1").await).await;
+    let (_, error) = ask(&browser, usd, "paypal", "600", "v1").await.refusal();
     assert!(
         error.message.contains("need a verified account"),
         "{}",
@@ -824,10 +775,7 @@ async fn verification_is_submitted_reviewed_and_unlocks_large_withdrawals() {
     .await
     .unwrap();
     assert_eq!(get().await.status, VerificationStatus::Verified);
-    assert_eq!(
-        ask(&browser, usd, "paypal", "600", "v2").await.status(),
-        StatusCode::OK
-    );
+    ask(&browser, usd, "paypal", "600", "v2").await.unwrap();
     let (status, _) = error_of(browser.post_form("/api/verification/submit", &good).await).await;
     assert_eq!(
         status,

@@ -2,30 +2,38 @@
 //! member page, the active switch, credits and debits once per key, the
 //! verification review, and members kept out.
 
+use crate::client::{Answered, Refused};
 use crate::helpers::{error_of, spawn_app, Browser, TestApp};
 use crate::ledger_fixture::admin_browser;
+use crate::ledger_fixture::some_requests;
 use crate::ledger_fixture::{act, assert_ledger_clean, balance, desk, key, request};
-use crate::payouts_desk::some_requests;
 use app::entities::{user, withdrawal_request};
 use app::ledger::money::Money;
+use app::members::api::{ListMembers, MemberDetail};
 use app::members::{MemberList, MemberView};
 use app::verification::VerificationStatus;
 use app::withdrawals::WithdrawalAction as A;
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde_json::json;
 
-async fn members(admin: &Browser, q: &str) -> MemberList {
-    let response = admin
-        .post_json("/api/admin/members/list", json!({ "q": q, "page": 1 }))
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
+fn list(q: &str) -> ListMembers {
+    ListMembers {
+        q: q.into(),
+        page: 1,
+    }
 }
 
-async fn detail(admin: &Browser, id: i64) -> reqwest::Response {
+async fn members(admin: &Browser, q: &str) -> MemberList {
+    admin.ok(list(q)).await
+}
+
+async fn detail(admin: &Browser, id: i64) -> Result<MemberView, Refused> {
     admin
-        .post_json("/api/admin/members/get", json!({ "member_id": id }))
+        .call(MemberDetail {
+            member_id: id,
+            wallet_id: None,
+            page: 0,
+        })
         .await
 }
 
@@ -143,7 +151,7 @@ async fn the_member_page_and_what_an_admin_may_change() {
     let admin = admin_browser(&app).await;
     let ada = user_id(&app, "ada@example.com").await;
 
-    let view: MemberView = detail(&admin, ada).await.json().await.unwrap();
+    let view: MemberView = detail(&admin, ada).await.unwrap();
     assert_eq!(view.member.email, "ada@example.com");
     assert_eq!(view.statement.wallets.len(), 1);
     assert_eq!(view.payout_details.len(), 4);
@@ -207,7 +215,7 @@ async fn the_member_page_and_what_an_admin_may_change() {
 
     // The statement shows the credit once, newest first, with the balance
     // it left; another member's wallet is not found through this member.
-    let view: MemberView = detail(&admin, ada).await.json().await.unwrap();
+    let view: MemberView = detail(&admin, ada).await.unwrap();
     let statement = &view.statement;
     assert_eq!(statement.wallet.as_ref().map(|w| w.wallet_id), Some(wallet));
     let newest = &statement.lines[0];
@@ -219,13 +227,14 @@ async fn the_member_page_and_what_an_admin_may_change() {
         .await;
     assert_eq!(statement.total, transfers as u64);
     let bob = user_id(&app, "bob@example.com").await;
-    let bob_view: MemberView = detail(&admin, bob).await.json().await.unwrap();
+    let bob_view: MemberView = detail(&admin, bob).await.unwrap();
     let bob_wallet = bob_view.statement.wallets[0].wallet_id;
     let response = admin
-        .post_json(
-            "/api/admin/members/get",
-            json!({ "member_id": ada, "wallet_id": bob_wallet, "page": 1 }),
-        )
+        .call(MemberDetail {
+            member_id: ada,
+            wallet_id: Some(bob_wallet),
+            page: 1,
+        })
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 
@@ -262,7 +271,7 @@ async fn the_member_page_and_what_an_admin_may_change() {
     .await
     .unwrap_err();
     assert!(refused.to_string().contains("not active"), "{refused}");
-    let view: MemberView = detail(&admin, ada).await.json().await.unwrap();
+    let view: MemberView = detail(&admin, ada).await.unwrap();
     assert!(!view.member.active);
     assert_eq!(set_active("true").await.status(), StatusCode::OK);
 
@@ -271,7 +280,7 @@ async fn the_member_page_and_what_an_admin_may_change() {
     let review = |decision: &'static str, note: &'static str| {
         let admin = &admin;
         async move {
-            let shown: MemberView = detail(admin, ada).await.json().await.unwrap();
+            let shown: MemberView = detail(admin, ada).await.unwrap();
             let submission = shown.verification.submission.unwrap_or_default();
             admin
                 .post_form(
@@ -312,7 +321,7 @@ async fn the_member_page_and_what_an_admin_may_change() {
         review("reject", "The tax ID is unreadable").await.status(),
         StatusCode::OK
     );
-    let view: MemberView = detail(&admin, ada).await.json().await.unwrap();
+    let view: MemberView = detail(&admin, ada).await.unwrap();
     assert_eq!(view.verification.status, VerificationStatus::Rejected);
     assert_eq!(
         view.verification.review_note.as_deref(),
@@ -360,13 +369,7 @@ async fn the_member_page_and_what_an_admin_may_change() {
     // Members reach none of it.
     let member = app.new_browser();
     member.log_in("bob@example.com", "member passphrase").await;
-    assert_eq!(
-        member
-            .post_json("/api/admin/members/list", json!({ "q": "", "page": 1 }))
-            .await
-            .status(),
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(member.call(list("")).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(detail(&member, ada).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(
         adjust(&member, ada, "credit", "5", &crate::ledger_fixture::key())
@@ -431,7 +434,7 @@ async fn a_review_is_bound_to_the_submission_the_admin_saw() {
     let seen = || {
         let admin = &admin;
         async move {
-            let view: MemberView = detail(admin, ada).await.json().await.unwrap();
+            let view: MemberView = detail(admin, ada).await.unwrap();
             view.verification.submission.unwrap()
         }
     };
@@ -462,7 +465,7 @@ async fn a_review_is_bound_to_the_submission_the_admin_saw() {
     assert!(error.message.contains("reload"), "{}", error.message);
     let (status, _) = error_of(review("approve", "", String::new()).await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let view: MemberView = detail(&admin, ada).await.json().await.unwrap();
+    let view: MemberView = detail(&admin, ada).await.unwrap();
     assert_eq!(view.verification.status, VerificationStatus::Submitted);
     assert_eq!(view.verification.address, "1 Somewhere Else");
     // Reviewing what is shown now works.

@@ -3,13 +3,18 @@
 //! a field retires, frozen with requests, shown in the process view and
 //! carried by every export.
 
-use crate::exports::{csv_rows, export, file};
+use crate::client::Answered;
+use crate::client::{csv_rows, download, export, file, payment_file};
 use crate::helpers::{error_of, spawn_app, Browser, TestApp, TestUser};
 use crate::ledger_fixture::admin_browser;
 use crate::ledger_fixture::{desk, key, request, Member};
-use app::payout_details::{PayoutDetailsPage, SavedDetails};
-use app::payout_fields::MethodField;
-use app::payouts::ProcessView;
+use app::payout_details::api::LoadPayoutDetails;
+use app::payout_details::SavedDetails;
+use app::payout_fields::api::{
+    AddPayoutField, ListPayoutFields, MovePayoutField, RetirePayoutField,
+};
+use app::payout_fields::{MethodField, NewField};
+use app::payouts::api::PayoutProcessView;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -20,11 +25,7 @@ async fn add(admin: &Browser, field: Value) -> reqwest::Response {
 }
 
 async fn list(admin: &Browser) -> Vec<MethodField> {
-    let response = admin
-        .post_json("/api/admin/payout-fields/list", json!({}))
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
+    admin.ok(ListPayoutFields {}).await
 }
 
 fn labels(fields: &[MethodField]) -> Vec<&str> {
@@ -113,13 +114,12 @@ async fn extra_fields_are_validated_stored_kept_when_retired_and_exported() {
         ["Tax form on file", "Wallet memo", "Branch code"]
     );
     for _ in 0..2 {
-        let moved = admin
-            .post_json(
-                "/api/admin/payout-fields/move",
-                json!({ "field_id": memo.id, "up": true }),
-            )
+        admin
+            .ok(MovePayoutField {
+                field_id: memo.id,
+                up: true,
+            })
             .await;
-        assert_eq!(moved.status(), StatusCode::OK);
     }
     assert_eq!(
         labels(&list(&admin).await),
@@ -131,12 +131,7 @@ async fn extra_fields_are_validated_stored_kept_when_retired_and_exported() {
     let browser = app.new_browser();
     browser.sign_up(&user).await;
     let me = browser.me().await.expect("signed in");
-    let page: PayoutDetailsPage = browser
-        .post_json("/api/payout-details/page", json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page = browser.ok(LoadPayoutDetails {}).await;
     assert_eq!(
         labels(&page.extra_fields),
         ["Wallet memo", "Tax form on file", "Branch code"]
@@ -198,21 +193,10 @@ async fn extra_fields_are_validated_stored_kept_when_retired_and_exported() {
         .unwrap();
 
     // Retiring the tax field: the form stops asking, the answers stay.
-    let retired = admin
-        .post_json(
-            "/api/admin/payout-fields/retire",
-            json!({ "field_id": tax.id }),
-        )
-        .await;
-    assert_eq!(retired.status(), StatusCode::OK);
+    admin.ok(RetirePayoutField { field_id: tax.id }).await;
     let all = list(&admin).await;
     assert!(all.iter().any(|f| f.id == tax.id && f.retired));
-    let page: PayoutDetailsPage = browser
-        .post_json("/api/payout-details/page", json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page = browser.ok(LoadPayoutDetails {}).await;
     assert_eq!(labels(&page.extra_fields), ["Wallet memo", "Branch code"]);
     let resaved: SavedDetails = browser
         .post_form(
@@ -237,12 +221,11 @@ async fn extra_fields_are_validated_stored_kept_when_retired_and_exported() {
     );
 
     // The process view shows the request's answers, retired field included.
-    let process: ProcessView = admin
-        .post_json("/api/admin/payouts/get", json!({ "request_id": made.id }))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let process = admin
+        .ok(PayoutProcessView {
+            request_id: made.id,
+        })
+        .await;
     assert_eq!(
         process.extra_details,
         [
@@ -277,7 +260,7 @@ async fn extra_fields_are_validated_stored_kept_when_retired_and_exported() {
     )
     .await
     .unwrap();
-    let payquicker = crate::exports::payment_file(
+    let payquicker = payment_file(
         &admin,
         &[
             ("format", "payquicker_csv"),
@@ -286,7 +269,7 @@ async fn extra_fields_are_validated_stored_kept_when_retired_and_exported() {
         ],
     )
     .await;
-    let payquicker = crate::exports::download(&admin, payquicker).await.0;
+    let payquicker = download(&admin, payquicker).await.0;
     for (format, bytes) in [("csv", report), ("payquicker_csv", payquicker)] {
         let (header, rows) = csv_rows(&bytes);
         let at = header.len() - 3;
@@ -327,31 +310,34 @@ async fn only_admins_change_fields() {
         .unwrap();
     let member = app.new_browser();
     member.sign_up(&TestUser::generate()).await;
-    for (path, body) in [
-        ("/api/admin/payout-fields/list", json!({})),
-        (
-            "/api/admin/payout-fields/add",
-            json!({ "field": { "method": "paypal", "label": "Sneaky" } }),
-        ),
-        (
-            "/api/admin/payout-fields/move",
-            json!({ "field_id": field.id, "up": false }),
-        ),
-        (
-            "/api/admin/payout-fields/retire",
-            json!({ "field_id": field.id }),
-        ),
-    ] {
-        let response = member.post_json(path, body).await;
-        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
-    }
-    let missing = admin
-        .post_json(
-            "/api/admin/payout-fields/retire",
-            json!({ "field_id": 999_999 }),
-        )
-        .await;
-    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let sneaky = NewField {
+        method: "paypal".into(),
+        label: "Sneaky".into(),
+        ..NewField::default()
+    };
+    let forbidden = [
+        member.call(ListPayoutFields {}).await.status(),
+        member.call(AddPayoutField { field: sneaky }).await.status(),
+        member
+            .call(MovePayoutField {
+                field_id: field.id,
+                up: false,
+            })
+            .await
+            .status(),
+        member
+            .call(RetirePayoutField { field_id: field.id })
+            .await
+            .status(),
+    ];
+    assert_eq!(forbidden, [StatusCode::FORBIDDEN; 4]);
+    assert_eq!(
+        admin
+            .call(RetirePayoutField { field_id: 999_999 })
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
     let fields = list(&admin).await;
     assert_eq!(labels(&fields), ["Memo tag"]);
     assert!(!fields[0].retired);

@@ -2,14 +2,15 @@
 //! skipped with their reason, a run (or a step) repeated makes nothing
 //! twice, and the ledger stays clean.
 
+use crate::client::Answered;
 use crate::helpers::{spawn_app, TestApp};
 use crate::ledger_fixture::admin_browser;
 use crate::ledger_fixture::{assert_ledger_clean, balance, desk, key, request, Desk, Member};
 use app::auth::{service as auth, Role};
 use app::entities::{user, withdrawal_request};
+use app::payout_runs::api::{PreviewRun, RunsPage, SaveSchedule, StartRun, StepRun, StopSchedule};
 use app::payout_runs::{
-    queries, schedule, service as runs, RunParams, RunPreview, RunProgress, ScheduleInput,
-    ScheduleView,
+    queries, schedule, service as runs, RunParams, RunProgress, ScheduleInput, ScheduleView,
 };
 use reqwest::StatusCode;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
@@ -33,6 +34,7 @@ async fn bare_member(app: &TestApp, desk: &Desk, name: &str) -> Member {
             display_name: name,
             password: "member passphrase",
             role: Role::Member,
+            team_role: None,
         },
         "test",
     )
@@ -277,71 +279,68 @@ async fn runs_over_http_for_admins_only_with_bad_input_refused() {
     let ada = desk.member(&app, "ada").await;
     desk.credit(&app, &ada, &desk.usd, 5_000).await;
     let admin = admin_browser(&app).await;
+    let usd = |asset: &str, threshold: &str, max: &str| RunParams {
+        asset: asset.into(),
+        threshold: threshold.into(),
+        max_per_member: max.into(),
+    };
 
     let bad = [
-        (
-            json!({ "asset": "XYZ", "threshold": "10" }),
-            "There is no asset XYZ",
-        ),
-        (json!({ "asset": "USD", "threshold": "-5" }), "Threshold:"),
-        (
-            json!({ "asset": "USD", "threshold": "10", "max_per_member": "ten" }),
-            "Maximum per member:",
-        ),
+        (usd("XYZ", "10", ""), "There is no asset XYZ"),
+        (usd("USD", "-5", ""), "Threshold:"),
+        (usd("USD", "10", "ten"), "Maximum per member:"),
     ];
     for (params, message) in bad {
-        let response = admin
-            .post_json("/api/admin/runs/preview", json!({ "params": params }))
-            .await;
-        let (status, error) = crate::helpers::error_of(response).await;
+        let (status, error) = admin.call(PreviewRun { params }).await.refusal();
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(error.message.starts_with(message), "{}", error.message);
     }
-    let response = admin
-        .post_json(
-            "/api/admin/runs/preview",
-            json!({ "params": { "asset": "USD", "threshold": "10" } }),
-        )
+    let preview = admin
+        .ok(PreviewRun {
+            params: usd("USD", "10", ""),
+        })
         .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let preview: RunPreview = response.json().await.unwrap();
     assert_eq!(preview.eligible.len(), 1);
     let started = admin
-        .post_json(
-            "/api/admin/runs/start",
-            json!({ "params": preview.params, "idempotency_key": preview.fresh_key }),
-        )
+        .ok(StartRun {
+            params: preview.params,
+            idempotency_key: preview.fresh_key,
+        })
         .await;
-    assert_eq!(started.status(), StatusCode::OK);
-    let started: RunProgress = started.json().await.unwrap();
     let stepped = admin
-        .post_json("/api/admin/runs/step", json!({ "run_id": started.run_id }))
+        .ok(StepRun {
+            run_id: started.run_id,
+        })
         .await;
-    let stepped: RunProgress = stepped.json().await.unwrap();
     assert!(stepped.done);
     assert_eq!(stepped.created, 1);
     // Nobody at the threshold: nothing to start.
     let none = admin
-        .post_json(
-            "/api/admin/runs/start",
-            json!({ "params": { "asset": "USD", "threshold": "1000" }, "idempotency_key": key() }),
-        )
+        .call(StartRun {
+            params: usd("USD", "1000", ""),
+            idempotency_key: key(),
+        })
         .await;
     assert_eq!(none.status(), StatusCode::BAD_REQUEST);
 
     let member = app.new_browser();
     member.sign_up(&crate::helpers::TestUser::generate()).await;
-    for (path, body) in [
-        (
-            "/api/admin/runs/preview",
-            json!({ "params": { "asset": "USD", "threshold": "10" } }),
-        ),
-        ("/api/admin/runs/step", json!({ "run_id": started.run_id })),
-        ("/api/admin/runs/page", json!({})),
-    ] {
-        let response = member.post_json(path, body).await;
-        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
-    }
+    let forbidden = [
+        member
+            .call(PreviewRun {
+                params: usd("USD", "10", ""),
+            })
+            .await
+            .status(),
+        member
+            .call(StepRun {
+                run_id: started.run_id,
+            })
+            .await
+            .status(),
+        member.call(RunsPage {}).await.status(),
+    ];
+    assert_eq!(forbidden, [StatusCode::FORBIDDEN; 3]);
     assert_ledger_clean(&app).await;
 }
 
@@ -551,81 +550,58 @@ async fn schedules_over_http_for_admins_only_with_bad_input_refused() {
     let app = spawn_app().await;
     let _desk = desk(&app).await;
     let admin = admin_browser(&app).await;
+    let every = |threshold: &str, cadence: &str, day: u32, hour: u32| ScheduleInput {
+        params: RunParams {
+            asset: "USD".into(),
+            threshold: threshold.into(),
+            max_per_member: String::new(),
+        },
+        cadence: cadence.into(),
+        day,
+        hour,
+    };
     let bad = [
-        (
-            json!({ "params": { "asset": "USD", "threshold": "10" }, "cadence": "monthly", "day": 29, "hour": 6 }),
-            "Day of the month",
-        ),
-        (
-            json!({ "params": { "asset": "USD", "threshold": "10" }, "cadence": "daily", "day": 1, "hour": 6 }),
-            "Choose how often",
-        ),
-        (
-            json!({ "params": { "asset": "USD", "threshold": "10" }, "cadence": "weekly", "day": 2, "hour": 24 }),
-            "Hour",
-        ),
-        (
-            json!({ "params": { "asset": "USD", "threshold": "ten" }, "cadence": "weekly", "day": 2, "hour": 6 }),
-            "Threshold:",
-        ),
+        (every("10", "monthly", 29, 6), "Day of the month"),
+        (every("10", "daily", 1, 6), "Choose how often"),
+        (every("10", "weekly", 2, 24), "Hour"),
+        (every("ten", "weekly", 2, 6), "Threshold:"),
     ];
     for (schedule, message) in bad {
-        let response = admin
-            .post_json(
-                "/api/admin/runs/schedules/save",
-                json!({ "schedule": schedule, "idempotency_key": key() }),
-            )
-            .await;
-        let (status, error) = crate::helpers::error_of(response).await;
+        let (status, error) = admin
+            .call(SaveSchedule {
+                schedule,
+                idempotency_key: key(),
+            })
+            .await
+            .refusal();
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(error.message.starts_with(message), "{}", error.message);
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM payout_schedules").await, 0);
 
     let same_key = key();
-    let body = json!({
-        "schedule": { "params": { "asset": "USD", "threshold": "10" }, "cadence": "weekly", "day": 5, "hour": 8 },
-        "idempotency_key": same_key,
-    });
-    let first: ScheduleView = admin
-        .post_json("/api/admin/runs/schedules/save", body.clone())
-        .await
-        .json()
-        .await
-        .unwrap();
-    let again: ScheduleView = admin
-        .post_json("/api/admin/runs/schedules/save", body)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let save = || SaveSchedule {
+        schedule: every("10", "weekly", 5, 8),
+        idempotency_key: same_key.clone(),
+    };
+    let first: ScheduleView = admin.ok(save()).await;
+    let again = admin.ok(save()).await;
     assert_eq!(first.id, again.id, "the same save twice is one schedule");
     assert_eq!(first.when, "Weekly on Friday at 08:00 UTC");
     assert_eq!(app.count("SELECT COUNT(*) FROM payout_schedules").await, 1);
 
     let member = app.new_browser();
     member.sign_up(&crate::helpers::TestUser::generate()).await;
-    let refused = member
-        .post_json(
-            "/api/admin/runs/schedules/stop",
-            json!({ "schedule_id": first.id }),
-        )
-        .await;
-    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    let missing = admin
-        .post_json(
-            "/api/admin/runs/schedules/stop",
-            json!({ "schedule_id": 999_999 }),
-        )
-        .await;
-    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    let stopped = admin
-        .post_json(
-            "/api/admin/runs/schedules/stop",
-            json!({ "schedule_id": first.id }),
-        )
-        .await;
-    assert_eq!(stopped.status(), StatusCode::OK);
+    let stop = |schedule_id: i64| StopSchedule { schedule_id };
+    assert_eq!(
+        member.call(stop(first.id)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        admin.call(stop(999_999)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    admin.ok(stop(first.id)).await;
     assert_eq!(
         app.count("SELECT COUNT(*) FROM payout_schedules WHERE active")
             .await,

@@ -1,11 +1,13 @@
 //! The admin payouts desk over HTTP: filters, paging, bulk actions with
 //! mixed rows, concurrent admins, and who may call it.
 
-use crate::helpers::{error_of, spawn_app, Browser, TestApp, TestUser};
+use crate::client::Answered;
+use crate::helpers::{error_of, spawn_app, Browser, TestUser};
 use crate::ledger_fixture::{
-    act, admin_browser, assert_ledger_clean, balance, desk, key, request, Desk,
+    act, admin_browser, assert_ledger_clean, balance, desk, key, request, some_requests,
 };
 use app::error::ErrorCode;
+use app::payouts::api::{PayoutProcessView, RevealPayoutDetails};
 use app::withdrawals::{WithdrawalAction as A, WithdrawalStatus as S};
 use app::{payouts::PayoutList, ui::BulkOutcome};
 use reqwest::StatusCode;
@@ -28,33 +30,6 @@ async fn bulk(browser: &Browser, request: Value) -> reqwest::Response {
 fn ids(list: &PayoutList) -> Vec<i64> {
     list.rows.iter().map(|r| r.request.id).collect()
 }
-
-/// Ada (USD, PayPal), Bob (USD, bank) and Cy (JPY) with requests; returns
-/// the ids in creation order.
-pub(crate) async fn some_requests(app: &TestApp, desk: &Desk) -> Vec<i64> {
-    let ada = desk.member(app, "ada").await;
-    let bob = desk.member(app, "bob").await;
-    let cy = desk.member(app, "cy").await;
-    let ada_usd = desk.credit(app, &ada, &desk.usd, 100_000).await.id;
-    let bob_usd = desk.credit(app, &bob, &desk.usd, 100_000).await.id;
-    let cy_jpy = desk.credit(app, &cy, &desk.jpy, 100_000).await.id;
-    let mut out = Vec::new();
-    for (member, wallet, method, amount) in [
-        (&ada, ada_usd, "paypal", "10"),
-        (&ada, ada_usd, "paypal", "30"),
-        (&bob, bob_usd, "bank", "20"),
-        (&bob, bob_usd, "bank", "50"),
-        (&cy, cy_jpy, "paypal", "5000"),
-    ] {
-        let view = request(app, member, wallet, method, amount, &key())
-            .await
-            .unwrap();
-        out.push(view.id);
-        app.clock.advance(chrono::Duration::days(1));
-    }
-    out
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_admins_reach_the_desk() {
     let app = spawn_app().await;
@@ -345,11 +320,8 @@ async fn the_process_view_shows_allowed_actions_and_reveals_with_an_audit_row() 
     let made = some_requests(&app, &desk).await;
     let admin = admin_browser(&app).await;
 
-    let response = admin
-        .post_json("/api/admin/payouts/get", json!({ "request_id": made[2] }))
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let view: app::payouts::ProcessView = response.json().await.unwrap();
+    let process = |request_id: i64| PayoutProcessView { request_id };
+    let view = admin.ok(process(made[2])).await;
     assert_eq!(view.member_name, "bob");
     assert_eq!(
         view.request.payout_masked.as_deref(),
@@ -365,23 +337,16 @@ async fn the_process_view_shows_allowed_actions_and_reveals_with_an_audit_row() 
         "Bob's two holds after his credit, newest first"
     );
 
-    let (status, _) = error_of(
-        admin
-            .post_json("/api/admin/payouts/get", json!({ "request_id": 999_999 }))
-            .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        admin.call(process(999_999)).await.status(),
+        StatusCode::NOT_FOUND
+    );
 
     // A reveal shows the frozen details and leaves an audit row.
-    let response = admin
-        .post_form(
-            "/api/admin/payouts/reveal",
-            &[("request_id", &made[2].to_string())],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let revealed: app::payouts::RevealedDetails = response.json().await.unwrap();
+    let reveal = || RevealPayoutDetails {
+        request_id: made[2],
+    };
+    let revealed = admin.ok(reveal()).await;
     assert!(revealed
         .fields
         .contains(&("IBAN".to_owned(), "DE89370400440532013000".to_owned())));
@@ -419,12 +384,7 @@ async fn the_process_view_shows_allowed_actions_and_reveals_with_an_audit_row() 
             .status(),
         StatusCode::OK
     );
-    let view: app::payouts::ProcessView = admin
-        .post_json("/api/admin/payouts/get", json!({ "request_id": made[2] }))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let view = admin.ok(process(made[2])).await;
     assert_eq!(view.request.status, S::Rejected);
     assert!(view.allowed.is_empty());
     assert_eq!(view.timeline[1].by, "Boss");
@@ -436,23 +396,11 @@ async fn the_process_view_shows_allowed_actions_and_reveals_with_an_audit_row() 
     // Members reach none of it.
     let member = app.new_browser();
     member.sign_up(&TestUser::generate()).await;
-    let (status, _) = error_of(
-        member
-            .post_form(
-                "/api/admin/payouts/reveal",
-                &[("request_id", &made[2].to_string())],
-            )
-            .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = error_of(
-        member
-            .post_json("/api/admin/payouts/get", json!({ "request_id": made[2] }))
-            .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(member.call(reveal()).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        member.call(process(made[2])).await.status(),
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'payout_details_revealed'")
             .await,

@@ -4,9 +4,13 @@
 //! webhooks verified and applied once, and hands kept off requests PayPal
 //! holds. The ledger verifies clean after every scenario.
 
+use crate::client::{Answered, Refused};
 use crate::helpers::{error_of, spawn_app_with, TestApp};
 use crate::ledger_fixture::{act, assert_ledger_clean, balance, desk, key, request, Desk, Member};
+use app::admin::api::AdminOverview;
 use app::entities::{paypal_batch, paypal_event, paypal_item, withdrawal_request};
+use app::payouts::{api::ActOnPayout, Selection};
+use app::paypal::api::{PaypalStatus, PaypalTrail, ResolveAlert, SendViaPaypal};
 use app::paypal::{
     client::{PayPalClient, PayPalConfig},
     service::{self as paypal, state},
@@ -545,12 +549,7 @@ async fn each_item_status_maps_to_its_outcome() {
     assert_eq!(listed.len(), 1);
     assert_eq!((listed[0].request_id, listed[0].days), (unclaimed, 31));
     let admin = crate::ledger_fixture::admin_browser(&s.app).await;
-    let status: app::paypal::PayPalStatus = admin
-        .post_json("/api/admin/paypal/status", serde_json::json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let status = admin.ok(PaypalStatus {}).await;
     assert_eq!(status.attention, listed);
     // PayPal's own word settles it: returned, the money comes back once.
     s.fake.set_item_status(&unclaimed.to_string(), "RETURNED");
@@ -708,36 +707,26 @@ async fn requests_at_paypal_cannot_be_finished_by_hand_over_http() {
     let (status, error) = error_of(malformed).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{}", error.message);
     assert_eq!(s.fake.creates(), 0);
-    let response = s
-        .app
-        .browser
-        .post_json(
-            "/api/admin/paypal/send",
-            serde_json::json!({ "selection": { "ids": [a] }, "idempotency_key": key() }),
-        )
-        .await;
-    let status = response.status();
-    let body = response.text().await.unwrap();
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let outcome: SendOutcome = serde_json::from_str(&body).unwrap();
+    let send = || SendViaPaypal {
+        selection: Selection::Ids(vec![a]),
+        idempotency_key: key(),
+    };
+    let outcome: SendOutcome = s.app.browser.ok(send()).await;
     assert_eq!(outcome.sent, vec![a]);
 
-    let by_hand = s
+    let (status, error) = s
         .app
         .browser
-        .post_form(
-            "/api/admin/payouts/act",
-            &[
-                ("request_id", &a.to_string()),
-                ("action", "mark_paid"),
-                ("note", ""),
-                ("external_reference", "manual-123"),
-                ("payment_date", ""),
-                ("idempotency_key", &key()),
-            ],
-        )
-        .await;
-    let (status, error) = error_of(by_hand).await;
+        .call(ActOnPayout {
+            request_id: a,
+            action: WithdrawalAction::MarkPaid,
+            note: Some(String::new()),
+            external_reference: Some("manual-123".into()),
+            payment_date: Some(String::new()),
+            idempotency_key: key(),
+        })
+        .await
+        .refusal();
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(error.message.contains("PayPal"), "{}", error.message);
     assert_eq!(s.status(a).await, WithdrawalStatus::Processing);
@@ -756,13 +745,7 @@ async fn requests_at_paypal_cannot_be_finished_by_hand_over_http() {
     let member = s.app.new_browser();
     let user = crate::helpers::TestUser::generate();
     member.sign_up(&user).await;
-    let refused = member
-        .post_json(
-            "/api/admin/paypal/send",
-            serde_json::json!({ "selection": { "ids": [a] }, "idempotency_key": key() }),
-        )
-        .await;
-    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(member.call(send()).await.status(), StatusCode::FORBIDDEN);
     assert_ledger_clean(&s.app).await;
 }
 
@@ -1027,17 +1010,13 @@ async fn resolve(
     alert_id: i64,
     resolution: &str,
     note: &str,
-) -> reqwest::Response {
-    let id = alert_id.to_string();
+) -> Result<app::paypal::AlertView, Refused> {
     admin
-        .post_form(
-            "/api/admin/paypal/resolve-alert",
-            &[
-                ("alert_id", id.as_str()),
-                ("resolution", resolution),
-                ("note", note),
-            ],
-        )
+        .call(ResolveAlert {
+            alert_id,
+            resolution: resolution.into(),
+            note: note.into(),
+        })
         .await
 }
 
@@ -1089,35 +1068,17 @@ async fn a_late_report_that_contradicts_a_settled_payout_waits_for_an_admin() {
         report.violations
     );
     let admin = crate::ledger_fixture::admin_browser(&s.app).await;
-    let status: PayPalStatus = admin
-        .post_json("/api/admin/paypal/status", serde_json::json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let status: PayPalStatus = admin.ok(PaypalStatus {}).await;
     assert_eq!(status.alerts.len(), 2);
-    let figures: app::admin::AdminFigures = admin
-        .post_json("/api/admin/overview", serde_json::json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let figures = admin.ok(AdminOverview {}).await;
     let mut both = vec![credited, paid];
     both.sort_unstable();
     assert_eq!(figures.contradicted, both);
-    let trail = |id: i64| {
+    let trail = |request_id: i64| {
         let admin = &admin;
         async move {
-            let trail: Option<PayPalTrail> = admin
-                .post_json(
-                    "/api/admin/paypal/trail",
-                    serde_json::json!({ "request_id": id }),
-                )
-                .await
-                .json()
-                .await
-                .unwrap();
-            trail.unwrap().alerts
+            let trail: Option<PayPalTrail> = admin.ok(PaypalTrail { request_id }).await;
+            trail.expect("the request went to PayPal").alerts
         }
     };
     let on_credited: Vec<AlertView> = trail(credited).await;
@@ -1127,25 +1088,33 @@ async fn a_late_report_that_contradicts_a_settled_payout_waits_for_an_admin() {
     assert_eq!(on_paid[0].kind, AlertKind::FailedAfterPaid);
 
     // Bad resolutions change nothing, and members cannot resolve.
-    let (status, error) = error_of(resolve(&admin, on_credited[0].id, "recover", " ").await).await;
+    let (status, error) = resolve(&admin, on_credited[0].id, "recover", " ")
+        .await
+        .refusal();
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error.message.starts_with("Note:"), "{}", error.message);
-    let (status, error) =
-        error_of(resolve(&admin, on_credited[0].id, "credit_back", "checked").await).await;
+    let (status, error) = resolve(&admin, on_credited[0].id, "credit_back", "checked")
+        .await
+        .refusal();
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error.message.contains("does not fit"), "{}", error.message);
-    let (status, _) =
-        error_of(resolve(&admin, on_credited[0].id, "superseded", "checked").await).await;
+    let (status, _) = resolve(&admin, on_credited[0].id, "superseded", "checked")
+        .await
+        .refusal();
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = error_of(resolve(&admin, 999_999, "dismiss", "checked").await).await;
+    let (status, _) = resolve(&admin, 999_999, "dismiss", "checked")
+        .await
+        .refusal();
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) =
-        error_of(resolve(&s.app.new_browser(), on_credited[0].id, "dismiss", "anyone").await).await;
+    let (status, _) = resolve(&s.app.new_browser(), on_credited[0].id, "dismiss", "anyone")
+        .await
+        .refusal();
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let member = s.app.new_browser();
     member.sign_up(&crate::helpers::TestUser::generate()).await;
-    let (status, _) =
-        error_of(resolve(&member, on_credited[0].id, "dismiss", "mine now").await).await;
+    let (status, _) = resolve(&member, on_credited[0].id, "dismiss", "mine now")
+        .await
+        .refusal();
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(open_alerts(&s.app).await, 2);
     assert_eq!(s.entries().await, entries);
@@ -1224,8 +1193,9 @@ async fn taking_back_a_credit_back_the_member_already_spent_is_refused_whole() {
     let alert = app::paypal::alerts::open(&s.app.state.db).await.unwrap();
     let admin = crate::ledger_fixture::admin_browser(&s.app).await;
     let entries = s.entries().await;
-    let (status, error) =
-        error_of(resolve(&admin, alert[0].id, "recover", "PayPal shows it delivered").await).await;
+    let (status, error) = resolve(&admin, alert[0].id, "recover", "PayPal shows it delivered")
+        .await
+        .refusal();
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
         error.message.contains("Nothing was taken"),

@@ -1,21 +1,20 @@
 //! Settings over HTTP: what a save stores, every refusal naming its field
 //! and storing nothing, the audit trail, and members kept out.
 
+use crate::client::Answered;
 use crate::helpers::{error_of, spawn_app, Browser, TestApp};
 use crate::ledger_fixture::admin_browser;
 use crate::ledger_fixture::desk;
 use app::ledger::money::{AssetKind, Rate};
 use app::ledger::service as ledger;
 use app::payout_details::method::PayoutMethod;
+use app::settings::api::{CreateAsset, LoadSettings, SaveRate, SaveThreshold};
 use app::settings::DeskSettings;
 use app::withdrawals::rules;
 use reqwest::StatusCode;
-use serde_json::json;
 
 async fn load(admin: &Browser) -> DeskSettings {
-    let response = admin.post_json("/api/admin/settings/get", json!({})).await;
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
+    admin.ok(LoadSettings {}).await
 }
 
 async fn audited(app: &TestApp) -> i64 {
@@ -141,16 +140,11 @@ async fn thresholds_and_method_rules_are_validated_and_stored() {
     let app = spawn_app().await;
     let desk = desk(&app).await;
     let admin = admin_browser(&app).await;
-    let threshold = |currency: &'static str, amount: &'static str| {
-        let admin = &admin;
-        async move {
-            admin
-                .post_form(
-                    "/api/admin/settings/threshold",
-                    &[("currency", currency), ("amount", amount)],
-                )
-                .await
-        }
+    let threshold = |currency: &str, amount: &str| {
+        admin.call(SaveThreshold {
+            currency: currency.into(),
+            amount: amount.into(),
+        })
     };
     assert_eq!(threshold("usd", "250").await.status(), StatusCode::OK);
     assert_eq!(
@@ -164,7 +158,7 @@ async fn thresholds_and_method_rules_are_validated_and_stored() {
         ("XYZ", "5", "Unknown currency"),
         ("GEMS", "5", "Unknown currency"),
     ] {
-        let (status, error) = error_of(threshold(currency, amount).await).await;
+        let (status, error) = threshold(currency, amount).await.refusal();
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(error.message.contains(message), "{}", error.message);
     }
@@ -251,10 +245,7 @@ async fn thresholds_and_method_rules_are_validated_and_stored() {
     let member = app.new_browser();
     member.sign_up(&crate::helpers::TestUser::generate()).await;
     assert_eq!(
-        member
-            .post_json("/api/admin/settings/get", json!({}))
-            .await
-            .status(),
+        member.call(LoadSettings {}).await.status(),
         StatusCode::FORBIDDEN
     );
     assert_eq!(
@@ -271,17 +262,12 @@ async fn assets_and_rates_are_added_validated_and_audited() {
     let app = spawn_app().await;
     let desk = desk(&app).await;
     let admin = admin_browser(&app).await;
-    let add = |kind: &'static str, code: &'static str, name: &'static str| {
-        let admin = &admin;
-        async move {
-            admin
-                .post_form(
-                    "/api/admin/settings/asset",
-                    &[("kind", kind), ("code", code), ("name", name)],
-                )
-                .await
-        }
+    let asset = |kind: &str, code: &str, name: &str| CreateAsset {
+        kind: kind.into(),
+        code: code.into(),
+        name: name.into(),
     };
+    let add = |kind: &str, code: &str, name: &str| admin.call(asset(kind, code, name));
     let assets = || app.count("SELECT COUNT(*) FROM assets");
     let before = assets().await;
 
@@ -341,7 +327,7 @@ async fn assets_and_rates_are_added_validated_and_audited() {
             "GEMS exists already",
         ),
     ] {
-        let (got, error) = error_of(add(kind, code, name).await).await;
+        let (got, error) = add(kind, code, name).await.refusal();
         assert_eq!(got, status, "{kind} {code}");
         assert!(error.message.contains(message), "{}", error.message);
     }
@@ -350,40 +336,22 @@ async fn assets_and_rates_are_added_validated_and_audited() {
 
     // Two admins adding the same code at once: one asset, one refusal.
     let other = admin_browser(&app).await;
-    async fn same(browser: &Browser) -> StatusCode {
-        browser
-            .post_form(
-                "/api/admin/settings/asset",
-                &[("kind", "points"), ("code", "PEARLS"), ("name", "Pearls")],
-            )
-            .await
-            .status()
-    }
-    let (a, b) = tokio::join!(same(&admin), same(&other));
-    let mut statuses = [a, b];
+    let pearls = || asset("points", "PEARLS", "Pearls");
+    let (a, b) = tokio::join!(admin.call(pearls()), other.call(pearls()));
+    let mut statuses = [a.status(), b.status()];
     statuses.sort();
     assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
     assert_eq!(assets().await, before + 3);
 
     // Rates: the newest is in force; refusals name the field.
-    let rate = |points_code: &'static str,
-                points: &'static str,
-                currency_code: &'static str,
-                amount: &'static str| {
-        let admin = &admin;
-        async move {
-            admin
-                .post_form(
-                    "/api/admin/settings/rate",
-                    &[
-                        ("points_code", points_code),
-                        ("points", points),
-                        ("currency_code", currency_code),
-                        ("amount", amount),
-                    ],
-                )
-                .await
-        }
+    let rate_of = |points_code: &str, points: &str, currency_code: &str, amount: &str| SaveRate {
+        points_code: points_code.into(),
+        points: points.into(),
+        currency_code: currency_code.into(),
+        amount: amount.into(),
+    };
+    let rate = |points_code: &str, points: &str, currency_code: &str, amount: &str| {
+        admin.call(rate_of(points_code, points, currency_code, amount))
     };
     assert_eq!(
         rate("gems", "25", "usd", "1.50").await.status(),
@@ -454,8 +422,9 @@ async fn assets_and_rates_are_added_validated_and_audited() {
             "Rate: use smaller numbers",
         ),
     ] {
-        let (status, error) =
-            error_of(rate(points_code, points, currency_code, amount).await).await;
+        let (status, error) = rate(points_code, points, currency_code, amount)
+            .await
+            .refusal();
         assert_eq!(
             status,
             StatusCode::BAD_REQUEST,
@@ -478,26 +447,12 @@ async fn assets_and_rates_are_added_validated_and_audited() {
     let member = app.new_browser();
     member.sign_up(&crate::helpers::TestUser::generate()).await;
     assert_eq!(
-        member
-            .post_form(
-                "/api/admin/settings/asset",
-                &[("kind", "points"), ("code", "MINE"), ("name", "Mine")],
-            )
-            .await
-            .status(),
+        member.call(asset("points", "MINE", "Mine")).await.status(),
         StatusCode::FORBIDDEN
     );
     assert_eq!(
         member
-            .post_form(
-                "/api/admin/settings/rate",
-                &[
-                    ("points_code", "GEMS"),
-                    ("points", "1"),
-                    ("currency_code", "USD"),
-                    ("amount", "100"),
-                ],
-            )
+            .call(rate_of("GEMS", "1", "USD", "100"))
             .await
             .status(),
         StatusCode::FORBIDDEN

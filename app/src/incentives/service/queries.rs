@@ -167,6 +167,9 @@ pub async fn list(
         per_page,
         totals,
         fresh_key: crate::withdrawals::queries::fresh_key(),
+        // The server function sets them for the viewing admin.
+        can_decide: false,
+        can_pay: false,
     })
 }
 

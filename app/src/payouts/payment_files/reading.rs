@@ -12,7 +12,7 @@ use sea_orm::{
 
 use super::{ExportSummary, FileLine, PaymentFileView, FILES_PATH, LINES_SHOWN};
 use crate::auth::service::users_by_id;
-use crate::auth::session::admin_for_route;
+use crate::auth::{session::admin_for_route, Permission};
 use crate::entities::{payout_export, withdrawal_request};
 use crate::ledger::money::{decimal_string, format_amount};
 use crate::payouts::error::PayoutsError;
@@ -119,7 +119,7 @@ pub async fn history(db: &DatabaseConnection) -> Result<Vec<ExportSummary>, Payo
         .collect())
 }
 
-/// `GET /admin/payouts/files/{id}/download`: administrators only. The
+/// `GET /admin/payouts/files/{id}/download`: admins allowed to export. The
 /// stored bytes, every time; a download after the first says it is a
 /// re-download (header and file name), and each one is audited.
 pub async fn download(
@@ -127,7 +127,7 @@ pub async fn download(
     Path(id): Path<i64>,
     headers: HeaderMap,
 ) -> Response {
-    let admin = match admin_for_route(&state, &headers).await {
+    let admin = match admin_for_route(&state, &headers, Permission::ExportPayouts).await {
         Ok(admin) => admin,
         Err(refused) => return refused,
     };

@@ -63,6 +63,7 @@ async fn setup(url: &str, members: usize) -> anyhow::Result<Setup> {
                 display_name: "Bench",
                 password: "bench passphrase",
                 role: Role::Member,
+                team_role: None,
             },
             "bench",
         )
@@ -320,6 +321,7 @@ async fn bench(name: &str, url: &str, args: &Args) -> anyhow::Result<()> {
             display_name: "Bench admin",
             password: "bench admin passphrase",
             role: Role::Admin,
+            team_role: Some(app::auth::TeamRole::Owner),
         },
         "bench",
     )
