@@ -12,10 +12,13 @@ pub async fn list_emails(query: EmailQuery) -> Result<EmailList, AppError> {
     use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    require(Permission::Read).await?;
+    let admin = require(Permission::Read).await?;
     let state = app_state()?;
     let configured = state.settings.mail.smtp_url.is_some();
-    Ok(super::service::list(&state.db, &query, configured).await?)
+    let mut list = super::service::list(&state.db, &query, configured).await?;
+    list.can_retry = admin.can(Permission::RetryEmails);
+    list.can_switch_digest = admin.can(Permission::ManageSettings);
+    Ok(list)
 }
 
 // A form post: the CSRF token travels as a header (`CsrfClient`), since the

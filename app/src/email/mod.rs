@@ -127,6 +127,9 @@ pub struct EmailList {
     pub smtp_configured: bool,
     /// The daily digest to admins is on.
     pub digest: bool,
+    /// What the viewing admin's role may do here (the page hides the rest).
+    pub can_retry: bool,
+    pub can_switch_digest: bool,
 }
 
 impl EmailList {

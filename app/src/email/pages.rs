@@ -63,7 +63,7 @@ pub fn EmailOutboxPage() -> impl IntoView {
                     match list.await {
                         Ok(list) => {
                             view! {
-                                <Digest on=list.digest action=digest />
+                                <Digest on=list.digest action=digest can=list.can_switch_digest />
                                 <Outbox list retry state=query.get_untracked().state />
                             }
                                 .into_any()
@@ -84,6 +84,7 @@ fn Outbox(
 ) -> impl IntoView {
     let (page, pages, total) = (list.page, list.pages(), list.total);
     let configured = list.smtp_configured;
+    let allowed = list.can_retry;
     view! {
         {(!configured)
             .then(|| {
@@ -117,7 +118,7 @@ fn Outbox(
                         </tr>
                     </thead>
                     <tbody>
-                        {list.rows.into_iter().map(|row| view! { <Row row retry configured /> }).collect_view()}
+                        {list.rows.into_iter().map(|row| view! { <Row row retry configured allowed /> }).collect_view()}
                     </tbody>
                 </table>
             }
@@ -129,7 +130,12 @@ fn Outbox(
 
 /// The daily digest to admins: off by default.
 #[component]
-fn Digest(on: bool, action: ServerAction<super::api::SetDigest>) -> impl IntoView {
+fn Digest(
+    on: bool,
+    action: ServerAction<super::api::SetDigest>,
+    /// Whether the viewing admin may switch it.
+    can: bool,
+) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="digest-title">
             <h2 id="digest-title">"Daily digest to admins"</h2>
@@ -140,13 +146,18 @@ fn Digest(on: bool, action: ServerAction<super::api::SetDigest>) -> impl IntoVie
                     "Off: admins get no email about requests waiting."
                 }}
             </p>
-            <ActionForm action=action>
-                <CsrfField />
-                <input type="hidden" name="on" value=if on { "false" } else { "true" } />
-                <button type="submit" disabled=move || action.pending().get()>
-                    {if on { "Turn the digest off" } else { "Turn the digest on" }}
-                </button>
-            </ActionForm>
+            {can
+                .then(|| {
+                    view! {
+                        <ActionForm action=action>
+                            <CsrfField />
+                            <input type="hidden" name="on" value=if on { "false" } else { "true" } />
+                            <button type="submit" disabled=move || action.pending().get()>
+                                {if on { "Turn the digest off" } else { "Turn the digest on" }}
+                            </button>
+                        </ActionForm>
+                    }
+                })}
             {move || {
                 action
                     .value()
@@ -176,11 +187,14 @@ fn Row(
     row: EmailRow,
     retry: ServerAction<super::api::RetryEmail>,
     configured: bool,
+    /// Whether the viewing admin's role may retry emails.
+    allowed: bool,
 ) -> impl IntoView {
     let id = row.id;
     let text = state_text(&row, configured);
-    let can_retry = matches!(row.state, DeliveryState::Dead)
-        || (row.state == DeliveryState::Waiting && row.attempts > 0);
+    let can_retry = allowed
+        && (matches!(row.state, DeliveryState::Dead)
+            || (row.state == DeliveryState::Waiting && row.attempts > 0));
     view! {
         <tr>
             <th scope="row" data-label="Email">{format!("#{id}")}</th>

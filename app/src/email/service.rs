@@ -108,6 +108,9 @@ pub async fn list(
         dead,
         smtp_configured,
         digest: super::digest::enabled(conn).await?,
+        // The server function sets them for the viewing admin.
+        can_retry: false,
+        can_switch_digest: false,
     })
 }
 

@@ -52,7 +52,7 @@ pub async fn runs_page() -> Result<RunsPageData, AppError> {
     use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    require(Permission::Read).await?;
+    let admin = require(Permission::Read).await?;
     let state = app_state()?;
     let mut assets: Vec<String> = crate::ledger::service::assets_by_id(&state.db)
         .await
@@ -66,6 +66,7 @@ pub async fn runs_page() -> Result<RunsPageData, AppError> {
         fresh_key: crate::withdrawals::queries::fresh_key(),
         schedules: super::schedule::list(&state.db).await?,
         history: super::queries::history(&state.db, 20).await?,
+        can_run: admin.can(Permission::RunPayouts),
     })
 }
 

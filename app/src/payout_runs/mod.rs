@@ -109,6 +109,8 @@ pub struct RunsPageData {
     pub fresh_key: String,
     pub schedules: Vec<ScheduleView>,
     pub history: Vec<RunSummary>,
+    /// Whether the viewing admin's role may start runs and schedule them.
+    pub can_run: bool,
 }
 
 /// How often a schedule runs.

@@ -123,7 +123,9 @@ pub fn PayoutRunsPage() -> impl IntoView {
                                     {move || if preview.pending().get() { "Previewing…" } else { "Preview run" }}
                                 </button>
                             </form>
-                            <ScheduleForm key=page.fresh_key.clone() params cadence day hour save />
+                            {page
+                                .can_run
+                                .then(|| view! { <ScheduleForm key=page.fresh_key.clone() params cadence day hour save /> })}
                             <Schedules schedules=page.schedules stop />
                             <History runs=page.history />
                         }

@@ -13,9 +13,11 @@ pub async fn load_settings() -> Result<DeskSettings, AppError> {
     use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
-    require(Permission::Read).await?;
+    let admin = require(Permission::Read).await?;
     let state = app_state()?;
-    Ok(super::service::view(&state.db).await?)
+    let mut view = super::service::view(&state.db).await?;
+    view.can_change = admin.can(Permission::ManageSettings);
+    Ok(view)
 }
 
 /// Withdrawal rules, confirmation message, gift-card brands (one per line)

@@ -73,4 +73,7 @@ pub struct DeskSettings {
     pub methods: Vec<MethodRow>,
     /// Columns PayQuicker accepts, for the hint next to the field.
     pub payquicker_known: Vec<String>,
+    /// Whether the viewing admin's role may change settings (else the
+    /// page shows them read-only).
+    pub can_change: bool,
 }

@@ -38,9 +38,22 @@ pub fn SettingsPage() -> impl IntoView {
                 match data.await {
                     Ok(view) => {
                         let assets = view.assets.clone();
+                        let read_only = !view.can_change;
                         view! {
-                            <Assets assets asset rate />
-                            <Forms view general threshold method />
+                            {read_only
+                                .then(|| {
+                                    view! {
+                                        <p class="notice" role="status">
+                                            "Only owners change settings: you see them as they stand."
+                                        </p>
+                                    }
+                                })}
+                            // A disabled fieldset disables every control in it.
+                            <fieldset class="plain" disabled=read_only>
+                                <legend class="visually-hidden">"Settings"</legend>
+                                <Assets assets asset rate />
+                                <Forms view general threshold method />
+                            </fieldset>
                         }
                             .into_any()
                     }

@@ -101,6 +101,8 @@ pub async fn view(db: &DatabaseConnection) -> Result<DeskSettings, SettingsError
         thresholds,
         methods,
         payquicker_known: PAYQUICKER_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
+        // The server function sets it for the viewing admin.
+        can_change: false,
     })
 }
 

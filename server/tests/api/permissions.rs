@@ -536,3 +536,93 @@ async fn a_viewer_reads_masked_details_and_cannot_reveal() {
         Some(TeamRole::Viewer)
     );
 }
+
+/// The pages' data offers each role only what it may do, so the page does
+/// not draw buttons the server would refuse.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_offer_each_role_only_what_it_may_do() {
+    use app::funding::api::FundingPage;
+    use app::incentives::api::ListIncentives;
+    use app::members::api::MemberDetail;
+    use app::payout_runs::api::RunsPage;
+    use app::payouts::api::{ListPayouts, PayoutProcessView};
+    use app::settings::api::LoadSettings;
+    let app = spawn_app().await;
+    let desk = desk(&app).await;
+    let made = some_requests(&app, &desk).await;
+    let member_id = app
+        .count("SELECT member_user_id FROM withdrawal_requests ORDER BY id LIMIT 1")
+        .await;
+    for role in TeamRole::ALL {
+        let admin = app.signed_in_team_member(role).await;
+        let can = |permission| role.allows(permission);
+        let list = admin
+            .ok(ListPayouts {
+                query: PayoutQuery::default(),
+            })
+            .await;
+        assert_eq!(
+            (list.can_process, list.can_send, list.can_export),
+            (
+                can(Permission::ProcessPayouts),
+                can(Permission::SendViaPaypal),
+                can(Permission::ExportPayouts)
+            ),
+            "{role:?}"
+        );
+        let process = admin
+            .ok(PayoutProcessView {
+                request_id: made[0],
+            })
+            .await;
+        assert_eq!(
+            !process.allowed.is_empty(),
+            can(Permission::ProcessPayouts),
+            "{role:?}"
+        );
+        assert_eq!(process.can_reveal, can(Permission::RevealDetails));
+        let member = admin
+            .ok(MemberDetail {
+                member_id,
+                wallet_id: None,
+                page: 1,
+            })
+            .await;
+        assert_eq!(member.can.adjust, can(Permission::AdjustBalances));
+        assert_eq!(member.can.reveal, can(Permission::RevealDetails));
+        assert_eq!(member.can.review, can(Permission::ReviewVerifications));
+        let incentives = admin
+            .ok(ListIncentives {
+                query: Default::default(),
+            })
+            .await;
+        assert_eq!(
+            (incentives.can_decide, incentives.can_pay),
+            (
+                can(Permission::DecideIncentives),
+                can(Permission::PayIncentives)
+            )
+        );
+        let wallets = admin
+            .ok(FundingPage {
+                wallet_id: None,
+                page: 1,
+            })
+            .await;
+        assert_eq!(
+            (wallets.can_deposit, wallets.can_create),
+            (
+                can(Permission::Deposit),
+                can(Permission::ManageFundingWallets)
+            )
+        );
+        assert_eq!(
+            admin.ok(LoadSettings {}).await.can_change,
+            can(Permission::ManageSettings)
+        );
+        assert_eq!(
+            admin.ok(RunsPage {}).await.can_run,
+            can(Permission::RunPayouts)
+        );
+    }
+}
