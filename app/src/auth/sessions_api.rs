@@ -1,6 +1,7 @@
 //! Server functions for open sessions: a person's own (any signed-in user),
-//! a member's (admins allowed to manage members) and an admin's (owners).
-//! Ending sessions is audited.
+//! a member's (admins allowed to manage members) and an admin's (owners);
+//! and changing one's password, which ends the other sessions. Ending
+//! sessions is audited.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -82,6 +83,31 @@ pub async fn end_my_other_sessions() -> Result<u64, AppError> {
     )
     .await?;
     Ok(ended)
+}
+
+/// Changes the signed-in person's password (the current one first) and
+/// signs them out everywhere else; answers how many sessions ended.
+#[server(endpoint = "account/password", client = CsrfClient)]
+pub async fn change_password(
+    current: String,
+    password: String,
+    confirm: String,
+) -> Result<u64, AppError> {
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let user = super::session::require_user().await?;
+    let state = app_state()?;
+    let here = current_session(&state);
+    Ok(super::sign_in::change_password(
+        &state,
+        user.id,
+        here.as_deref(),
+        &current,
+        &password,
+        &confirm,
+        &request_meta(),
+    )
+    .await?)
 }
 
 /// The user another user's sessions belong to, if the asking admin's role

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::sessions_api::{my_sessions, EndMyOtherSessions, EndMySession};
+use super::sessions_api::{my_sessions, ChangePassword, EndMyOtherSessions, EndMySession};
 use super::SessionView;
 use crate::ui::{CsrfField, FormError, LoadError, Loading};
 
@@ -50,6 +50,50 @@ pub fn SessionsPage() -> impl IntoView {
                 "Sign out everywhere else"
             </button>
         </ActionForm>
+        <ChangePasswordForm />
+    }
+}
+
+/// The current password, then the new one twice; the other sessions end.
+#[component]
+fn ChangePasswordForm() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    let error = Signal::derive(move || change.value().get().and_then(Result::err));
+    let done = move || {
+        change
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|ended| match ended {
+                0 => "Password changed.".to_owned(),
+                1 => "Password changed; 1 other session was signed out.".to_owned(),
+                n => format!("Password changed; {n} other sessions were signed out."),
+            })
+    };
+    view! {
+        <section class="card" aria-labelledby="password-title">
+            <h2 id="password-title">"Change your password"</h2>
+            <ActionForm action=change attr:class="stack">
+                <CsrfField />
+                <div class="field">
+                    <label for="pw-current">"Current password"</label>
+                    <input id="pw-current" type="password" name="current" autocomplete="current-password" required />
+                </div>
+                <div class="field">
+                    <label for="pw-new">"New password"</label>
+                    <input id="pw-new" type="password" name="password" autocomplete="new-password" required minlength="8" />
+                </div>
+                <div class="field">
+                    <label for="pw-confirm">"The same new password again"</label>
+                    <input id="pw-confirm" type="password" name="confirm" autocomplete="new-password" required minlength="8" />
+                </div>
+                <FormError error />
+                {move || done().map(|text| view! { <p class="notice success" role="status">{text}</p> })}
+                <button type="submit" class="primary" disabled=move || change.pending().get()>
+                    "Change password"
+                </button>
+            </ActionForm>
+        </section>
     }
 }
 

@@ -142,3 +142,69 @@ pub async fn log_out(state: &AppState, token: &str, meta: &RequestMeta) -> Resul
     txn.commit().await?;
     Ok(())
 }
+
+/// Changes a signed-in user's password: the current one is checked behind
+/// the sign-in throttle (a stolen session cannot guess it freely), and
+/// every other session of the account ends in the same transaction.
+#[tracing::instrument(skip_all)]
+pub async fn change_password(
+    state: &AppState,
+    user_id: i64,
+    current_session: Option<&str>,
+    current: &str,
+    new_password: &str,
+    confirm: &str,
+    meta: &RequestMeta,
+) -> Result<u64, AuthError> {
+    password::check_policy(new_password).map_err(|err| AuthError::invalid(err.to_string()))?;
+    if new_password != confirm {
+        return Err(AuthError::invalid(
+            "The two new passwords differ: type the same one twice",
+        ));
+    }
+    let owner = user::Entity::find_by_id(user_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AuthError::SignedOut)?;
+    let now = state.clock.now();
+    let attempt = super::throttle::begin(
+        &state.db,
+        &state.settings,
+        &owner.email,
+        meta.ip.as_deref(),
+        now,
+    )
+    .await?;
+    let verified = password::verify(current.to_owned(), Some(owner.password_hash.clone())).await;
+    let outcome = match verified {
+        Ok(true) => Outcome::Succeeded,
+        Ok(false) => Outcome::Failed,
+        Err(_) => Outcome::Refused,
+    };
+    super::throttle::finish(&state.db, attempt, outcome).await?;
+    if !verified? {
+        return Err(AuthError::invalid(
+            "Your current password is not right: nothing was changed",
+        ));
+    }
+    let hashed = password::hash(new_password.to_owned()).await?;
+    let txn = db::begin_write(&state.db).await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hashed))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(&txn)
+        .await?;
+    let ended = super::devices::end_all(&txn, user_id, current_session).await?;
+    audit::record(
+        &txn,
+        now,
+        AuditEntry::new(AuditAction::PasswordChanged)
+            .actor(user_id)
+            .subject(owner.email.clone())
+            .ip(meta.ip.clone())
+            .detail(format!("{ended} other sessions ended")),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ended)
+}

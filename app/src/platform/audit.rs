@@ -50,10 +50,11 @@ pub enum AuditAction {
     AdminRoleChanged,
     AdminActiveChanged,
     SessionsEnded,
+    PasswordChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 41] = [
+    pub const ALL: [AuditAction; 42] = [
         AuditAction::SignedUp,
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
@@ -95,6 +96,7 @@ impl AuditAction {
         AuditAction::AdminRoleChanged,
         AuditAction::AdminActiveChanged,
         AuditAction::SessionsEnded,
+        AuditAction::PasswordChanged,
     ];
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -145,6 +147,7 @@ impl AuditAction {
             AuditAction::AdminRoleChanged => "Admin role changed",
             AuditAction::AdminActiveChanged => "Admin activated or deactivated",
             AuditAction::SessionsEnded => "Sessions ended",
+            AuditAction::PasswordChanged => "Password changed",
         }
     }
 
@@ -191,6 +194,7 @@ impl AuditAction {
             AuditAction::AdminRoleChanged => "admin_role_changed",
             AuditAction::AdminActiveChanged => "admin_active_changed",
             AuditAction::SessionsEnded => "sessions_ended",
+            AuditAction::PasswordChanged => "password_changed",
         }
     }
 }

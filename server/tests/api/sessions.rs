@@ -211,3 +211,62 @@ async fn admins_sign_a_member_out_and_owners_sign_an_admin_out() {
     assert_eq!(manager.me().await, None);
     assert!(owner.me().await.is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changing_the_password_needs_the_current_one_and_ends_the_other_sessions() {
+    use crate::client::Answered;
+    use app::auth::sessions_api::ChangePassword;
+    use reqwest::StatusCode;
+
+    let app = spawn_app().await;
+    let user = TestUser::generate();
+    let here = app.new_browser();
+    here.sign_up(&user).await;
+    let elsewhere = app.new_browser();
+    elsewhere.log_in(&user.email, &user.password).await;
+    let fresh = format!("{} changed", user.password);
+    let change = |current: &str, new: &str, confirm: &str| ChangePassword {
+        current: current.into(),
+        password: new.into(),
+        confirm: confirm.into(),
+    };
+
+    for (current, new, confirm, message) in [
+        (
+            "not my password",
+            fresh.as_str(),
+            fresh.as_str(),
+            "current password is not right",
+        ),
+        (
+            user.password.as_str(),
+            fresh.as_str(),
+            "typed differently",
+            "differ",
+        ),
+        (
+            user.password.as_str(),
+            "short",
+            "short",
+            "at least 8 characters",
+        ),
+    ] {
+        let (status, error) = here.call(change(current, new, confirm)).await.refusal();
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{message}");
+        assert!(error.message.contains(message), "{}", error.message);
+    }
+    assert!(elsewhere.me().await.is_some(), "nothing changed yet");
+
+    assert_eq!(here.ok(change(&user.password, &fresh, &fresh)).await, 1);
+    assert_eq!(elsewhere.me().await, None, "the other session ended");
+    assert!(here.me().await.is_some(), "this one stays");
+    let old = app.new_browser().log_in(&user.email, &user.password).await;
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+    let new = app.new_browser().log_in(&user.email, &fresh).await;
+    assert!(new.status().is_success() || new.status().is_redirection());
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'password_changed'")
+            .await,
+        1
+    );
+}
