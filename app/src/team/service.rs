@@ -267,7 +267,18 @@ pub async fn revoke(
         .filter(session::Column::UserId.eq(user_id))
         .exec(&txn)
         .await?;
-    user::Entity::delete_by_id(user_id).exec(&txn).await?;
+    // Guarded: an invitee who joined in the meantime (their link's use
+    // commits first) keeps the account, and this revoke changes nothing.
+    let removed = user::Entity::delete_many()
+        .filter(user::Column::Id.eq(user_id))
+        .filter(user::Column::EmailConfirmedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if removed.rows_affected == 0 {
+        return Err(TeamError::conflict(
+            "This admin has just joined: there is no invitation to revoke",
+        ));
+    }
     audited(
         &txn,
         now,
@@ -301,11 +312,20 @@ pub async fn change_role(
     if role != TeamRole::Owner {
         keep_an_owner(&txn, user_id).await?;
     }
-    user::Entity::update_many()
+    // Guarded on the role read above: a change another owner made in the
+    // meantime is not overwritten unseen.
+    let mut update = user::Entity::update_many()
         .col_expr(user::Column::TeamRole, Expr::value(role.as_str()))
-        .filter(user::Column::Id.eq(user_id))
-        .exec(&txn)
-        .await?;
+        .filter(user::Column::Id.eq(user_id));
+    update = match before {
+        Some(before) => update.filter(user::Column::TeamRole.eq(before.as_str())),
+        None => update.filter(user::Column::TeamRole.is_null()),
+    };
+    if update.exec(&txn).await?.rows_affected == 0 {
+        return Err(TeamError::conflict(
+            "Another owner changed this admin's role just now: reload and try again",
+        ));
+    }
     audited(
         &txn,
         now,
@@ -352,11 +372,17 @@ pub async fn set_active(
             .exec(&txn)
             .await?;
     }
-    user::Entity::update_many()
+    // Guarded on the old value: of two owners pressing at once, one
+    // changes it and writes the audit row.
+    let changed = user::Entity::update_many()
         .col_expr(user::Column::IsActive, Expr::value(active))
         .filter(user::Column::Id.eq(user_id))
+        .filter(user::Column::IsActive.eq(!active))
         .exec(&txn)
         .await?;
+    if changed.rows_affected == 0 {
+        return Ok(());
+    }
     audited(
         &txn,
         now,

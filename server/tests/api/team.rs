@@ -351,3 +351,33 @@ async fn an_invitation_is_resent_with_a_new_link_or_revoked() {
         assert_eq!(answer.status(), StatusCode::CONFLICT);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoke_racing_the_invitees_join_never_deletes_a_joined_admin() {
+    let app = spawn_app().await;
+    let owner = app.signed_in_admin().await;
+    for round in 0..5 {
+        let email = format!("racer-{round}@example.com");
+        let invited = owner.ok(invite(&email, TeamRole::Viewer)).await;
+        let token = app.link_token(&email, INVITE).await;
+        let invitee = app.new_browser();
+        let (revoked, joined) = tokio::join!(
+            owner.call(RevokeInvitation {
+                user_id: invited.id
+            }),
+            invitee.call(join(&token)),
+        );
+        let accounts = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM users WHERE email = '{email}'"
+            ))
+            .await;
+        match (revoked.status(), joined.status()) {
+            // Revoked first: the link no longer opens anything.
+            (StatusCode::OK, StatusCode::BAD_REQUEST) => assert_eq!(accounts, 0),
+            // Joined first: the revoke is refused and the account stays.
+            (StatusCode::CONFLICT, StatusCode::OK) => assert_eq!(accounts, 1),
+            other => panic!("round {round}: {other:?}"),
+        }
+    }
+}
