@@ -164,14 +164,15 @@ pub async fn require_member() -> Result<UserView, AppError> {
 /// "please sign in" / "not allowed".
 pub async fn require(permission: Permission) -> Result<UserView, AppError> {
     let user = require_user().await?;
-    if user.is_admin() && !user.can(permission) {
-        return Err(AppError::new(
-            crate::error::ErrorCode::Forbidden,
-            "Your role on the team does not allow this. Ask an owner if you need it",
-        ));
-    }
     if !user.can(permission) {
-        return Err(AppError::forbidden());
+        return Err(if user.is_admin() {
+            AppError::new(
+                crate::error::ErrorCode::Forbidden,
+                "Your role on the team does not allow this. Ask an owner if you need it",
+            )
+        } else {
+            AppError::forbidden()
+        });
     }
     Ok(user)
 }
