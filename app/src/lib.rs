@@ -9,6 +9,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod approvals;
 pub mod audit_log;
 pub mod auth;
 pub mod email;

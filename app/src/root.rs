@@ -9,6 +9,7 @@ use leptos_router::{
 
 use crate::account::{statement::StatementView, AccountLayout, AccountOverview};
 use crate::admin::pages::{AdminDashboard, AdminLayout};
+use crate::approvals::pages::ApprovalsPage;
 use crate::audit_log::pages::AuditLogPage;
 use crate::auth::sessions_pages::SessionsPage;
 use crate::auth::{
@@ -146,6 +147,7 @@ fn Site() -> impl IntoView {
                     <Route path=path!("/incentives") view=IncentivesPage />
                     <Route path=path!("/email") view=EmailOutboxPage />
                     <Route path=path!("/team") view=TeamPage />
+                    <Route path=path!("/approvals") view=ApprovalsPage />
                     <Route path=path!("/sessions") view=SessionsPage />
                 </ParentRoute>
             </Routes>

@@ -78,6 +78,36 @@ export function credit(email: string, asset: string, amount: string) {
   );
 }
 
+/**
+ * Makes an admin with a role the way an operator would: `paydesk
+ * create-admin --role`, the password on standard input.
+ */
+export function createAdmin(email: string, name: string, role: string, password: string) {
+  const root = path.resolve(__dirname, '..', '..');
+  const database = path.resolve(__dirname, '..', '.e2e', 'e2e.db');
+  execFileSync(
+    process.env.PAYDESK_BIN ?? path.join(root, 'target', 'release', 'paydesk'),
+    ['create-admin', '--email', email, '--name', name, '--role', role, '--password-stdin'],
+    {
+      env: { ...process.env, DATABASE_URL: process.env.E2E_DATABASE_URL ?? `sqlite://${database}?mode=rwc`, RUST_LOG: 'warn' },
+      input: `${password}\n`,
+      stdio: 'pipe',
+    },
+  );
+}
+
+/** Signs an admin in in a browser context of their own. */
+export async function signInAs(browser: Browser, viewport: { width: number; height: number } | null, email: string, password: string) {
+  const context = await browser.newContext({ viewport: viewport ?? undefined });
+  const page = await context.newPage();
+  await visit(page, '/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/admin$/);
+  return page;
+}
+
 /** Serious or critical accessibility violations on the current page. */
 export async function seriousViolations(page: Page) {
   const results = await new AxeBuilder({ page }).analyze();

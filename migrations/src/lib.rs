@@ -25,6 +25,7 @@ mod m20261202_000016_paypal_alerts;
 mod m20261202_000017_api_key_expiry;
 mod m20261202_000018_reset_requests;
 mod m20261203_000019_team_roles;
+mod m20261203_000020_second_approvals;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000017_api_key_expiry::Migration),
             Box::new(m20261202_000018_reset_requests::Migration),
             Box::new(m20261203_000019_team_roles::Migration),
+            Box::new(m20261203_000020_second_approvals::Migration),
         ]
     }
 }

@@ -81,13 +81,20 @@ async fn adjust(database_url: &str, args: AdjustArgs) -> anyhow::Result<()> {
     )
     .await
     .map_err(|err| anyhow::anyhow!("{err}"))?;
-    println!(
-        "{} {} {} for {} (journal entry {entry}).",
-        if args.debit { "Debited" } else { "Credited" },
-        args.amount,
-        args.asset.to_uppercase(),
-        member.email
-    );
+    match entry {
+        app::ledger::held::Moved::Done(entry) => println!(
+            "{} {} {} for {} (journal entry {entry}).",
+            if args.debit { "Debited" } else { "Credited" },
+            args.amount,
+            args.asset.to_uppercase(),
+            member.email
+        ),
+        // The command line is no way around four-eyes.
+        app::ledger::held::Moved::Held(held) => println!(
+            "Not applied yet (approval #{}): {}.",
+            held.approval_id, held.message
+        ),
+    }
     Ok(())
 }
 

@@ -260,7 +260,7 @@ pub async fn fill(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<Demo
                     note: Some("Thank you for your work this quarter".into()),
                     external_reference: Some(format!("RCPT-{:05}", 10_000 + request.id)),
                     payment_date: Some(now.date_naive().to_string()),
-                    payment_file_id: None,
+                    ..EventDetails::default()
                 },
                 WithdrawalAction::Reject => EventDetails {
                     note: Some("Payout details could not be confirmed".into()),

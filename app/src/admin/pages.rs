@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::{Outlet, Redirect, A};
 
 use super::{api::admin_overview, WeekBar};
+use crate::approvals::api::approvals_waiting;
 use crate::auth::{api::me, Permission};
 use crate::error::ErrorCode;
 use crate::ledger::money::money_lines;
@@ -24,6 +25,9 @@ pub fn AdminLayout() -> impl IntoView {
     let user = Resource::new(|| (), |_| me());
     // Created here, not inside the Suspend below (see ARCHITECTURE.md).
     let waiting = Resource::new(|| (), |_| requested_count());
+    // Asked again on every navigation: approving one elsewhere changes it.
+    let location = leptos_router::hooks::use_location();
+    let approvals = Resource::new(move || location.pathname.get(), |_| approvals_waiting());
     let (menu_open, set_menu_open) = signal(false);
     view! {
         <div class="area admin">
@@ -55,6 +59,9 @@ pub fn AdminLayout() -> impl IntoView {
                                     <A href="/admin/payouts">
                                         "Payout requests" <RequestedBadge initial=initial />
                                     </A>
+                                    <A href="/admin/approvals">
+                                        "Approvals" <ApprovalsBadge count=approvals />
+                                    </A>
                                     <A href="/admin/payouts/runs">"Payout runs"</A>
                                     <A href="/admin/incentives">"Incentives"</A>
                                     <A href="/admin/members">"Members"</A>
@@ -80,6 +87,26 @@ pub fn AdminLayout() -> impl IntoView {
                 <Outlet />
             </div>
         </div>
+    }
+}
+
+/// How many money moves wait for a second approval. The resource is the
+/// layout's (never created inside its `Suspend`, see ARCHITECTURE.md).
+#[component]
+fn ApprovalsBadge(count: Resource<Result<u64, crate::error::AppError>>) -> impl IntoView {
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let n = count.await.unwrap_or_default();
+                view! {
+                    <span class="badge count" class:zero=n == 0>
+                        <span class="visually-hidden">", "</span>
+                        {n}
+                        <span class="visually-hidden">" awaiting second approval"</span>
+                    </span>
+                }
+            })}
+        </Transition>
     }
 }
 

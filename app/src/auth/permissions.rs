@@ -89,6 +89,9 @@ pub enum Permission {
     AdjustBalances,
     /// Approve or reject a member's identity verification.
     ReviewVerifications,
+    /// Approve or decline a money move held above the approval limit
+    /// (never one's own: the approvals service refuses that).
+    SecondApprove,
     /// See payout details unmasked (audited).
     RevealDetails,
     /// Activate or deactivate a member's account.
@@ -112,7 +115,9 @@ impl Permission {
             // Payments managers add and pay incentives; deciding them is
             // the reviewers' (SPEC: prepare, approve and pay are separate).
             Permission::DecideIncentives => &[Owner, Reviewer],
-            Permission::ReviewVerifications => &[Owner, PaymentsManager, Reviewer],
+            Permission::ReviewVerifications | Permission::SecondApprove => {
+                &[Owner, PaymentsManager, Reviewer]
+            }
             Permission::ProcessPayouts
             | Permission::SendViaPaypal
             | Permission::ExportPayouts
@@ -159,6 +164,7 @@ mod tests {
             Permission::ManageFundingWallets,
             Permission::AdjustBalances,
             Permission::ReviewVerifications,
+            Permission::SecondApprove,
             Permission::RevealDetails,
             Permission::ManageMembers,
             Permission::RetryEmails,
@@ -174,8 +180,10 @@ mod tests {
                 "{permission:?}"
             );
         }
-        // A reviewer decides but moves and reveals nothing.
+        // A reviewer decides (and gives second approvals) but moves and
+        // reveals nothing.
         assert!(TeamRole::Reviewer.allows(Permission::DecideIncentives));
+        assert!(TeamRole::Reviewer.allows(Permission::SecondApprove));
         for money in [
             Permission::ProcessPayouts,
             Permission::SendViaPaypal,

@@ -24,6 +24,7 @@ pub mod paypal_batch;
 pub mod paypal_event;
 pub mod paypal_item;
 pub mod reset_request;
+pub mod second_approval;
 pub mod session;
 pub mod setting;
 pub mod sign_in_attempt;

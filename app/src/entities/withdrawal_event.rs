@@ -14,6 +14,8 @@ pub struct Model {
     pub note: Option<String>,
     pub external_reference: Option<String>,
     pub payment_date: Option<String>,
+    /// The admin whose second approval let the change happen (four-eyes).
+    pub second_approver_user_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -42,15 +42,16 @@ pub async fn create_funding_wallet(name: String, asset: String) -> Result<i64, A
     Ok(id)
 }
 
-/// Records money arriving in a funding wallet; answers the journal entry id.
-/// The same `idempotency_key` twice records one deposit.
+/// Records money arriving in a funding wallet; answers the journal entry id,
+/// or, above the approval limit, that it waits for a second approval. The
+/// same `idempotency_key` twice records one deposit.
 #[server(endpoint = "admin/wallets/deposit", client = CsrfClient)]
 pub async fn record_deposit(
     wallet_id: i64,
     amount: String,
     memo: String,
     idempotency_key: String,
-) -> Result<i64, AppError> {
+) -> Result<crate::ledger::held::Moved<i64>, AppError> {
     use crate::auth::{session::require, Permission};
     use crate::platform::state::app_state;
 
@@ -66,6 +67,13 @@ pub async fn record_deposit(
         &idempotency_key,
     )
     .await?;
-    leptos_axum::redirect(&format!("/admin/wallets?wallet={wallet_id}"));
+    // Without the bundle the form posts and follows the redirect: a held
+    // deposit says so on the page it lands on.
+    let held = if entry.held().is_some() {
+        "&held=1"
+    } else {
+        ""
+    };
+    leptos_axum::redirect(&format!("/admin/wallets?wallet={wallet_id}{held}"));
     Ok(entry)
 }

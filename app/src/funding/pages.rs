@@ -8,6 +8,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 use super::api::{funding_page, CreateFundingWallet, RecordDeposit};
 use super::FundingView;
+use crate::ledger::held::Moved;
 use crate::ledger::money::format_amount;
 use crate::ledger::statement::StatementTable;
 use crate::ui::{CsrfField, FormError, LoadError, Loading, Pager};
@@ -41,10 +42,18 @@ pub fn FundingWalletsPage() -> impl IntoView {
         },
         |(wallet, page, _, _)| funding_page(wallet, page),
     );
+    // The form posted without the bundle lands here with `held=1`.
+    let held_on_landing =
+        move || params.read().get("held").is_some() && deposit.value().get().is_none();
     view! {
         <Title text="Funding wallets · Paydesk admin" />
         <h1>"Funding wallets"</h1>
         <p class="lead">"The company's money that incentives are paid from. Record each deposit as it arrives."</p>
+        <Show when=held_on_landing>
+            <p class="notice" role="status">
+                "The deposit is above the approval limit: it waits for a second approval by another admin (Approvals) and is not recorded yet."
+            </p>
+        </Show>
         <Transition fallback=|| view! { <Loading what="funding wallets" /> }>
             {move || Suspend::new(async move {
                 match data.await {
@@ -67,7 +76,12 @@ fn Wallets(
     let (current, pages, total) = (statement.page, statement.pages(), statement.total);
     let create_error = Signal::derive(move || create.value().get().and_then(Result::err));
     let deposit_error = Signal::derive(move || deposit.value().get().and_then(Result::err));
-    let deposited = move || deposit.value().get().is_some_and(|r| r.is_ok());
+    // Recorded, or held above the approval limit (the message says so).
+    let deposited = move || match deposit.value().get() {
+        Some(Ok(Moved::Done(_))) => Some("Deposit recorded.".to_owned()),
+        Some(Ok(Moved::Held(held))) => Some(format!("Not recorded yet. {}.", held.message)),
+        _ => None,
+    };
     view! {
         {if statement.wallets.is_empty() {
             view! { <p class="empty">"No funding wallet yet. Create one below, then record a deposit into it."</p> }
@@ -124,9 +138,7 @@ fn Wallets(
                                 <input id="d-memo" name="memo" required placeholder="Bank transfer of 3 March" />
                             </div>
                             <FormError error=deposit_error />
-                            <Show when=deposited>
-                                <p class="notice success" role="status">"Deposit recorded."</p>
-                            </Show>
+                            {move || deposited().map(|text| view! { <p class="notice success" role="status">{text}</p> })}
                             <button type="submit" class="primary" disabled=move || deposit.pending().get()>
                                 "Record deposit"
                             </button>

@@ -178,6 +178,10 @@ pub struct PaymentOutcome {
     pub skipped: Vec<Skipped>,
     pub total: Money,
     pub entry_id: i64,
+    /// Set when the total is above the approval limit: nothing was paid;
+    /// it waits for a second approval.
+    #[serde(default)]
+    pub held: Option<crate::ledger::held::Held>,
 }
 
 /// What a member sees of their incentives: the latest, and the totals

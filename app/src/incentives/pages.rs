@@ -395,11 +395,22 @@ fn SkippedList(skipped: Vec<crate::ui::Skipped>) -> impl IntoView {
 fn PaymentToast(pay: Action<Payment, Result<PaymentOutcome, AppError>>) -> impl IntoView {
     move || {
         pay.value().get().and_then(Result::ok).map(|outcome| {
-            let total = format_amount(outcome.total.minor, &outcome.total.code, outcome.total.scale);
+            let total = format_amount(
+                outcome.total.minor,
+                &outcome.total.code,
+                outcome.total.scale,
+            );
             let n = outcome.paid.len();
+            let line = match &outcome.held {
+                Some(held) => format!("Nothing paid yet ({total}). {}.", held.message),
+                None => format!(
+                    "Paid {n} incentive{}: {total}.",
+                    if n == 1 { "" } else { "s" }
+                ),
+            };
             view! {
                 <div class="notice success toast" role="status">
-                    <p>{format!("Paid {n} incentive{}: {total}.", if n == 1 { "" } else { "s" })}</p>
+                    <p>{line}</p>
                     <SkippedList skipped=outcome.skipped />
                 </div>
             }

@@ -7,6 +7,7 @@
 //! transfer; system wallets (in flight, fees, outside world) do not, so that
 //! no two writers wait on the same row, and their balance is derived.
 
+pub mod held;
 pub mod money;
 pub mod statement;
 
@@ -14,6 +15,8 @@ pub mod statement;
 pub mod assets;
 #[cfg(feature = "ssr")]
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod four_eyes;
 #[cfg(feature = "ssr")]
 pub mod idempotency;
 #[cfg(feature = "ssr")]

@@ -72,7 +72,7 @@ pub async fn adjust_member_balance(
     amount: String,
     reason: String,
     idempotency_key: String,
-) -> Result<i64, AppError> {
+) -> Result<crate::ledger::held::Moved<i64>, AppError> {
     use crate::auth::{session::require, Permission};
     use crate::ledger::operations::adjust_member;
     use crate::platform::state::app_state;

@@ -215,7 +215,14 @@ pub fn AdjustCard(
     adjust: ServerAction<AdjustMemberBalance>,
 ) -> impl IntoView {
     let adjust_error = Signal::derive(move || adjust.value().get().and_then(Result::err));
-    let adjusted = move || adjust.value().get().is_some_and(|r| r.is_ok());
+    // Applied, or held above the approval limit (the message says so).
+    let adjusted = move || match adjust.value().get() {
+        Some(Ok(crate::ledger::held::Moved::Done(_))) => Some("Balance updated.".to_owned()),
+        Some(Ok(crate::ledger::held::Moved::Held(held))) => {
+            Some(format!("Not applied yet. {}.", held.message))
+        }
+        _ => None,
+    };
     view! {
         <section class="card" aria-labelledby="adjust-title">
             <h2 id="adjust-title">"Credit or debit"</h2>
@@ -245,9 +252,7 @@ pub fn AdjustCard(
                     <input id="a-reason" name="reason" required />
                 </div>
                 <FormError error=adjust_error />
-                <Show when=adjusted>
-                    <p class="notice success" role="status">"Balance updated."</p>
-                </Show>
+                {move || adjusted().map(|text| view! { <p class="notice success" role="status">{text}</p> })}
                 <button type="submit" class="primary" disabled=move || adjust.pending().get()>"Apply"</button>
             </ActionForm>
         </section>

@@ -124,6 +124,7 @@ pub async fn act_on_payout(
             external_reference,
             payment_date,
             payment_file_id: None,
+            second_approver: None,
         },
         &idempotency_key,
     )

@@ -211,6 +211,8 @@ pub struct ProcessView {
     /// Whether the viewing admin's role may reveal the payout details
     /// (the actions above are already narrowed to what it may do).
     pub can_reveal: bool,
+    /// An open second approval of paying it (four-eyes), in a sentence.
+    pub second_approval: Option<String>,
 }
 
 /// The payout details a request was frozen with, in full: shown only after

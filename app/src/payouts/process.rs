@@ -148,6 +148,14 @@ fn Process(
         {view.paypal.clone().map(|trail| view! { <PayPalCard trail /> })}
         <section class="card" aria-labelledby="actions-title">
             <h2 id="actions-title">"Actions"</h2>
+            {view.second_approval.clone().map(|text| view! { <p class="notice" role="status">{text}</p> })}
+            {move || {
+                act.value()
+                    .get()
+                    .and_then(Result::ok)
+                    .and_then(|answer| answer.held)
+                    .map(|held| view! { <p class="notice" role="status">{format!("Not marked paid yet. {}.", held.message)}</p> })
+            }}
             {if view.paypal.as_ref().is_some_and(|trail| !trail.settled) {
                 view! { <p class="empty">"PayPal is paying this request: its status follows PayPal's reports."</p> }.into_any()
             } else if view.allowed.is_empty() {
@@ -203,6 +211,7 @@ fn Process(
                                 {e.note.map(|n| view! { <span>{format!(": {n}")}</span> })}
                                 {e.external_reference.map(|x| view! { <span>{format!(" (reference {x})")}</span> })}
                                 {e.payment_date.map(|d| view! { <span>{format!(", paid on {d}")}</span> })}
+                                {e.second_approver.map(|who| view! { <span>{format!(" · second approval by {who}")}</span> })}
                             </li>
                         }
                     })

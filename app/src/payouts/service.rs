@@ -206,6 +206,7 @@ pub async fn bulk(
         external_reference: Some(request.external_reference),
         payment_date: Some(request.payment_date),
         payment_file_id: None,
+        second_approver: None,
     }
     .validated()?;
     let actor = Actor {
@@ -219,6 +220,11 @@ pub async fn bulk(
             withdrawals::change_status(db, clock, actor, id, request.action, details.clone(), &key)
                 .await;
         match result {
+            // Above the approval limit: asked for, not moved.
+            Ok(view) if view.held.is_some() => outcome.skipped.push(Skipped {
+                id,
+                reason: view.held.map(|held| held.message).unwrap_or_default(),
+            }),
             Ok(_) => outcome.succeeded.push(id),
             Err(WithdrawalError::Unexpected(err)) => {
                 tracing::error!(request = id, error = %format!("{err:#}"), "bulk action failed");
@@ -280,12 +286,18 @@ pub async fn process_view(
         .order_by_asc(withdrawal_event::Column::Id)
         .all(db)
         .await?;
-    let actors: HashMap<i64, String> =
-        users_by_id(db, events.iter().filter_map(|e| e.actor_user_id))
-            .await?
-            .into_iter()
-            .map(|(id, u)| (id, u.display_name))
-            .collect();
+    let actors: HashMap<i64, String> = users_by_id(
+        db,
+        events
+            .iter()
+            .filter_map(|e| e.actor_user_id)
+            .chain(events.iter().filter_map(|e| e.second_approver_user_id))
+            .collect::<Vec<i64>>(),
+    )
+    .await?
+    .into_iter()
+    .map(|(id, u)| (id, u.display_name))
+    .collect();
     let paypal = crate::paypal::trail::trail(db, request.id).await?;
     // Changes no person made: PayPal's reports for a request sent there.
     let system = if paypal.is_some() {
@@ -306,9 +318,30 @@ pub async fn process_view(
                 note: e.note.clone(),
                 external_reference: e.external_reference.clone(),
                 payment_date: e.payment_date.clone(),
+                second_approver: e
+                    .second_approver_user_id
+                    .and_then(|id| actors.get(&id).cloned()),
             })
         })
         .collect();
+    let second_approval = crate::ledger::four_eyes::open_for(
+        db,
+        &crate::withdrawals::service::second_approval::subject_of(request.id),
+    )
+    .await?
+    .map(|open| {
+        if open.status == crate::ledger::four_eyes::status::PENDING {
+            format!(
+                "Awaiting second approval (#{}): {}. Another admin decides it under Approvals",
+                open.id, open.summary
+            )
+        } else {
+            format!(
+                "Second approval #{} granted: {}. The next move of this kind uses it",
+                open.id, open.summary
+            )
+        }
+    });
     let recent =
         crate::ledger::statement::statement(db, member.id, Some(model.wallet_id), 1).await?;
     let wallet_asset = recent
@@ -342,6 +375,7 @@ pub async fn process_view(
         fresh_key: crate::withdrawals::queries::fresh_key(),
         // The server function narrows it to the viewing admin's role.
         can_reveal: false,
+        second_approval,
     })
 }
 

@@ -23,6 +23,7 @@ use super::client::{PayPalClient, PayPalError, PayoutItem};
 use super::error::PayPalServiceError;
 use super::{SendOutcome, MAX_ITEMS_PER_BATCH};
 use crate::entities::{paypal_batch, paypal_event, paypal_item, withdrawal_request};
+use crate::ledger::four_eyes::{Gate, HeldKind};
 use crate::ledger::{
     idempotency::{self, Begun},
     service as ledger,
@@ -35,7 +36,11 @@ use crate::platform::{
 };
 use crate::ui::Skipped;
 use crate::withdrawals::{
-    service::{apply_transition, EventDetails, WithdrawalError},
+    service::{
+        apply_transition,
+        second_approval::{gate_request, Paying},
+        EventDetails, WithdrawalError,
+    },
     status::{WithdrawalAction, WithdrawalStatus},
 };
 
@@ -60,6 +65,8 @@ fn transition_error(err: WithdrawalError) -> PayPalServiceError {
 /// Sends the selected requests to PayPal, at most 15,000 per batch.
 /// Requests that are not approved PayPal requests are skipped with the
 /// reason. The same key again returns what the first call did.
+/// A request above its currency's approval limit is held for a second
+/// approval instead (listed in `skipped` with why).
 pub async fn send(
     db: &DatabaseConnection,
     clock: &Clock,
@@ -67,6 +74,40 @@ pub async fn send(
     admin_user_id: i64,
     ids: &[i64],
     idempotency_key: &str,
+) -> Result<SendOutcome, PayPalServiceError> {
+    send_via(db, clock, client, admin_user_id, ids, idempotency_key, None).await
+}
+
+/// Carries out a held "Send via PayPal" once a second admin approved it:
+/// the initiator's send of that one request, using that approval.
+pub async fn send_approved(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    client: &PayPalClient,
+    initiator: i64,
+    request_id: i64,
+    approval_id: i64,
+) -> Result<SendOutcome, PayPalServiceError> {
+    send_via(
+        db,
+        clock,
+        client,
+        initiator,
+        &[request_id],
+        &format!("second-approval:{approval_id}"),
+        Some(approval_id),
+    )
+    .await
+}
+
+async fn send_via(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    client: &PayPalClient,
+    admin_user_id: i64,
+    ids: &[i64],
+    idempotency_key: &str,
+    via: Option<i64>,
 ) -> Result<SendOutcome, PayPalServiceError> {
     let key = idempotency_key.trim();
     if key.is_empty() {
@@ -115,15 +156,21 @@ pub async fn send(
 
     for (n, chunk) in eligible.chunks(MAX_ITEMS_PER_BATCH).enumerate() {
         let sender_batch_id = format!("{prefix}{}", n + 1);
-        let batch = record_batch(db, clock.now(), admin_user_id, &sender_batch_id, chunk).await?;
+        let recorded =
+            record_batch(db, clock.now(), admin_user_id, &sender_batch_id, chunk, via).await?;
+        outcome.skipped.extend(recorded.held);
+        let Some(batch) = recorded.batch else {
+            continue;
+        };
+        let ids = recorded.sent;
         outcome.batches.push(sender_batch_id);
         match submit(db, clock, client, batch.id).await? {
-            Submitted::Confirmed => outcome.sent.extend(chunk.iter().map(|r| r.id)),
+            Submitted::Confirmed => outcome.sent.extend(ids),
             Submitted::Unconfirmed => {
                 outcome.unconfirmed += 1;
-                outcome.sent.extend(chunk.iter().map(|r| r.id));
+                outcome.sent.extend(ids);
             }
-            Submitted::Refused => outcome.refused.extend(chunk.iter().map(|r| r.id)),
+            Submitted::Refused => outcome.refused.extend(ids),
         }
     }
     Ok(outcome)
@@ -222,17 +269,66 @@ fn receiver_of(request: &withdrawal_request::Model) -> Option<String> {
         .filter(|email| !email.is_empty())
 }
 
+/// What one batch's transaction recorded.
+struct Recorded {
+    /// None when every request was held for a second approval.
+    batch: Option<paypal_batch::Model>,
+    sent: Vec<i64>,
+    held: Vec<Skipped>,
+}
+
 /// One transaction: the batch, its items, their first history line, and
 /// every request approved -> processing. Any request changed meanwhile
-/// undoes it all.
+/// undoes it all. A request above the approval limit without a second
+/// approval stays out, its ask for one recorded in the same transaction.
 async fn record_batch(
     db: &DatabaseConnection,
     now: DateTime<Utc>,
     admin_user_id: i64,
     sender_batch_id: &str,
-    requests: &[withdrawal_request::Model],
-) -> Result<paypal_batch::Model, PayPalServiceError> {
+    chunk: &[withdrawal_request::Model],
+    via: Option<i64>,
+) -> Result<Recorded, PayPalServiceError> {
     let txn = db::begin_write(db).await?;
+    let mut requests = Vec::with_capacity(chunk.len());
+    let mut held = Vec::new();
+    let mut approvers = HashMap::new();
+    for request in chunk {
+        match gate_request(
+            &txn,
+            now,
+            request,
+            Paying::plain(HeldKind::SendViaPaypal),
+            admin_user_id,
+            via,
+        )
+        .await
+        {
+            Ok(Gate::Open(cleared)) => {
+                if let Some(cleared) = cleared {
+                    approvers.insert(request.id, cleared.approved_by);
+                }
+                requests.push(request.clone());
+            }
+            Ok(Gate::Held(notice)) => held.push(Skipped {
+                id: request.id,
+                reason: notice.message,
+            }),
+            Err(WithdrawalError::FourEyes(why)) => held.push(Skipped {
+                id: request.id,
+                reason: why,
+            }),
+            Err(err) => return Err(transition_error(err)),
+        }
+    }
+    if requests.is_empty() {
+        txn.commit().await?;
+        return Ok(Recorded {
+            batch: None,
+            sent: Vec::new(),
+            held,
+        });
+    }
     let batch = paypal_batch::Entity::insert(paypal_batch::ActiveModel {
         sender_batch_id: Set(sender_batch_id.to_owned()),
         payout_batch_id: Set(None),
@@ -248,6 +344,7 @@ async fn record_batch(
     })
     .exec_with_returning(&txn)
     .await?;
+    let requests = requests.as_slice();
     for request in requests {
         apply_transition(
             &txn,
@@ -256,7 +353,10 @@ async fn record_batch(
             WithdrawalAction::MarkProcessing,
             Some(admin_user_id),
             false,
-            &EventDetails::default(),
+            &EventDetails {
+                second_approver: approvers.get(&request.id).copied(),
+                ..EventDetails::default()
+            },
         )
         .await
         .map_err(transition_error)?;
@@ -297,7 +397,11 @@ async fn record_batch(
     )
     .await?;
     txn.commit().await?;
-    Ok(batch)
+    Ok(Recorded {
+        batch: Some(batch),
+        sent: requests.iter().map(|r| r.id).collect(),
+        held,
+    })
 }
 
 /// How a create call ended.

@@ -51,10 +51,13 @@ pub enum AuditAction {
     AdminActiveChanged,
     SessionsEnded,
     PasswordChanged,
+    SecondApprovalAsked,
+    SecondApprovalGranted,
+    SecondApprovalDeclined,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 42] = [
+    pub const ALL: [AuditAction; 45] = [
         AuditAction::SignedUp,
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
@@ -97,6 +100,9 @@ impl AuditAction {
         AuditAction::AdminActiveChanged,
         AuditAction::SessionsEnded,
         AuditAction::PasswordChanged,
+        AuditAction::SecondApprovalAsked,
+        AuditAction::SecondApprovalGranted,
+        AuditAction::SecondApprovalDeclined,
     ];
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -148,6 +154,9 @@ impl AuditAction {
             AuditAction::AdminActiveChanged => "Admin activated or deactivated",
             AuditAction::SessionsEnded => "Sessions ended",
             AuditAction::PasswordChanged => "Password changed",
+            AuditAction::SecondApprovalAsked => "Second approval asked for",
+            AuditAction::SecondApprovalGranted => "Second approval granted",
+            AuditAction::SecondApprovalDeclined => "Second approval declined",
         }
     }
 
@@ -195,6 +204,9 @@ impl AuditAction {
             AuditAction::AdminActiveChanged => "admin_active_changed",
             AuditAction::SessionsEnded => "sessions_ended",
             AuditAction::PasswordChanged => "password_changed",
+            AuditAction::SecondApprovalAsked => "second_approval_asked",
+            AuditAction::SecondApprovalGranted => "second_approval_granted",
+            AuditAction::SecondApprovalDeclined => "second_approval_declined",
         }
     }
 }

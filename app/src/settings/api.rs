@@ -65,6 +65,25 @@ pub async fn save_threshold(currency: String, amount: String) -> Result<(), AppE
     .await?)
 }
 
+/// One asset's approval limit (four-eyes); an empty amount removes it.
+#[server(endpoint = "admin/settings/approval-limit", client = CsrfClient)]
+pub async fn save_approval_limit(asset: String, amount: String) -> Result<(), AppError> {
+    use crate::auth::{session::require, Permission};
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let admin = require(Permission::ManageSettings).await?;
+    let state = app_state()?;
+    Ok(super::service::save_approval_limit(
+        &state.db,
+        &state.clock,
+        admin.id,
+        request_meta().ip,
+        &asset,
+        &amount,
+    )
+    .await?)
+}
+
 /// One payout method's limits and fee in one currency.
 #[allow(clippy::too_many_arguments)]
 #[server(endpoint = "admin/settings/method", client = CsrfClient)]

@@ -70,6 +70,9 @@ pub struct DeskSettings {
     pub assets: Vec<AssetRow>,
     pub general: GeneralSettings,
     pub thresholds: Vec<ThresholdRow>,
+    /// Per asset (`currency` is its code): moves above it need a second
+    /// admin. Empty: no limit.
+    pub approval_limits: Vec<ThresholdRow>,
     pub methods: Vec<MethodRow>,
     /// Columns PayQuicker accepts, for the hint next to the field.
     pub payquicker_known: Vec<String>,

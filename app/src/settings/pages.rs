@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::api::{
-    load_settings, CreateAsset, SaveGeneralSettings, SaveMethodSettings, SaveRate, SaveThreshold,
+    load_settings, CreateAsset, SaveApprovalLimit, SaveGeneralSettings, SaveMethodSettings,
+    SaveRate, SaveThreshold,
 };
 use super::{AssetRow, DeskSettings};
 use crate::ledger::money::AssetKind;
@@ -15,6 +16,7 @@ use crate::ui::{CsrfField, FormError, LoadError, Loading};
 pub fn SettingsPage() -> impl IntoView {
     let general = ServerAction::<SaveGeneralSettings>::new();
     let threshold = ServerAction::<SaveThreshold>::new();
+    let limit = ServerAction::<SaveApprovalLimit>::new();
     let method = ServerAction::<SaveMethodSettings>::new();
     let asset = ServerAction::<CreateAsset>::new();
     let rate = ServerAction::<SaveRate>::new();
@@ -23,6 +25,7 @@ pub fn SettingsPage() -> impl IntoView {
             (
                 general.version().get(),
                 threshold.version().get(),
+                limit.version().get(),
                 method.version().get(),
                 asset.version().get(),
                 rate.version().get(),
@@ -52,7 +55,7 @@ pub fn SettingsPage() -> impl IntoView {
                             <fieldset class="plain" disabled=read_only>
                                 <legend class="visually-hidden">"Settings"</legend>
                                 <Assets assets asset rate />
-                                <Forms view general threshold method />
+                                <Forms view general threshold limit method />
                             </fieldset>
                         }
                             .into_any()
@@ -124,8 +127,10 @@ fn Forms(
     view: DeskSettings,
     general: ServerAction<SaveGeneralSettings>,
     threshold: ServerAction<SaveThreshold>,
+    limit: ServerAction<SaveApprovalLimit>,
     method: ServerAction<SaveMethodSettings>,
 ) -> impl IntoView {
+    let limit_error = Signal::derive(move || limit.value().get().and_then(Result::err));
     let g = view.general;
     let general_error = Signal::derive(move || general.value().get().and_then(Result::err));
     let threshold_error = Signal::derive(move || threshold.value().get().and_then(Result::err));
@@ -182,6 +187,35 @@ fn Forms(
                             </div>
                             <button type="submit" disabled=move || threshold.pending().get()>
                                 {format!("Save {} threshold", t.currency)}
+                            </button>
+                        </ActionForm>
+                    }
+                })
+                .collect_view()}
+        </section>
+
+        <section class="card" aria-labelledby="limits-title">
+            <h2 id="limits-title">"Approval limits (four-eyes)"</h2>
+            <p class="muted">
+                "A payout, Make Payment, deposit or adjustment above the amount waits for a second admin's approval before money moves. Leave empty for no limit."
+            </p>
+            <FormError error=limit_error />
+            {saved(limit)}
+            {view
+                .approval_limits
+                .into_iter()
+                .map(|l| {
+                    let id = format!("l-{}", l.currency);
+                    view! {
+                        <ActionForm action=limit attr:class="inline-form">
+                            <CsrfField />
+                            <input type="hidden" name="asset" value=l.currency.clone() />
+                            <div class="field">
+                                <label for=id.clone()>{format!("Approval limit in {}", l.currency)}</label>
+                                <input id=id name="amount" inputmode="decimal" value=l.amount />
+                            </div>
+                            <button type="submit" disabled=move || limit.pending().get()>
+                                {format!("Save {} approval limit", l.currency)}
                             </button>
                         </ActionForm>
                     }

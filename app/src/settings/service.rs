@@ -11,6 +11,7 @@ use super::{DeskSettings, GeneralSettings, MethodRow, ThresholdRow};
 use crate::entities::asset;
 
 use super::error::SettingsError;
+use crate::ledger::four_eyes;
 use crate::ledger::money::{decimal_string, parse_amount, AmountError, AssetKind};
 use crate::payout_details::method::PayoutMethod;
 use crate::payout_details::service::GIFT_CARD_BRANDS;
@@ -95,10 +96,27 @@ pub async fn view(db: &DatabaseConnection) -> Result<DeskSettings, SettingsError
             });
         }
     }
+    // Every asset, points included: an adjustment in points moves value too.
+    let mut approval_limits = Vec::new();
+    for asset in asset::Entity::find()
+        .order_by_asc(asset::Column::Kind)
+        .order_by_asc(asset::Column::Code)
+        .all(db)
+        .await?
+    {
+        approval_limits.push(ThresholdRow {
+            amount: four_eyes::limit(db, &asset.code)
+                .await?
+                .map(|minor| decimal_string(minor, scale_of(&asset)))
+                .unwrap_or_default(),
+            currency: asset.code,
+        });
+    }
     Ok(DeskSettings {
         assets: super::assets::rows(db).await?,
         general,
         thresholds,
+        approval_limits,
         methods,
         payquicker_known: PAYQUICKER_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
         // The server function sets it for the viewing admin.
@@ -256,10 +274,67 @@ pub async fn save_threshold(
 ) -> Result<(), SettingsError> {
     let asset = currency(db, currency_code).await?;
     let threshold = optional_amount(text, "Verification threshold", &asset)?;
+    let stored = AmountSetting {
+        key: rules::verification_threshold_key(&asset.code),
+        subject: format!("settings:threshold:{}", asset.code),
+        asset: &asset,
+        value: threshold,
+    };
+    store_amount(db, clock, admin_user_id, ip, stored).await
+}
+
+/// One asset's approval limit: money moves above it need a second admin
+/// (`ledger::four_eyes`). Empty removes it; zero holds every move.
+pub async fn save_approval_limit(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    admin_user_id: i64,
+    ip: Option<String>,
+    asset_code: &str,
+    text: &str,
+) -> Result<(), SettingsError> {
+    let code = asset_code.trim().to_ascii_uppercase();
+    let asset = asset::Entity::find()
+        .filter(asset::Column::Code.eq(code.clone()))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            SettingsError::invalid(format!("Unknown currency or point type {code:?}"))
+        })?;
+    let limit = optional_amount(text, "Approval limit", &asset)?;
+    let stored = AmountSetting {
+        key: four_eyes::limit_key(&asset.code),
+        subject: format!("settings:approval_limit:{}", asset.code),
+        asset: &asset,
+        value: limit,
+    };
+    store_amount(db, clock, admin_user_id, ip, stored).await
+}
+
+/// An amount stored under a settings key (None removes it), audited.
+struct AmountSetting<'a> {
+    key: String,
+    subject: String,
+    asset: &'a asset::Model,
+    value: Option<i64>,
+}
+
+async fn store_amount(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    admin_user_id: i64,
+    ip: Option<String>,
+    stored: AmountSetting<'_>,
+) -> Result<(), SettingsError> {
+    let AmountSetting {
+        key,
+        subject,
+        asset,
+        value,
+    } = stored;
     let now = clock.now();
     let txn = db::begin_write(db).await?;
-    let key = rules::verification_threshold_key(&asset.code);
-    match threshold {
+    match value {
         Some(minor) => {
             crate::platform::settings_store::put_setting(&txn, &key, &minor.to_string()).await?
         }
@@ -274,11 +349,11 @@ pub async fn save_threshold(
         now,
         AuditEntry::new(AuditAction::SettingsChanged)
             .actor(admin_user_id)
-            .subject(format!("settings:threshold:{}", asset.code))
+            .subject(subject)
             .ip(ip)
-            .detail(match threshold {
+            .detail(match value {
                 Some(minor) => {
-                    format!("{} {}", decimal_string(minor, scale_of(&asset)), asset.code)
+                    format!("{} {}", decimal_string(minor, scale_of(asset)), asset.code)
                 }
                 None => "none".to_owned(),
             }),

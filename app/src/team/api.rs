@@ -114,3 +114,24 @@ pub async fn revoke_invitation(user_id: i64) -> Result<(), AppError> {
     )
     .await?)
 }
+
+/// Sets an admin's own value limit in one asset (empty amount: none): their
+/// money moves above it wait for a second approval even under the desk's.
+#[server(endpoint = "admin/team/value-limit", client = CsrfClient)]
+pub async fn set_value_limit(user_id: i64, asset: String, amount: String) -> Result<(), AppError> {
+    use crate::auth::{session::require, Permission};
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let owner = require(Permission::ManageTeam).await?;
+    let state = app_state()?;
+    Ok(super::service::set_value_limit(
+        &state.db,
+        &state.clock,
+        owner.id,
+        user_id,
+        &asset,
+        &amount,
+        request_meta().ip,
+    )
+    .await?)
+}

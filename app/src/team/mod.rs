@@ -56,6 +56,9 @@ pub struct TeamMemberView {
     pub last_signed_in_at: Option<String>,
     /// Until when the invitation's link works (invitations only).
     pub invitation_expires_at: Option<String>,
+    /// Their own value limits (asset code, amount): moves above one wait
+    /// for a second approval even under the desk's limit.
+    pub value_limits: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,4 +67,6 @@ pub struct TeamView {
     pub members: Vec<TeamMemberView>,
     /// The signed-in owner, whose own row offers no deactivation.
     pub you: i64,
+    /// The desk's asset codes, for the value-limit form.
+    pub assets: Vec<String>,
 }

@@ -7,6 +7,7 @@ use leptos_meta::Title;
 
 use super::api::{
     team_page, ChangeAdminRole, InviteAdmin, ResendInvitation, RevokeInvitation, SetAdminActive,
+    SetValueLimit,
 };
 use super::{Standing, TeamMemberView};
 use crate::auth::{sessions_api::EndAdminSessions, TeamRole};
@@ -20,6 +21,7 @@ struct RowActions {
     resend: ServerAction<ResendInvitation>,
     revoke: ServerAction<RevokeInvitation>,
     sign_out: ServerAction<EndAdminSessions>,
+    limit: ServerAction<SetValueLimit>,
 }
 
 #[component]
@@ -31,6 +33,7 @@ pub fn TeamPage() -> impl IntoView {
         resend: ServerAction::new(),
         revoke: ServerAction::new(),
         sign_out: ServerAction::new(),
+        limit: ServerAction::new(),
     };
     let data = Resource::new(
         move || {
@@ -40,6 +43,7 @@ pub fn TeamPage() -> impl IntoView {
                 actions.active.version().get(),
                 actions.resend.version().get(),
                 actions.revoke.version().get(),
+                actions.limit.version().get(),
             )
         },
         |_| team_page(),
@@ -52,6 +56,7 @@ pub fn TeamPage() -> impl IntoView {
             actions.resend.value().get().and_then(Result::err),
             actions.revoke.value().get().and_then(Result::err),
             actions.sign_out.value().get().and_then(Result::err),
+            actions.limit.value().get().and_then(Result::err),
         ]
         .into_iter()
         .flatten()
@@ -74,7 +79,7 @@ pub fn TeamPage() -> impl IntoView {
         <Transition fallback=|| view! { <Loading what="the team" /> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(page) => view! { <Members members=page.members you=page.you actions /> }.into_any(),
+                    Ok(page) => view! { <Members members=page.members you=page.you assets=page.assets actions /> }.into_any(),
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}
@@ -120,7 +125,12 @@ fn RoleSelect(id: String, selected: TeamRole) -> impl IntoView {
 }
 
 #[component]
-fn Members(members: Vec<TeamMemberView>, you: i64, actions: RowActions) -> impl IntoView {
+fn Members(
+    members: Vec<TeamMemberView>,
+    you: i64,
+    assets: Vec<String>,
+    actions: RowActions,
+) -> impl IntoView {
     view! {
         <table class="data">
             <caption class="visually-hidden">"Admins"</caption>
@@ -130,6 +140,7 @@ fn Members(members: Vec<TeamMemberView>, you: i64, actions: RowActions) -> impl 
                     <th scope="col">"Role"</th>
                     <th scope="col">"Standing"</th>
                     <th scope="col">"Last sign-in"</th>
+                    <th scope="col">"Value limits"</th>
                     <th scope="col">"Actions"</th>
                 </tr>
             </thead>
@@ -138,7 +149,8 @@ fn Members(members: Vec<TeamMemberView>, you: i64, actions: RowActions) -> impl 
                     .into_iter()
                     .map(|member| {
                         let is_you = member.id == you;
-                        view! { <MemberRow member is_you actions /> }
+                        let assets = assets.clone();
+                        view! { <MemberRow member is_you assets actions /> }
                     })
                     .collect_view()}
             </tbody>
@@ -147,13 +159,20 @@ fn Members(members: Vec<TeamMemberView>, you: i64, actions: RowActions) -> impl 
 }
 
 #[component]
-fn MemberRow(member: TeamMemberView, is_you: bool, actions: RowActions) -> impl IntoView {
+fn MemberRow(
+    member: TeamMemberView,
+    is_you: bool,
+    assets: Vec<String>,
+    actions: RowActions,
+) -> impl IntoView {
     let id = member.id;
     let who = member.display_name.clone();
     let standing = match (&member.standing, &member.invitation_expires_at) {
         (Standing::Invited, Some(until)) => format!("Invited (link works until {until} UTC)"),
         (standing, _) => standing.label().to_owned(),
     };
+    let limit_asset_label = format!("Currency of {}'s value limit", member.display_name);
+    let limit_amount_label = format!("{}'s value limit (empty: none)", member.display_name);
     let invitation = member.standing.is_invitation();
     let deactivated = member.standing == Standing::Deactivated;
     view! {
@@ -175,6 +194,31 @@ fn MemberRow(member: TeamMemberView, is_you: bool, actions: RowActions) -> impl 
             </td>
             <td data-label="Standing">{standing}</td>
             <td data-label="Last sign-in">{member.last_signed_in_at.clone().unwrap_or_else(|| "never".to_owned())}</td>
+            <td data-label="Value limits">
+                <p>
+                    {if member.value_limits.is_empty() {
+                        "The desk's limits only".to_owned()
+                    } else {
+                        member
+                            .value_limits
+                            .iter()
+                            .map(|(code, amount)| format!("{amount} {code}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }}
+                </p>
+                <ActionForm action=actions.limit attr:class="inline-form">
+                    <CsrfField />
+                    <input type="hidden" name="user_id" value=id />
+                    <label class="visually-hidden" for=format!("limit-asset-{id}")>{limit_asset_label}</label>
+                    <select id=format!("limit-asset-{id}") name="asset">
+                        {assets.into_iter().map(|code| view! { <option value=code.clone()>{code.clone()}</option> }).collect_view()}
+                    </select>
+                    <label class="visually-hidden" for=format!("limit-amount-{id}")>{limit_amount_label}</label>
+                    <input id=format!("limit-amount-{id}") name="amount" inputmode="decimal" placeholder="none" size="8" />
+                    <button type="submit">"Set"</button>
+                </ActionForm>
+            </td>
             <td data-label="Actions">
                 {invitation
                     .then(|| {

@@ -16,7 +16,10 @@ use super::error::TeamError;
 use super::{Standing, TeamMemberView, TeamView};
 use crate::auth::{normalize_email, TeamRole};
 use crate::email::notice::LinkPurpose;
-use crate::entities::{outbox_message, password_link, session, user};
+use crate::entities::{asset, outbox_message, password_link, session, setting, user};
+use crate::ledger::four_eyes;
+use crate::ledger::money::{decimal_string, parse_amount, AmountError};
+use crate::platform::settings_store::{get_setting, put_setting};
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db, Clock,
@@ -94,7 +97,87 @@ async fn view(
         standing,
         last_signed_in_at: admin.last_signed_in_at.map(at),
         invitation_expires_at: expires,
+        value_limits: value_limits(conn, admin.id).await?,
     })
+}
+
+/// An admin's own value limits, as decimal text per asset code.
+async fn value_limits(
+    conn: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<(String, String)>, TeamError> {
+    let mut limits = Vec::new();
+    for asset in asset::Entity::find()
+        .order_by_asc(asset::Column::Code)
+        .all(conn)
+        .await?
+    {
+        let key = four_eyes::value_limit_key(&asset.code, user_id);
+        if let Some(minor) = get_setting(conn, &key)
+            .await?
+            .and_then(|text| text.parse::<i64>().ok())
+        {
+            let scale = u32::try_from(asset.scale).unwrap_or(0);
+            limits.push((asset.code, decimal_string(minor, scale)));
+        }
+    }
+    Ok(limits)
+}
+
+/// Sets (or, with an empty amount, removes) an admin's own value limit in
+/// one asset: their moves above it wait for a second approval even under
+/// the desk's limit. Audited.
+pub async fn set_value_limit(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    owner_id: i64,
+    user_id: i64,
+    asset_code: &str,
+    amount: &str,
+    ip: Option<String>,
+) -> Result<(), TeamError> {
+    let code = asset_code.trim().to_ascii_uppercase();
+    let asset = asset::Entity::find()
+        .filter(asset::Column::Code.eq(code.clone()))
+        .one(db)
+        .await?
+        .ok_or_else(|| TeamError::invalid(format!("Unknown currency or point type {code:?}")))?;
+    let scale = u32::try_from(asset.scale).unwrap_or(0);
+    let limit = if amount.trim().is_empty() {
+        None
+    } else {
+        Some(match parse_amount(amount, &asset.code, scale) {
+            Ok(minor) => minor,
+            Err(AmountError::Zero) => 0,
+            Err(err) => return Err(TeamError::invalid(format!("Value limit: {err}"))),
+        })
+    };
+    let now = clock.now();
+    let txn = db::begin_write(db).await?;
+    let target = admin(&txn, user_id).await?;
+    let key = four_eyes::value_limit_key(&asset.code, target.id);
+    match limit {
+        Some(minor) => put_setting(&txn, &key, &minor.to_string()).await?,
+        None => {
+            setting::Entity::delete_by_id(key).exec(&txn).await?;
+        }
+    }
+    audited(
+        &txn,
+        now,
+        AuditAction::SettingsChanged,
+        owner_id,
+        &target.email,
+        ip,
+        Some(format!(
+            "value limit in {}: {}",
+            asset.code,
+            limit.map_or_else(|| "none".to_owned(), |minor| decimal_string(minor, scale))
+        )),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Every admin: owners first, then the other roles, each by name.
@@ -111,7 +194,18 @@ pub async fn page(db: &DatabaseConnection, clock: &Clock, you: i64) -> Result<Te
         members.push(view(db, now, admin).await?);
     }
     members.sort_by_key(|member| member.role);
-    Ok(TeamView { members, you })
+    let assets = asset::Entity::find()
+        .order_by_asc(asset::Column::Code)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|asset| asset.code)
+        .collect();
+    Ok(TeamView {
+        members,
+        you,
+        assets,
+    })
 }
 
 /// An admin of this desk, or "not found" (members are not on the team).

@@ -47,4 +47,8 @@ pub struct WithdrawalView {
     /// Made by an administrator on the member's behalf.
     #[serde(default)]
     pub on_behalf: bool,
+    /// Set when the admin's action was held for a second approval (only
+    /// in the answer to that action).
+    #[serde(default)]
+    pub held: Option<crate::ledger::held::Held>,
 }

@@ -218,6 +218,9 @@ pub struct TimelineEvent {
     pub note: Option<String>,
     pub external_reference: Option<String>,
     pub payment_date: Option<String>,
+    /// The admin whose second approval let it happen (admins' view only).
+    #[serde(default)]
+    pub second_approver: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -167,6 +167,7 @@ pub async fn history(
                     note: e.note.clone(),
                     external_reference: e.external_reference.clone(),
                     payment_date: e.payment_date.clone(),
+                    second_approver: None,
                 })
             })
             .collect();

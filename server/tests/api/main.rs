@@ -10,6 +10,7 @@ mod csrf;
 mod dashboard;
 mod email;
 mod exports;
+mod four_eyes;
 mod funding;
 mod helpers;
 mod hostile_fuzz;

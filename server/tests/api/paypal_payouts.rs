@@ -1256,3 +1256,78 @@ async fn a_webhook_flood_is_turned_away_before_anything_is_asked_of_paypal() {
     assert!((1..=12).contains(&wait), "{wait}");
     assert_eq!(s.status(id).await, WithdrawalStatus::Processing);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn above_the_approval_limit_a_send_waits_and_the_approval_sends_it() {
+    use app::approvals::api::ApproveHeld;
+    let s = scene().await;
+    app::settings::service::save_approval_limit(
+        &s.app.state.db,
+        &s.app.clock,
+        s.desk.admin.user_id,
+        None,
+        "USD",
+        "40",
+    )
+    .await
+    .unwrap();
+    let (_, _, small) = s.approved("ada", "25.00").await;
+    let (_, _, big) = s.approved("bob", "60.00").await;
+
+    let outcome = s.send(&[small, big]).await;
+    assert_eq!(outcome.sent, vec![small]);
+    let held = outcome
+        .skipped
+        .iter()
+        .find(|skipped| skipped.id == big)
+        .expect("the 60.00 request waits");
+    assert!(held.reason.contains("second approval"), "{}", held.reason);
+    assert_eq!(s.status(big).await, WithdrawalStatus::Approved);
+    assert_eq!(s.fake.creates(), 1);
+
+    // Sending it again asks for nothing new and sends nothing.
+    let again = s.send(&[big]).await;
+    assert!(again.sent.is_empty() && again.batches.is_empty());
+    assert_eq!(
+        s.app
+            .count("SELECT COUNT(*) FROM second_approvals WHERE status = 'pending'")
+            .await,
+        1
+    );
+
+    // A reviewer approves: it goes to PayPal at once, in a batch of its own.
+    let approval = s
+        .app
+        .count("SELECT id FROM second_approvals WHERE status = 'pending'")
+        .await;
+    let reviewer = s
+        .app
+        .signed_in_team_member(app::auth::TeamRole::Reviewer)
+        .await;
+    let decided = reviewer
+        .ok(ApproveHeld {
+            approval_id: approval,
+            note: String::new(),
+        })
+        .await;
+    assert!(
+        decided.message.contains("sent to PayPal"),
+        "{}",
+        decided.message
+    );
+    assert_eq!(decided.approval.status, "done");
+    assert_eq!(s.status(big).await, WithdrawalStatus::Processing);
+    assert_eq!(s.fake.creates(), 2);
+    assert_eq!(s.item(big).await.batch_id, s.batches().await[1].id);
+    assert_eq!(
+        s.app
+            .count(&format!(
+                "SELECT COUNT(*) FROM withdrawal_events WHERE request_id = {big} \
+                 AND to_status = 'processing' AND second_approver_user_id = {}",
+                reviewer.view.id
+            ))
+            .await,
+        1
+    );
+    assert_ledger_clean(&s.app).await;
+}

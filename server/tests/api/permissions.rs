@@ -55,6 +55,7 @@ macro_rules! server_fn {
 
 fn endpoints(request_id: i64) -> Vec<Endpoint> {
     use app::admin::api::*;
+    use app::approvals::api::*;
     use app::audit_log::api::*;
     use app::auth::sessions_api::{
         AdminSessions, EndAdminSessions, EndMemberSessions, MemberSessions,
@@ -375,6 +376,29 @@ fn endpoints(request_id: i64) -> Vec<Endpoint> {
                 amount: "1".into()
             }
         ),
+        server_fn!(
+            P::ManageSettings,
+            SaveApprovalLimit {
+                asset: "USD".into(),
+                amount: String::new()
+            }
+        ),
+        server_fn!(P::Read, ApprovalsPage {}),
+        server_fn!(P::Read, ApprovalsWaiting {}),
+        server_fn!(
+            P::SecondApprove,
+            ApproveHeld {
+                approval_id: nobody,
+                note: String::new()
+            }
+        ),
+        server_fn!(
+            P::SecondApprove,
+            DeclineHeld {
+                approval_id: nobody,
+                note: "no".into()
+            }
+        ),
         server_fn!(P::ManageTeam, TeamPage {}),
         server_fn!(P::ManageMembers, MemberSessions { member_id: nobody }),
         server_fn!(P::ManageMembers, EndMemberSessions { member_id: nobody }),
@@ -400,6 +424,14 @@ fn endpoints(request_id: i64) -> Vec<Endpoint> {
             SetAdminActive {
                 user_id: nobody,
                 active: false
+            }
+        ),
+        server_fn!(
+            P::ManageTeam,
+            SetValueLimit {
+                user_id: nobody,
+                asset: "USD".into(),
+                amount: String::new()
             }
         ),
         server_fn!(P::ManageTeam, ResendInvitation { user_id: nobody }),

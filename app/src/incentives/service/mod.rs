@@ -24,6 +24,6 @@ pub use intake::{
     by_external_id, check_import, create, create_keyed, invite_missing, set_invite_missing,
     Created, LineCheck, Origin,
 };
-pub use payment::{make_payment, PaymentInput, WAITING};
+pub use payment::{make_payment, make_payment_via, PaymentInput, PaymentPayload, WAITING};
 pub use queries::{for_member, list, matching_ids, views};
 pub use shared::{BATCH_LIMIT, BULK_LIMIT, CREATE_MISSING_MEMBERS};

@@ -14,9 +14,10 @@ use super::shared::{check_ids, check_text, id_list, scale_of, skip_reasons, CHUN
 use crate::email::notice::Notice;
 use crate::entities::{asset, incentive, outbox_message, user, wallet};
 use crate::incentives::{IncentiveAction, IncentiveStatus, PaymentOutcome};
+use crate::ledger::four_eyes::{self, FourEyesError, Gate, HeldKind, Hold};
 use crate::ledger::idempotency::{self, Begun};
-use crate::ledger::money::decimal_string;
 use crate::ledger::money::Money;
+use crate::ledger::money::{decimal_string, format_amount};
 use crate::ledger::service::{self as ledger, EntryKind, FanOut, LedgerError, WalletKind};
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
@@ -74,12 +75,36 @@ const PAY_SCOPE: &str = "incentives.pay";
 /// the shortfall, when the wallet cannot cover them; incentives that are
 /// not approved (or in another asset) are reported and never paid. The same
 /// idempotency key twice answers the first outcome and pays nothing more.
+///
+/// A total above the asset's approval limit is held for a second approval
+/// (the outcome's `held`), and nothing is paid until another admin approves.
 pub async fn make_payment(
     db: &DatabaseConnection,
     clock: &Clock,
     admin_user_id: i64,
     input: &PaymentInput,
     ip: Option<String>,
+) -> Result<PaymentOutcome, IncentiveError> {
+    make_payment_via(db, clock, admin_user_id, input, ip, None).await
+}
+
+/// What a held Make Payment carries out when approved.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct PaymentPayload {
+    pub ids: Vec<i64>,
+    pub funding_wallet_id: i64,
+    pub description: String,
+}
+
+/// Make Payment: the initiator's own (`via` None) or the approved one a
+/// second admin's click carries out.
+pub async fn make_payment_via(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    admin_user_id: i64,
+    input: &PaymentInput,
+    ip: Option<String>,
+    via: Option<i64>,
 ) -> Result<PaymentOutcome, IncentiveError> {
     let ids = check_ids(&input.ids)?;
     let description = check_text(&input.description, "Description", 200, true)?;
@@ -153,6 +178,65 @@ pub async fn make_payment(
             code = asset.code,
         )));
     }
+
+    // Four-eyes: bound to the incentives asked for, what they come to now,
+    // the wallet and the description; any change voids the approval.
+    let binding = four_eyes::binding(&[
+        "make_payment",
+        &id_text.join(","),
+        &due.to_string(),
+        &funding.id.to_string(),
+        &description,
+    ]);
+    let gate = four_eyes::gate(
+        &txn,
+        now,
+        Hold {
+            kind: HeldKind::MakePayment,
+            subject: format!("make_payment:{}:{}", funding.id, &binding[..16]),
+            asset: &asset,
+            amount_minor: due,
+            binding: binding.clone(),
+            payload: serde_json::to_string(&PaymentPayload {
+                ids: ids.clone(),
+                funding_wallet_id: funding.id,
+                description: description.clone(),
+            })
+            .map_err(IncentiveError::unexpected)?,
+            summary: format!(
+                "Make Payment of {} incentives, {} from {wallet_name}",
+                ids.len(),
+                format_amount(due, &asset.code, scale)
+            ),
+            note: Some(description.clone()),
+            initiator: admin_user_id,
+            barred: None,
+        },
+        via,
+    )
+    .await
+    .map_err(|err| match err {
+        FourEyesError::Void(why) | FourEyesError::Conflict(why) => IncentiveError::conflict(why),
+        FourEyesError::Db(err) => err.into(),
+    })?;
+    let cleared = match gate {
+        Gate::Open(cleared) => cleared,
+        Gate::Held(held) => {
+            let outcome = PaymentOutcome {
+                paid: Vec::new(),
+                skipped: Vec::new(),
+                total: Money {
+                    code: asset.code.clone(),
+                    scale,
+                    minor: due,
+                },
+                entry_id: 0,
+                held: Some(held),
+            };
+            claimed_key.commit(txn, &outcome).await?;
+            return Ok(outcome);
+        }
+    };
 
     // Claim them: only rows still approved move, so an incentive paid or
     // rejected by someone else meanwhile is never paid here.
@@ -230,11 +314,14 @@ pub async fn make_payment(
             .subject(format!("entry:{entry_id}"))
             .ip(ip)
             .detail(format!(
-                "{} incentives, {} {} from {wallet_name}: {}",
+                "{} incentives, {} {} from {wallet_name}: {}{}",
                 paid.len(),
                 decimal_string(total, scale),
                 asset.code,
-                id_list(&paid)
+                id_list(&paid),
+                cleared
+                    .map(|c| format!(" (second approval #{})", c.approval_id))
+                    .unwrap_or_default()
             )),
     )
     .await?;
@@ -258,6 +345,7 @@ pub async fn make_payment(
             minor: total,
         },
         entry_id,
+        held: None,
     };
     claimed_key.commit(txn, &outcome).await?;
     Ok(outcome)

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use super::{SkippedRequest, PAYPAL_FILE_ROWS, SKIPPED_KEPT};
 use crate::entities::{payout_export, paypal_item, withdrawal_request};
+use crate::ledger::four_eyes::{Gate, HeldKind};
 use crate::ledger::idempotency::{self, Begun};
 use crate::payout_details::method::PayoutMethod;
 use crate::payouts::error::PayoutsError;
@@ -19,7 +20,11 @@ use crate::payouts::export::{ExportFormat, ExportScope};
 use crate::payouts::formats::{self, Line};
 use crate::platform::audit::{self, AuditAction, AuditEntry};
 use crate::platform::AppState;
-use crate::withdrawals::service::{apply_transition, EventDetails, WithdrawalError};
+use crate::withdrawals::service::{
+    apply_transition,
+    second_approval::{gate_request, Paying},
+    EventDetails, WithdrawalError,
+};
 use crate::withdrawals::{WithdrawalAction, WithdrawalStatus};
 const SCOPE: &str = "payouts.payment_file";
 
@@ -161,7 +166,41 @@ pub async fn create(
         ..EventDetails::default()
     };
     let mut claimed = Vec::with_capacity(claimable.len());
+    let mut awaiting = Vec::new();
     for request in claimable {
+        // Four-eyes: a request above its currency's approval limit goes in
+        // a file only with another admin's approval of exactly this payout.
+        let mut details = details.clone();
+        match gate_request(
+            &txn,
+            now,
+            &request,
+            Paying::plain(HeldKind::PaymentFile),
+            admin_id,
+            None,
+        )
+        .await
+        {
+            Ok(Gate::Open(cleared)) => details.second_approver = cleared.map(|c| c.approved_by),
+            Ok(Gate::Held(held)) => {
+                awaiting.push(request.clone());
+                skipped_count += 1;
+                skipped.push(SkippedRequest {
+                    request_id: request.id,
+                    reason: held.message,
+                });
+                continue;
+            }
+            Err(WithdrawalError::FourEyes(why)) => {
+                skipped_count += 1;
+                skipped.push(SkippedRequest {
+                    request_id: request.id,
+                    reason: why,
+                });
+                continue;
+            }
+            Err(err) => return Err(err.into()),
+        }
         match apply_transition(
             &txn,
             now,
@@ -185,6 +224,30 @@ pub async fn create(
             }
             Err(err) => return Err(err.into()),
         }
+    }
+    if claimed.is_empty() && !awaiting.is_empty() {
+        // No file (and the key stays unused), but the asks for a second
+        // approval are kept, each in its own transaction.
+        txn.rollback().await?;
+        let count = awaiting.len();
+        for request in awaiting {
+            let txn = crate::platform::db::begin_write(&state.db).await?;
+            gate_request(
+                &txn,
+                now,
+                &request,
+                Paying::plain(HeldKind::PaymentFile),
+                admin_id,
+                None,
+            )
+            .await?;
+            txn.commit().await?;
+        }
+        return Err(PayoutsError::invalid(format!(
+            "No file was made: {count} of the requests are above the approval limit and now \
+             wait for a second approval by another admin (Approvals). Make the file again once \
+             they are approved"
+        )));
     }
     if claimed.is_empty() {
         return Err(PayoutsError::conflict(

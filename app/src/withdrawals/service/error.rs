@@ -1,6 +1,7 @@
 //! What can go wrong with a withdrawal request, and what the client is told.
 
 use crate::error::{AppError, ErrorCode};
+use crate::ledger::four_eyes::FourEyesError;
 use crate::ledger::idempotency::IdempotencyError;
 use crate::withdrawals::decision::Problem;
 use crate::withdrawals::status::TransitionError;
@@ -43,6 +44,9 @@ pub enum WithdrawalError {
     WithPayPal,
     #[error("{0}")]
     Idempotency(#[from] IdempotencyError),
+    /// A second approval that no longer matches, or was spent meanwhile.
+    #[error("{0}")]
+    FourEyes(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -50,6 +54,17 @@ pub enum WithdrawalError {
 impl From<sea_orm::DbErr> for WithdrawalError {
     fn from(err: sea_orm::DbErr) -> Self {
         WithdrawalError::Unexpected(err.into())
+    }
+}
+
+impl From<FourEyesError> for WithdrawalError {
+    fn from(err: FourEyesError) -> Self {
+        match err {
+            FourEyesError::Void(why) | FourEyesError::Conflict(why) => {
+                WithdrawalError::FourEyes(why)
+            }
+            FourEyesError::Db(err) => err.into(),
+        }
     }
 }
 
@@ -69,7 +84,8 @@ impl From<WithdrawalError> for AppError {
             }
             WithdrawalError::Transition(_)
             | WithdrawalError::Stale
-            | WithdrawalError::WithPayPal => ErrorCode::Conflict,
+            | WithdrawalError::WithPayPal
+            | WithdrawalError::FourEyes(_) => ErrorCode::Conflict,
             WithdrawalError::Forbidden => ErrorCode::Forbidden,
             WithdrawalError::Idempotency(_) | WithdrawalError::Unexpected(_) => {
                 return match err {

@@ -10,11 +10,14 @@
 
 mod error;
 mod requesting;
+pub mod second_approval;
 mod transitions;
 mod views;
 
 pub use super::decision::AmountRequest;
 pub use error::WithdrawalError;
 pub use requesting::{dry_run, request_on_behalf, request_withdrawal, NewWithdrawal};
-pub use transitions::{apply_transition, change_status, Actor, EventDetails};
+pub use transitions::{
+    apply_transition, change_status, mark_paid_approved, Actor, EventDetails, MarkPaidPayload,
+};
 pub use views::{find, view_of, views_of};

@@ -8,10 +8,12 @@ use sea_orm::{
 };
 
 use super::error::WithdrawalError;
+use super::second_approval::{gate_request, Paying};
 use super::views::{find, view_of};
 use crate::auth::Role;
 use crate::email::notice::{self, Notice};
 use crate::entities::{wallet, withdrawal_event, withdrawal_request};
+use crate::ledger::four_eyes::{Gate, HeldKind};
 use crate::ledger::{
     idempotency::{self, Begun},
     service::{self as ledger, EntryKind, LedgerError, Leg, NewEntry, SystemRole},
@@ -38,6 +40,9 @@ pub struct EventDetails {
     /// The payment file taking the request (approved -> processing): named
     /// on the request and in its timeline.
     pub payment_file_id: Option<i64>,
+    /// The admin whose second approval let the change happen: named on
+    /// the timeline beside the actor.
+    pub second_approver: Option<i64>,
 }
 
 impl EventDetails {
@@ -50,6 +55,7 @@ impl EventDetails {
             external_reference: clean(self.external_reference),
             payment_date: clean(self.payment_date),
             payment_file_id: self.payment_file_id,
+            second_approver: self.second_approver,
         };
         if details
             .note
@@ -100,6 +106,7 @@ pub(super) async fn record_event(
         })),
         external_reference: Set(details.external_reference.clone()),
         payment_date: Set(details.payment_date.clone()),
+        second_approver_user_id: Set(details.second_approver),
         ..Default::default()
     })
     .exec_without_returning(txn)
@@ -141,7 +148,8 @@ pub struct Actor {
 
 /// Moves a request through the one transition function, with its money
 /// effect, in one transaction. A stale or repeated change is a conflict and
-/// moves no money.
+/// moves no money. An admin marking a request paid above the approval limit
+/// is held for a second approval instead (the answer's `held` says so).
 #[tracing::instrument(skip_all, fields(request = request_id, ?action))]
 pub async fn change_status(
     db: &DatabaseConnection,
@@ -152,7 +160,65 @@ pub async fn change_status(
     details: EventDetails,
     idempotency_key: &str,
 ) -> Result<WithdrawalView, WithdrawalError> {
-    let details = details.validated()?;
+    change_status_via(
+        db,
+        clock,
+        actor,
+        request_id,
+        action,
+        details,
+        idempotency_key,
+        None,
+    )
+    .await
+}
+
+/// Carries out a held "mark paid" once a second admin approved it: the
+/// initiator's action with the details they gave, using that approval.
+pub async fn mark_paid_approved(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    initiator: i64,
+    request_id: i64,
+    details: EventDetails,
+    approval_id: i64,
+) -> Result<WithdrawalView, WithdrawalError> {
+    change_status_via(
+        db,
+        clock,
+        Actor {
+            user_id: initiator,
+            role: Role::Admin,
+        },
+        request_id,
+        WithdrawalAction::MarkPaid,
+        details,
+        &format!("second-approval:{approval_id}"),
+        Some(approval_id),
+    )
+    .await
+}
+
+/// What a held "mark paid" carries out when approved.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct MarkPaidPayload {
+    pub note: Option<String>,
+    pub external_reference: Option<String>,
+    pub payment_date: Option<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn change_status_via(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    actor: Actor,
+    request_id: i64,
+    action: WithdrawalAction,
+    details: EventDetails,
+    idempotency_key: &str,
+    via: Option<i64>,
+) -> Result<WithdrawalView, WithdrawalError> {
+    let mut details = details.validated()?;
     let now = clock.now();
     let scope = scope_of(actor.user_id);
     let fingerprint = idempotency::fingerprint(&[
@@ -188,6 +254,41 @@ pub async fn change_status(
     }
     if held_by_paypal(&txn, request.id).await? {
         return Err(WithdrawalError::WithPayPal);
+    }
+    // Only a request that can be marked paid is held: a refused
+    // transition is refused before anyone is asked to approve it.
+    let from = WithdrawalStatus::parse(&request.status)
+        .ok_or_else(|| anyhow::anyhow!("unknown status {:?}", request.status))?;
+    if actor.role == Role::Admin && action == WithdrawalAction::MarkPaid {
+        transition(from, action)?;
+        let payload = serde_json::to_string(&MarkPaidPayload {
+            note: details.note.clone(),
+            external_reference: details.external_reference.clone(),
+            payment_date: details.payment_date.clone(),
+        })
+        .map_err(anyhow::Error::from)?;
+        match gate_request(
+            &txn,
+            now,
+            &request,
+            Paying {
+                kind: HeldKind::MarkPaid,
+                payload,
+                note: details.note.clone(),
+            },
+            actor.user_id,
+            via,
+        )
+        .await?
+        {
+            Gate::Open(cleared) => details.second_approver = cleared.map(|c| c.approved_by),
+            Gate::Held(held) => {
+                let mut view = view_of(&txn, &request).await?;
+                claimed.commit(txn, &request.id).await?;
+                view.held = Some(held);
+                return Ok(view);
+            }
+        }
     }
     apply_transition(
         &txn,

@@ -77,6 +77,7 @@ fn view_from(
         created_at: request.created_at.format("%Y-%m-%d %H:%M").to_string(),
         payout_masked: request.payout_masked.clone(),
         on_behalf: request.created_by_user_id.is_some(),
+        held: None,
     })
 }
 

@@ -1,0 +1,127 @@
+import { expect, test } from './fixtures';
+import { createAdmin, credit, emailTo, newMember, seriousViolations, signInAdmin, signInAs, signUp, visit } from './helpers';
+
+// Alone: the approval limit is a desk-wide setting, set and cleared here
+// while no other story pays anything.
+test('an invited payments manager marks a request above the limit paid; it moves once a reviewer approves', async ({
+  browser,
+  page,
+  request,
+}) => {
+  const viewport = page.viewportSize();
+  const id = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+  // The owner sets a 500.00 USD approval limit.
+  const owner = await signInAdmin(browser, viewport);
+  await visit(owner, '/admin/settings');
+  const limits = owner.getByRole('region', { name: 'Approval limits (four-eyes)' });
+  await limits.getByLabel('Approval limit in USD').fill('500');
+  await limits.getByRole('button', { name: 'Save USD approval limit' }).click();
+  await expect(limits.getByRole('status')).toBeVisible();
+
+  // The owner invites a payments manager, who joins through the link.
+  await visit(owner, '/admin/team');
+  const managerEmail = `manager-${id}@paydesk.test`;
+  const invite = owner.getByRole('region', { name: 'Invite an admin' });
+  await invite.getByLabel('Email').fill(managerEmail);
+  await invite.getByLabel('Name').fill(`Max ${id}`);
+  await invite.getByLabel('Role').selectOption({ label: 'Payments manager' });
+  await invite.getByRole('button', { name: 'Send invitation' }).click();
+  await expect(invite.getByRole('status')).toContainText(`Invitation sent to ${managerEmail}`);
+  const message = await emailTo(request, managerEmail, 'You are invited to the Paydesk team');
+  const link = message.text.split(/\s+/).find((word) => word.includes('/reset-password?token='));
+  expect(link, message.text).toBeTruthy();
+  const managerContext = await browser.newContext({ viewport: viewport ?? undefined });
+  const manager = await managerContext.newPage();
+  await visit(manager, link as string);
+  const managerPassword = `a long manager passphrase ${id}`;
+  await manager.getByLabel('New password').fill(managerPassword);
+  await manager.getByLabel('The same password again').fill(managerPassword);
+  await manager.getByRole('button', { name: 'Set password' }).click();
+  await expect(manager).toHaveURL(/\/login\?password=set$/);
+  await manager.getByLabel('Email').fill(managerEmail);
+  await manager.getByLabel('Password').fill(managerPassword);
+  await manager.getByRole('button', { name: 'Sign in' }).click();
+  await expect(manager).toHaveURL(/\/admin$/);
+
+  // A member asks for 600.00 USD by PayPal.
+  const member = newMember();
+  await signUp(page, member);
+  credit(member.email, 'USD', '1000');
+  await visit(page, '/account/payout-details');
+  const paypal = page.getByRole('region', { name: 'PayPal' });
+  await paypal.getByLabel('PayPal email').fill(member.email);
+  await paypal.getByRole('button', { name: 'Save PayPal details' }).click();
+  await expect(paypal.getByText('Default', { exact: true })).toBeVisible();
+  await visit(page, '/account/withdrawals');
+  const form = page.getByRole('region', { name: 'Request a withdrawal' });
+  await form.getByLabel('Amount').fill('600');
+  await form.getByRole('button', { name: 'Review withdrawal' }).click();
+  await page.getByRole('button', { name: 'Confirm withdrawal' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'received' })).toBeVisible();
+
+  // The manager processes it and marks it paid: it waits.
+  await visit(manager, `/admin/payouts?q=${encodeURIComponent(member.email)}`);
+  await manager.getByRole('table').getByRole('link').first().click();
+  await expect(manager).toHaveURL(/\/admin\/payouts\/\d+$/);
+  await expect(manager.locator('body[data-hydrated]')).toHaveCount(1);
+  const processPath = new URL(manager.url()).pathname;
+  const status = manager.getByRole('heading', { name: /Status/ });
+  await manager.getByRole('button', { name: 'Approve' }).click();
+  await expect(status).toContainText('Approved');
+  await manager.getByRole('button', { name: 'Mark processing' }).click();
+  await expect(status).toContainText('Processing');
+  await manager.getByLabel('Receipt number or external reference').fill(`RCPT-${id}`);
+  await manager.getByRole('button', { name: 'Mark paid' }).click();
+  const actions = manager.getByRole('region', { name: 'Actions' });
+  await expect(actions.getByRole('status').first()).toContainText('second approval');
+  await expect(status).toContainText('Processing');
+  await manager.reload();
+  await expect(manager.locator('body[data-hydrated]')).toHaveCount(1);
+  await expect(actions.getByRole('status').first()).toContainText('Awaiting second approval');
+  // The manager's own ask: theirs to withdraw, not to approve.
+  await visit(manager, '/admin/approvals');
+  const mine = manager.getByRole('listitem').filter({ hasText: member.name });
+  await expect(mine).toContainText('You asked for it');
+  await expect(mine.getByRole('button', { name: /^Approve/ })).toHaveCount(0);
+
+  // A reviewer, in another context, sees it waiting and approves it.
+  const reviewerEmail = `reviewer-${id}@paydesk.test`;
+  const reviewerPassword = `a long reviewer passphrase ${id}`;
+  createAdmin(reviewerEmail, `Rae ${id}`, 'reviewer', reviewerPassword);
+  const reviewer = await signInAs(browser, viewport, reviewerEmail, reviewerPassword);
+  const badge = reviewer
+    .getByRole('navigation', { name: 'Admin', includeHidden: true })
+    .getByRole('link', { name: /Approvals/, includeHidden: true });
+  await expect(badge).toContainText('1');
+  await visit(reviewer, '/admin/approvals');
+  await expect(reviewer.getByRole('heading', { name: 'Awaiting second approval', level: 1 })).toBeVisible();
+  expect(await seriousViolations(reviewer)).toEqual([]);
+  const card = reviewer.getByRole('listitem').filter({ hasText: member.name });
+  await expect(card).toContainText('Mark paid · 600.00 USD');
+  await expect(card).toContainText(`Asked by Max ${id}`);
+  await card.getByLabel('Note').fill('Invoice checked');
+  await card.getByRole('button', { name: 'Approve Mark paid of 600.00 USD' }).click();
+  await expect(reviewer.getByRole('status').filter({ hasText: 'marked paid' })).toBeVisible();
+  await expect(reviewer.getByRole('heading', { name: 'Waiting (0)' })).toBeVisible();
+
+  // It moved: paid, with both names on the timeline.
+  await visit(manager, processPath);
+  await expect(status).toContainText('Paid');
+  const timeline = manager.getByRole('region', { name: 'Timeline' });
+  await expect(timeline).toContainText(`Paid by Max ${id}`);
+  await expect(timeline).toContainText(`second approval by Rae ${id}`);
+  expect(await seriousViolations(manager)).toEqual([]);
+
+  // The member sees it paid.
+  await visit(page, '/account/withdrawals');
+  const row = page.getByRole('region', { name: 'Your requests' }).getByRole('row').filter({ hasText: '600.00 USD' });
+  await expect(row).toContainText('Paid');
+
+  // No limit again, for what runs after.
+  await visit(owner, '/admin/settings');
+  await limits.getByLabel('Approval limit in USD').fill('');
+  await limits.getByRole('button', { name: 'Save USD approval limit' }).click();
+  await expect(limits.getByRole('status')).toBeVisible();
+  await Promise.all([owner.context().close(), managerContext.close(), reviewer.context().close()]);
+});
