@@ -66,12 +66,12 @@ export default defineConfig({
   projects: [
     {
       name: 'desktop',
-      testIgnore: [/no-js/, /alone/, /last/, /final/],
+      testIgnore: [/no-js/, /alone/, /solo/, /last/, /final/],
       use: { ...devices['Desktop Chrome'], launchOptions },
     },
     {
       name: 'mobile',
-      testIgnore: [/no-js/, /alone/, /last/, /final/],
+      testIgnore: [/no-js/, /alone/, /solo/, /last/, /final/],
       use: { browserName: 'chromium', ...phone, launchOptions },
     },
     {
@@ -94,12 +94,26 @@ export default defineConfig({
       dependencies: ['alone-desktop'],
       use: { browserName: 'chromium', ...phone, launchOptions },
     },
+    // Tests that change a desk-wide rule every other story would trip
+    // over (the approval limit) run on their own, one worker each.
+    {
+      name: 'solo-desktop',
+      testMatch: /solo/,
+      dependencies: ['alone-mobile'],
+      use: { ...devices['Desktop Chrome'], launchOptions },
+    },
+    {
+      name: 'solo-mobile',
+      testMatch: /solo/,
+      dependencies: ['solo-desktop'],
+      use: { browserName: 'chromium', ...phone, launchOptions },
+    },
     // Tests that change what every member's form asks for run after all
     // the others, one file at a time.
     {
       name: 'last-desktop',
       testMatch: /last/,
-      dependencies: ['alone-mobile'],
+      dependencies: ['solo-mobile'],
       use: { ...devices['Desktop Chrome'], launchOptions },
     },
     {

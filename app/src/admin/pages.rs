@@ -25,9 +25,7 @@ pub fn AdminLayout() -> impl IntoView {
     let user = Resource::new(|| (), |_| me());
     // Created here, not inside the Suspend below (see ARCHITECTURE.md).
     let waiting = Resource::new(|| (), |_| requested_count());
-    // Asked again on every navigation: approving one elsewhere changes it.
-    let location = leptos_router::hooks::use_location();
-    let approvals = Resource::new(move || location.pathname.get(), |_| approvals_waiting());
+    let approvals = Resource::new(|| (), |_| approvals_waiting());
     let (menu_open, set_menu_open) = signal(false);
     view! {
         <div class="area admin">
@@ -38,6 +36,7 @@ pub fn AdminLayout() -> impl IntoView {
                             // A failed count is not worth failing the menu for:
                             // the live stream sends the real number at once.
                             let initial = waiting.await.unwrap_or_default();
+                            let held = approvals.await.unwrap_or_default();
                             view! {
                                 <button
                                     type="button"
@@ -60,7 +59,7 @@ pub fn AdminLayout() -> impl IntoView {
                                         "Payout requests" <RequestedBadge initial=initial />
                                     </A>
                                     <A href="/admin/approvals">
-                                        "Approvals" <ApprovalsBadge count=approvals />
+                                        "Approvals" <ApprovalsBadge initial=held />
                                     </A>
                                     <A href="/admin/payouts/runs">"Payout runs"</A>
                                     <A href="/admin/incentives">"Incentives"</A>
@@ -90,23 +89,33 @@ pub fn AdminLayout() -> impl IntoView {
     }
 }
 
-/// How many money moves wait for a second approval. The resource is the
-/// layout's (never created inside its `Suspend`, see ARCHITECTURE.md).
+/// How many money moves wait for a second approval: the server's count
+/// first (so hydration matches), then asked again in the browser on every
+/// navigation, since approving one elsewhere changes it.
 #[component]
-fn ApprovalsBadge(count: Resource<Result<u64, crate::error::AppError>>) -> impl IntoView {
+fn ApprovalsBadge(initial: u64) -> impl IntoView {
+    let count = RwSignal::new(initial);
+    #[cfg(feature = "hydrate")]
+    {
+        let location = leptos_router::hooks::use_location();
+        Effect::new(move |previous: Option<String>| {
+            let path = location.pathname.get();
+            if previous.is_some() {
+                leptos::task::spawn_local(async move {
+                    if let Ok(n) = approvals_waiting().await {
+                        count.try_set(n);
+                    }
+                });
+            }
+            path
+        });
+    }
     view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let n = count.await.unwrap_or_default();
-                view! {
-                    <span class="badge count" class:zero=n == 0>
-                        <span class="visually-hidden">", "</span>
-                        {n}
-                        <span class="visually-hidden">" awaiting second approval"</span>
-                    </span>
-                }
-            })}
-        </Transition>
+        <span class="badge count" class:zero=move || count.get() == 0>
+            <span class="visually-hidden">", "</span>
+            {move || count.get()}
+            <span class="visually-hidden">" awaiting second approval"</span>
+        </span>
     }
 }
 
