@@ -121,6 +121,13 @@ pub fn value_limit_key(asset_code: &str, user_id: i64) -> String {
     format!("approval_limit:{asset_code}:admin:{user_id}")
 }
 
+/// The asset code of one of `user_id`'s value-limit keys, or None for any
+/// other key (the inverse of [`value_limit_key`]).
+pub fn value_limit_asset(key: &str, user_id: i64) -> Option<&str> {
+    key.strip_prefix("approval_limit:")?
+        .strip_suffix(&format!(":admin:{user_id}"))
+}
+
 /// The limit that applies to `initiator`: the lower of the desk's and
 /// their own, with whose it is.
 async fn limit_for(

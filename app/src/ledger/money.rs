@@ -137,6 +137,23 @@ pub fn parse_amount(text: &str, code: &str, scale: u32) -> Result<i64, AmountErr
     Ok(minor)
 }
 
+/// A limit or threshold as a settings form gives it: empty is "none", zero
+/// is allowed (a limit of nothing), anything else as [`parse_amount`].
+pub fn parse_optional_amount(
+    text: &str,
+    code: &str,
+    scale: u32,
+) -> Result<Option<i64>, AmountError> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    match parse_amount(text, code, scale) {
+        Ok(minor) => Ok(Some(minor)),
+        Err(AmountError::Zero) => Ok(Some(0)),
+        Err(err) => Err(err),
+    }
+}
+
 /// `1234567` with scale 2 and code USD -> `1,234,567` -> "12,345.67 USD".
 pub fn format_amount(minor: i64, code: &str, scale: u32) -> String {
     format!("{} {code}", format_number(minor, scale))

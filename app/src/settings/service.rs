@@ -12,7 +12,9 @@ use crate::entities::asset;
 
 use super::error::SettingsError;
 use crate::ledger::four_eyes;
-use crate::ledger::money::{decimal_string, parse_amount, AmountError, AssetKind};
+use crate::ledger::money::{
+    decimal_string, parse_amount, parse_optional_amount, AmountError, AssetKind,
+};
 use crate::payout_details::method::PayoutMethod;
 use crate::payout_details::service::GIFT_CARD_BRANDS;
 use crate::payouts::export::{PAYQUICKER_COLUMNS, PAYQUICKER_COLUMNS_SETTING};
@@ -257,11 +259,8 @@ fn optional_amount(
     what: &str,
     asset: &asset::Model,
 ) -> Result<Option<i64>, SettingsError> {
-    if text.trim().is_empty() {
-        Ok(None)
-    } else {
-        amount(text, what, asset).map(Some)
-    }
+    parse_optional_amount(text, &asset.code, scale_of(asset))
+        .map_err(|err| SettingsError::invalid(format!("{what}: {err}")))
 }
 
 pub async fn save_threshold(
@@ -294,13 +293,9 @@ pub async fn save_approval_limit(
     text: &str,
 ) -> Result<(), SettingsError> {
     let code = asset_code.trim().to_ascii_uppercase();
-    let asset = asset::Entity::find()
-        .filter(asset::Column::Code.eq(code.clone()))
-        .one(db)
-        .await?
-        .ok_or_else(|| {
-            SettingsError::invalid(format!("Unknown currency or point type {code:?}"))
-        })?;
+    let asset = crate::ledger::service::find_asset(db, &code)
+        .await
+        .map_err(|_| SettingsError::invalid(format!("Unknown currency or point type {code:?}")))?;
     let limit = optional_amount(text, "Approval limit", &asset)?;
     let stored = AmountSetting {
         key: four_eyes::limit_key(&asset.code),

@@ -18,8 +18,8 @@ use crate::auth::{normalize_email, TeamRole};
 use crate::email::notice::LinkPurpose;
 use crate::entities::{asset, outbox_message, password_link, session, setting, user};
 use crate::ledger::four_eyes;
-use crate::ledger::money::{decimal_string, parse_amount, AmountError};
-use crate::platform::settings_store::{get_setting, put_setting};
+use crate::ledger::money::{decimal_string, parse_optional_amount};
+use crate::platform::settings_store::put_setting;
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db, Clock,
@@ -101,27 +101,32 @@ async fn view(
     })
 }
 
-/// An admin's own value limits, as decimal text per asset code.
+/// An admin's own value limits, as decimal text per asset code: their
+/// settings rows in one query, read against the assets.
 async fn value_limits(
     conn: &impl ConnectionTrait,
     user_id: i64,
 ) -> Result<Vec<(String, String)>, TeamError> {
-    let mut limits = Vec::new();
-    for asset in asset::Entity::find()
-        .order_by_asc(asset::Column::Code)
+    let rows = setting::Entity::find()
+        .filter(setting::Column::Key.starts_with("approval_limit:"))
+        .filter(setting::Column::Key.ends_with(format!(":admin:{user_id}")))
+        .order_by_asc(setting::Column::Key)
         .all(conn)
-        .await?
-    {
-        let key = four_eyes::value_limit_key(&asset.code, user_id);
-        if let Some(minor) = get_setting(conn, &key)
-            .await?
-            .and_then(|text| text.parse::<i64>().ok())
-        {
-            let scale = u32::try_from(asset.scale).unwrap_or(0);
-            limits.push((asset.code, decimal_string(minor, scale)));
-        }
+        .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(limits)
+    let assets = crate::ledger::service::assets_by_id(conn).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let code = four_eyes::value_limit_asset(&row.key, user_id)?;
+            let asset = assets.values().find(|asset| asset.code == code)?;
+            let minor = row.value.parse::<i64>().ok()?;
+            let scale = u32::try_from(asset.scale).unwrap_or(0);
+            Some((asset.code.clone(), decimal_string(minor, scale)))
+        })
+        .collect())
 }
 
 /// Sets (or, with an empty amount, removes) an admin's own value limit in
@@ -137,21 +142,12 @@ pub async fn set_value_limit(
     ip: Option<String>,
 ) -> Result<(), TeamError> {
     let code = asset_code.trim().to_ascii_uppercase();
-    let asset = asset::Entity::find()
-        .filter(asset::Column::Code.eq(code.clone()))
-        .one(db)
-        .await?
-        .ok_or_else(|| TeamError::invalid(format!("Unknown currency or point type {code:?}")))?;
+    let asset = crate::ledger::service::find_asset(db, &code)
+        .await
+        .map_err(|_| TeamError::invalid(format!("Unknown currency or point type {code:?}")))?;
     let scale = u32::try_from(asset.scale).unwrap_or(0);
-    let limit = if amount.trim().is_empty() {
-        None
-    } else {
-        Some(match parse_amount(amount, &asset.code, scale) {
-            Ok(minor) => minor,
-            Err(AmountError::Zero) => 0,
-            Err(err) => return Err(TeamError::invalid(format!("Value limit: {err}"))),
-        })
-    };
+    let limit = parse_optional_amount(amount, &asset.code, scale)
+        .map_err(|err| TeamError::invalid(format!("Value limit: {err}")))?;
     let now = clock.now();
     let txn = db::begin_write(db).await?;
     let target = admin(&txn, user_id).await?;
