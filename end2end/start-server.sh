@@ -14,6 +14,8 @@ mkdir -p "$scratch"
 # E2E_DATABASE_URL runs the suite on another database, e.g. an empty
 # PostgreSQL database; the default is a scratch SQLite file.
 export DATABASE_URL="${E2E_DATABASE_URL:-sqlite://$scratch/e2e.db?mode=rwc}"
+# The data key lives with the scratch database (made on first start).
+export PAYDESK_SECRET_KEY_FILE="$scratch/paydesk.key"
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$root/target/site}"
 export LEPTOS_ENV=PROD
 export PAYDESK_ADDR="127.0.0.1:${E2E_PORT:-3210}"

@@ -26,6 +26,9 @@ pub enum ErrorCode {
     Conflict,
     /// Throttled; try again later.
     TooManyRequests,
+    /// A money move needs a fresh two-factor code in this session first
+    /// (the page asks for one, then the admin presses the button again).
+    StepUpRequired,
     /// The server could not be reached or answered with something unreadable.
     Transport,
     Internal,
@@ -41,6 +44,7 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::TooManyRequests => 429,
+            ErrorCode::StepUpRequired => 403,
             ErrorCode::Transport => 502,
             ErrorCode::Internal => 500,
         }
@@ -215,6 +219,7 @@ mod tests {
         check(ErrorCode::NotFound, 404);
         check(ErrorCode::Conflict, 409);
         check(ErrorCode::TooManyRequests, 429);
+        check(ErrorCode::StepUpRequired, 403);
         check(ErrorCode::Internal, 500);
     }
 

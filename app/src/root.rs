@@ -15,6 +15,7 @@ use crate::auth::sessions_pages::SessionsPage;
 use crate::auth::{
     context::provide_session,
     pages::{ConfirmEmailPage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage},
+    two_factor_pages::LoginCodePage,
 };
 use crate::email::pages::EmailOutboxPage;
 use crate::funding::pages::FundingWalletsPage;
@@ -120,6 +121,7 @@ fn Site() -> impl IntoView {
                 // the first byte is sent.
                 <Route path=path!("") view=Landing ssr=SsrMode::Async />
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/login/code") view=LoginCodePage ssr=SsrMode::Async />
                 <Route path=path!("/signup") view=SignupPage ssr=SsrMode::Async />
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async />
                 <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async />

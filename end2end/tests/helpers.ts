@@ -1,6 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { APIRequestContext, Browser, expect, Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import path from 'node:path';
 
 export const admin = {
@@ -169,4 +170,26 @@ export async function emailTo(request: APIRequestContext, email: string, subject
     }, { message: `an email to ${email} about "${subject}"`, timeout: 20_000 })
     .toBe(true);
   return found as Email;
+}
+
+/**
+ * What an authenticator app shows for a base32 secret (RFC 6238: HMAC-SHA1,
+ * 30-second steps, six digits), `offsetSeconds` from now: the test plays
+ * the phone.
+ */
+export function totp(secret: string, offsetSeconds = 0): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bits = secret
+    .replace(/[\s=]/g, '')
+    .toUpperCase()
+    .split('')
+    .map((c) => alphabet.indexOf(c).toString(2).padStart(5, '0'))
+    .join('');
+  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((byte) => parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor((Date.now() / 1000 + offsetSeconds) / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const at = mac[mac.length - 1] & 0xf;
+  const value = ((mac[at] & 0x7f) << 24) | (mac[at + 1] << 16) | (mac[at + 2] << 8) | mac[at + 3];
+  return (value % 1_000_000).toString().padStart(6, '0');
 }

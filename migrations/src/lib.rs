@@ -26,6 +26,7 @@ mod m20261202_000017_api_key_expiry;
 mod m20261202_000018_reset_requests;
 mod m20261203_000019_team_roles;
 mod m20261203_000020_second_approvals;
+mod m20261204_000021_two_factor;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000018_reset_requests::Migration),
             Box::new(m20261203_000019_team_roles::Migration),
             Box::new(m20261203_000020_second_approvals::Migration),
+            Box::new(m20261204_000021_two_factor::Migration),
         ]
     }
 }

@@ -2,7 +2,10 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use crate::config::{AdjustArgs, Cli, Command, CreateAdminArgs, LogFormat, ServeArgs};
+use crate::config::{
+    AdjustArgs, Cli, Command, CreateAdminArgs, LogFormat, ResetTwoFactorArgs, RotateKeyArgs,
+    ServeArgs,
+};
 use crate::startup;
 use app::platform::Clock;
 
@@ -19,12 +22,13 @@ pub fn init_tracing(format: LogFormat) {
     };
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli
-        .command
-        .unwrap_or(Command::Serve(ServeArgs::default_from_env()?))
-    {
-        Command::Serve(args) => serve(&cli.database_url, args).await,
+pub async fn run(mut cli: Cli) -> anyhow::Result<()> {
+    let command = match cli.command.take() {
+        Some(command) => command,
+        None => Command::Serve(ServeArgs::default_from_env()?),
+    };
+    match command {
+        Command::Serve(args) => serve(&cli, args).await,
         Command::Migrate => {
             startup::connect_and_migrate(&cli.database_url).await?;
             println!("Database is up to date.");
@@ -34,6 +38,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Verify => verify(&cli.database_url).await,
         Command::Demo => demo(&cli.database_url).await,
         Command::Adjust(args) => adjust(&cli.database_url, args).await,
+        Command::ResetTwoFactor(args) => reset_two_factor(&cli.database_url, args).await,
+        Command::RotateKey(args) => rotate_key(&cli, args).await,
         Command::MailCatcher(args) => crate::mail_catcher::serve(args.smtp, args.http).await,
         Command::PaypalFake(args) => crate::paypal_fake::serve(args.addr).await,
     }
@@ -112,11 +118,14 @@ impl ServeArgs {
     }
 }
 
-async fn serve(database_url: &str, args: ServeArgs) -> anyhow::Result<()> {
-    let db = startup::connect_and_migrate(database_url).await?;
+async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
+    // The key before the database: a server that cannot read what it
+    // sealed should not start at all.
+    let secret_key = cli.secret_key()?;
+    let db = startup::connect_and_migrate(&cli.database_url).await?;
     let mut leptos_options = startup::leptos_options();
     leptos_options.site_addr = args.addr;
-    let state = startup::app_state(db, args.settings(), Clock::System, leptos_options);
+    let state = startup::app_state(db, args.settings(secret_key), Clock::System, leptos_options);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|err| anyhow::anyhow!("cannot listen on {}: {err}", args.addr))?;
@@ -163,6 +172,58 @@ async fn create_admin(database_url: &str, args: CreateAdminArgs) -> anyhow::Resu
         "Administrator {} created ({role}). Sign in at /login.",
         admin.email
     );
+    Ok(())
+}
+
+/// Re-seals every sealed value under a new key, in one transaction: either
+/// all of them move to the new key or none do. The new key is written
+/// first (a crash after the commit must not lose it).
+async fn rotate_key(cli: &Cli, args: RotateKeyArgs) -> anyhow::Result<()> {
+    if args.new_key_file.exists() {
+        anyhow::bail!(
+            "{} already exists: name a new file for the new key",
+            args.new_key_file.display()
+        );
+    }
+    let old = cli.secret_key()?;
+    let new = app::platform::secrets::SecretKey::load_or_create(&args.new_key_file)
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+    let db = startup::connect_and_migrate(&cli.database_url).await?;
+    let txn = app::platform::db::begin_write(&db).await?;
+    let resealed = app::auth::two_factor::reseal(&txn, &old, &new)
+        .await
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+    txn.commit().await?;
+    println!(
+        "Re-sealed {resealed} values under key {} (was {}). The new key is in {}: \
+         point PAYDESK_SECRET_KEY_FILE at it (or put its contents in PAYDESK_SECRET_KEY), \
+         restart, back it up, then destroy the old key.",
+        new.id(),
+        old.id(),
+        args.new_key_file.display()
+    );
+    Ok(())
+}
+
+/// For an admin who lost both their phone and their recovery codes: run on
+/// the server by whoever runs it, audited.
+async fn reset_two_factor(database_url: &str, args: ResetTwoFactorArgs) -> anyhow::Result<()> {
+    let db = startup::connect_and_migrate(database_url).await?;
+    let had = app::auth::two_factor::reset(&db, Clock::System.now(), &args.email)
+        .await
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+    if had {
+        println!(
+            "Two-factor sign-in is off for {}, and every session of theirs has ended. \
+             They sign in with their password and set it up again.",
+            args.email.trim()
+        );
+    } else {
+        println!(
+            "{} had no two-factor sign-in set up; their sessions have ended.",
+            args.email.trim()
+        );
+    }
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::{net::SocketAddr, time::Duration};
 
-use app::platform::{db::DEFAULT_DATABASE_URL, Settings};
+use app::platform::{db::DEFAULT_DATABASE_URL, secrets::SecretKey, Settings};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -16,6 +16,27 @@ pub struct Cli {
     /// Database to use: `sqlite://path?mode=rwc` or `postgres://user@host/db`.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
+
+    /// The data key sealing two-factor secrets, tax IDs and account
+    /// numbers at rest: 32 bytes as base64 or hex. Unset: the key file.
+    #[arg(
+        long,
+        env = "PAYDESK_SECRET_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub secret_key: Option<String>,
+
+    /// Where the data key is kept when PAYDESK_SECRET_KEY is not set; made
+    /// (owner read/write only) on first start. Back it up apart from the
+    /// database: without it the sealed values cannot be read.
+    #[arg(
+        long,
+        env = "PAYDESK_SECRET_KEY_FILE",
+        default_value = "data/paydesk.key",
+        global = true
+    )]
+    pub secret_key_file: std::path::PathBuf,
 
     /// Log format.
     #[arg(long, env = "PAYDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
@@ -45,6 +66,14 @@ pub enum Command {
     Demo,
     /// Credit or debit a member's wallet, as an administrator, with a reason.
     Adjust(AdjustArgs),
+    /// Make a new data key and re-seal everything sealed under the current
+    /// one with it, writing the new key to a file; then point
+    /// PAYDESK_SECRET_KEY(_FILE) at the new key and restart.
+    RotateKey(RotateKeyArgs),
+    /// Turn off an account's two-factor sign-in (a lost phone and lost
+    /// recovery codes) and end its sessions. Audited.
+    #[command(name = "reset-2fa")]
+    ResetTwoFactor(ResetTwoFactorArgs),
     /// For development: an SMTP server that keeps what it receives, listed
     /// as JSON at http://<http>/messages. Point PAYDESK_SMTP_URL at it.
     MailCatcher(MailCatcherArgs),
@@ -67,6 +96,20 @@ pub struct MailCatcherArgs {
     /// Where to list the messages over HTTP.
     #[arg(long, default_value = "127.0.0.1:2580")]
     pub http: SocketAddr,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateKeyArgs {
+    /// Where to write the new key (must not exist yet).
+    #[arg(long)]
+    pub new_key_file: std::path::PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ResetTwoFactorArgs {
+    /// The account's email.
+    #[arg(long)]
+    pub email: String,
 }
 
 #[derive(Debug, Args)]
@@ -243,9 +286,27 @@ impl Default for ServeArgs {
     }
 }
 
+impl Cli {
+    /// The data key: PAYDESK_SECRET_KEY, else the key file (made if missing).
+    pub fn secret_key(&self) -> anyhow::Result<SecretKey> {
+        match self
+            .secret_key
+            .as_deref()
+            .filter(|key| !key.trim().is_empty())
+        {
+            Some(text) => {
+                SecretKey::parse(text).map_err(|err| anyhow::anyhow!("PAYDESK_SECRET_KEY: {err}"))
+            }
+            None => SecretKey::load_or_create(&self.secret_key_file)
+                .map_err(|err| anyhow::anyhow!("{err}")),
+        }
+    }
+}
+
 impl ServeArgs {
-    pub fn settings(&self) -> Settings {
+    pub fn settings(&self, secret_key: SecretKey) -> Settings {
         Settings {
+            secret_key,
             session_idle_timeout: Duration::from_secs(self.session_idle_minutes * 60),
             session_absolute_timeout: Duration::from_secs(self.session_absolute_hours * 3600),
             // Served over HTTPS (the public origin says so): Secure cookies

@@ -27,6 +27,11 @@ pub fn AdminLayout() -> impl IntoView {
     let waiting = Resource::new(|| (), |_| requested_count());
     let approvals = Resource::new(|| (), |_| approvals_waiting());
     let (menu_open, set_menu_open) = signal(false);
+    // A money move refused for want of a fresh code shows the code form
+    // under its error (`ui::FormError`).
+    provide_context(crate::ui::StepUpSlot(|| {
+        view! { <crate::auth::two_factor_section::StepUpPrompt /> }.into_any()
+    }));
     view! {
         <div class="area admin">
             <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>

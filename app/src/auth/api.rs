@@ -48,7 +48,7 @@ pub async fn sign_up(
 /// Confirms the address with the link's token and the account's password,
 /// and signs the account in.
 #[server(endpoint = "auth/confirm-email", client = CsrfClient)]
-pub async fn confirm_email(token: String, password: String) -> Result<UserView, AppError> {
+pub async fn confirm_email(token: String, password: String) -> Result<SignInStep, AppError> {
     use super::session;
     use crate::platform::{
         request::{request_cookie, request_meta},
@@ -65,9 +65,20 @@ pub async fn confirm_email(token: String, password: String) -> Result<UserView, 
         &request_meta(),
     )
     .await?;
-    session::set_session_cookie(&state, &issued.token)?;
-    leptos_axum::redirect("/account?email=confirmed");
-    Ok(issued.user)
+    match issued {
+        super::sign_in::SignedIn::Session(issued) => {
+            session::set_session_cookie(&state, &issued.token)?;
+            leptos_axum::redirect("/account?email=confirmed");
+            Ok(SignInStep::SignedIn(issued.user))
+        }
+        // Two-factor already on: the address is confirmed, the code opens
+        // the session.
+        super::sign_in::SignedIn::CodeNeeded { challenge } => {
+            session::set_challenge_cookie(&state, &challenge)?;
+            leptos_axum::redirect(CODE_PAGE);
+            Ok(SignInStep::CodeNeeded)
+        }
+    }
 }
 
 /// A new confirmation link for the signed-in member.
@@ -83,8 +94,10 @@ pub async fn resend_confirmation() -> Result<String, AppError> {
     )
 }
 
+/// The password step. With two-factor on, nobody is signed in yet: the
+/// browser gets the challenge cookie and goes on to the code page.
 #[server(endpoint = "auth/login", client = CsrfClient)]
-pub async fn log_in(email: String, password: String) -> Result<UserView, AppError> {
+pub async fn log_in(email: String, password: String) -> Result<SignInStep, AppError> {
     use super::{session, sign_in};
     use crate::platform::{
         request::{request_cookie, request_meta},
@@ -93,7 +106,7 @@ pub async fn log_in(email: String, password: String) -> Result<UserView, AppErro
 
     let state = app_state()?;
     let previous = request_cookie(session::cookie_name(&state.settings));
-    let issued = sign_in::log_in(
+    let step = sign_in::log_in(
         &state,
         &email,
         &password,
@@ -101,9 +114,57 @@ pub async fn log_in(email: String, password: String) -> Result<UserView, AppErro
         &request_meta(),
     )
     .await?;
+    match step {
+        sign_in::SignedIn::Session(issued) => {
+            session::set_session_cookie(&state, &issued.token)?;
+            leptos_axum::redirect(super::home_for(issued.user.role));
+            Ok(SignInStep::SignedIn(issued.user))
+        }
+        sign_in::SignedIn::CodeNeeded { challenge } => {
+            session::set_challenge_cookie(&state, &challenge)?;
+            leptos_axum::redirect(CODE_PAGE);
+            Ok(SignInStep::CodeNeeded)
+        }
+    }
+}
+
+/// The code step: a code from the authenticator app, or a recovery code.
+#[server(endpoint = "auth/login/code", client = CsrfClient)]
+pub async fn log_in_code(code: String) -> Result<UserView, AppError> {
+    use super::{session, sign_in};
+    use crate::platform::{
+        request::{request_cookie, request_meta},
+        state::app_state,
+    };
+
+    let state = app_state()?;
+    let Some(challenge) = request_cookie(session::challenge_cookie_name(&state.settings)) else {
+        return Err(super::AuthError::ChallengeExpired.into());
+    };
+    let previous = request_cookie(session::cookie_name(&state.settings));
+    let issued = sign_in::log_in_with_code(
+        &state,
+        &challenge,
+        &code,
+        previous.as_deref(),
+        &request_meta(),
+    )
+    .await?;
+    session::clear_challenge_cookie(&state)?;
     session::set_session_cookie(&state, &issued.token)?;
     leptos_axum::redirect(super::home_for(issued.user.role));
     Ok(issued.user)
+}
+
+/// Where the code is asked for.
+pub const CODE_PAGE: &str = "/login/code";
+
+/// How far a right password got.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SignInStep {
+    SignedIn(UserView),
+    /// Two-factor is on: the code page comes next.
+    CodeNeeded,
 }
 
 #[server(endpoint = "auth/logout", client = CsrfClient)]

@@ -14,7 +14,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use super::password;
-use super::{normalize_email, sign_in, AuthError, IssuedSession};
+use super::{normalize_email, sign_in, AuthError};
 use crate::email::notice::{self, LinkPurpose, Notice};
 use crate::entities::{password_link, payout_detail, reset_request, session, user};
 use crate::platform::{
@@ -363,7 +363,7 @@ pub async fn confirm_email(
     password: &str,
     previous_token: Option<&str>,
     meta: &RequestMeta,
-) -> Result<IssuedSession, AuthError> {
+) -> Result<sign_in::SignedIn, AuthError> {
     let now = state.clock.now();
     let link = usable(&state.db, now, token, &[LinkPurpose::Confirm])
         .await?
@@ -404,7 +404,9 @@ pub async fn confirm_email(
         .await?;
     }
     txn.commit().await?;
-    issued.user.email_confirmed = true;
+    if let sign_in::SignedIn::Session(issued) = &mut issued {
+        issued.user.email_confirmed = true;
+    }
     Ok(issued)
 }
 

@@ -7,6 +7,9 @@ pub mod pages;
 pub mod permissions;
 pub mod sessions_api;
 pub mod sessions_pages;
+pub mod two_factor_api;
+pub mod two_factor_pages;
+pub mod two_factor_section;
 
 pub use permissions::{Permission, TeamRole};
 
@@ -23,7 +26,11 @@ pub mod session;
 #[cfg(feature = "ssr")]
 pub mod sign_in;
 #[cfg(feature = "ssr")]
+pub mod step_up;
+#[cfg(feature = "ssr")]
 pub mod throttle;
+#[cfg(feature = "ssr")]
+pub mod two_factor;
 
 use serde::{Deserialize, Serialize};
 
@@ -92,6 +99,26 @@ pub struct SessionView {
     pub current: bool,
 }
 
+/// Two-factor sign-in as its owner sees it on their security page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorView {
+    pub on: bool,
+    /// Set while an app is being set up and no code has confirmed it yet.
+    pub enrolment: Option<EnrolmentView>,
+    pub recovery_codes_left: u64,
+}
+
+/// What to put into an authenticator app.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolmentView {
+    /// Base32, in groups of four, for typing in.
+    pub secret: String,
+    /// `otpauth://totp/Paydesk:...`
+    pub uri: String,
+    /// The URI as a QR code, an SVG document drawn by the server.
+    pub qr_svg: String,
+}
+
 /// Where a user lands after signing in.
 pub fn home_for(role: Role) -> &'static str {
     match role {
@@ -126,6 +153,12 @@ pub enum AuthError {
     /// The password typed on an email-confirmation link is not the account's.
     #[error("Wrong password: enter the password you chose when you signed up. Forgot it? Choose a new one through \"Forgot your password?\" on the sign-in page; that confirms the address too.")]
     WrongConfirmPassword,
+    /// A wrong two-factor or recovery code, or one already used.
+    #[error("That code is not right, or was already used. Type the code your authenticator app shows now (check that your phone's clock is set automatically), or one of your recovery codes")]
+    WrongCode,
+    /// The sign-in waiting for its code is over (or never was).
+    #[error("This sign-in has expired: enter your email and password again")]
+    ChallengeExpired,
     /// The signed-in account no longer exists.
     #[error("Please sign in to continue")]
     SignedOut,
@@ -163,10 +196,12 @@ impl From<AuthError> for crate::error::AppError {
         use crate::error::{AppError, ErrorCode};
         match err {
             AuthError::Invalid(message) => AppError::invalid(message),
+            AuthError::WrongCode => AppError::invalid(AuthError::WrongCode.to_string()),
             AuthError::EmailTaken => AppError::conflict(AuthError::EmailTaken.to_string()),
             AuthError::InvalidCredentials
             | AuthError::Deactivated
             | AuthError::WrongConfirmPassword
+            | AuthError::ChallengeExpired
             | AuthError::SignedOut => AppError::new(ErrorCode::Unauthenticated, err.to_string()),
             AuthError::Throttled { .. }
             | AuthError::Busy(_)

@@ -49,7 +49,7 @@ pub(super) fn token_id(token: &str) -> String {
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-fn new_token() -> String {
+pub(super) fn new_token() -> String {
     let mut bytes = [0u8; 32];
     rand::fill(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
@@ -69,10 +69,26 @@ pub(super) async fn insert(
         last_seen_at: Set(now),
         ip: Set(meta.ip.clone()),
         user_agent: Set(meta.user_agent.clone()),
+        step_up_at: Set(None),
     })
     .exec_without_returning(conn)
     .await?;
     Ok(token)
+}
+
+/// Records that the session (by digest) just gave a fresh two-factor code:
+/// the step-up window, and its running total, start again from now.
+pub(super) async fn mark_stepped_up(
+    conn: &impl ConnectionTrait,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    session::Entity::update_many()
+        .col_expr(session::Column::StepUpAt, Expr::value(now))
+        .filter(session::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// Deletes a session, returning it if it existed.
@@ -134,6 +150,17 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Option<UserVi
             .await?;
     }
     Ok(Some(user_view(&owner)?))
+}
+
+/// The digest of the current request's session, if it has a cookie.
+pub fn current_session_id(state: &AppState) -> Option<String> {
+    request_cookie(cookie_name(&state.settings)).map(|token| token_id(&token))
+}
+
+/// The digest of a plain route's session, from its headers.
+pub fn session_id_of(state: &AppState, headers: &http::HeaderMap) -> Option<String> {
+    crate::platform::request::cookie_value(headers, cookie_name(&state.settings))
+        .map(|token| token_id(&token))
 }
 
 /// The signed-in user of the current request, if any.
@@ -241,6 +268,40 @@ pub fn clear_session_cookie(state: &AppState) -> Result<(), AppError> {
     set_cookie_header(format!(
         "{}={}; Max-Age=0",
         cookie_name(&state.settings),
+        cookie_attributes(state)
+    ))
+}
+
+/// How long a right password waits for its code (the challenge and its
+/// cookie).
+pub const CHALLENGE_LIFETIME: Duration = Duration::minutes(5);
+
+/// The half-finished sign-in waiting for its two-factor code.
+pub const CHALLENGE_COOKIE_NAME: &str = "paydesk_signin";
+pub const SECURE_CHALLENGE_COOKIE_NAME: &str = "__Host-paydesk_signin";
+
+pub fn challenge_cookie_name(settings: &crate::platform::Settings) -> &'static str {
+    if settings.cookie_secure {
+        SECURE_CHALLENGE_COOKIE_NAME
+    } else {
+        CHALLENGE_COOKIE_NAME
+    }
+}
+
+/// Lives as long as the challenge it names.
+pub fn set_challenge_cookie(state: &AppState, token: &str) -> Result<(), AppError> {
+    set_cookie_header(format!(
+        "{}={token}; Max-Age={}{}",
+        challenge_cookie_name(&state.settings),
+        CHALLENGE_LIFETIME.num_seconds(),
+        cookie_attributes(state)
+    ))
+}
+
+pub fn clear_challenge_cookie(state: &AppState) -> Result<(), AppError> {
+    set_cookie_header(format!(
+        "{}=; Max-Age=0{}",
+        challenge_cookie_name(&state.settings),
         cookie_attributes(state)
     ))
 }

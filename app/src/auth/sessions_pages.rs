@@ -51,6 +51,7 @@ pub fn SessionsPage() -> impl IntoView {
             </button>
         </ActionForm>
         <ChangePasswordForm />
+        <super::two_factor_section::TwoFactorSection />
     }
 }
 

@@ -1,12 +1,17 @@
-//! Signing in and out: the password check behind the throttle, and the
-//! session it opens or ends, each in one transaction with its audit row.
+//! Signing in and out: the password check behind the throttle, then (with
+//! two-factor on) the code, and the session it opens or ends, each in one
+//! transaction with its audit row.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    sea_query::Expr, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
 
+use super::session::CHALLENGE_LIFETIME;
 use super::throttle::Outcome;
+use super::two_factor::Accepted;
 use super::{normalize_email, password, user_view, AuthError, IssuedSession};
-use crate::entities::user;
+use crate::entities::{login_challenge, user};
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db,
@@ -23,7 +28,7 @@ pub async fn log_in(
     password: &str,
     previous_token: Option<&str>,
     meta: &RequestMeta,
-) -> Result<IssuedSession, AuthError> {
+) -> Result<SignedIn, AuthError> {
     if raw_email.trim().is_empty() || password.is_empty() {
         return Err(AuthError::Invalid("Enter your email and password".into()));
     }
@@ -37,12 +42,25 @@ pub async fn log_in(
     let outcome =
         check_password_and_sign_in(state, &email, password, previous_token, meta, now).await;
     let ended = match &outcome {
-        Ok(_) => Outcome::Succeeded,
+        Ok(SignedIn::Session(_)) => Outcome::Succeeded,
+        // Not yet signed in: the failures before stay counted until the
+        // code is right too.
+        Ok(SignedIn::CodeNeeded { .. }) => Outcome::Passed,
         Err(AuthError::Busy(_)) => Outcome::Refused,
         Err(_) => Outcome::Failed,
     };
     super::throttle::finish(&state.db, attempt, ended).await?;
     outcome
+}
+
+/// What a right password leads to.
+pub enum SignedIn {
+    Session(IssuedSession),
+    /// Two-factor is on: the code comes next, against this challenge (the
+    /// browser keeps it in a cookie; the database only its digest).
+    CodeNeeded {
+        challenge: String,
+    },
 }
 
 async fn check_password_and_sign_in(
@@ -52,7 +70,7 @@ async fn check_password_and_sign_in(
     previous_token: Option<&str>,
     meta: &RequestMeta,
     now: DateTime<Utc>,
-) -> Result<IssuedSession, AuthError> {
+) -> Result<SignedIn, AuthError> {
     let found = user::Entity::find()
         .filter(user::Column::Email.eq(email))
         .one(&state.db)
@@ -98,29 +116,190 @@ async fn check_password_and_sign_in(
         txn.commit().await?;
         return Err(AuthError::Deactivated);
     }
-    if let Some(previous) = previous_token {
-        super::session::delete(&txn, previous).await?;
+    if super::two_factor::is_on(&txn, user.id).await? {
+        let challenge = new_challenge(&txn, user.id, now).await?;
+        txn.commit().await?;
+        return Ok(SignedIn::CodeNeeded { challenge });
     }
-    let token = super::session::insert(&txn, now, user.id, meta).await?;
+    let token = open_session(&txn, &user, previous_token, meta, now, None).await?;
+    txn.commit().await?;
+    Ok(SignedIn::Session(IssuedSession {
+        token,
+        user: user_view(&user)?,
+    }))
+}
+
+/// The session a successful sign-in opens, in the sign-in's transaction:
+/// the browser's old session ends, the account's last sign-in moves, the
+/// audit row says how (`code`: which second factor, if one was given; it
+/// also counts as the session's first step-up).
+async fn open_session(
+    txn: &impl ConnectionTrait,
+    user: &user::Model,
+    previous_token: Option<&str>,
+    meta: &RequestMeta,
+    now: DateTime<Utc>,
+    code: Option<Accepted>,
+) -> Result<String, AuthError> {
+    if let Some(previous) = previous_token {
+        super::session::delete(txn, previous).await?;
+    }
+    let token = super::session::insert(txn, now, user.id, meta).await?;
+    if code.is_some() {
+        super::session::mark_stepped_up(txn, &super::session::token_id(&token), now).await?;
+    }
     // The team page shows it ("last sign-in").
     user::Entity::update_many()
         .col_expr(user::Column::LastSignedInAt, Expr::value(now))
         .filter(user::Column::Id.eq(user.id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    audit::record(
-        &txn,
+    let mut entry = AuditEntry::new(AuditAction::LoginSucceeded)
+        .actor(user.id)
+        .subject(user.email.clone())
+        .ip(meta.ip.clone());
+    if let Some(code) = code {
+        entry = entry.detail(code.describe());
+    }
+    audit::record(txn, now, entry).await?;
+    Ok(token)
+}
+
+/// Wrong codes one challenge takes before the password must be typed again
+/// (the throttle counts them across challenges too).
+const CHALLENGE_FAILURES: i32 = 5;
+
+async fn new_challenge(
+    txn: &impl ConnectionTrait,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<String, AuthError> {
+    let token = super::session::new_token();
+    login_challenge::Entity::insert(login_challenge::ActiveModel {
+        id: Set(super::session::token_id(&token)),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        failures: Set(0),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    // Old challenges of anyone: a sign-in abandoned at the code step.
+    login_challenge::Entity::delete_many()
+        .filter(login_challenge::Column::CreatedAt.lt(now - CHALLENGE_LIFETIME))
+        .exec(txn)
+        .await?;
+    Ok(token)
+}
+
+/// The second step of a sign-in with two-factor on: the code from the app
+/// (or a recovery code) against the challenge the right password opened.
+#[tracing::instrument(skip_all)]
+pub async fn log_in_with_code(
+    state: &AppState,
+    challenge: &str,
+    code: &str,
+    previous_token: Option<&str>,
+    meta: &RequestMeta,
+) -> Result<IssuedSession, AuthError> {
+    if code.trim().is_empty() {
+        return Err(AuthError::invalid(
+            "Enter the six-digit code from your authenticator app, or a recovery code",
+        ));
+    }
+    let now = state.clock.now();
+    let id = super::session::token_id(challenge);
+    let Some(pending) = login_challenge::Entity::find_by_id(id.clone())
+        .one(&state.db)
+        .await?
+        .filter(|pending| pending.created_at > now - CHALLENGE_LIFETIME)
+    else {
+        return Err(AuthError::ChallengeExpired);
+    };
+    let Some(user) = user::Entity::find_by_id(pending.user_id)
+        .one(&state.db)
+        .await?
+    else {
+        return Err(AuthError::ChallengeExpired);
+    };
+    if !user.is_active {
+        login_challenge::Entity::delete_by_id(id)
+            .exec(&state.db)
+            .await?;
+        return Err(AuthError::Deactivated);
+    }
+    let attempt = super::throttle::begin(
+        &state.db,
+        &state.settings,
+        &user.email,
+        meta.ip.as_deref(),
         now,
-        AuditEntry::new(AuditAction::LoginSucceeded)
-            .actor(user.id)
-            .subject(email)
-            .ip(meta.ip.clone()),
     )
     .await?;
+    let outcome =
+        check_code_and_sign_in(state, &pending, &user, code, previous_token, meta, now).await;
+    let ended = match &outcome {
+        Ok(_) => Outcome::Succeeded,
+        Err(AuthError::WrongCode) => Outcome::Failed,
+        Err(_) => Outcome::Refused,
+    };
+    super::throttle::finish(&state.db, attempt, ended).await?;
+    outcome
+}
+
+async fn check_code_and_sign_in(
+    state: &AppState,
+    pending: &login_challenge::Model,
+    user: &user::Model,
+    code: &str,
+    previous_token: Option<&str>,
+    meta: &RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<IssuedSession, AuthError> {
+    let txn = db::begin_write(&state.db).await?;
+    // Used up first, guarded: of two tabs sending a code for one
+    // challenge, one signs in.
+    let taken = login_challenge::Entity::delete_many()
+        .filter(login_challenge::Column::Id.eq(&pending.id))
+        .filter(login_challenge::Column::Failures.eq(pending.failures))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    if taken != 1 {
+        return Err(AuthError::ChallengeExpired);
+    }
+    let accepted =
+        super::two_factor::accept(&txn, &state.settings.secret_key, user.id, code, now, true)
+            .await?;
+    let Some(accepted) = accepted else {
+        // Put back with one more failure, unless that was the last allowed.
+        if pending.failures + 1 < CHALLENGE_FAILURES {
+            login_challenge::Entity::insert(login_challenge::ActiveModel {
+                id: Set(pending.id.clone()),
+                user_id: Set(pending.user_id),
+                created_at: Set(pending.created_at),
+                failures: Set(pending.failures + 1),
+            })
+            .exec_without_returning(&txn)
+            .await?;
+        }
+        audit::record(
+            &txn,
+            now,
+            AuditEntry::new(AuditAction::LoginFailed)
+                .actor(user.id)
+                .subject(user.email.clone())
+                .ip(meta.ip.clone())
+                .detail("wrong or already used two-factor code"),
+        )
+        .await?;
+        txn.commit().await?;
+        return Err(AuthError::WrongCode);
+    };
+    let token = open_session(&txn, user, previous_token, meta, now, Some(accepted)).await?;
     txn.commit().await?;
     Ok(IssuedSession {
         token,
-        user: user_view(&user)?,
+        user: user_view(user)?,
     })
 }
 

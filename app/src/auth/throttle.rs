@@ -36,6 +36,9 @@ const LONGEST_WAIT: Duration = Duration::hours(24);
 pub enum Outcome {
     Failed,
     Succeeded,
+    /// The password was right and the second factor is still owed: counts
+    /// neither as a failure nor as the sign-in that clears them.
+    Passed,
     /// Not checked (too many attempts, or no hashing slot free): counts
     /// for nothing.
     Refused,
@@ -46,6 +49,7 @@ impl Outcome {
         match self {
             Outcome::Failed => "failed",
             Outcome::Succeeded => "succeeded",
+            Outcome::Passed => "passed",
             Outcome::Refused => "refused",
         }
     }

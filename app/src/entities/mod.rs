@@ -2,6 +2,7 @@
 //! server crate migrates a fresh database and checks that every column named
 //! here exists there, so the two cannot drift apart unnoticed.
 
+pub mod admin_move;
 pub mod api_key;
 pub mod asset;
 pub mod audit_event;
@@ -10,6 +11,7 @@ pub mod idempotency_key;
 pub mod identity_verification;
 pub mod incentive;
 pub mod journal_entry;
+pub mod login_challenge;
 pub mod outbox_message;
 pub mod password_link;
 pub mod payout_detail;
@@ -23,12 +25,14 @@ pub mod paypal_alert;
 pub mod paypal_batch;
 pub mod paypal_event;
 pub mod paypal_item;
+pub mod recovery_code;
 pub mod reset_request;
 pub mod second_approval;
 pub mod session;
 pub mod setting;
 pub mod sign_in_attempt;
 pub mod transfer;
+pub mod two_factor;
 pub mod user;
 pub mod wallet;
 pub mod withdrawal_event;

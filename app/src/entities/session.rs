@@ -11,6 +11,9 @@ pub struct Model {
     pub last_seen_at: DateTimeUtc,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// When a fresh two-factor code was last given in this session (at
+    /// sign-in or a step-up): money moves within the window ask for none.
+    pub step_up_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

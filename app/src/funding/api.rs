@@ -57,6 +57,7 @@ pub async fn record_deposit(
 
     let admin = require(Permission::Deposit).await?;
     let state = app_state()?;
+    crate::auth::step_up::require(&state, admin.id).await?;
     let entry = crate::ledger::operations::record_deposit(
         &state.db,
         &state.clock,

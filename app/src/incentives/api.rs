@@ -89,6 +89,7 @@ pub async fn pay_incentives(
 
     let admin = require(Permission::PayIncentives).await?;
     let state = app_state()?;
+    crate::auth::step_up::require(&state, admin.id).await?;
     let ids = if all_matching {
         super::service::matching_ids(&state.db, &query).await?
     } else {

@@ -23,7 +23,7 @@ use sea_orm::{
 
 use super::held::Held;
 use super::money::format_amount;
-use crate::entities::{asset, second_approval};
+use crate::entities::{admin_move, asset, second_approval};
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db,
@@ -207,8 +207,33 @@ pub enum FourEyesError {
 
 /// Decides whether the move may go ahead, inside the move's transaction
 /// and before it writes. `via` names the approval being carried out (the
-/// approver's click): then only that approval can open the gate.
+/// approver's click): then only that approval can open the gate. A move
+/// let through is written to `admin_moves` as the initiator's (the
+/// step-up running total), in the same transaction: rolled back with it.
 pub async fn gate(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    hold: Hold<'_>,
+    via: Option<i64>,
+) -> Result<Gate, FourEyesError> {
+    let moved = admin_move::ActiveModel {
+        user_id: Set(hold.initiator),
+        action: Set(hold.kind.as_str().to_owned()),
+        asset_code: Set(hold.asset.code.clone()),
+        amount_minor: Set(hold.amount_minor),
+        moved_at: Set(now),
+        ..Default::default()
+    };
+    let decided = decide(txn, now, hold, via).await?;
+    if matches!(decided, Gate::Open(_)) {
+        admin_move::Entity::insert(moved)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(decided)
+}
+
+async fn decide(
     txn: &DatabaseTransaction,
     now: DateTime<Utc>,
     hold: Hold<'_>,

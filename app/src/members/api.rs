@@ -81,6 +81,7 @@ pub async fn adjust_member_balance(
     let state = app_state()?;
     // Only members have wallets to adjust.
     super::service::find_member(&state.db, member_id).await?;
+    crate::auth::step_up::require(&state, admin.id).await?;
     Ok(adjust_member(
         &state.db,
         &state.clock,

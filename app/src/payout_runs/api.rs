@@ -28,6 +28,7 @@ pub async fn start_run(
 
     let admin = require(Permission::RunPayouts).await?;
     let state = app_state()?;
+    crate::auth::step_up::require(&state, admin.id).await?;
     Ok(super::service::start(&state.db, &state.clock, admin.id, params, &idempotency_key).await?)
 }
 

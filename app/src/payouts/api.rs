@@ -31,6 +31,9 @@ pub async fn bulk_payouts(request: BulkRequest) -> Result<BulkOutcome, AppError>
 
     let admin = require(Permission::ProcessPayouts).await?;
     let state = app_state()?;
+    if request.action == crate::withdrawals::WithdrawalAction::MarkPaid {
+        crate::auth::step_up::require(&state, admin.id).await?;
+    }
     let outcome = super::service::bulk(&state.db, &state.clock, admin.id, request).await?;
     if !outcome.succeeded.is_empty() {
         state.live.requests_changed(&state.db).await;
@@ -109,6 +112,9 @@ pub async fn act_on_payout(
         return Err(AppError::invalid(
             "Rejecting needs a note: the member sees it in their history",
         ));
+    }
+    if action == WithdrawalAction::MarkPaid {
+        crate::auth::step_up::require(&state, admin.id).await?;
     }
     let view = service::change_status(
         &state.db,

@@ -81,7 +81,18 @@ pub async fn export_requests(
     let ip = client_ip.map(|Extension(ClientIp(ip))| ip);
     let made = match ExportFormat::parse(&form.format) {
         Some(format) if format.is_payment_file() => {
-            match payment_file(&state, admin.id, ip, format, &form).await {
+            let session = crate::auth::session::session_id_of(&state, &headers);
+            let stepped = match session {
+                Some(session) => {
+                    crate::auth::step_up::require_for(&state, admin.id, &session).await
+                }
+                None => Err(AppError::unauthenticated()),
+            };
+            let made = match stepped {
+                Ok(()) => payment_file(&state, admin.id, ip, format, &form).await,
+                Err(err) => Err(err),
+            };
+            match made {
                 Ok(id) => {
                     let page = format!("{}/{id}", crate::payouts::payment_files::FILES_PATH);
                     return Redirect::to(&page).into_response();
@@ -97,6 +108,12 @@ pub async fn export_requests(
             let back = form.query().href(1);
             let message = crate::ui::list::encode(&err.message);
             Redirect::to(&format!("{back}&export_error={message}")).into_response()
+        }
+        // The table asks for the code, then the admin makes the file again.
+        Err(err) if err.code == crate::error::ErrorCode::StepUpRequired => {
+            let back = form.query().href(1);
+            let message = crate::ui::list::encode(&err.message);
+            Redirect::to(&format!("{back}&export_error={message}&step_up=1")).into_response()
         }
         Err(err) => error_response(&err),
     }

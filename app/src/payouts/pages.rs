@@ -59,6 +59,10 @@ pub fn PayoutsPage() -> impl IntoView {
         <Title text="Payout requests · Paydesk admin" />
         <h1>"Payout requests"</h1>
         {move || export_error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })}
+        {move || {
+            (params.read().get("step_up").as_deref() == Some("1"))
+                .then(|| view! { <crate::auth::two_factor_section::StepUpPrompt /> })
+        }}
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 paypal

@@ -46,6 +46,7 @@ pub async fn send_via_paypal(
 
     let admin = require(Permission::SendViaPaypal).await?;
     let state = app_state()?;
+    crate::auth::step_up::require(&state, admin.id).await?;
     let client = super::client::shared(&state).ok_or_else(|| {
         AppError::invalid(
             "PayPal is not configured: set PAYDESK_PAYPAL_CLIENT_ID and PAYDESK_PAYPAL_CLIENT_SECRET",

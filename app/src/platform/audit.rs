@@ -54,10 +54,15 @@ pub enum AuditAction {
     SecondApprovalAsked,
     SecondApprovalGranted,
     SecondApprovalDeclined,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    TwoFactorReset,
+    RecoveryCodesRenewed,
+    SteppedUp,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 45] = [
+    pub const ALL: [AuditAction; 50] = [
         AuditAction::SignedUp,
         AuditAction::LoginSucceeded,
         AuditAction::LoginFailed,
@@ -103,6 +108,11 @@ impl AuditAction {
         AuditAction::SecondApprovalAsked,
         AuditAction::SecondApprovalGranted,
         AuditAction::SecondApprovalDeclined,
+        AuditAction::TwoFactorEnabled,
+        AuditAction::TwoFactorDisabled,
+        AuditAction::TwoFactorReset,
+        AuditAction::RecoveryCodesRenewed,
+        AuditAction::SteppedUp,
     ];
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -157,6 +167,11 @@ impl AuditAction {
             AuditAction::SecondApprovalAsked => "Second approval asked for",
             AuditAction::SecondApprovalGranted => "Second approval granted",
             AuditAction::SecondApprovalDeclined => "Second approval declined",
+            AuditAction::TwoFactorEnabled => "Two-factor sign-in turned on",
+            AuditAction::TwoFactorDisabled => "Two-factor sign-in turned off",
+            AuditAction::TwoFactorReset => "Two-factor sign-in reset",
+            AuditAction::RecoveryCodesRenewed => "Recovery codes renewed",
+            AuditAction::SteppedUp => "Confirmed with a code before moving money",
         }
     }
 
@@ -207,6 +222,11 @@ impl AuditAction {
             AuditAction::SecondApprovalAsked => "second_approval_asked",
             AuditAction::SecondApprovalGranted => "second_approval_granted",
             AuditAction::SecondApprovalDeclined => "second_approval_declined",
+            AuditAction::TwoFactorEnabled => "two_factor_enabled",
+            AuditAction::TwoFactorDisabled => "two_factor_disabled",
+            AuditAction::TwoFactorReset => "two_factor_reset",
+            AuditAction::RecoveryCodesRenewed => "recovery_codes_renewed",
+            AuditAction::SteppedUp => "stepped_up",
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod limits;
 pub mod live;
 pub mod paging;
 pub mod request;
+pub mod secrets;
 pub mod settings_store;
 pub mod state;
 

@@ -48,6 +48,9 @@ pub struct Settings {
     /// Zero: this instance runs no scheduler and leaves scheduled runs to
     /// the other instances (tests use it to be the only one stepping a run).
     pub schedule_every: Duration,
+    /// Seals what a database dump must not reveal (two-factor secrets, tax
+    /// IDs, account numbers): `PAYDESK_SECRET_KEY` or the key file.
+    pub secret_key: super::secrets::SecretKey,
 }
 
 /// Email delivery. With no SMTP server, messages wait in the outbox (and
@@ -142,6 +145,9 @@ impl Default for Settings {
             mail: MailSettings::default(),
             paypal: None,
             schedule_every: Duration::from_secs(60),
+            // A key for this process alone (tests, `Settings::default()`):
+            // `serve` always loads the configured one.
+            secret_key: super::secrets::SecretKey::generate(),
         }
     }
 }

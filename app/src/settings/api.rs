@@ -84,6 +84,25 @@ pub async fn save_approval_limit(asset: String, amount: String) -> Result<(), Ap
     .await?)
 }
 
+/// One asset's step-up limit; an empty amount goes back to the default.
+#[server(endpoint = "admin/settings/step-up-limit", client = CsrfClient)]
+pub async fn save_step_up_limit(asset: String, amount: String) -> Result<(), AppError> {
+    use crate::auth::{session::require, Permission};
+    use crate::platform::{request::request_meta, state::app_state};
+
+    let admin = require(Permission::ManageSettings).await?;
+    let state = app_state()?;
+    Ok(super::service::save_step_up_limit(
+        &state.db,
+        &state.clock,
+        admin.id,
+        request_meta().ip,
+        &asset,
+        &amount,
+    )
+    .await?)
+}
+
 /// One payout method's limits and fee in one currency.
 #[allow(clippy::too_many_arguments)]
 #[server(endpoint = "admin/settings/method", client = CsrfClient)]

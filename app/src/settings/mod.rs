@@ -73,6 +73,9 @@ pub struct DeskSettings {
     /// Per asset (`currency` is its code): moves above it need a second
     /// admin. Empty: no limit.
     pub approval_limits: Vec<ThresholdRow>,
+    /// Per asset: what an admin with two-factor on may move within ten
+    /// minutes of a code before they are asked for another.
+    pub step_up_limits: Vec<ThresholdRow>,
     pub methods: Vec<MethodRow>,
     /// Columns PayQuicker accepts, for the hint next to the field.
     pub payquicker_known: Vec<String>,

@@ -6,9 +6,9 @@ use leptos_meta::Title;
 
 use super::api::{
     load_settings, CreateAsset, SaveApprovalLimit, SaveGeneralSettings, SaveMethodSettings,
-    SaveRate, SaveThreshold,
+    SaveRate, SaveStepUpLimit, SaveThreshold,
 };
-use super::{AssetRow, DeskSettings};
+use super::{AssetRow, DeskSettings, ThresholdRow};
 use crate::ledger::money::AssetKind;
 use crate::ui::{CsrfField, FormError, LoadError, Loading};
 
@@ -41,6 +41,7 @@ pub fn SettingsPage() -> impl IntoView {
                 match data.await {
                     Ok(view) => {
                         let assets = view.assets.clone();
+                        let step_up = view.step_up_limits.clone();
                         let read_only = !view.can_change;
                         view! {
                             {read_only
@@ -56,6 +57,7 @@ pub fn SettingsPage() -> impl IntoView {
                                 <legend class="visually-hidden">"Settings"</legend>
                                 <Assets assets asset rate />
                                 <Forms view general threshold limit method />
+                                <StepUpLimits rows=step_up />
                             </fieldset>
                         }
                             .into_any()
@@ -404,6 +406,45 @@ fn Assets(
             } else {
                 view! { <p class="muted">"Add a point type and a currency to set a rate."</p> }.into_any()
             }}
+        </section>
+    }
+}
+
+/// "Step-up limits": what an admin with two-factor on may move within ten
+/// minutes of a code before a fresh one is asked for.
+#[component]
+fn StepUpLimits(rows: Vec<ThresholdRow>) -> impl IntoView {
+    let save = ServerAction::<SaveStepUpLimit>::new();
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    view! {
+        <section class="card" aria-labelledby="step-up-title">
+            <h2 id="step-up-title">"Step-up limits (two-factor)"</h2>
+            <p class="muted">
+                "An admin with two-factor sign-in on gives a fresh code before money moves, unless they gave one in the last 10 minutes and have moved less than this since. Empty: the default of 10,000. Zero: a code before every move."
+            </p>
+            <FormError error />
+            <Show when=move || matches!(save.value().get(), Some(Ok(())))>
+                <p class="notice success" role="status">"Saved."</p>
+            </Show>
+            {rows
+                .into_iter()
+                .map(|row| {
+                    let id = format!("s-{}", row.currency);
+                    view! {
+                        <ActionForm action=save attr:class="inline-form">
+                            <CsrfField />
+                            <input type="hidden" name="asset" value=row.currency.clone() />
+                            <div class="field">
+                                <label for=id.clone()>{format!("Step-up limit in {}", row.currency)}</label>
+                                <input id=id name="amount" inputmode="decimal" value=row.amount />
+                            </div>
+                            <button type="submit" disabled=move || save.pending().get()>
+                                {format!("Save {} step-up limit", row.currency)}
+                            </button>
+                        </ActionForm>
+                    }
+                })
+                .collect_view()}
         </section>
     }
 }

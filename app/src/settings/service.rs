@@ -100,6 +100,7 @@ pub async fn view(db: &DatabaseConnection) -> Result<DeskSettings, SettingsError
     }
     // Every asset, points included: an adjustment in points moves value too.
     let mut approval_limits = Vec::new();
+    let mut step_up_limits = Vec::new();
     for asset in asset::Entity::find()
         .order_by_asc(asset::Column::Kind)
         .order_by_asc(asset::Column::Code)
@@ -111,6 +112,13 @@ pub async fn view(db: &DatabaseConnection) -> Result<DeskSettings, SettingsError
                 .await?
                 .map(|minor| decimal_string(minor, scale_of(&asset)))
                 .unwrap_or_default(),
+            currency: asset.code.clone(),
+        });
+        step_up_limits.push(ThresholdRow {
+            amount: decimal_string(
+                crate::auth::step_up::limit(db, &asset).await?,
+                scale_of(&asset),
+            ),
             currency: asset.code,
         });
     }
@@ -119,6 +127,7 @@ pub async fn view(db: &DatabaseConnection) -> Result<DeskSettings, SettingsError
         general,
         thresholds,
         approval_limits,
+        step_up_limits,
         methods,
         payquicker_known: PAYQUICKER_COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
         // The server function sets it for the viewing admin.
@@ -300,6 +309,32 @@ pub async fn save_approval_limit(
     let stored = AmountSetting {
         key: four_eyes::limit_key(&asset.code),
         subject: format!("settings:approval_limit:{}", asset.code),
+        asset: &asset,
+        value: limit,
+    };
+    store_amount(db, clock, admin_user_id, ip, stored).await
+}
+
+/// One asset's step-up limit: an admin with two-factor on who has moved
+/// this much since their last code gives a fresh one (`auth::step_up`).
+/// Empty goes back to the default (10,000 in the asset's units); zero asks
+/// for a code before every move.
+pub async fn save_step_up_limit(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    admin_user_id: i64,
+    ip: Option<String>,
+    asset_code: &str,
+    text: &str,
+) -> Result<(), SettingsError> {
+    let code = asset_code.trim().to_ascii_uppercase();
+    let asset = crate::ledger::service::find_asset(db, &code)
+        .await
+        .map_err(|_| SettingsError::invalid(format!("Unknown currency or point type {code:?}")))?;
+    let limit = optional_amount(text, "Step-up limit", &asset)?;
+    let stored = AmountSetting {
+        key: crate::auth::step_up::limit_key(&asset.code),
+        subject: format!("settings:step_up_limit:{}", asset.code),
         asset: &asset,
         value: limit,
     };

@@ -15,17 +15,31 @@ use leptos_router::components::A;
 
 use crate::error::AppError;
 
-/// The message of a failed action, announced to screen readers.
+/// The message of a failed action, announced to screen readers. When the
+/// server asks for a fresh two-factor code first (step-up), the code form
+/// the page provides through [`StepUpSlot`] shows right under it.
 #[component]
 pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let slot = use_context::<StepUpSlot>();
+    let step_up = move || {
+        let asked =
+            error.get().map(|err| err.code) == Some(crate::error::ErrorCode::StepUpRequired);
+        asked.then(|| slot.map(|slot| (slot.0)()))
+    };
     view! {
         <Show when=move || error.get().is_some()>
             <p class="form-error" role="alert">
                 {move || error.get().map(|err| err.message)}
             </p>
+            {step_up}
         </Show>
     }
 }
+
+/// Draws the step-up code form. Provided by the admin area (auth draws the
+/// form; `ui` sits below auth and cannot name it).
+#[derive(Clone, Copy)]
+pub struct StepUpSlot(pub fn() -> AnyView);
 
 #[component]
 pub fn NotFound() -> impl IntoView {

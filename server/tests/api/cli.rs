@@ -131,7 +131,8 @@ fn create_admin_without_a_terminal_asks_for_password_stdin() {
 
 #[test]
 fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
-    let (_dir, url) = temp_database();
+    let (dir, url) = temp_database();
+    let key_file = dir.path().join("keys").join("paydesk.key");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -139,6 +140,7 @@ fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
         .port();
     let mut child = paydesk(&url)
         .env("PAYDESK_ADDR", format!("127.0.0.1:{port}"))
+        .env("PAYDESK_SECRET_KEY_FILE", &key_file)
         .spawn()
         .unwrap();
 
@@ -158,6 +160,12 @@ fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
     });
     let health = health.unwrap();
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    // The first start made the data key, readable by its owner only.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
 
     // SAFETY: kill(2) with a pid we own and a valid signal number.
     let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
@@ -217,4 +225,106 @@ fn verify_exits_non_zero_and_names_each_violation() {
     let report = String::from_utf8_lossy(&verify.stdout);
     assert!(report.contains("VIOLATION: wallet"), "{report}");
     assert!(String::from_utf8_lossy(&verify.stderr).contains("1 ledger invariant violation"));
+}
+
+#[test]
+fn reset_2fa_names_an_unknown_account_and_resets_a_known_one() {
+    let (_dir, url) = temp_database();
+    let unknown = paydesk(&url)
+        .args(["reset-2fa", "--email", "nobody@example.com"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no account for nobody@example.com"));
+
+    assert!(
+        create_admin(&url, "boss@example.com", "a long admin passphrase")
+            .status
+            .success()
+    );
+    let known = paydesk(&url)
+        .args(["reset-2fa", "--email", "boss@example.com"])
+        .output()
+        .unwrap();
+    assert!(
+        known.status.success(),
+        "{}",
+        String::from_utf8_lossy(&known.stderr)
+    );
+    assert!(String::from_utf8_lossy(&known.stdout).contains("had no two-factor sign-in set up"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotate_key_reseals_every_secret_under_the_new_key() {
+    use app::entities::two_factor;
+    use app::platform::secrets::SecretKey;
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+
+    let (dir, url) = temp_database();
+    let old = SecretKey::generate();
+    let db = paydesk_server::startup::connect_and_migrate(&url)
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    let owner = app::auth::service::create_admin(
+        &db,
+        now,
+        "boss@example.com",
+        "Boss",
+        "a long admin passphrase",
+        app::auth::TeamRole::Owner,
+    )
+    .await
+    .unwrap();
+    two_factor::Entity::insert(two_factor::ActiveModel {
+        user_id: Set(owner.id),
+        secret: Set(old.seal(&format!("totp:{}", owner.id), b"twenty secret bytes!")),
+        confirmed_at: Set(Some(now)),
+        last_step: Set(0),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&db)
+    .await
+    .unwrap();
+
+    let new_file = dir.path().join("new.key");
+    let output = paydesk(&url)
+        .env("PAYDESK_SECRET_KEY", old.to_base64())
+        .args(["rotate-key", "--new-key-file"])
+        .arg(&new_file)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Re-sealed 1 values"));
+
+    let new = SecretKey::load_or_create(&new_file).unwrap();
+    assert_ne!(new.id(), old.id());
+    let row = two_factor::Entity::find_by_id(owner.id)
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let purpose = format!("totp:{}", owner.id);
+    assert_eq!(
+        new.open(&purpose, &row.secret).unwrap(),
+        b"twenty secret bytes!"
+    );
+    assert!(
+        old.open(&purpose, &row.secret).is_err(),
+        "the old key opens nothing now"
+    );
+
+    // A second rotation into the same file is refused: a key is never overwritten.
+    let again = paydesk(&url)
+        .env("PAYDESK_SECRET_KEY", new.to_base64())
+        .args(["rotate-key", "--new-key-file"])
+        .arg(&new_file)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 }

@@ -36,5 +36,6 @@ mod settings;
 mod sqlite_writers;
 mod team;
 mod throttling;
+mod two_factor;
 mod withdrawal_races;
 mod withdrawals;

@@ -383,6 +383,13 @@ fn endpoints(request_id: i64) -> Vec<Endpoint> {
                 amount: String::new()
             }
         ),
+        server_fn!(
+            P::ManageSettings,
+            SaveStepUpLimit {
+                asset: "USD".into(),
+                amount: String::new()
+            }
+        ),
         server_fn!(P::Read, ApprovalsPage {}),
         server_fn!(P::Read, ApprovalsWaiting {}),
         server_fn!(
