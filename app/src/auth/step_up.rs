@@ -10,7 +10,10 @@
 //! it. The money server functions call [`require`] before the service.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    sea_query::{Alias, Expr, ExprTrait},
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+};
 
 use super::throttle::Outcome;
 use super::AuthError;
@@ -76,7 +79,12 @@ pub async fn reason(
     let moved: Vec<(String, Option<i64>)> = admin_move::Entity::find()
         .select_only()
         .column(admin_move::Column::AssetCode)
-        .column_as(admin_move::Column::AmountMinor.sum(), "total")
+        // SUM over BIGINT is NUMERIC on PostgreSQL: cast back so both agree.
+        .expr(
+            Expr::col(admin_move::Column::AmountMinor)
+                .sum()
+                .cast_as(Alias::new("BIGINT")),
+        )
         .filter(admin_move::Column::UserId.eq(user_id))
         .filter(admin_move::Column::MovedAt.gte(since))
         .group_by(admin_move::Column::AssetCode)
