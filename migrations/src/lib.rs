@@ -27,6 +27,7 @@ mod m20261202_000018_reset_requests;
 mod m20261203_000019_team_roles;
 mod m20261203_000020_second_approvals;
 mod m20261204_000021_two_factor;
+mod m20261204_000022_sealed_tax_ids;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000019_team_roles::Migration),
             Box::new(m20261203_000020_second_approvals::Migration),
             Box::new(m20261204_000021_two_factor::Migration),
+            Box::new(m20261204_000022_sealed_tax_ids::Migration),
         ]
     }
 }

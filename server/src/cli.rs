@@ -36,7 +36,7 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<()> {
         }
         Command::CreateAdmin(args) => create_admin(&cli.database_url, args).await,
         Command::Verify => verify(&cli.database_url).await,
-        Command::Demo => demo(&cli.database_url).await,
+        Command::Demo => demo(&cli).await,
         Command::Adjust(args) => adjust(&cli.database_url, args).await,
         Command::ResetTwoFactor(args) => reset_two_factor(&cli.database_url, args).await,
         Command::RotateKey(args) => rotate_key(&cli, args).await,
@@ -123,6 +123,10 @@ async fn serve(cli: &Cli, args: ServeArgs) -> anyhow::Result<()> {
     // sealed should not start at all.
     let secret_key = cli.secret_key()?;
     let db = startup::connect_and_migrate(&cli.database_url).await?;
+    let sealed = app::verification::service::seal_plain_tax_ids(&db, &secret_key).await?;
+    if sealed > 0 {
+        tracing::info!(sealed, "sealed tax IDs written before encryption at rest");
+    }
     let mut leptos_options = startup::leptos_options();
     leptos_options.site_addr = args.addr;
     let state = startup::app_state(db, args.settings(secret_key), Clock::System, leptos_options);
@@ -192,7 +196,8 @@ async fn rotate_key(cli: &Cli, args: RotateKeyArgs) -> anyhow::Result<()> {
     let txn = app::platform::db::begin_write(&db).await?;
     let resealed = app::auth::two_factor::reseal(&txn, &old, &new)
         .await
-        .map_err(|err| anyhow::anyhow!("{err}"))?;
+        .map_err(|err| anyhow::anyhow!("{err}"))?
+        + app::verification::service::reseal_tax_ids(&txn, &old, &new).await?;
     txn.commit().await?;
     println!(
         "Re-sealed {resealed} values under key {} (was {}). The new key is in {}: \
@@ -246,9 +251,10 @@ async fn verify(database_url: &str) -> anyhow::Result<()> {
     anyhow::bail!("{} ledger invariant violation(s)", report.violations.len())
 }
 
-async fn demo(database_url: &str) -> anyhow::Result<()> {
-    let db = startup::connect_and_migrate(database_url).await?;
-    let logins = crate::demo::fill(&db, &Clock::System).await?;
+async fn demo(cli: &Cli) -> anyhow::Result<()> {
+    let key = cli.secret_key()?;
+    let db = startup::connect_and_migrate(&cli.database_url).await?;
+    let logins = crate::demo::fill(&db, &Clock::System, &key).await?;
     println!("Demo data created.");
     println!(
         "  admin:   {} / {}",

@@ -37,7 +37,11 @@ pub struct DemoLogins {
     pub members: Vec<String>,
 }
 
-pub async fn fill(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<DemoLogins> {
+pub async fn fill(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    key: &app::platform::secrets::SecretKey,
+) -> anyhow::Result<DemoLogins> {
     if user::Entity::find().count(db).await? > 0 {
         anyhow::bail!(
             "the database already has accounts; demo data only goes into an empty database \
@@ -150,7 +154,7 @@ pub async fn fill(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<Demo
     let mut member_ids = Vec::new();
     let mut usd_wallets = Vec::new();
     for (index, (email, name)) in MEMBERS.iter().enumerate() {
-        let member = create_member(db, clock, admin.id, email, name).await?;
+        let member = create_member(db, clock, key, admin.id, email, name).await?;
         let txn = db::begin_write(db).await?;
         let usd_wallet = ledger::member_wallet(&txn, now, member, usd.id).await?;
         let eur_wallet = ledger::member_wallet(&txn, now, member, eur.id).await?;
@@ -298,6 +302,7 @@ pub async fn fill(db: &DatabaseConnection, clock: &Clock) -> anyhow::Result<Demo
 async fn create_member(
     db: &DatabaseConnection,
     clock: &Clock,
+    key: &app::platform::secrets::SecretKey,
     admin_id: i64,
     email: &str,
     name: &str,
@@ -361,6 +366,7 @@ async fn create_member(
         let submitted = verification::submit(
             db,
             clock,
+            key,
             member.id,
             &VerificationInput {
                 first_name: first.to_owned(),

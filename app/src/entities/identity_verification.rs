@@ -8,7 +8,11 @@ pub struct Model {
     pub status: String,
     pub first_name: String,
     pub last_name: String,
+    /// Sealed by `platform::secrets` (purpose `tax_id:{user id}`); plain
+    /// text only in rows from before, until the server's start seals them.
     pub tax_id: String,
+    /// The last four characters, for masking without opening the seal.
+    pub tax_id_last4: String,
     pub mobile: String,
     pub country: String,
     #[sea_orm(column_type = "Text")]

@@ -54,6 +54,8 @@ pub struct TeamMemberView {
     pub standing: Standing,
     /// `YYYY-MM-DD HH:MM` UTC; None: never.
     pub last_signed_in_at: Option<String>,
+    /// Whether they sign in with a second factor.
+    pub two_factor: bool,
     /// Until when the invitation's link works (invitations only).
     pub invitation_expires_at: Option<String>,
     /// Their own value limits (asset code, amount): moves above one wait

@@ -140,6 +140,7 @@ fn Members(
                     <th scope="col">"Role"</th>
                     <th scope="col">"Standing"</th>
                     <th scope="col">"Last sign-in"</th>
+                    <th scope="col">"Two-factor"</th>
                     <th scope="col">"Value limits"</th>
                     <th scope="col">"Actions"</th>
                 </tr>
@@ -194,6 +195,7 @@ fn MemberRow(
             </td>
             <td data-label="Standing">{standing}</td>
             <td data-label="Last sign-in">{member.last_signed_in_at.clone().unwrap_or_else(|| "never".to_owned())}</td>
+            <td data-label="Two-factor">{if member.two_factor { "On" } else { "Off" }}</td>
             <td data-label="Value limits">
                 <p>
                     {if member.value_limits.is_empty() {

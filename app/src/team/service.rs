@@ -96,6 +96,7 @@ async fn view(
         role,
         standing,
         last_signed_in_at: admin.last_signed_in_at.map(at),
+        two_factor: crate::auth::two_factor::is_on(conn, admin.id).await?,
         invitation_expires_at: expires,
         value_limits: value_limits(conn, admin.id).await?,
     })

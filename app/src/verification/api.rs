@@ -42,5 +42,13 @@ pub async fn submit_verification(
         country,
         address,
     };
-    Ok(service::submit(&state.db, &state.clock, user.id, &input, request_meta().ip).await?)
+    Ok(service::submit(
+        &state.db,
+        &state.clock,
+        &state.settings.secret_key,
+        user.id,
+        &input,
+        request_meta().ip,
+    )
+    .await?)
 }

@@ -11,6 +11,7 @@ use super::{VerificationInput, VerificationStatus, VerificationView};
 use crate::entities::{identity_verification, user};
 use crate::error::AppError;
 use crate::payout_details::validate::mask_tail;
+use crate::platform::secrets::{is_sealed, SecretKey};
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db, Clock,
@@ -50,6 +51,79 @@ impl From<VerificationError> for AppError {
     }
 }
 
+/// What a sealed tax ID belongs to: it opens for this member's row only.
+fn tax_id_purpose(user_id: i64) -> String {
+    format!("tax_id:{user_id}")
+}
+
+/// The last four characters that are not spaces, for the masked display.
+fn last4(tax_id: &str) -> String {
+    let chars: Vec<char> = tax_id.chars().filter(|c| !c.is_whitespace()).collect();
+    chars[chars.len().saturating_sub(4)..].iter().collect()
+}
+
+/// Seals the tax IDs still in plain text (rows from before encryption at
+/// rest, or a restored old dump); run by `serve` on start. Answers how many.
+pub async fn seal_plain_tax_ids(db: &DatabaseConnection, key: &SecretKey) -> Result<u64, DbErr> {
+    let txn = db::begin_write(db).await?;
+    let mut sealed = 0;
+    for row in identity_verification::Entity::find().all(&txn).await? {
+        if is_sealed(&row.tax_id) {
+            continue;
+        }
+        identity_verification::Entity::update_many()
+            .col_expr(
+                identity_verification::Column::TaxId,
+                Expr::value(key.seal_text(&tax_id_purpose(row.user_id), &row.tax_id)),
+            )
+            .col_expr(
+                identity_verification::Column::TaxIdLast4,
+                Expr::value(last4(&row.tax_id)),
+            )
+            .filter(identity_verification::Column::UserId.eq(row.user_id))
+            // Guarded on the plain value: a submission landing meanwhile wins.
+            .filter(identity_verification::Column::TaxId.eq(row.tax_id.clone()))
+            .exec(&txn)
+            .await?;
+        sealed += 1;
+    }
+    txn.commit().await?;
+    Ok(sealed)
+}
+
+/// Re-seals every tax ID under `new` (`paydesk rotate-key`), in the
+/// caller's transaction.
+pub async fn reseal_tax_ids(
+    conn: &impl sea_orm::ConnectionTrait,
+    old: &SecretKey,
+    new: &SecretKey,
+) -> Result<u64, anyhow::Error> {
+    let mut count = 0;
+    for row in identity_verification::Entity::find().all(conn).await? {
+        let purpose = tax_id_purpose(row.user_id);
+        let plain = if is_sealed(&row.tax_id) {
+            old.open_text(&purpose, &row.tax_id)
+                .map_err(|err| anyhow::anyhow!("tax ID of user {}: {err}", row.user_id))?
+        } else {
+            row.tax_id.clone()
+        };
+        identity_verification::Entity::update_many()
+            .col_expr(
+                identity_verification::Column::TaxId,
+                Expr::value(new.seal_text(&purpose, &plain)),
+            )
+            .col_expr(
+                identity_verification::Column::TaxIdLast4,
+                Expr::value(last4(&plain)),
+            )
+            .filter(identity_verification::Column::UserId.eq(row.user_id))
+            .exec(conn)
+            .await?;
+        count += 1;
+    }
+    Ok(count)
+}
+
 fn view(row: Option<identity_verification::Model>) -> VerificationView {
     match row {
         None => VerificationView {
@@ -68,7 +142,7 @@ fn view(row: Option<identity_verification::Model>) -> VerificationView {
             status: VerificationStatus::parse(&row.status).unwrap_or(VerificationStatus::Submitted),
             first_name: row.first_name,
             last_name: row.last_name,
-            tax_id_masked: mask_tail(&row.tax_id),
+            tax_id_masked: mask_tail(&row.tax_id_last4),
             mobile: row.mobile,
             country: row.country,
             address: row.address,
@@ -114,6 +188,7 @@ pub async fn get(db: &DatabaseConnection, user_id: i64) -> Result<VerificationVi
 pub async fn submit(
     db: &DatabaseConnection,
     clock: &Clock,
+    key: &SecretKey,
     user_id: i64,
     input: &VerificationInput,
     ip: Option<String>,
@@ -132,7 +207,8 @@ pub async fn submit(
         status: Set(VerificationStatus::Submitted.as_str().to_owned()),
         first_name: Set(input.first_name.clone()),
         last_name: Set(input.last_name.clone()),
-        tax_id: Set(input.tax_id.clone()),
+        tax_id: Set(key.seal_text(&tax_id_purpose(user_id), &input.tax_id)),
+        tax_id_last4: Set(last4(&input.tax_id)),
         mobile: Set(input.mobile.clone()),
         country: Set(input.country.clone()),
         address: Set(input.address.clone()),

@@ -7,6 +7,9 @@ fn paydesk(database_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_paydesk"));
     command
         .env("DATABASE_URL", database_url)
+        // Every command gets the data key from the environment, so none
+        // writes a key file into the crate's folder.
+        .env("PAYDESK_SECRET_KEY", "0".repeat(64))
         .env("RUST_LOG", "warn")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -140,6 +143,7 @@ fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
         .port();
     let mut child = paydesk(&url)
         .env("PAYDESK_ADDR", format!("127.0.0.1:{port}"))
+        .env_remove("PAYDESK_SECRET_KEY")
         .env("PAYDESK_SECRET_KEY_FILE", &key_file)
         .spawn()
         .unwrap();

@@ -274,6 +274,7 @@ async fn submit_and_review(
     app::verification::service::submit(
         &app.state.db,
         &app.clock,
+        &app.state.settings.secret_key,
         member.actor.user_id,
         &app::verification::VerificationInput {
             first_name: "Eve".into(),

@@ -301,6 +301,7 @@ async fn the_member_page_and_what_an_admin_may_change() {
     app::verification::service::submit(
         &app.state.db,
         &app.clock,
+        &app.state.settings.secret_key,
         ada,
         &app::verification::VerificationInput {
             first_name: "Ada".into(),
@@ -314,6 +315,20 @@ async fn the_member_page_and_what_an_admin_may_change() {
     )
     .await
     .unwrap();
+    // Sealed at rest: the tax ID is not in the database as typed, the
+    // masked view comes from its last four.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM identity_verifications WHERE tax_id LIKE '%AB 12%' OR tax_id LIKE '%56 C%'")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM identity_verifications WHERE tax_id LIKE 'enc1:%' AND tax_id_last4 = '456C'")
+            .await,
+        1
+    );
+    let pending: MemberView = detail(&admin, ada).await.unwrap();
+    assert_eq!(pending.verification.tax_id_masked, "•••• 456C");
     let (status, error) = error_of(review("reject", "").await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(error.message.contains("note"), "{}", error.message);

@@ -114,7 +114,25 @@ async fn an_invited_admin_joins_through_the_link_with_their_role() {
     let pat = find(&page.members, "pat@example.com");
     assert_eq!(pat.standing, Standing::Active);
     assert!(pat.last_signed_in_at.is_some());
+    assert!(!pat.two_factor);
     assert_eq!(audited(&app, "admin_invited").await, 1);
+
+    // Once Pat turns two-factor on, the team page says so.
+    let enrolment = pat_browser
+        .ok(app::auth::two_factor_api::BeginTwoFactor {})
+        .await;
+    let secret = totp_rs::Secret::try_from_base32(enrolment.secret.replace(' ', "")).unwrap();
+    let code = totp_rs::Builder::new()
+        .with_secret(secret)
+        .build()
+        .unwrap()
+        .generate(u64::try_from(app.clock.now().timestamp()).unwrap())
+        .to_string();
+    pat_browser
+        .ok(app::auth::two_factor_api::ConfirmTwoFactor { code })
+        .await;
+    let page = owner.ok(TeamPage {}).await;
+    assert!(find(&page.members, "pat@example.com").two_factor);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

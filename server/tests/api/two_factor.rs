@@ -611,3 +611,71 @@ mod step_up {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tax_ids_written_before_encryption_are_sealed_on_start_and_rotate_with_the_key() {
+    use app::entities::identity_verification;
+    use app::platform::secrets::SecretKey;
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+
+    let app = spawn_app().await;
+    let user = TestUser::generate();
+    app.sign_up(&user).await;
+    let me = app.me().await.unwrap();
+    // A row as an older Paydesk wrote it: the tax ID in plain text.
+    identity_verification::Entity::insert(identity_verification::ActiveModel {
+        user_id: Set(me.id),
+        status: Set("submitted".into()),
+        first_name: Set("Ada".into()),
+        last_name: Set("Lovelace".into()),
+        tax_id: Set("AB 12 34 56 C".into()),
+        tax_id_last4: Set(String::new()),
+        mobile: Set("+44 7700 900123".into()),
+        country: Set("GB".into()),
+        address: Set("12 St James's Square".into()),
+        review_note: Set(None),
+        submitted_at: Set(app.clock.now()),
+        reviewed_at: Set(None),
+        reviewed_by: Set(None),
+    })
+    .exec_without_returning(&app.state.db)
+    .await
+    .unwrap();
+    let key = &app.state.settings.secret_key;
+    let sealed = app::verification::service::seal_plain_tax_ids(&app.state.db, key)
+        .await
+        .unwrap();
+    assert_eq!(sealed, 1);
+    let again = app::verification::service::seal_plain_tax_ids(&app.state.db, key)
+        .await
+        .unwrap();
+    assert_eq!(again, 0, "a sealed value is left alone");
+    let row = identity_verification::Entity::find_by_id(me.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!row.tax_id.contains("AB 12"));
+    assert_eq!(row.tax_id_last4, "456C");
+    let purpose = format!("tax_id:{}", me.id);
+    assert_eq!(
+        key.open_text(&purpose, &row.tax_id).unwrap(),
+        "AB 12 34 56 C"
+    );
+
+    let new = SecretKey::generate();
+    let moved = app::verification::service::reseal_tax_ids(&app.state.db, key, &new)
+        .await
+        .unwrap();
+    assert_eq!(moved, 1);
+    let row = identity_verification::Entity::find_by_id(me.id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        new.open_text(&purpose, &row.tax_id).unwrap(),
+        "AB 12 34 56 C"
+    );
+    assert!(key.open_text(&purpose, &row.tax_id).is_err());
+}
