@@ -10,10 +10,7 @@
 //! it. The money server functions call [`require`] before the service.
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{
-    sea_query::{Alias, Expr, ExprTrait},
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
 use super::throttle::Outcome;
 use super::AuthError;
@@ -76,23 +73,23 @@ pub async fn reason(
                 .to_owned(),
         ));
     };
-    let moved: Vec<(String, Option<i64>)> = admin_move::Entity::find()
+    // Summed here, saturating: ten minutes of one admin's moves are few
+    // rows, and SQL's SUM would overflow on SQLite and widen on PostgreSQL.
+    let rows: Vec<(String, i64)> = admin_move::Entity::find()
         .select_only()
         .column(admin_move::Column::AssetCode)
-        // SUM over BIGINT is NUMERIC on PostgreSQL: cast back so both agree.
-        .expr(
-            Expr::col(admin_move::Column::AmountMinor)
-                .sum()
-                .cast_as(Alias::new("BIGINT")),
-        )
+        .column(admin_move::Column::AmountMinor)
         .filter(admin_move::Column::UserId.eq(user_id))
         .filter(admin_move::Column::MovedAt.gte(since))
-        .group_by(admin_move::Column::AssetCode)
         .into_tuple()
         .all(conn)
         .await?;
+    let mut moved: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+    for (code, amount) in rows {
+        let total = moved.entry(code).or_insert(0);
+        *total = total.saturating_add(amount);
+    }
     for (code, total) in moved {
-        let total = total.unwrap_or(0);
         let Some(found) = asset::Entity::find()
             .filter(asset::Column::Code.eq(&code))
             .one(conn)
