@@ -93,6 +93,7 @@ test('an invited payments manager turns on two-factor, signs in with a code, con
   const secret = (await twoFactor.getByTestId('two-factor-secret').textContent()) ?? '';
   expect(secret.replace(/\s/g, '')).toMatch(/^[A-Z2-7]{32}$/);
   await twoFactor.getByLabel('Then type the six-digit code the app shows').fill(totp(secret));
+  await twoFactor.getByLabel('Your password').fill(managerPassword);
   await twoFactor.getByRole('button', { name: 'Turn on two-factor sign-in' }).click();
   const recovery = joining.getByTestId('recovery-codes').getByRole('listitem');
   await expect(recovery).toHaveCount(10);

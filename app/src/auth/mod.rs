@@ -156,6 +156,9 @@ pub enum AuthError {
     /// A wrong two-factor or recovery code, or one already used.
     #[error("That code is not right, or was already used. Type the code your authenticator app shows now (check that your phone's clock is set automatically), or one of your recovery codes")]
     WrongCode,
+    /// The account's password, asked again before a security change.
+    #[error("Your password is not right: nothing was changed")]
+    WrongPassword,
     /// The sign-in waiting for its code is over (or never was).
     #[error("This sign-in has expired: enter your email and password again")]
     ChallengeExpired,
@@ -196,7 +199,7 @@ impl From<AuthError> for crate::error::AppError {
         use crate::error::{AppError, ErrorCode};
         match err {
             AuthError::Invalid(message) => AppError::invalid(message),
-            AuthError::WrongCode => AppError::invalid(AuthError::WrongCode.to_string()),
+            AuthError::WrongCode | AuthError::WrongPassword => AppError::invalid(err.to_string()),
             AuthError::EmailTaken => AppError::conflict(AuthError::EmailTaken.to_string()),
             AuthError::InvalidCredentials
             | AuthError::Deactivated

@@ -323,26 +323,37 @@ where
     let outcome = check.await;
     let ended = match &outcome {
         Ok(_) => Outcome::Succeeded,
-        Err(AuthError::WrongCode) => Outcome::Failed,
+        Err(AuthError::WrongCode | AuthError::WrongPassword) => Outcome::Failed,
         Err(_) => Outcome::Refused,
     };
     super::throttle::finish(&state.db, attempt, ended).await?;
     outcome
 }
 
-/// Turns two-factor on with a first code from the app; answers the
-/// recovery codes (shown once). Every other session of the account ends,
-/// and this one counts as having just given a code (step-up).
+/// Turns two-factor on with a first code from the app and the account's
+/// password (a session left open on someone's desk must not be enough to
+/// tie the account to a stranger's phone); answers the recovery codes
+/// (shown once). Every other session of the account ends, and this one
+/// counts as having just given a code (step-up).
 pub async fn confirm_enrolment(
     state: &AppState,
     user_id: i64,
     email: &str,
-    code: &str,
+    confirm: (&str, &str),
     current_session: Option<&str>,
     meta: &RequestMeta,
 ) -> Result<Vec<String>, AuthError> {
+    let (code, password) = confirm;
     let now = state.clock.now();
     throttled(state, email, meta, async {
+        let hash = user::Entity::find_by_id(user_id)
+            .one(&state.db)
+            .await?
+            .ok_or(AuthError::SignedOut)?
+            .password_hash;
+        if !super::password::verify(password.to_owned(), Some(hash)).await? {
+            return Err(AuthError::WrongPassword);
+        }
         let txn = db::begin_write(&state.db).await?;
         match row(&txn, user_id).await? {
             None => {

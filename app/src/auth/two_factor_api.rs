@@ -32,9 +32,10 @@ pub async fn begin_two_factor() -> Result<EnrolmentView, AppError> {
     Ok(super::two_factor::begin_enrolment(&state, user.id, &user.email).await?)
 }
 
-/// Turns it on with a first code; answers the ten recovery codes, shown once.
+/// Turns it on with a first code and the password; answers the ten
+/// recovery codes, shown once.
 #[server(endpoint = "account/two-factor/confirm", client = CsrfClient)]
-pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
+pub async fn confirm_two_factor(code: String, password: String) -> Result<Vec<String>, AppError> {
     use crate::platform::{request::request_meta, state::app_state};
     let user = super::session::require_user().await?;
     let state = app_state()?;
@@ -43,7 +44,7 @@ pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
         &state,
         user.id,
         &user.email,
-        &code,
+        (&code, &password),
         here.as_deref(),
         &request_meta(),
     )

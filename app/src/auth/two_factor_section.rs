@@ -132,6 +132,8 @@ fn Enrol(
                     <CsrfField />
                     <label for="confirm-code">"Then type the six-digit code the app shows"</label>
                     <input id="confirm-code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required />
+                    <label for="confirm-password">"Your password"</label>
+                    <input id="confirm-password" name="password" type="password" autocomplete="current-password" required />
                     <FormError error />
                     <button type="submit" class="primary" disabled=move || confirm.pending().get()>
                         "Turn on two-factor sign-in"

@@ -90,7 +90,7 @@ pub struct Member {
 
 /// The passwords the desk's people sign in with.
 const ADMIN_EMAIL: &str = "boss@example.com";
-const ADMIN_PASSWORD: &str = "boss passphrase";
+pub const ADMIN_PASSWORD: &str = "boss passphrase";
 const MEMBER_PASSWORD: &str = "member passphrase";
 
 /// A browser signed in with `email`, for the HTTP side of a desk test.

@@ -129,7 +129,10 @@ async fn an_invited_admin_joins_through_the_link_with_their_role() {
         .generate(u64::try_from(app.clock.now().timestamp()).unwrap())
         .to_string();
     pat_browser
-        .ok(app::auth::two_factor_api::ConfirmTwoFactor { code })
+        .ok(app::auth::two_factor_api::ConfirmTwoFactor {
+            code,
+            password: "a long team passphrase".into(),
+        })
         .await;
     let page = owner.ok(TeamPage {}).await;
     assert!(find(&page.members, "pat@example.com").two_factor);

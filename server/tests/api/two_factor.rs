@@ -34,6 +34,7 @@ async fn enrolled(app: &TestApp, browser: &Browser, user: &TestUser) -> (String,
     let codes = browser
         .ok(ConfirmTwoFactor {
             code: code_at(&enrolment.secret, app.clock.now()),
+            password: user.password.clone(),
         })
         .await;
     (enrolment.secret, codes)
@@ -91,6 +92,7 @@ async fn enrolment_takes_a_first_code_and_then_sign_in_asks_for_one() {
     let (status, error) = app
         .call(ConfirmTwoFactor {
             code: "000000".into(),
+            password: user.password.clone(),
         })
         .await
         .refusal();
@@ -100,10 +102,26 @@ async fn enrolment_takes_a_first_code_and_then_sign_in_asks_for_one() {
         !app.ok(TwoFactorStatus {}).await.on,
         "a wrong code changes nothing"
     );
+    // A session left open is not enough: the password is asked too.
+    let (status, error) = app
+        .call(ConfirmTwoFactor {
+            code: code_at(&enrolment.secret, app.clock.now()),
+            password: "not the password".into(),
+        })
+        .await
+        .refusal();
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        error.message.contains("password is not right"),
+        "{}",
+        error.message
+    );
+    assert!(!app.ok(TwoFactorStatus {}).await.on);
 
     let codes = app
         .ok(ConfirmTwoFactor {
             code: code_at(&enrolment.secret, app.clock.now()),
+            password: user.password.clone(),
         })
         .await;
     assert_eq!(codes.len(), 10);
@@ -374,6 +392,7 @@ async fn turning_it_on_or_off_takes_a_code_and_ends_the_other_sessions() {
     let enrolment = app.ok(BeginTwoFactor {}).await;
     app.ok(ConfirmTwoFactor {
         code: code_at(&enrolment.secret, app.clock.now()),
+        password: user.password.clone(),
     })
     .await;
     assert_eq!(
@@ -495,6 +514,7 @@ mod step_up {
         owner
             .ok(ConfirmTwoFactor {
                 code: code_at(&enrolment.secret, app.clock.now()),
+                password: crate::ledger_fixture::ADMIN_PASSWORD.into(),
             })
             .await;
         (owner, enrolment.secret)
