@@ -12,7 +12,6 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
-use super::throttle::Outcome;
 use super::AuthError;
 use crate::entities::{admin_move, asset, session};
 use crate::error::{AppError, ErrorCode};
@@ -140,9 +139,7 @@ pub async fn confirm(
     meta: &RequestMeta,
 ) -> Result<(), AuthError> {
     let now = state.clock.now();
-    let attempt =
-        super::throttle::begin(&state.db, &state.settings, email, meta.ip.as_deref(), now).await?;
-    let outcome = async {
+    super::two_factor::throttled(state, email, meta, async {
         let txn = db::begin_write(&state.db).await?;
         let accepted =
             super::two_factor::accept(&txn, &state.settings.secret_key, user_id, code, now, true)
@@ -163,13 +160,6 @@ pub async fn confirm(
         .await?;
         txn.commit().await?;
         Ok(())
-    }
-    .await;
-    let ended = match &outcome {
-        Ok(()) => Outcome::Succeeded,
-        Err(AuthError::WrongCode) => Outcome::Failed,
-        Err(_) => Outcome::Refused,
-    };
-    super::throttle::finish(&state.db, attempt, ended).await?;
-    outcome
+    })
+    .await
 }

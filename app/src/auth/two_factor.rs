@@ -307,8 +307,9 @@ async fn issue_recovery_codes(
     Ok(codes)
 }
 
-/// A code check for a signed-in person, behind the sign-in throttle.
-async fn throttled<T, F>(
+/// A code check for a signed-in person, behind the sign-in throttle (a
+/// wrong code or password counts as a failure).
+pub(super) async fn throttled<T, F>(
     state: &AppState,
     email: &str,
     meta: &RequestMeta,

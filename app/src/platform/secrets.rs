@@ -208,10 +208,13 @@ impl SecretKey {
     }
 }
 
+/// How every sealed value starts (for finding plain ones in SQL too).
+pub const SEALED_PREFIX: &str = "enc1:";
+
 /// Whether a stored value is sealed (rather than plain text from before
 /// encryption at rest).
 pub fn is_sealed(value: &str) -> bool {
-    value.starts_with("enc1:")
+    value.starts_with(SEALED_PREFIX)
 }
 
 #[cfg(test)]

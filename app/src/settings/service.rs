@@ -301,18 +301,12 @@ pub async fn save_approval_limit(
     asset_code: &str,
     text: &str,
 ) -> Result<(), SettingsError> {
-    let code = asset_code.trim().to_ascii_uppercase();
-    let asset = crate::ledger::service::find_asset(db, &code)
-        .await
-        .map_err(|_| SettingsError::invalid(format!("Unknown currency or point type {code:?}")))?;
-    let limit = optional_amount(text, "Approval limit", &asset)?;
-    let stored = AmountSetting {
-        key: four_eyes::limit_key(&asset.code),
-        subject: format!("settings:approval_limit:{}", asset.code),
-        asset: &asset,
-        value: limit,
+    let limit = AssetLimit {
+        what: "Approval limit",
+        setting: "approval_limit",
+        key: four_eyes::limit_key,
     };
-    store_amount(db, clock, admin_user_id, ip, stored).await
+    save_asset_limit(db, clock, (admin_user_id, ip), asset_code, text, limit).await
 }
 
 /// One asset's step-up limit: an admin with two-factor on who has moved
@@ -327,16 +321,41 @@ pub async fn save_step_up_limit(
     asset_code: &str,
     text: &str,
 ) -> Result<(), SettingsError> {
+    let limit = AssetLimit {
+        what: "Step-up limit",
+        setting: "step_up_limit",
+        key: crate::auth::step_up::limit_key,
+    };
+    save_asset_limit(db, clock, (admin_user_id, ip), asset_code, text, limit).await
+}
+
+/// A per-asset limit kept under a settings key.
+struct AssetLimit {
+    /// Names the field in a refusal.
+    what: &'static str,
+    /// The audit subject's middle part (`settings:{setting}:{CODE}`).
+    setting: &'static str,
+    key: fn(&str) -> String,
+}
+
+async fn save_asset_limit(
+    db: &DatabaseConnection,
+    clock: &Clock,
+    (admin_user_id, ip): (i64, Option<String>),
+    asset_code: &str,
+    text: &str,
+    limit: AssetLimit,
+) -> Result<(), SettingsError> {
     let code = asset_code.trim().to_ascii_uppercase();
     let asset = crate::ledger::service::find_asset(db, &code)
         .await
         .map_err(|_| SettingsError::invalid(format!("Unknown currency or point type {code:?}")))?;
-    let limit = optional_amount(text, "Step-up limit", &asset)?;
+    let value = optional_amount(text, limit.what, &asset)?;
     let stored = AmountSetting {
-        key: crate::auth::step_up::limit_key(&asset.code),
-        subject: format!("settings:step_up_limit:{}", asset.code),
+        key: (limit.key)(&asset.code),
+        subject: format!("settings:{}:{}", limit.setting, asset.code),
         asset: &asset,
-        value: limit,
+        value,
     };
     store_amount(db, clock, admin_user_id, ip, stored).await
 }

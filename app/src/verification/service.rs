@@ -11,7 +11,7 @@ use super::{VerificationInput, VerificationStatus, VerificationView};
 use crate::entities::{identity_verification, user};
 use crate::error::AppError;
 use crate::payout_details::validate::mask_tail;
-use crate::platform::secrets::{is_sealed, SecretKey};
+use crate::platform::secrets::{is_sealed, SecretKey, SEALED_PREFIX};
 use crate::platform::{
     audit::{self, AuditAction, AuditEntry},
     db, Clock,
@@ -67,10 +67,12 @@ fn last4(tax_id: &str) -> String {
 pub async fn seal_plain_tax_ids(db: &DatabaseConnection, key: &SecretKey) -> Result<u64, DbErr> {
     let txn = db::begin_write(db).await?;
     let mut sealed = 0;
-    for row in identity_verification::Entity::find().all(&txn).await? {
-        if is_sealed(&row.tax_id) {
-            continue;
-        }
+    // Only the plain rows: after the first start this finds none.
+    let plain = identity_verification::Entity::find()
+        .filter(identity_verification::Column::TaxId.not_like(format!("{SEALED_PREFIX}%")))
+        .all(&txn)
+        .await?;
+    for row in plain {
         identity_verification::Entity::update_many()
             .col_expr(
                 identity_verification::Column::TaxId,
